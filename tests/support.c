@@ -1,0 +1,147 @@
+/* Implementation of the test support helpers (support.h). */
+#include "support.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/wr_util.h"
+
+extern char **environ;
+
+static int temp_file(char *path, size_t len) {
+    snprintf(path, len, "/tmp/weir-test-XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0) abort();
+    return fd;
+}
+
+static char *slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) abort();
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = wr_xmalloc((size_t)n + 1);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    buf[got] = '\0';
+    fclose(f);
+    if (len) *len = got;
+    return buf;
+}
+
+static const char **full_argv(const char *const *argv) {
+    int n = 0;
+    while (argv[n]) n++;
+    const char **v = wr_xcalloc((size_t)n + 2, sizeof *v);
+    v[0] = WEIR_BINARY;
+    for (int i = 0; i < n; i++) v[i + 1] = argv[i];
+    return v;
+}
+
+int wrt_wait(pid_t pid, int timeout_ms) {
+    int64_t deadline = wr_now_ms() + timeout_ms;
+    for (;;) {
+        int st;
+        pid_t w = waitpid(pid, &st, WNOHANG);
+        if (w == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        if (w < 0 && errno != EINTR) return -1;
+        if (wr_now_ms() > deadline) return -1;
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+wrt_result wrt_run(const char *input, size_t inlen, int timeout_s, const char *const *argv) {
+    char in_path[64], out_path[64], err_path[64];
+    int in_fd = temp_file(in_path, sizeof in_path);
+    if (input && inlen && write(in_fd, input, inlen) != (ssize_t)inlen) abort();
+    close(in_fd);
+    close(temp_file(out_path, sizeof out_path));
+    close(temp_file(err_path, sizeof err_path));
+
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, in_path, O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_TRUNC, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_TRUNC, 0);
+    const char **v = full_argv(argv);
+    pid_t pid;
+    if (posix_spawn(&pid, WEIR_BINARY, &fa, NULL, (char *const *)v, environ) != 0) abort();
+    posix_spawn_file_actions_destroy(&fa);
+    free(v);
+
+    wrt_result r = {0};
+    r.status = wrt_wait(pid, timeout_s * 1000);
+    if (r.status < 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        r.status = -1; /* timed out */
+    }
+    r.out = slurp(out_path, &r.outlen);
+    r.err = slurp(err_path, NULL);
+    unlink(in_path);
+    unlink(out_path);
+    unlink(err_path);
+    return r;
+}
+
+void wrt_result_free(wrt_result *r) {
+    free(r->out);
+    free(r->err);
+}
+
+pid_t wrt_spawn(const char *const *argv, int *out_fd) {
+    int p[2];
+    if (pipe(p) < 0) abort();
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+    posix_spawn_file_actions_addclose(&fa, p[0]);
+    const char **v = full_argv(argv);
+    pid_t pid;
+    if (posix_spawn(&pid, WEIR_BINARY, &fa, NULL, (char *const *)v, environ) != 0) abort();
+    posix_spawn_file_actions_destroy(&fa);
+    free(v);
+    close(p[1]);
+    *out_fd = p[0];
+    return pid;
+}
+
+char *wrt_read_line_with(int fd, const char *prefix, int timeout_ms) {
+    char buf[4096];
+    size_t len = 0;
+    int64_t deadline = wr_now_ms() + timeout_ms;
+    while (wr_now_ms() < deadline && len < sizeof buf - 1) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        if (poll(&pfd, 1, 100) <= 0) continue;
+        ssize_t n = read(fd, buf + len, 1);
+        if (n <= 0) return NULL;
+        len++;
+        if (buf[len - 1] == '\n') {
+            buf[len - 1] = '\0';
+            if (!strncmp(buf, prefix, strlen(prefix))) return wr_xstrdup(buf + strlen(prefix));
+            len = 0;
+        }
+    }
+    return NULL;
+}
+
+size_t wrt_count_lines(const char *s, size_t len) {
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) n += s[i] == '\n';
+    return n;
+}
+
+size_t wrt_strlen(const char *s) {
+    return s ? strlen(s) : 0;
+}

@@ -1,0 +1,38 @@
+/* Test support: run the real `weir` binary as a child process with given stdin,
+ * capture its stdout, stderr and exit status; start the mock cluster in-process. */
+#ifndef WR_TEST_SUPPORT_H
+#define WR_TEST_SUPPORT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct wrt_result {
+    int status; /* exit code, or 128+signal */
+    char *out;  /* NUL-terminated; outlen excludes the terminator */
+    size_t outlen;
+    char *err;
+} wrt_result;
+
+/* Runs WEIR_BINARY with argv (NULL-terminated, without argv[0]) and `input` on
+ * stdin (NULL: empty). Kills the child after timeout_s seconds. */
+wrt_result wrt_run(const char *input, size_t inlen, int timeout_s, const char *const *argv);
+#define WRT_RUN(input, ...) \
+    wrt_run((input), wrt_strlen(input), 60, (const char *const[]){__VA_ARGS__, NULL})
+size_t wrt_strlen(const char *s); /* 0 for NULL */
+void wrt_result_free(wrt_result *r);
+
+/* Starts WEIR_BINARY in the background with stdout to a pipe; returns its pid and
+ * the read end in *out_fd. */
+pid_t wrt_spawn(const char *const *argv, int *out_fd);
+
+/* Reads from fd until a line beginning with `prefix` arrives (or timeout); returns
+ * the rest of that line, malloc'd, or NULL. */
+char *wrt_read_line_with(int fd, const char *prefix, int timeout_ms);
+
+/* Waits for pid to exit within timeout_ms; returns exit status or -1 on timeout. */
+int wrt_wait(pid_t pid, int timeout_ms);
+
+/* Counts lines ('\n'-terminated) in a buffer. */
+size_t wrt_count_lines(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,45 @@
+/* Small shared helpers: checked allocation, growable string lists, strict number
+ * parsing, monotonic time and error-buffer formatting. */
+#ifndef WR_UTIL_H
+#define WR_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+/* Allocation that aborts on exhaustion: callers never check for NULL. */
+void *wr_xmalloc(size_t n);
+void *wr_xcalloc(size_t count, size_t size);
+void *wr_xrealloc(void *p, size_t n);
+char *wr_xstrdup(const char *s);
+char *wr_xstrndup(const char *s, size_t n);
+char *wr_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable array of owned C strings. */
+typedef struct wr_strlist {
+    char **items;
+    int n;
+    int cap;
+} wr_strlist;
+
+void wr_strlist_push(wr_strlist *l, const char *s);
+void wr_strlist_free(wr_strlist *l);
+
+/* Splits "key=value" (or "key:value" when sep is ':') into two fresh strings.
+ * Returns false when the separator is missing or the key is empty. */
+bool wr_split_kv(const char *s, char sep, char **key, char **value);
+
+/* Strict decimal parsing: the whole string must be a number within [min, max]. */
+bool wr_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* Milliseconds from a monotonic clock. */
+int64_t wr_now_ms(void);
+/* Milliseconds since the Unix epoch (wall clock). */
+int64_t wr_wall_ms(void);
+
+/* snprintf into an error buffer; safe with errstr == NULL or errlen == 0. */
+void wr_errf(char *errstr, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif
