@@ -1,5 +1,6 @@
 # Thin front over CMake (as Neovim does): `make demo` and `make test` are the two
 # commands of the README; each installs missing packages, configures and builds.
+MAKEFLAGS += --no-print-directory
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)

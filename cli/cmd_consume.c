@@ -260,10 +260,20 @@ int cmd_consume(int argc, char **argv) {
 
     long count = 0;
     int64_t last = wr_now_ms();
+    /* --timeout-ms counts idle time once partitions are assigned: joining a group
+     * takes a few seconds, and is bounded separately. */
+    bool assigned = partition >= 0;
+    int64_t join_deadline = last + WR_KAFKA_DEFAULT_TIMEOUT_MS * 3;
     while (!stop_requested && (max_messages < 0 || count < max_messages)) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
         if (!m) {
             fflush(stdout);
+            if (!assigned) {
+                rd_kafka_topic_partition_list_t *a = NULL;
+                if (!rd_kafka_assignment(rk, &a) && a->cnt > 0) assigned = true;
+                if (a) rd_kafka_topic_partition_list_destroy(a);
+                if (!assigned && wr_now_ms() < join_deadline) last = wr_now_ms();
+            }
             if (timeout_ms > 0 && wr_now_ms() - last >= timeout_ms) break;
             continue;
         }

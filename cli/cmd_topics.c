@@ -80,7 +80,18 @@ static int admin_op(rd_kafka_t *rk, bool create, const char *topic, int partitio
                     const wr_strlist *configs, int timeout_ms) {
     const char *cmd = "topics";
     char err[512];
-    if (!wr_kafka_probe(rk, timeout_ms, NULL, err, sizeof err)) return cli_error(cmd, CLI_FAIL, "%s", err);
+    const rd_kafka_metadata_t *md = NULL;
+    if (!wr_kafka_probe(rk, timeout_ms, &md, err, sizeof err)) return cli_error(cmd, CLI_FAIL, "%s", err);
+    /* Admin requests go to the controller. A cluster whose controller is not one
+     * of its brokers (librdkafka's mock cluster) cannot create or delete topics. */
+    int32_t controller = rd_kafka_controllerid(rk, timeout_ms);
+    bool has_controller = false;
+    for (int i = 0; i < md->broker_cnt; i++) has_controller |= md->brokers[i].id == controller;
+    rd_kafka_metadata_destroy(md);
+    if (!has_controller)
+        return cli_error(cmd, CLI_FAIL, "the broker does not support %s (it has no controller)%s",
+                         create ? "CreateTopics" : "DeleteTopics",
+                         create ? "; with 'weir broker' create topics with --topic NAME:PARTITIONS" : "");
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *opts =
         rd_kafka_AdminOptions_new(rk, create ? RD_KAFKA_ADMIN_OP_CREATETOPICS : RD_KAFKA_ADMIN_OP_DELETETOPICS);

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The README's demo: starts the embedded broker, sends examples/lines.txt through
+# it and reads it back, then stops the broker. Set WEIR_DEMO_PORT to use another
+# port than 9092.
+set -euo pipefail
+build=${1:-build}
+weir="$build/weir"
+port=${WEIR_DEMO_PORT:-9092}
+cd "$(dirname "$0")/.."
+
+log=$(mktemp)
+"$weir" broker --port "$port" --topic t1:4 --topic t2:4 >"$log" 2>&1 &
+broker=$!
+trap 'kill $broker 2>/dev/null; wait $broker 2>/dev/null; rm -f "$log"' EXIT
+for _ in $(seq 100); do
+  grep -q '^bootstrap: ' "$log" && break
+  kill -0 $broker 2>/dev/null || { cat "$log" >&2; exit 1; }
+  sleep 0.05
+done
+bootstrap=$(sed -n 's/^bootstrap: //p' "$log")
+echo "== weir broker is up at $bootstrap"
+cat "$log"
+
+echo "== weir topics describe --bootstrap $bootstrap"
+"$weir" topics describe --bootstrap "$bootstrap"
+
+lines=$(wc -l < examples/lines.txt)
+echo "== weir produce --topic t1 --file examples/lines.txt   ($lines lines)"
+"$weir" produce --topic t1 --bootstrap "$bootstrap" --file examples/lines.txt
+
+echo "== weir consume --topic t1 --from-beginning --max-messages $lines"
+"$weir" consume --topic t1 --bootstrap "$bootstrap" --from-beginning --max-messages "$lines" \
+  --property print.partition=true --property print.offset=true

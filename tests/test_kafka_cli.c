@@ -1,0 +1,274 @@
+/* Round trips and error paths of `weir produce`, `weir consume` and `weir topics`
+ * against a mock cluster started in the test process (a real Kafka protocol
+ * server spoken to by the real binary). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "broker/wr_broker.h"
+#include "support.h"
+#include "util/wr_util.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+static wr_broker *broker;
+static const char *bs;
+
+static void start(void) {
+    char err[256];
+    broker = wr_broker_start(-1, err, sizeof err);
+    cr_assert_not_null(broker, "%s", err);
+    cr_assert_eq(wr_broker_create_topic(broker, "one", 1, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(wr_broker_create_topic(broker, "four", 4, err, sizeof err), 0, "%s", err);
+    bs = wr_broker_bootstrap(broker);
+}
+
+static void stop(void) {
+    wr_broker_stop(broker);
+}
+
+TestSuite(kafka_cli, .init = start, .fini = stop);
+
+/* Produces `input` to topic and asserts success. */
+static void produce(const char *topic, const char *input, size_t len, const char *const *extra) {
+    const char *argv[16] = {"produce", "--topic", topic, "--bootstrap", bs};
+    int n = 5;
+    for (int i = 0; extra && extra[i]; i++) argv[n++] = extra[i];
+    argv[n] = NULL;
+    wrt_result r = wrt_run(input, len, 60, argv);
+    cr_assert_eq(r.status, 0, "produce failed (%d): %s", r.status, r.err);
+    cr_assert_str_eq(r.err, "");
+    wrt_result_free(&r);
+}
+
+Test(kafka_cli, keys_values_and_every_printed_field) {
+    const char *in = "k1:v1\nk2:\n:v3\n";
+    produce("one", in, strlen(in),
+            (const char *const[]){"--property", "parse.key=true", "--property", "key.separator=:", NULL});
+    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--from-beginning",
+                           "--max-messages", "3", "--property", "print.key=true", "--property",
+                           "print.partition=true", "--property", "print.offset=true");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "Partition:0\tOffset:0\tk1\tv1\n"
+                            "Partition:0\tOffset:1\tk2\t\n"
+                            "Partition:0\tOffset:2\t\tv3\n");
+    wrt_result_free(&r);
+
+    r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--partition", "0", "--offset",
+                "1", "--max-messages", "1", "--property", "print.timestamp=true", "--property",
+                "print.key=true", "--property", "key.separator=|");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(!strncmp(r.out, "CreateTime:", 11), "%s", r.out);
+    long long ts = atoll(r.out + 11);
+    cr_assert_gt(ts, 1600000000000LL);
+    const char *rest = strchr(r.out, '|');
+    cr_assert_str_eq(rest, "|k2|\n");
+    wrt_result_free(&r);
+}
+
+Test(kafka_cli, unkeyed_messages_print_null_keys) {
+    produce("one", "x\n", 2, NULL);
+    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--from-beginning",
+                           "--max-messages", "1", "--property", "print.key=true");
+    cr_assert_str_eq(r.out, "null\tx\n");
+    wrt_result_free(&r);
+}
+
+Test(kafka_cli, empty_messages_nul_bytes_and_a_last_line_without_newline) {
+    static const char in[] = "a\0b\n\n\nend";
+    produce("one", in, sizeof in - 1, NULL);
+    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--from-beginning",
+                           "--max-messages", "4");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    static const char want[] = "a\0b\n\n\nend\n";
+    cr_assert_eq(r.outlen, sizeof want - 1);
+    cr_assert_eq(memcmp(r.out, want, sizeof want - 1), 0);
+    wrt_result_free(&r);
+}
+
+Test(kafka_cli, one_megabyte_message_from_a_file) {
+    size_t len = 1024 * 1024;
+    char *big = malloc(len + 2);
+    for (size_t i = 0; i < len; i++) big[i] = (char)('a' + (i * 7919) % 26);
+    big[len] = '\n';
+    big[len + 1] = '\0';
+    char path[] = "/tmp/weir-big-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_eq(write(fd, big, len + 1), (ssize_t)(len + 1));
+    close(fd);
+    produce("one", NULL, 0, (const char *const[]){"--file", path, NULL});
+    unlink(path);
+    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--from-beginning",
+                           "--max-messages", "1");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(r.outlen, len + 1);
+    cr_assert_eq(memcmp(r.out, big, len + 1), 0);
+    wrt_result_free(&r);
+    free(big);
+}
+
+Test(kafka_cli, several_partitions_keep_every_message_and_key_placement) {
+    /* 2000 keyed lines over 4 partitions: all come back, and a key always lands
+     * on the same partition (murmur2, as Java clients place keys). */
+    size_t cap = 64 * 2000, len = 0;
+    char *in = malloc(cap);
+    for (int i = 0; i < 2000; i++) len += (size_t)sprintf(in + len, "key%d\tvalue-%d\n", i % 50, i);
+    produce("four", in, len, (const char *const[]){"--property", "parse.key=true", NULL});
+    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "four", "--bootstrap", bs, "--from-beginning",
+                           "--max-messages", "2000", "--property", "print.partition=true",
+                           "--property", "print.key=true");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(wrt_count_lines(r.out, r.outlen), 2000);
+    int seen[2000] = {0}, part_of_key[50], used[4] = {0};
+    memset(part_of_key, -1, sizeof part_of_key);
+    for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n")) {
+        int p, k, v;
+        cr_assert_eq(sscanf(line, "Partition:%d\tkey%d\tvalue-%d", &p, &k, &v), 3, "%s", line);
+        cr_assert_eq(k, v % 50);
+        seen[v]++;
+        used[p] = 1;
+        if (part_of_key[k] < 0) part_of_key[k] = p;
+        cr_assert_eq(part_of_key[k], p, "key%d on two partitions", k);
+    }
+    for (int i = 0; i < 2000; i++) cr_assert_eq(seen[i], 1, "value-%d seen %d times", i, seen[i]);
+    cr_assert_eq(used[0] + used[1] + used[2] + used[3], 4, "not every partition was used");
+    wrt_result_free(&r);
+    free(in);
+}
+
+Test(kafka_cli, group_offsets_carry_over_between_runs) {
+    produce("one", "m1\nm2\nm3\nm4\nm5\n", 15, NULL);
+    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--group", "g1",
+                           "--from-beginning", "--max-messages", "2");
+    cr_assert_str_eq(r.out, "m1\nm2\n", "%s", r.err);
+    wrt_result_free(&r);
+    r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--group", "g1",
+                "--from-beginning", "--max-messages", "3");
+    cr_assert_str_eq(r.out, "m3\nm4\nm5\n", "%s", r.err);
+    wrt_result_free(&r);
+    /* A group of its own starts over; without a group nothing is committed. */
+    r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--from-beginning",
+                "--max-messages", "1");
+    cr_assert_str_eq(r.out, "m1\n");
+    wrt_result_free(&r);
+}
+
+Test(kafka_cli, timeout_ends_a_quiet_consumer_and_latest_skips_old_messages) {
+    produce("one", "old\n", 4, NULL);
+    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--timeout-ms", "1500");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "");
+    cr_assert_str_eq(r.err, "Processed a total of 0 messages\n");
+    wrt_result_free(&r);
+    r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--partition", "0", "--offset",
+                "latest", "--timeout-ms", "1000");
+    cr_assert_str_eq(r.out, "");
+    wrt_result_free(&r);
+    r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--partition", "0", "--offset",
+                "earliest", "--timeout-ms", "1000");
+    cr_assert_str_eq(r.out, "old\n");
+    wrt_result_free(&r);
+}
+
+Test(kafka_cli, topics_list_and_describe) {
+    wrt_result r = WRT_RUN(NULL, "topics", "list", "--bootstrap", bs);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "four\none\n");
+    wrt_result_free(&r);
+    r = WRT_RUN(NULL, "topics", "describe", "--bootstrap", bs);
+    cr_assert_eq(r.status, 0);
+    cr_assert_eq(wrt_count_lines(r.out, r.outlen), 2 + 1 + 4);
+    cr_assert(strstr(r.out, "\tTopic: four\tPartition: 3\tLeader: 1\tReplicas: 1\tIsr: 1\n"), "%s", r.out);
+    wrt_result_free(&r);
+}
+
+/* Every error path: exit status, and exactly one line on stderr containing `want`. */
+static void expect_error(int status, const char *want, const char *const *argv) {
+    wrt_result r = wrt_run(NULL, 0, 60, argv);
+    cr_assert_eq(r.status, status, "%s: status %d, stderr: %s", argv[0], r.status, r.err);
+    cr_assert(strstr(r.err, want), "expected '%s' in: %s", want, r.err);
+    cr_assert_eq(wrt_count_lines(r.err, strlen(r.err)), 1, "more than one line: %s", r.err);
+    wrt_result_free(&r);
+}
+#define EXPECT_ERROR(status, want, ...) expect_error(status, want, (const char *const[]){__VA_ARGS__, NULL})
+
+Test(kafka_cli, unreachable_broker_fails_fast_and_clearly) {
+    int64_t t0 = wr_now_ms();
+    EXPECT_ERROR(1, "cannot reach Kafka at localhost:1: ", "consume", "--topic", "x", "--bootstrap", "localhost:1");
+    EXPECT_ERROR(1, "cannot reach Kafka at localhost:1: ", "produce", "--topic", "x", "--bootstrap", "localhost:1");
+    EXPECT_ERROR(1, "cannot reach Kafka at localhost:1: ", "topics", "list", "--bootstrap", "localhost:1");
+    cr_assert_lt(wr_now_ms() - t0, 20000, "refused connections took too long to report");
+}
+
+Test(kafka_cli, a_silent_server_times_out_within_the_timeout) {
+    /* A loopback listener that never answers: connections succeed, requests hang. */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    cr_assert_eq(bind(fd, (struct sockaddr *)&a, len), 0);
+    cr_assert_eq(listen(fd, 16), 0);
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    char addr[64];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", ntohs(a.sin_port));
+    int64_t t0 = wr_now_ms();
+    EXPECT_ERROR(1, "cannot reach Kafka at 127.0.0.1:", "topics", "list", "--bootstrap", addr,
+                 "--timeout-ms", "1500");
+    EXPECT_ERROR(1, "cannot reach Kafka at 127.0.0.1:", "consume", "--topic", "one", "--bootstrap",
+                 addr, "--timeout-ms", "1500");
+    cr_assert_lt(wr_now_ms() - t0, 10000);
+    close(fd);
+}
+
+Test(kafka_cli, unknown_topics_are_errors) {
+    EXPECT_ERROR(1, "topic 'nope' does not exist", "consume", "--topic", "nope", "--bootstrap", bs);
+    EXPECT_ERROR(1, "topic 'nope' does not exist", "topics", "describe", "--topic", "nope", "--bootstrap", bs);
+    EXPECT_ERROR(1, "topic 'one' has no partition 5 (it has 1)", "consume", "--topic", "one", "--partition", "5",
+                 "--bootstrap", bs);
+}
+
+Test(kafka_cli, unsupported_admin_operations_say_so) {
+    EXPECT_ERROR(1, "the broker does not support CreateTopics", "topics", "create", "--topic", "t9",
+                 "--partitions", "2", "--bootstrap", bs);
+    EXPECT_ERROR(1, "the broker does not support DeleteTopics", "topics", "delete", "--topic", "one",
+                 "--bootstrap", bs);
+}
+
+Test(kafka_cli, missing_topic_and_bad_option_values) {
+    EXPECT_ERROR(2, "weir produce: --topic is required", "produce", "--bootstrap", bs);
+    EXPECT_ERROR(2, "weir consume: --topic is required", "consume");
+    EXPECT_ERROR(2, "create needs --topic", "topics", "create");
+    EXPECT_ERROR(2, "--max-messages must be a whole number from 1 to", "consume", "--topic", "one", "--max-messages", "ten");
+    EXPECT_ERROR(2, "--offset must be earliest, latest or a non-negative number, got 'first'", "consume", "--topic",
+                 "one", "--partition", "0", "--offset", "first");
+    EXPECT_ERROR(2, "--offset needs --partition", "consume", "--topic", "one", "--offset", "3");
+    EXPECT_ERROR(2, "--from-beginning and --offset cannot be used together", "consume", "--topic", "one",
+                 "--partition", "0", "--offset", "3", "--from-beginning");
+    EXPECT_ERROR(2, "unknown property 'print.colour'", "consume", "--topic", "one", "--property", "print.colour=true");
+    EXPECT_ERROR(2, "property print.key must be true or false, got 'yes'", "consume", "--topic", "one",
+                 "--property", "print.key=yes");
+    EXPECT_ERROR(2, "unknown property 'acks'", "produce", "--topic", "one", "--property", "acks=all");
+    EXPECT_ERROR(2, "No such configuration property: \"no.such\"", "produce", "--topic", "one", "-X", "no.such=1");
+    EXPECT_ERROR(2, "-X nonsense: expected key=value", "consume", "--topic", "one", "-X", "nonsense");
+    EXPECT_ERROR(2, "unknown option '--colour'", "consume", "--topic", "one", "--colour");
+    EXPECT_ERROR(2, "option --topic needs a value", "consume", "--topic");
+    EXPECT_ERROR(2, "unknown action 'rename'", "topics", "rename");
+    EXPECT_ERROR(2, "unknown command 'frobnicate'", "frobnicate");
+    EXPECT_ERROR(1, "cannot open /nonexistent/lines.txt", "produce", "--topic", "one", "--file", "/nonexistent/lines.txt");
+}
+
+Test(kafka_cli, a_line_without_key_separator_stops_the_producer) {
+    wrt_result r = WRT_RUN("k:v\nno separator here\nk2:v2\n", "produce", "--topic", "one", "--bootstrap", bs,
+                           "--property", "parse.key=true", "--property", "key.separator=:");
+    cr_assert_eq(r.status, 1);
+    cr_assert_str_eq(r.err, "weir produce: line 2 has no key separator; nothing after line 1 was sent\n");
+    wrt_result_free(&r);
+    r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--from-beginning", "--timeout-ms", "1500",
+                "--property", "print.key=true");
+    cr_assert_str_eq(r.out, "k\tv\n", "line 1 must have been delivered: %s", r.out);
+    wrt_result_free(&r);
+}
