@@ -104,3 +104,118 @@ void wr_errf(char *errstr, size_t errlen, const char *fmt, ...) {
     vsnprintf(errstr, errlen, fmt, ap);
     va_end(ap);
 }
+
+struct wr_arena_chunk {
+    wr_arena_chunk *next;
+    size_t size;
+    _Alignas(16) unsigned char data[];
+};
+
+void *wr_arena_alloc(wr_arena *a, size_t n) {
+    n = (n + 15) & ~(size_t)15;
+    if (!a->head || a->used + n > a->cap) {
+        size_t size = n > 64 * 1024 ? n : 64 * 1024;
+        wr_arena_chunk *c = wr_xmalloc(sizeof *c + size);
+        c->size = size;
+        c->next = a->head;
+        a->head = c;
+        a->used = 0;
+        a->cap = size;
+    }
+    void *p = a->head->data + a->used;
+    a->used += n;
+    return p;
+}
+
+void *wr_arena_zalloc(wr_arena *a, size_t n) {
+    void *p = wr_arena_alloc(a, n);
+    memset(p, 0, n);
+    return p;
+}
+
+char *wr_arena_strndup(wr_arena *a, const char *s, size_t n) {
+    char *p = wr_arena_alloc(a, n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *wr_arena_strdup(wr_arena *a, const char *s) {
+    return wr_arena_strndup(a, s, strlen(s));
+}
+
+void wr_arena_reset(wr_arena *a) {
+    if (!a->head) return;
+    /* Keep the most recent (largest-needed) chunk, free the others. */
+    wr_arena_chunk *keep = a->head, *c = keep->next;
+    while (c) {
+        wr_arena_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    keep->next = NULL;
+    a->used = 0;
+    a->cap = keep->size;
+}
+
+void wr_arena_free(wr_arena *a) {
+    for (wr_arena_chunk *c = a->head; c;) {
+        wr_arena_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    a->head = NULL;
+    a->used = a->cap = 0;
+}
+
+void wr_buf_put(wr_buf *b, const void *data, size_t n) {
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1) cap *= 2;
+        b->p = wr_xrealloc(b->p, cap);
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, data, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void wr_buf_puts(wr_buf *b, const char *s) {
+    wr_buf_put(b, s, strlen(s));
+}
+
+void wr_buf_putc(wr_buf *b, char c) {
+    wr_buf_put(b, &c, 1);
+}
+
+void wr_buf_printf(wr_buf *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0) oom();
+    wr_buf_put(b, s, (size_t)n);
+    free(s);
+}
+
+void wr_buf_free(wr_buf *b) {
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+uint64_t wr_hash_bytes(const void *p, size_t n, uint64_t seed) {
+    const unsigned char *s = p;
+    uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
+    while (n >= 8) {
+        uint64_t v;
+        memcpy(&v, s, 8);
+        h = wr_hash_u64(h ^ v) + 0x9e3779b97f4a7c15ULL;
+        s += 8;
+        n -= 8;
+    }
+    uint64_t v = 0;
+    memcpy(&v, s, n);
+    return wr_hash_u64(h ^ v ^ ((uint64_t)n << 56));
+}

@@ -42,4 +42,43 @@ int64_t wr_wall_ms(void);
 void wr_errf(char *errstr, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A bump allocator: many small allocations, freed together by reset/free. */
+typedef struct wr_arena_chunk wr_arena_chunk;
+typedef struct wr_arena {
+    wr_arena_chunk *head;
+    size_t used; /* bytes used in head */
+    size_t cap;  /* bytes available in head */
+} wr_arena;
+
+void *wr_arena_alloc(wr_arena *a, size_t n);   /* 16-byte aligned, uninitialised */
+void *wr_arena_zalloc(wr_arena *a, size_t n);  /* zeroed */
+char *wr_arena_strndup(wr_arena *a, const char *s, size_t n);
+char *wr_arena_strdup(wr_arena *a, const char *s);
+void wr_arena_reset(wr_arena *a); /* keeps the first chunk for reuse */
+void wr_arena_free(wr_arena *a);
+
+/* A growable byte buffer. */
+typedef struct wr_buf {
+    char *p;
+    size_t len;
+    size_t cap;
+} wr_buf;
+
+void wr_buf_put(wr_buf *b, const void *data, size_t n);
+void wr_buf_puts(wr_buf *b, const char *s);
+void wr_buf_putc(wr_buf *b, char c);
+void wr_buf_printf(wr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void wr_buf_free(wr_buf *b);
+
+/* 64-bit hash of bytes (wyhash-style mixing); fast and good enough for tables. */
+uint64_t wr_hash_bytes(const void *p, size_t n, uint64_t seed);
+static inline uint64_t wr_hash_u64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
 #endif

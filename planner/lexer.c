@@ -1,0 +1,279 @@
+/* The lexer: turns a job file into tokens (identifiers, Spark-style string
+ * literals with backslash escapes, numbers, operators), skipping comments. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "planner/lexer.h"
+
+typedef struct lexer {
+    const char *src;
+    size_t len, pos;
+    int line, col;
+    wr_arena *arena;
+    const char *file;
+    char *err;
+    size_t errlen;
+} lexer;
+
+static int peekc(lexer *L, size_t ahead) {
+    return L->pos + ahead < L->len ? (unsigned char)L->src[L->pos + ahead] : -1;
+}
+
+static void advance(lexer *L) {
+    if (L->src[L->pos] == '\n') {
+        L->line++;
+        L->col = 1;
+    } else {
+        L->col++;
+    }
+    L->pos++;
+}
+
+static bool fail(lexer *L, int line, int col, const char *msg) {
+    wr_errf(L->err, L->errlen, "%s:%d:%d: %s", L->file, line, col, msg);
+    return false;
+}
+
+static int hexval(int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static void put_utf8(wr_buf *b, unsigned cp) {
+    char u[4];
+    int n;
+    if (cp < 0x80) u[0] = (char)cp, n = 1;
+    else if (cp < 0x800) u[0] = (char)(0xC0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
+    else {
+        u[0] = (char)(0xE0 | cp >> 12), u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
+    }
+    wr_buf_put(b, u, (size_t)n);
+}
+
+/* Spark's unescapeSQLString: \0 \b \n \r \t \Z \\ \' \", \% and \_ keep their
+ * backslash, \uXXXX, three-digit octal, and any other \c is c. */
+static bool lex_string(lexer *L, wr_tok *t) {
+    int quote = peekc(L, 0);
+    int line = L->line, col = L->col;
+    advance(L);
+    wr_buf b = {0};
+    for (;;) {
+        int c = peekc(L, 0);
+        if (c < 0) {
+            wr_buf_free(&b);
+            return fail(L, line, col, "unterminated string literal");
+        }
+        if (c == quote) {
+            advance(L);
+            break;
+        }
+        if (c == '\\' && peekc(L, 1) >= 0) {
+            int e = peekc(L, 1);
+            advance(L);
+            advance(L);
+            switch (e) {
+            case '0':
+                if (peekc(L, 0) >= '0' && peekc(L, 0) <= '7' && peekc(L, 1) >= '0' && peekc(L, 1) <= '7') {
+                    /* octal \0oo */
+                    int v = (peekc(L, 0) - '0') * 8 + (peekc(L, 1) - '0');
+                    advance(L), advance(L);
+                    wr_buf_putc(&b, (char)v);
+                } else {
+                    wr_buf_putc(&b, '\0');
+                }
+                break;
+            case 'b': wr_buf_putc(&b, '\b'); break;
+            case 'n': wr_buf_putc(&b, '\n'); break;
+            case 'r': wr_buf_putc(&b, '\r'); break;
+            case 't': wr_buf_putc(&b, '\t'); break;
+            case 'Z': wr_buf_putc(&b, '\032'); break;
+            case '%': wr_buf_puts(&b, "\\%"); break;
+            case '_': wr_buf_puts(&b, "\\_"); break;
+            case 'u': {
+                unsigned cp = 0;
+                int k;
+                for (k = 0; k < 4 && hexval(peekc(L, 0)) >= 0; k++) {
+                    cp = cp * 16 + (unsigned)hexval(peekc(L, 0));
+                    advance(L);
+                }
+                if (k == 4) put_utf8(&b, cp);
+                else wr_buf_putc(&b, 'u');
+                break;
+            }
+            default:
+                if (e >= '1' && e <= '3' && peekc(L, 0) >= '0' && peekc(L, 0) <= '7' &&
+                    peekc(L, 1) >= '0' && peekc(L, 1) <= '7') {
+                    int v = (e - '0') * 64 + (peekc(L, 0) - '0') * 8 + (peekc(L, 1) - '0');
+                    advance(L), advance(L);
+                    wr_buf_putc(&b, (char)v);
+                } else {
+                    wr_buf_putc(&b, (char)e);
+                }
+            }
+            continue;
+        }
+        wr_buf_putc(&b, (char)c);
+        advance(L);
+    }
+    t->kind = TK_STRING;
+    t->len = b.len;
+    t->text = wr_arena_strndup(L->arena, b.p ? b.p : "", b.len);
+    wr_buf_free(&b);
+    return true;
+}
+
+static bool lex_number(lexer *L, wr_tok *t) {
+    size_t start = L->pos;
+    bool is_float = false;
+    while (isdigit(peekc(L, 0))) advance(L);
+    if (peekc(L, 0) == '.' && isdigit(peekc(L, 1) < 0 ? 0 : peekc(L, 1))) {
+        is_float = true;
+        advance(L);
+        while (isdigit(peekc(L, 0))) advance(L);
+    } else if (peekc(L, 0) == '.' && start != L->pos) {
+        is_float = true; /* "1." */
+        advance(L);
+    }
+    if ((peekc(L, 0) == 'e' || peekc(L, 0) == 'E') &&
+        (isdigit(peekc(L, 1)) || ((peekc(L, 1) == '-' || peekc(L, 1) == '+') && isdigit(peekc(L, 2))))) {
+        is_float = true;
+        advance(L);
+        if (!isdigit(peekc(L, 0))) advance(L);
+        while (isdigit(peekc(L, 0))) advance(L);
+    }
+    char *text = wr_arena_strndup(L->arena, L->src + start, L->pos - start);
+    if (isalpha(peekc(L, 0)) || peekc(L, 0) == '_') {
+        int c = peekc(L, 0);
+        if ((c == 'L' || c == 'l') && !isalnum(peekc(L, 1)) && peekc(L, 1) != '_' && !is_float) {
+            advance(L); /* 10L: BIGINT literal */
+        } else if ((c == 'D' || c == 'd') && !isalnum(peekc(L, 1)) && peekc(L, 1) != '_') {
+            advance(L);
+            is_float = true;
+        } else {
+            return fail(L, t->line, t->col, "malformed number");
+        }
+    }
+    t->text = text;
+    t->len = strlen(text);
+    if (is_float) {
+        t->kind = TK_FLOAT;
+        t->fval = strtod(text, NULL);
+    } else {
+        t->kind = TK_INT;
+        errno = 0;
+        long long v = strtoll(text, NULL, 10);
+        if (errno) { /* too large for BIGINT: Spark makes it a decimal; we use DOUBLE */
+            t->kind = TK_FLOAT;
+            t->fval = strtod(text, NULL);
+        }
+        t->ival = v;
+    }
+    return true;
+}
+
+bool wr_lex(const char *file, const char *src, size_t len, wr_arena *arena, wr_tok **toks,
+            int *ntoks, char *errstr, size_t errlen) {
+    lexer L = {src, len, 0, 1, 1, arena, file, errstr, errlen};
+    int cap = 256, n = 0;
+    wr_tok *out = wr_xmalloc(sizeof *out * (size_t)cap);
+    for (;;) {
+        /* whitespace and comments */
+        for (;;) {
+            int c = peekc(&L, 0);
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') advance(&L);
+            else if (c == '-' && peekc(&L, 1) == '-') {
+                while (peekc(&L, 0) >= 0 && peekc(&L, 0) != '\n') advance(&L);
+            } else if (c == '/' && peekc(&L, 1) == '*') {
+                int line = L.line, col = L.col;
+                advance(&L), advance(&L);
+                while (peekc(&L, 0) >= 0 && !(peekc(&L, 0) == '*' && peekc(&L, 1) == '/')) advance(&L);
+                if (peekc(&L, 0) < 0) {
+                    free(out);
+                    return fail(&L, line, col, "unterminated /* comment");
+                }
+                advance(&L), advance(&L);
+            } else
+                break;
+        }
+        if (n + 1 >= cap) {
+            cap *= 2;
+            out = wr_xrealloc(out, sizeof *out * (size_t)cap);
+        }
+        wr_tok *t = &out[n];
+        memset(t, 0, sizeof *t);
+        t->line = L.line;
+        t->col = L.col;
+        t->offset = (int)L.pos;
+        int c = peekc(&L, 0);
+        if (c < 0) {
+            t->kind = TK_EOF;
+            t->text = "end of file";
+            n++;
+            break;
+        }
+        bool ok = true;
+        if (isalpha(c) || c == '_') {
+            size_t s = L.pos;
+            while (isalnum(peekc(&L, 0)) || peekc(&L, 0) == '_') advance(&L);
+            t->kind = TK_IDENT;
+            t->len = L.pos - s;
+            t->text = wr_arena_strndup(arena, src + s, t->len);
+        } else if (c == '`') {
+            advance(&L);
+            wr_buf b = {0};
+            for (;;) {
+                int d = peekc(&L, 0);
+                if (d < 0) {
+                    wr_buf_free(&b);
+                    free(out);
+                    return fail(&L, t->line, t->col, "unterminated `identifier`");
+                }
+                advance(&L);
+                if (d == '`') {
+                    if (peekc(&L, 0) != '`') break;
+                    advance(&L);
+                }
+                wr_buf_putc(&b, (char)d);
+            }
+            t->kind = TK_IDENT;
+            t->quoted = true;
+            t->len = b.len;
+            t->text = wr_arena_strndup(arena, b.p ? b.p : "", b.len);
+            wr_buf_free(&b);
+        } else if (c == '\'' || c == '"') {
+            ok = lex_string(&L, t);
+        } else if (isdigit(c) || (c == '.' && isdigit(peekc(&L, 1) < 0 ? 0 : peekc(&L, 1)))) {
+            ok = lex_number(&L, t);
+        } else {
+            static const char *two[] = {"<=", ">=", "<>", "!=", "==", "||", "<=>"};
+            size_t oplen = 1;
+            for (size_t i = 0; i < sizeof two / sizeof two[0]; i++) {
+                size_t l = strlen(two[i]);
+                if (L.pos + l <= len && !memcmp(src + L.pos, two[i], l) && l > oplen) oplen = l;
+            }
+            if (oplen == 1 && !strchr("(),;.[]*+-/%=<>", c)) {
+                char msg[64];
+                snprintf(msg, sizeof msg, isprint(c) ? "unexpected character '%c'" : "unexpected byte 0x%02x", c);
+                free(out);
+                return fail(&L, t->line, t->col, msg);
+            }
+            t->kind = TK_OP;
+            t->len = oplen;
+            t->text = wr_arena_strndup(arena, src + L.pos, oplen);
+            for (size_t i = 0; i < oplen; i++) advance(&L);
+        }
+        if (!ok) {
+            free(out);
+            return false;
+        }
+        n++;
+    }
+    *toks = out;
+    *ntoks = n;
+    return true;
+}
