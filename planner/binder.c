@@ -1,0 +1,982 @@
+/* The binder: resolves names against the columns in scope, types every
+ * expression (inserting Spark's implicit casts), recognises generators and
+ * aggregates, and lays a SELECT out as steps + aggregation (see binder.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "planner/binder.h"
+
+typedef struct scol {
+    const char *name;
+    const char *rel; /* relation alias qualifying it, or NULL */
+    wr_type type;
+} scol;
+
+typedef struct scope {
+    scol *cols;
+    int n;
+} scope;
+
+/* The rows flowing through a pipeline under construction. */
+typedef struct pipe {
+    wr_step *steps;
+    int nsteps;
+    int width;
+    scope sc;
+    wr_source_def *source;
+} pipe;
+
+typedef struct binder {
+    const wr_bind_env *env;
+    char *err;
+    size_t errlen;
+    bool failed;
+    int depth; /* view nesting, against cycles */
+    /* aggregation context (while binding the select list / HAVING of an
+     * aggregating SELECT) */
+    bool agg_mode;
+    const scope *pre;      /* scope of the rows being aggregated */
+    wr_ast **key_asts;
+    int *key_cols;         /* scope column a plain-column key refers to, else -1 */
+    wr_type *key_types;
+    int nkeys;
+    wr_ast **agg_asts;
+    wr_agg *aggs;
+    int naggs;
+    char **owned; /* output names of subqueries and views, alive while binding */
+    int nowned;
+} binder;
+
+/* Keeps the names of a nested SELECT's output until binding ends. */
+static void own_names(binder *b, char **names, int n) {
+    b->owned = wr_xrealloc(b->owned, sizeof *b->owned * (size_t)(b->nowned + n + 1));
+    for (int i = 0; i < n; i++) b->owned[b->nowned++] = names[i];
+    free(names);
+}
+
+static void free_owned(binder *b) {
+    for (int i = 0; i < b->nowned; i++) free(b->owned[i]);
+    free(b->owned);
+}
+
+static void *fail(binder *b, const wr_ast *at, int line, int col, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void *fail(binder *b, const wr_ast *at, int line, int col, const char *fmt, ...) {
+    if (b->failed) return NULL;
+    b->failed = true;
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (at) line = at->line, col = at->col;
+    wr_errf(b->err, b->errlen, "%s:%d:%d: %s", b->env->file, line, col, msg);
+    return NULL;
+}
+
+static bool is_agg_name(const char *n) {
+    return !strcasecmp(n, "count") || !strcasecmp(n, "sum") || !strcasecmp(n, "avg") || !strcasecmp(n, "mean") ||
+           !strcasecmp(n, "min") || !strcasecmp(n, "max");
+}
+
+static bool is_generator_name(const char *n) {
+    return !strcasecmp(n, "explode") || !strcasecmp(n, "explode_outer");
+}
+
+static bool has_agg(const wr_ast *a) {
+    if (!a) return false;
+    if (a->kind == AST_CALL && is_agg_name(a->name)) return true;
+    for (int i = 0; i < a->nargs; i++)
+        if (has_agg(a->args[i])) return true;
+    return false;
+}
+
+static bool ast_equal(const wr_ast *x, const wr_ast *y) {
+    if (x->kind != y->kind || x->nargs != y->nargs || x->flag != y->flag) return false;
+    switch (x->kind) {
+    case AST_COLUMN:
+        if (strcasecmp(x->name, y->name)) return false;
+        if (x->qual && y->qual && strcasecmp(x->qual, y->qual)) return false;
+        break;
+    case AST_CALL:
+    case AST_CAST:
+    case AST_FIELD:
+        if (strcasecmp(x->name, y->name)) return false;
+        break;
+    case AST_BINARY:
+    case AST_UNARY:
+        if (strcmp(x->op, y->op)) return false;
+        break;
+    case AST_INT:
+    case AST_BOOL:
+    case AST_INTERVAL:
+        if (x->ival != y->ival) return false;
+        break;
+    case AST_DOUBLE:
+        if (x->dval != y->dval) return false;
+        break;
+    case AST_STRING:
+        if (x->slen != y->slen || memcmp(x->sval, y->sval, x->slen)) return false;
+        break;
+    default: break;
+    }
+    for (int i = 0; i < x->nargs; i++)
+        if (!ast_equal(x->args[i], y->args[i])) return false;
+    return true;
+}
+
+/* A column name derived from an expression, close to Spark's. */
+static void ast_sql(wr_buf *o, const wr_ast *a) {
+    switch (a->kind) {
+    case AST_NULL: wr_buf_puts(o, "NULL"); break;
+    case AST_BOOL: wr_buf_puts(o, a->ival ? "true" : "false"); break;
+    case AST_INT: wr_buf_printf(o, "%lld", (long long)a->ival); break;
+    case AST_DOUBLE: wr_buf_printf(o, "%g", a->dval); break;
+    case AST_STRING: wr_buf_put(o, a->sval, a->slen); break;
+    case AST_INTERVAL: wr_buf_printf(o, "INTERVAL %lld MICROSECONDS", (long long)a->ival); break;
+    case AST_COLUMN: wr_buf_puts(o, a->name); break;
+    case AST_STAR: wr_buf_puts(o, "1"); break; /* count(*) is named count(1) */
+    case AST_CALL:
+        for (const char *c = a->name; *c; c++) wr_buf_putc(o, (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c));
+        wr_buf_putc(o, '(');
+        if (a->flag) wr_buf_puts(o, "DISTINCT ");
+        for (int i = 0; i < a->nargs; i++) {
+            if (i) wr_buf_puts(o, ", ");
+            ast_sql(o, a->args[i]);
+        }
+        wr_buf_putc(o, ')');
+        break;
+    case AST_UNARY:
+        wr_buf_puts(o, !strcmp(a->op, "NOT") ? "(NOT " : "(- ");
+        ast_sql(o, a->args[0]);
+        wr_buf_putc(o, ')');
+        break;
+    case AST_BINARY:
+        wr_buf_putc(o, '(');
+        ast_sql(o, a->args[0]);
+        wr_buf_printf(o, " %s ", a->op);
+        ast_sql(o, a->args[1]);
+        wr_buf_putc(o, ')');
+        break;
+    case AST_IS_NULL:
+        wr_buf_putc(o, '(');
+        ast_sql(o, a->args[0]);
+        wr_buf_puts(o, a->flag ? " IS NOT NULL)" : " IS NULL)");
+        break;
+    case AST_CAST: {
+        wr_type t;
+        wr_buf_puts(o, "CAST(");
+        ast_sql(o, a->args[0]);
+        wr_buf_printf(o, " AS %s)", wr_type_parse(a->name, &t) ? wr_type_name(t) : a->name);
+        break;
+    }
+    case AST_INDEX:
+        ast_sql(o, a->args[0]);
+        wr_buf_putc(o, '[');
+        ast_sql(o, a->args[1]);
+        wr_buf_putc(o, ']');
+        break;
+    case AST_FIELD:
+        ast_sql(o, a->args[0]);
+        wr_buf_printf(o, ".%s", a->name);
+        break;
+    default: wr_buf_puts(o, a->kind == AST_CASE ? "CASE" : a->kind == AST_LIKE ? "LIKE" : "IN"); break;
+    }
+}
+
+static char *derive_name(const wr_ast *a) {
+    if (a->kind == AST_COLUMN) return wr_xstrdup(a->name);
+    if (a->kind == AST_FIELD) return wr_xstrdup(a->name);
+    wr_buf o = {0};
+    ast_sql(&o, a);
+    return o.p ? o.p : wr_xstrdup("");
+}
+
+static void scope_add(scope *s, const char *name, const char *rel, wr_type t) {
+    s->cols = wr_xrealloc(s->cols, sizeof *s->cols * (size_t)(s->n + 1));
+    s->cols[s->n++] = (scol){name, rel, t};
+}
+
+static void scope_free(scope *s) {
+    free(s->cols);
+    s->cols = NULL;
+    s->n = 0;
+}
+
+static void scope_list(const scope *s, char *buf, size_t len) {
+    size_t o = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < s->n && o < len; i++)
+        o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", s->cols[i].name);
+}
+
+/* Index of a column in scope, or -1 with an error. */
+static int resolve(binder *b, const scope *s, const wr_ast *a) {
+    int found = -1, hits = 0;
+    bool rel_known = false;
+    for (int i = 0; i < s->n; i++) {
+        if (a->qual) {
+            if (!s->cols[i].rel || strcasecmp(s->cols[i].rel, a->qual)) continue;
+            rel_known = true;
+        }
+        if (!strcasecmp(s->cols[i].name, a->name)) {
+            if (found < 0) found = i;
+            hits++;
+        }
+    }
+    if (hits > 1) {
+        fail(b, a, 0, 0, "column '%s' is ambiguous: qualify it with its relation's alias", a->name);
+        return -1;
+    }
+    if (found < 0) {
+        char cols[400];
+        scope_list(s, cols, sizeof cols);
+        if (a->qual && !rel_known)
+            fail(b, a, 0, 0, "unknown relation or column '%s' in '%s.%s' (columns in scope: %s)", a->qual, a->qual, a->name, cols);
+        else
+            fail(b, a, 0, 0, "unknown column '%s%s%s' (columns in scope: %s)", a->qual ? a->qual : "", a->qual ? "." : "",
+                 a->name, cols);
+    }
+    return found;
+}
+
+static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s);
+
+static wr_expr *binop(wr_expr_op op, wr_type t, wr_expr *x, wr_expr *y) {
+    wr_expr *e = wr_expr_new(op, t, 2);
+    e->args[0] = x;
+    e->args[1] = y;
+    return e;
+}
+
+static bool is_bool_like(wr_type t) {
+    return t.kind == WR_T_BOOL || t.kind == WR_T_NULL;
+}
+
+/* Converts a SQL LIKE pattern into an anchored regular expression. */
+static char *like_to_regex(const char *p, size_t n) {
+    wr_buf r = {0};
+    wr_buf_puts(&r, "(?s)^");
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == '\\' && i + 1 < n) {
+            c = p[++i];
+            wr_buf_printf(&r, "\\x{%x}", (unsigned char)c);
+        } else if (c == '%') {
+            wr_buf_puts(&r, ".*");
+        } else if (c == '_') {
+            wr_buf_putc(&r, '.');
+        } else if (strchr("\\^$.|?*+()[]{}", c)) {
+            wr_buf_putc(&r, '\\');
+            wr_buf_putc(&r, c);
+        } else {
+            wr_buf_putc(&r, c);
+        }
+    }
+    wr_buf_puts(&r, "$");
+    return r.p;
+}
+
+static wr_expr *bind_agg_call(binder *b, const wr_ast *a) {
+    if (!b->agg_mode) return fail(b, a, 0, 0, "aggregate function %s is not allowed here", a->name);
+    for (int i = 0; i < b->naggs; i++)
+        if (ast_equal(b->agg_asts[i], a)) return wr_expr_col(b->nkeys + i, b->aggs[i].out);
+    if (a->flag) return fail(b, a, 0, 0, "%s(DISTINCT ...) is not supported yet", a->name);
+    wr_agg g = {0};
+    const char *n = a->name;
+    if (!strcasecmp(n, "count")) {
+        if (a->nargs != 1) return fail(b, a, 0, 0, "count takes one argument or *, not %d", a->nargs);
+        g.kind = a->args[0]->kind == AST_STAR ? WR_AGG_COUNT_STAR : WR_AGG_COUNT;
+        g.out = WR_TYPE(WR_T_BIGINT);
+    } else if (a->nargs != 1) {
+        return fail(b, a, 0, 0, "%s takes one argument, not %d", n, a->nargs);
+    }
+    if (g.kind != WR_AGG_COUNT_STAR) {
+        if (a->args[0]->kind == AST_STAR) return fail(b, a->args[0], 0, 0, "* is only allowed in count(*)");
+        bool saved = b->agg_mode;
+        b->agg_mode = false; /* no aggregates inside aggregates */
+        if (has_agg(a->args[0])) {
+            b->agg_mode = saved;
+            return fail(b, a->args[0], 0, 0, "aggregate functions cannot be nested");
+        }
+        g.arg = bind_expr(b, a->args[0], b->pre);
+        b->agg_mode = saved;
+        if (!g.arg) return NULL;
+        g.in = g.arg->type;
+    }
+    if (!strcasecmp(n, "sum") || !strcasecmp(n, "avg") || !strcasecmp(n, "mean")) {
+        wr_type t = g.in;
+        if (t.kind == WR_T_STRING || t.kind == WR_T_NULL) {
+            g.arg = wr_expr_cast(g.arg, WR_TYPE(WR_T_DOUBLE));
+            t = g.in = WR_TYPE(WR_T_DOUBLE);
+        }
+        if (!wr_type_is_numeric(t)) {
+            wr_expr_free(g.arg);
+            return fail(b, a->args[0], 0, 0, "%s needs a number, not %s", n, wr_type_name(t));
+        }
+        if (t.kind == WR_T_INT) {
+            g.arg = wr_expr_cast(g.arg, WR_TYPE(WR_T_BIGINT));
+            g.in = WR_TYPE(WR_T_BIGINT);
+        }
+        g.kind = !strcasecmp(n, "sum") ? WR_AGG_SUM : WR_AGG_AVG;
+        g.out = g.kind == WR_AGG_AVG ? WR_TYPE(WR_T_DOUBLE) : g.in;
+    } else if (!strcasecmp(n, "min") || !strcasecmp(n, "max")) {
+        if (g.in.kind == WR_T_ARRAY) {
+            wr_expr_free(g.arg);
+            return fail(b, a->args[0], 0, 0, "%s of an array is not supported", n);
+        }
+        g.kind = !strcasecmp(n, "min") ? WR_AGG_MIN : WR_AGG_MAX;
+        g.out = g.in;
+    }
+    b->aggs = wr_xrealloc(b->aggs, sizeof *b->aggs * (size_t)(b->naggs + 1));
+    b->agg_asts = wr_xrealloc(b->agg_asts, sizeof *b->agg_asts * (size_t)(b->naggs + 1));
+    b->aggs[b->naggs] = g;
+    b->agg_asts[b->naggs] = (wr_ast *)a;
+    b->naggs++;
+    return wr_expr_col(b->nkeys + b->naggs - 1, g.out);
+}
+
+static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
+    if (b->failed || !a) return NULL;
+    if (b->agg_mode) {
+        for (int i = 0; i < b->nkeys; i++)
+            if (ast_equal(b->key_asts[i], a)) return wr_expr_col(i, b->key_types[i]);
+        if (a->kind == AST_CALL && is_agg_name(a->name)) return bind_agg_call(b, a);
+        if (a->kind == AST_COLUMN) {
+            int c = resolve(b, b->pre, a);
+            if (c < 0) return NULL;
+            for (int i = 0; i < b->nkeys; i++)
+                if (b->key_cols[i] == c) return wr_expr_col(i, b->key_types[i]);
+            return fail(b, a, 0, 0, "column '%s' is neither in GROUP BY nor inside an aggregate function such as count, sum or max", a->name);
+        }
+    }
+    wr_expr *e = NULL;
+    switch (a->kind) {
+    case AST_NULL: return wr_expr_lit(wr_null(), WR_TYPE(WR_T_NULL));
+    case AST_BOOL: return wr_expr_lit(wr_int(a->ival), WR_TYPE(WR_T_BOOL));
+    case AST_INT:
+        return wr_expr_lit(wr_int(a->ival), WR_TYPE(a->ival >= INT32_MIN && a->ival <= INT32_MAX ? WR_T_INT : WR_T_BIGINT));
+    case AST_DOUBLE: return wr_expr_lit(wr_dbl(a->dval), WR_TYPE(WR_T_DOUBLE));
+    case AST_STRING: return wr_expr_lit(wr_str(a->sval, a->slen), WR_TYPE(WR_T_STRING));
+    case AST_INTERVAL: return fail(b, a, 0, 0, "interval values are only for window() and WATERMARK, which are not supported yet");
+    case AST_COLUMN: {
+        int c = resolve(b, s, a);
+        return c < 0 ? NULL : wr_expr_col(c, s->cols[c].type);
+    }
+    case AST_STAR: return fail(b, a, 0, 0, "* is only allowed in the select list and in count(*)");
+    case AST_FIELD: {
+        wr_expr *x = bind_expr(b, a->args[0], s);
+        if (!x) return NULL;
+        const char *tn = wr_type_name(x->type);
+        wr_expr_free(x);
+        return fail(b, a, 0, 0, "%s has no field '%s'", tn, a->name);
+    }
+    case AST_CALL: {
+        if (is_agg_name(a->name)) return fail(b, a, 0, 0, "aggregate function %s is not allowed here", a->name);
+        if (is_generator_name(a->name))
+            return fail(b, a, 0, 0, "%s must be the whole expression of a select-list item or a LATERAL VIEW", a->name);
+        if (a->nargs > 16) return fail(b, a, 0, 0, "%s: too many arguments", a->name);
+        e = wr_expr_new(WR_E_FUNC, WR_TYPE(WR_T_NULL), a->nargs);
+        for (int i = 0; i < a->nargs; i++) {
+            if (a->args[i]->kind == AST_STAR) {
+                wr_expr_free(e);
+                return fail(b, a->args[i], 0, 0, "* is only allowed in count(*)");
+            }
+            e->args[i] = bind_expr(b, a->args[i], s);
+            if (!e->args[i]) {
+                wr_expr_free(e);
+                return NULL;
+            }
+        }
+        char why[400];
+        if (!wr_func_bind(e, a->name, why, sizeof why)) {
+            wr_expr_free(e);
+            return fail(b, a, 0, 0, "%s", why);
+        }
+        return e;
+    }
+    case AST_UNARY: {
+        wr_expr *x = bind_expr(b, a->args[0], s);
+        if (!x) return NULL;
+        if (!strcmp(a->op, "NOT")) {
+            if (x->type.kind == WR_T_STRING) x = wr_expr_cast(x, WR_TYPE(WR_T_BOOL));
+            if (!is_bool_like(x->type)) {
+                const char *tn = wr_type_name(x->type);
+                wr_expr_free(x);
+                return fail(b, a, 0, 0, "NOT needs a BOOLEAN, not %s", tn);
+            }
+            e = wr_expr_new(WR_E_NOT, WR_TYPE(WR_T_BOOL), 1);
+        } else {
+            if (x->type.kind == WR_T_STRING || x->type.kind == WR_T_NULL) x = wr_expr_cast(x, WR_TYPE(WR_T_DOUBLE));
+            if (!wr_type_is_numeric(x->type)) {
+                const char *tn = wr_type_name(x->type);
+                wr_expr_free(x);
+                return fail(b, a, 0, 0, "unary minus needs a number, not %s", tn);
+            }
+            e = wr_expr_new(WR_E_NEG, x->type, 1);
+        }
+        e->args[0] = x;
+        return e;
+    }
+    case AST_BINARY: {
+        wr_expr *x = bind_expr(b, a->args[0], s), *y = x ? bind_expr(b, a->args[1], s) : NULL;
+        if (!x || !y) {
+            wr_expr_free(x);
+            return NULL;
+        }
+        const char *op = a->op;
+        wr_type t;
+        if (!strcmp(op, "AND") || !strcmp(op, "OR")) {
+            if (x->type.kind == WR_T_STRING) x = wr_expr_cast(x, WR_TYPE(WR_T_BOOL));
+            if (y->type.kind == WR_T_STRING) y = wr_expr_cast(y, WR_TYPE(WR_T_BOOL));
+            if (!is_bool_like(x->type) || !is_bool_like(y->type)) {
+                fail(b, a, 0, 0, "%s needs BOOLEAN operands, not %s and %s", op, wr_type_name(x->type), wr_type_name(y->type));
+                wr_expr_free(x), wr_expr_free(y);
+                return NULL;
+            }
+            return binop(op[0] == 'A' ? WR_E_AND : WR_E_OR, WR_TYPE(WR_T_BOOL), wr_expr_cast(x, WR_TYPE(WR_T_BOOL)),
+                         wr_expr_cast(y, WR_TYPE(WR_T_BOOL)));
+        }
+        if (!strcmp(op, "||")) {
+            e = wr_expr_new(WR_E_FUNC, WR_TYPE(WR_T_STRING), 2);
+            e->args[0] = x, e->args[1] = y;
+            char why[300];
+            if (!wr_func_bind(e, "concat", why, sizeof why)) {
+                wr_expr_free(e);
+                return fail(b, a, 0, 0, "%s", why);
+            }
+            return e;
+        }
+        static const struct {
+            const char *op;
+            wr_expr_op code;
+        } cmp[] = {{"=", WR_E_EQ}, {"!=", WR_E_NE}, {"<", WR_E_LT}, {"<=", WR_E_LE}, {">", WR_E_GT}, {">=", WR_E_GE}, {"<=>", WR_E_EQ_NS}};
+        for (size_t i = 0; i < sizeof cmp / sizeof cmp[0]; i++) {
+            if (strcmp(op, cmp[i].op)) continue;
+            if (!wr_type_common(x->type, y->type, &t)) {
+                fail(b, a, 0, 0, "cannot compare %s with %s", wr_type_name(x->type), wr_type_name(y->type));
+                wr_expr_free(x), wr_expr_free(y);
+                return NULL;
+            }
+            return binop(cmp[i].code, WR_TYPE(WR_T_BOOL), wr_expr_cast(x, t), wr_expr_cast(y, t));
+        }
+        /* arithmetic: strings count as DOUBLE, as in Spark */
+        if (x->type.kind == WR_T_STRING) x = wr_expr_cast(x, WR_TYPE(WR_T_DOUBLE));
+        if (y->type.kind == WR_T_STRING) y = wr_expr_cast(y, WR_TYPE(WR_T_DOUBLE));
+        if (x->type.kind == WR_T_NULL) x = wr_expr_cast(x, y->type.kind == WR_T_NULL ? WR_TYPE(WR_T_DOUBLE) : y->type);
+        if (y->type.kind == WR_T_NULL) y = wr_expr_cast(y, x->type);
+        if (!wr_type_is_numeric(x->type) || !wr_type_is_numeric(y->type)) {
+            fail(b, a, 0, 0, "'%s' needs numbers, not %s and %s", op, wr_type_name(x->type), wr_type_name(y->type));
+            wr_expr_free(x), wr_expr_free(y);
+            return NULL;
+        }
+        wr_type_common(x->type, y->type, &t);
+        wr_expr_op code = WR_E_ADD;
+        switch (op[0]) {
+        case '+': code = WR_E_ADD; break;
+        case '-': code = WR_E_SUB; break;
+        case '*': code = WR_E_MUL; break;
+        case '%': code = WR_E_MOD; break;
+        case '/': code = WR_E_DIV, t = WR_TYPE(WR_T_DOUBLE); break;
+        case 'd': code = WR_E_IDIV, t = WR_TYPE(WR_T_BIGINT); break;
+        }
+        return binop(code, t, wr_expr_cast(x, t), wr_expr_cast(y, t));
+    }
+    case AST_IS_NULL: {
+        wr_expr *x = bind_expr(b, a->args[0], s);
+        if (!x) return NULL;
+        e = wr_expr_new(a->flag ? WR_E_IS_NOT_NULL : WR_E_IS_NULL, WR_TYPE(WR_T_BOOL), 1);
+        e->args[0] = x;
+        return e;
+    }
+    case AST_CAST: {
+        wr_type t;
+        if (!wr_type_parse(a->name, &t))
+            return fail(b, a, 0, 0, "unknown type '%s' in CAST (types: STRING, BINARY, INT, BIGINT, DOUBLE, BOOLEAN, TIMESTAMP)", a->name);
+        wr_expr *x = bind_expr(b, a->args[0], s);
+        if (!x) return NULL;
+        if (!wr_cast_allowed(x->type, t)) {
+            fail(b, a, 0, 0, "cannot cast %s to %s", wr_type_name(x->type), wr_type_name(t));
+            wr_expr_free(x);
+            return NULL;
+        }
+        if (x->type.kind == t.kind && x->type.elem == t.elem) return x;
+        e = wr_expr_new(WR_E_CAST, t, 1);
+        e->args[0] = x;
+        return e;
+    }
+    case AST_CASE: {
+        int i = 0;
+        wr_expr *operand = NULL;
+        if (a->has_operand && !(operand = bind_expr(b, a->args[i++], s))) return NULL;
+        int pairs = (a->nargs - i - a->has_else) / 2;
+        e = wr_expr_new(WR_E_CASE, WR_TYPE(WR_T_NULL), pairs * 2 + a->has_else);
+        e->has_else = a->has_else;
+        wr_type rt = WR_TYPE(WR_T_NULL);
+        for (int p = 0; p < pairs && !b->failed; p++) {
+            const wr_ast *wa = a->args[i + 2 * p], *ta = a->args[i + 2 * p + 1];
+            wr_expr *w = bind_expr(b, wa, s);
+            if (!w) break;
+            if (operand) { /* CASE x WHEN v: x = v */
+                wr_type ct;
+                if (!wr_type_common(operand->type, w->type, &ct)) {
+                    fail(b, wa, 0, 0, "cannot compare %s with %s", wr_type_name(operand->type), wr_type_name(w->type));
+                    wr_expr_free(w);
+                    break;
+                }
+                wr_expr *opnd = bind_expr(b, a->args[0], s);
+                w = binop(WR_E_EQ, WR_TYPE(WR_T_BOOL), wr_expr_cast(opnd, ct), wr_expr_cast(w, ct));
+            }
+            if (w->type.kind == WR_T_STRING) w = wr_expr_cast(w, WR_TYPE(WR_T_BOOL));
+            if (!is_bool_like(w->type)) {
+                fail(b, wa, 0, 0, "WHEN needs a BOOLEAN condition, not %s", wr_type_name(w->type));
+                wr_expr_free(w);
+                break;
+            }
+            e->args[2 * p] = wr_expr_cast(w, WR_TYPE(WR_T_BOOL));
+            e->args[2 * p + 1] = bind_expr(b, ta, s);
+            if (!e->args[2 * p + 1]) break;
+            if (!wr_type_common(rt, e->args[2 * p + 1]->type, &rt)) {
+                fail(b, ta, 0, 0, "CASE branches have no common type (%s and %s)", wr_type_name(rt), wr_type_name(e->args[2 * p + 1]->type));
+                break;
+            }
+        }
+        if (!b->failed && a->has_else) {
+            e->args[e->nargs - 1] = bind_expr(b, a->args[a->nargs - 1], s);
+            if (e->args[e->nargs - 1] && !wr_type_common(rt, e->args[e->nargs - 1]->type, &rt))
+                fail(b, a->args[a->nargs - 1], 0, 0, "CASE branches have no common type (%s and %s)", wr_type_name(rt),
+                     wr_type_name(e->args[e->nargs - 1]->type));
+        }
+        wr_expr_free(operand);
+        if (b->failed) {
+            wr_expr_free(e);
+            return NULL;
+        }
+        for (int p = 0; p < pairs; p++) e->args[2 * p + 1] = wr_expr_cast(e->args[2 * p + 1], rt);
+        if (a->has_else) e->args[e->nargs - 1] = wr_expr_cast(e->args[e->nargs - 1], rt);
+        e->type = rt;
+        return e;
+    }
+    case AST_INDEX: {
+        wr_expr *x = bind_expr(b, a->args[0], s), *i = x ? bind_expr(b, a->args[1], s) : NULL;
+        if (!x || !i) {
+            wr_expr_free(x);
+            return NULL;
+        }
+        if (x->type.kind != WR_T_ARRAY || !(i->type.kind == WR_T_INT || i->type.kind == WR_T_BIGINT || i->type.kind == WR_T_NULL)) {
+            fail(b, a, 0, 0, "[] needs an array and an integer index, not %s[%s]", wr_type_name(x->type), wr_type_name(i->type));
+            wr_expr_free(x), wr_expr_free(i);
+            return NULL;
+        }
+        return binop(WR_E_INDEX, WR_TYPE(x->type.elem), x, wr_expr_cast(i, WR_TYPE(WR_T_BIGINT)));
+    }
+    case AST_LIKE: {
+        wr_expr *x = bind_expr(b, a->args[0], s), *pat = x ? bind_expr(b, a->args[1], s) : NULL;
+        if (!x || !pat) {
+            wr_expr_free(x);
+            return NULL;
+        }
+        if (pat->op != WR_E_LIT || pat->type.kind != WR_T_STRING) {
+            wr_expr_free(x), wr_expr_free(pat);
+            return fail(b, a->args[1], 0, 0, "%s needs a constant string pattern (patterns computed per row are not supported yet)",
+                        a->op);
+        }
+        bool rlike = !strcmp(a->op, "rlike");
+        char *re = rlike ? wr_xstrndup(pat->lit.u.p, pat->lit.len) : like_to_regex(pat->lit.u.p, pat->lit.len);
+        wr_expr_free(pat);
+        char why[300];
+        e = wr_expr_new(rlike ? WR_E_RLIKE : WR_E_LIKE, WR_TYPE(WR_T_BOOL), 1);
+        e->args[0] = wr_expr_cast(x, WR_TYPE(WR_T_STRING));
+        e->re = wr_regex_compile(re, strlen(re), why, sizeof why);
+        free(re);
+        if (!e->re) {
+            wr_expr_free(e);
+            return fail(b, a->args[1], 0, 0, "%s", why);
+        }
+        if (!a->flag) return e;
+        wr_expr *n = wr_expr_new(WR_E_NOT, WR_TYPE(WR_T_BOOL), 1);
+        n->args[0] = e;
+        return n;
+    }
+    case AST_IN: {
+        e = wr_expr_new(WR_E_IN, WR_TYPE(WR_T_BOOL), a->nargs);
+        wr_type t = WR_TYPE(WR_T_NULL);
+        for (int i = 0; i < a->nargs; i++) {
+            e->args[i] = bind_expr(b, a->args[i], s);
+            if (!e->args[i]) {
+                wr_expr_free(e);
+                return NULL;
+            }
+            if (!wr_type_common(t, e->args[i]->type, &t)) {
+                fail(b, a->args[i], 0, 0, "IN list values have no common type (%s and %s)", wr_type_name(t), wr_type_name(e->args[i]->type));
+                wr_expr_free(e);
+                return NULL;
+            }
+        }
+        for (int i = 0; i < a->nargs; i++) e->args[i] = wr_expr_cast(e->args[i], t);
+        if (!a->flag) return e;
+        wr_expr *n = wr_expr_new(WR_E_NOT, WR_TYPE(WR_T_BOOL), 1);
+        n->args[0] = e;
+        return n;
+    }
+    }
+    return fail(b, a, 0, 0, "unsupported expression");
+}
+
+/* ---- pipelines ---- */
+
+static wr_step *add_step(pipe *p, wr_step_kind k) {
+    p->steps = wr_xrealloc(p->steps, sizeof *p->steps * (size_t)(p->nsteps + 1));
+    wr_step *st = &p->steps[p->nsteps++];
+    memset(st, 0, sizeof *st);
+    st->kind = k;
+    st->in_width = st->out_width = p->width;
+    return st;
+}
+
+static const char *kafka_cols[] = {"key", "value", "topic", "partition", "offset", "timestamp", "timestampType"};
+static const wr_kind kafka_types[] = {WR_T_BINARY, WR_T_BINARY, WR_T_STRING, WR_T_INT, WR_T_BIGINT, WR_T_TIMESTAMP, WR_T_INT};
+
+static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_out, char ***names_out);
+
+static bool bind_from(binder *b, wr_from *f, pipe *p) {
+    const char *rel = f->alias;
+    if (f->sub) {
+        char **names = NULL;
+        if (!bind_select(b, f->sub, p, NULL, &names)) return false;
+        own_names(b, names, p->sc.n);
+    } else {
+        wr_source_def *src = NULL;
+        for (int i = 0; i < b->env->nsources; i++)
+            if (!strcasecmp(b->env->sources[i].name, f->name)) src = &b->env->sources[i];
+        const wr_view_def *view = NULL;
+        for (int i = 0; i < b->env->nviews; i++)
+            if (!strcasecmp(b->env->views[i].name, f->name)) view = &b->env->views[i];
+        if (src) {
+            if (p->source && p->source != src)
+                return fail(b, NULL, f->line, f->col, "a query reads one source; joins and unions are not supported yet"), false;
+            p->source = src;
+            p->width = WR_KCOL_COUNT;
+            scope_free(&p->sc);
+            for (int i = 0; i < WR_KCOL_COUNT; i++) scope_add(&p->sc, kafka_cols[i], rel ? rel : src->name, WR_TYPE(kafka_types[i]));
+        } else if (view) {
+            if (b->depth > 32) return fail(b, NULL, f->line, f->col, "views nest too deeply (a cycle?)"), false;
+            b->depth++;
+            char **names = NULL;
+            bool ok = bind_select(b, view->select, p, NULL, &names);
+            if (ok) own_names(b, names, p->sc.n);
+            b->depth--;
+            if (!ok) return false;
+            if (!rel) rel = view->name;
+        } else {
+            char known[400];
+            size_t o = 0;
+            known[0] = '\0';
+            for (int i = 0; i < b->env->nsources && o < sizeof known; i++)
+                o += (size_t)snprintf(known + o, sizeof known - o, "%s%s", o ? ", " : "", b->env->sources[i].name);
+            for (int i = 0; i < b->env->nviews && o < sizeof known; i++)
+                o += (size_t)snprintf(known + o, sizeof known - o, "%s%s", o ? ", " : "", b->env->views[i].name);
+            return fail(b, NULL, f->line, f->col, "unknown source or view '%s' (declared: %s)", f->name, o ? known : "none"), false;
+        }
+    }
+    if (rel)
+        for (int i = 0; i < p->sc.n; i++) p->sc.cols[i].rel = rel;
+    if (f->wm_col)
+        return fail(b, NULL, f->line, f->col, "WATERMARK is not supported yet (event-time windows come with a later release)"), false;
+    for (int l = 0; l < f->nlaterals; l++) {
+        wr_lateral *lv = &f->laterals[l];
+        const wr_ast *g = lv->gen;
+        if (!is_generator_name(g->name))
+            return fail(b, g, 0, 0, "LATERAL VIEW needs a generator such as explode(...), not %s", g->name), false;
+        if (g->nargs != 1) return fail(b, g, 0, 0, "%s takes one argument, not %d", g->name, g->nargs), false;
+        wr_expr *arr = bind_expr(b, g->args[0], &p->sc);
+        if (!arr) return false;
+        if (arr->type.kind != WR_T_ARRAY) {
+            fail(b, g->args[0], 0, 0, "%s needs an array, not %s", g->name, wr_type_name(arr->type));
+            wr_expr_free(arr);
+            return false;
+        }
+        if (lv->ncols > 1) {
+            wr_expr_free(arr);
+            return fail(b, g, 0, 0, "explode of an array yields one column, but %d aliases are given", lv->ncols), false;
+        }
+        wr_step *st = add_step(p, WR_STEP_EXPLODE);
+        st->expr = arr;
+        st->outer = lv->outer || !strcasecmp(g->name, "explode_outer");
+        st->out_width = ++p->width;
+        scope_add(&p->sc, lv->ncols ? lv->cols[0] : "col", lv->table_alias, WR_TYPE(arr->type.elem));
+    }
+    return true;
+}
+
+static void agg_ctx_reset(binder *b) {
+    for (int i = 0; i < b->naggs; i++) wr_expr_free(b->aggs[i].arg);
+    free(b->aggs);
+    free(b->agg_asts);
+    free(b->key_asts);
+    free(b->key_cols);
+    free(b->key_types);
+    b->aggs = NULL, b->agg_asts = NULL, b->key_asts = NULL, b->key_cols = NULL, b->key_types = NULL;
+    b->naggs = b->nkeys = 0;
+    b->agg_mode = false;
+}
+
+/* Binds a SELECT onto pipeline p. With agg_out NULL an aggregation is refused
+ * (subqueries and views are stateless); names_out gets the output names. */
+static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_out, char ***names_out) {
+    if (!bind_from(b, sel->from, p)) return false;
+    if (sel->where) {
+        if (has_agg(sel->where)) return fail(b, sel->where, 0, 0, "aggregate functions are not allowed in WHERE (use HAVING)"), false;
+        wr_expr *pred = bind_expr(b, sel->where, &p->sc);
+        if (!pred) return false;
+        if (pred->type.kind == WR_T_STRING) pred = wr_expr_cast(pred, WR_TYPE(WR_T_BOOL));
+        if (!is_bool_like(pred->type)) {
+            fail(b, sel->where, 0, 0, "WHERE needs a BOOLEAN condition, not %s", wr_type_name(pred->type));
+            wr_expr_free(pred);
+            return false;
+        }
+        add_step(p, WR_STEP_FILTER)->expr = pred;
+    }
+    bool aggregating = sel->ngroup > 0 || sel->having;
+    for (int i = 0; i < sel->nitems; i++) aggregating |= has_agg(sel->items[i].expr);
+    if (aggregating && !agg_out)
+        return fail(b, NULL, sel->line, sel->col, "aggregation in a subquery or view is not supported yet: aggregate in the INSERT's SELECT"), false;
+
+    /* Expand * and find the generator. */
+    int gen = -1;
+    for (int i = 0; i < sel->nitems; i++) {
+        const wr_ast *x = sel->items[i].expr;
+        if (x->kind == AST_CALL && is_generator_name(x->name)) {
+            if (gen >= 0) return fail(b, x, 0, 0, "only one generator (explode) is allowed per SELECT"), false;
+            if (aggregating) return fail(b, x, 0, 0, "explode cannot be used together with aggregation in one SELECT: explode in a subquery"), false;
+            gen = i;
+        }
+    }
+    scope out = {0};
+    int nout = 0;
+    wr_expr **outs = NULL;
+    char **names = NULL;
+#define PUSH_OUT(ex, nm, tp)                                                                      \
+    do {                                                                                           \
+        outs = wr_xrealloc(outs, sizeof *outs * (size_t)(nout + 1));                               \
+        names = wr_xrealloc(names, sizeof *names * (size_t)(nout + 1));                            \
+        outs[nout] = (ex);                                                                         \
+        names[nout] = (nm);                                                                        \
+        nout++;                                                                                    \
+        (void)(tp);                                                                                \
+    } while (0)
+
+    int gen_col = -1;
+    if (gen >= 0) {
+        const wr_ast *g = sel->items[gen].expr;
+        if (g->nargs != 1) return fail(b, g, 0, 0, "%s takes one argument, not %d", g->name, g->nargs), false;
+        if (sel->items[gen].naliases > 1)
+            return fail(b, g, 0, 0, "explode of an array yields one column, but %d aliases are given", sel->items[gen].naliases), false;
+        wr_expr *arr = bind_expr(b, g->args[0], &p->sc);
+        if (!arr) return false;
+        if (arr->type.kind != WR_T_ARRAY) {
+            fail(b, g->args[0], 0, 0, "%s needs an array, not %s", g->name, wr_type_name(arr->type));
+            wr_expr_free(arr);
+            return false;
+        }
+        wr_step *st = add_step(p, WR_STEP_EXPLODE);
+        st->expr = arr;
+        st->outer = !strcasecmp(g->name, "explode_outer");
+        gen_col = p->width;
+        st->out_width = ++p->width;
+        scope_add(&p->sc, "col", NULL, WR_TYPE(arr->type.elem));
+    }
+
+    wr_aggregate *agg = NULL;
+    if (aggregating) {
+        b->pre = &p->sc;
+        for (int i = 0; i < sel->ngroup; i++) {
+            wr_ast *k = sel->group_by[i];
+            if (has_agg(k)) {
+                agg_ctx_reset(b);
+                return fail(b, k, 0, 0, "aggregate functions are not allowed in GROUP BY"), false;
+            }
+            /* GROUP BY a select-list alias (Spark's groupByAliases) */
+            if (k->kind == AST_COLUMN && !k->qual) {
+                bool in_scope = false;
+                for (int c = 0; c < p->sc.n; c++) in_scope |= !strcasecmp(p->sc.cols[c].name, k->name);
+                for (int j = 0; !in_scope && j < sel->nitems; j++)
+                    if (sel->items[j].alias && !strcasecmp(sel->items[j].alias, k->name)) k = sel->items[j].expr;
+            }
+            if (k->kind == AST_INT) {
+                agg_ctx_reset(b);
+                return fail(b, k, 0, 0, "GROUP BY position is not supported: name the column"), false;
+            }
+            wr_expr *ke = bind_expr(b, k, &p->sc);
+            if (!ke) {
+                agg_ctx_reset(b);
+                return false;
+            }
+            b->key_asts = wr_xrealloc(b->key_asts, sizeof *b->key_asts * (size_t)(b->nkeys + 1));
+            b->key_cols = wr_xrealloc(b->key_cols, sizeof *b->key_cols * (size_t)(b->nkeys + 1));
+            b->key_types = wr_xrealloc(b->key_types, sizeof *b->key_types * (size_t)(b->nkeys + 1));
+            b->key_asts[b->nkeys] = k;
+            b->key_cols[b->nkeys] = ke->op == WR_E_COL ? ke->col : -1;
+            b->key_types[b->nkeys] = ke->type;
+            agg = agg ? agg : wr_xcalloc(1, sizeof *agg);
+            agg->keys = wr_xrealloc(agg->keys, sizeof *agg->keys * (size_t)(b->nkeys + 1));
+            agg->keys[b->nkeys] = ke;
+            b->nkeys++;
+        }
+        if (!agg) agg = wr_xcalloc(1, sizeof *agg);
+        agg->nkeys = b->nkeys;
+        b->agg_mode = true;
+    }
+
+    for (int i = 0; i < sel->nitems && !b->failed; i++) {
+        wr_select_item *it = &sel->items[i];
+        if (i == gen) {
+            PUSH_OUT(wr_expr_col(gen_col, p->sc.cols[gen_col].type),
+                     wr_xstrdup(it->naliases ? it->aliases[0] : it->alias ? it->alias : "col"), 0);
+            continue;
+        }
+        if (it->expr->kind == AST_STAR) {
+            if (aggregating) {
+                fail(b, it->expr, 0, 0, "* cannot be used in an aggregating SELECT: list the grouped columns");
+                break;
+            }
+            bool any = false;
+            for (int c = 0; c < p->sc.n; c++) {
+                if (c == gen_col) continue;
+                if (it->expr->qual && (!p->sc.cols[c].rel || strcasecmp(p->sc.cols[c].rel, it->expr->qual))) continue;
+                PUSH_OUT(wr_expr_col(c, p->sc.cols[c].type), wr_xstrdup(p->sc.cols[c].name), 0);
+                any = true;
+            }
+            if (!any) fail(b, it->expr, 0, 0, "'%s.*' matches no relation in scope", it->expr->qual ? it->expr->qual : "");
+            continue;
+        }
+        if (it->naliases) {
+            fail(b, it->expr, 0, 0, "AS (...) with several names is only for generators");
+            break;
+        }
+        wr_expr *x = bind_expr(b, it->expr, &p->sc);
+        if (!x) break;
+        PUSH_OUT(x, it->alias ? wr_xstrdup(it->alias) : derive_name(it->expr), 0);
+    }
+    if (!b->failed && aggregating && sel->having) {
+        wr_expr *h = bind_expr(b, sel->having, &p->sc);
+        if (h && !is_bool_like(h->type)) {
+            fail(b, sel->having, 0, 0, "HAVING needs a BOOLEAN condition, not %s", wr_type_name(h->type));
+            wr_expr_free(h);
+        } else if (h) {
+            agg->having = h;
+        }
+    }
+    if (b->failed) {
+        for (int i = 0; i < nout; i++) wr_expr_free(outs[i]), free(names[i]);
+        free(outs);
+        free(names);
+        if (agg) {
+            for (int i = 0; i < agg->nkeys; i++) wr_expr_free(agg->keys[i]);
+            free(agg->keys);
+            wr_expr_free(agg->having);
+            free(agg);
+        }
+        agg_ctx_reset(b);
+        return false;
+    }
+    for (int i = 0; i < nout; i++) scope_add(&out, names[i], NULL, outs[i]->type);
+    if (aggregating) {
+        agg->aggs = b->aggs;
+        agg->naggs = b->naggs;
+        b->aggs = NULL;
+        b->naggs = 0;
+        agg->key_types = b->key_types;
+        b->key_types = NULL;
+        agg->outs = outs;
+        agg->nouts = nout;
+        agg->out_key_cols = wr_xmalloc(sizeof(int) * (size_t)(agg->nkeys ? agg->nkeys : 1));
+        for (int k = 0; k < agg->nkeys; k++) {
+            agg->out_key_cols[k] = -1;
+            for (int o = 0; o < nout; o++)
+                if (outs[o]->op == WR_E_COL && outs[o]->col == k) agg->out_key_cols[k] = o;
+        }
+        agg_ctx_reset(b);
+        *agg_out = agg;
+        p->width = nout;
+    } else {
+        wr_step *st = add_step(p, WR_STEP_PROJECT);
+        st->exprs = outs;
+        st->nexprs = nout;
+        st->out_width = p->width = nout;
+    }
+    scope_free(&p->sc);
+    p->sc = out;
+    *names_out = names;
+    return true;
+}
+
+static void free_steps(wr_step *steps, int n) {
+    for (int i = 0; i < n; i++) {
+        wr_expr_free(steps[i].expr);
+        for (int j = 0; j < steps[i].nexprs; j++) wr_expr_free(steps[i].exprs[j]);
+        free(steps[i].exprs);
+    }
+    free(steps);
+}
+
+bool wr_bind_query(const wr_bind_env *env, wr_select *sel, wr_query *q, char *errstr, size_t errlen) {
+    binder b = {.env = env, .err = errstr, .errlen = errlen};
+    pipe p = {0};
+    wr_aggregate *agg = NULL;
+    char **names = NULL;
+    if (!bind_select(&b, sel, &p, &agg, &names)) {
+        free_steps(p.steps, p.nsteps);
+        scope_free(&p.sc);
+        free_owned(&b);
+        return false;
+    }
+    free_owned(&b);
+    q->source = p.source;
+    q->steps = p.steps;
+    q->nsteps = p.nsteps;
+    q->scan_width = WR_KCOL_COUNT;
+    q->agg = agg;
+    q->out.n = p.sc.n;
+    q->out.cols = wr_xcalloc((size_t)(p.sc.n ? p.sc.n : 1), sizeof *q->out.cols);
+    for (int i = 0; i < p.sc.n; i++) q->out.cols[i] = (wr_column){names[i], p.sc.cols[i].type};
+    free(names);
+    scope_free(&p.sc);
+    return true;
+}
+
+bool wr_bind_view_check(const wr_bind_env *env, wr_select *sel, char *errstr, size_t errlen) {
+    binder b = {.env = env, .err = errstr, .errlen = errlen};
+    pipe p = {0};
+    char **names = NULL;
+    bool ok = bind_select(&b, sel, &p, NULL, &names);
+    if (ok)
+        for (int i = 0; i < p.sc.n; i++) free(names[i]);
+    free(names);
+    free_steps(p.steps, p.nsteps);
+    scope_free(&p.sc);
+    free_owned(&b);
+    return ok;
+}
+
+void wr_query_free_parts(wr_query *q) {
+    free_steps(q->steps, q->nsteps);
+    if (q->agg) {
+        wr_aggregate *a = q->agg;
+        for (int i = 0; i < a->nkeys; i++) wr_expr_free(a->keys[i]);
+        for (int i = 0; i < a->naggs; i++) wr_expr_free(a->aggs[i].arg);
+        for (int i = 0; i < a->nouts; i++) wr_expr_free(a->outs[i]);
+        wr_expr_free(a->having);
+        free(a->keys);
+        free(a->key_types);
+        free(a->aggs);
+        free(a->outs);
+        free(a->out_key_cols);
+        free(a);
+    }
+    for (int i = 0; i < q->out.n; i++) free(q->out.cols[i].name);
+    free(q->out.cols);
+    free(q->name);
+}

@@ -1,0 +1,143 @@
+/* The planner's public face: a job file compiled into streaming queries (a
+ * Kafka source, a chain of stateless steps, an optional aggregation, a sink),
+ * plus settings and the trailing SELECTs over memory sinks.
+ *
+ * job file -> lexer -> parser (AST) -> binder (names, types, functions)
+ *          -> plan checks (output modes) -> wr_job
+ * The plan is read-only at run time; operators keep their state beside it. */
+#ifndef WR_PLAN_H
+#define WR_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/wr_engine.h"
+
+typedef struct wr_column {
+    char *name;
+    wr_type type;
+} wr_column;
+
+typedef struct wr_schema {
+    wr_column *cols;
+    int n;
+} wr_schema;
+
+typedef enum { WR_STEP_FILTER, WR_STEP_PROJECT, WR_STEP_EXPLODE } wr_step_kind;
+
+/* One stateless step over rows. EXPLODE appends the generated element column
+ * to the input row (OUTER keeps rows whose array is NULL or empty, with NULL). */
+typedef struct wr_step {
+    wr_step_kind kind;
+    wr_expr *expr; /* FILTER predicate; EXPLODE array */
+    bool outer;
+    wr_expr **exprs; /* PROJECT outputs */
+    int nexprs;
+    int in_width, out_width;
+} wr_step;
+
+typedef enum { WR_AGG_COUNT_STAR, WR_AGG_COUNT, WR_AGG_SUM, WR_AGG_AVG, WR_AGG_MIN, WR_AGG_MAX } wr_agg_kind;
+
+typedef struct wr_agg {
+    wr_agg_kind kind;
+    wr_expr *arg; /* over the pipeline row; NULL for count(*) */
+    wr_type in, out;
+} wr_agg;
+
+/* GROUP BY: keys and aggregate inputs are evaluated per pipeline row; the
+ * result row is [keys..., aggregates...], from which `outs` compute the sink's
+ * columns (and `having` filters). */
+typedef struct wr_aggregate {
+    wr_expr **keys;
+    wr_type *key_types;
+    int nkeys;
+    wr_agg *aggs;
+    int naggs;
+    wr_expr **outs;
+    int nouts;
+    wr_expr *having;
+    int *out_key_cols; /* for update mode: which output columns hold each key, -1 if none */
+} wr_aggregate;
+
+typedef enum { WR_MODE_APPEND, WR_MODE_UPDATE, WR_MODE_COMPLETE } wr_output_mode;
+typedef enum { WR_TRIGGER_DEFAULT, WR_TRIGGER_INTERVAL, WR_TRIGGER_ONCE, WR_TRIGGER_AVAILABLE_NOW } wr_trigger_kind;
+
+typedef struct wr_trigger {
+    wr_trigger_kind kind;
+    int64_t interval_ms;
+} wr_trigger;
+
+typedef struct wr_kv {
+    char *key;
+    char *value;
+} wr_kv;
+
+typedef struct wr_source_def {
+    char *name;
+    wr_kv *opts; /* validated Kafka options */
+    int nopts;
+} wr_source_def;
+
+typedef enum { WR_SINK_CONSOLE, WR_SINK_MEMORY } wr_sink_kind;
+
+typedef struct wr_sink_def {
+    char *name;
+    wr_sink_kind kind;
+    wr_output_mode mode;
+    wr_trigger trigger;
+    char *checkpoint;
+    int num_rows;   /* console */
+    int truncate;   /* console: 0 = no, else width 20 */
+} wr_sink_def;
+
+typedef struct wr_query {
+    char *name; /* the sink's name */
+    wr_source_def *source;
+    wr_step *steps;
+    int nsteps;
+    int scan_width; /* columns of a Kafka row */
+    wr_aggregate *agg;
+    wr_schema out; /* the rows the sink receives */
+    wr_sink_def *sink;
+} wr_query;
+
+typedef struct wr_job {
+    wr_source_def *sources;
+    int nsources;
+    wr_sink_def *sinks;
+    int nsinks;
+    wr_query *queries;
+    int nqueries;
+    char **selects; /* trailing SELECTs (SQLite SQL) */
+    int nselects;
+    wr_kv *settings;
+    int nsettings;
+} wr_job;
+
+/* Overrides from the command line (weir run). */
+typedef struct wr_plan_overrides {
+    const char *bootstrap;  /* replaces kafka.bootstrap.servers everywhere */
+    const char *checkpoint; /* DIR: the query of sink S checkpoints at DIR/S */
+    const char *trigger;    /* replaces every sink's trigger */
+    const wr_strlist *sets; /* key=value, as SET */
+} wr_plan_overrides;
+
+/* Compiles a job file. Errors: "FILE:LINE:COL: message", one line. */
+wr_job *wr_plan_job(const char *file, const char *src, size_t len, const wr_plan_overrides *ov,
+                    char *errstr, size_t errlen);
+void wr_job_free(wr_job *job);
+
+/* A setting of the job (SET or --set), or NULL. */
+const char *wr_job_setting(const wr_job *job, const char *key);
+/* A source option's value, or NULL. */
+const char *wr_source_opt(const wr_source_def *s, const char *key);
+
+/* The Kafka row layout every source produces. */
+enum { WR_KCOL_KEY, WR_KCOL_VALUE, WR_KCOL_TOPIC, WR_KCOL_PARTITION, WR_KCOL_OFFSET, WR_KCOL_TIMESTAMP,
+       WR_KCOL_TIMESTAMP_TYPE, WR_KCOL_COUNT };
+
+/* Parses a trigger text: "availableNow", "once", "processingTime=5 seconds",
+ * "5 seconds". */
+bool wr_trigger_parse(const char *s, wr_trigger *t, char *errstr, size_t errlen);
+
+#endif
