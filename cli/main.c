@@ -14,6 +14,7 @@ static const char usage[] =
     "  topics    list | describe | create | delete topics\n"
     "  produce   send one message per line of stdin or a file\n"
     "  consume   print messages of a topic\n"
+    "  run       run a job file of streaming SQL\n"
     "\n"
     "Run 'weir COMMAND --help' for a command's options. The README is the manual.\n";
 
@@ -35,10 +36,11 @@ int main(int argc, char **argv) {
         {"topics", cmd_topics},
         {"produce", cmd_produce},
         {"consume", cmd_consume},
+        {"run", cmd_run},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "weir: unknown command '%s' (commands: broker, topics, produce, consume)\n",
+    fprintf(stderr, "weir: unknown command '%s' (commands: broker, topics, produce, consume, run)\n",
             argv[1]);
     return CLI_USAGE;
 }

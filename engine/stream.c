@@ -1,0 +1,249 @@
+/* The micro-batch loop (wr_stream.h). Each batch: latest offsets -> end
+ * offsets (rate limit, availableNow target) -> tasks on the worker pool ->
+ * shuffle of partial aggregates into the state partitions -> sink. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/task.h"
+#include "engine/wr_stream.h"
+#include "sources/wr_source.h"
+#include "state/wr_state.h"
+
+typedef struct range {
+    int part;
+    int64_t start, end;
+} range;
+
+typedef struct runner {
+    const wr_query *q;
+    wr_ksrc *src;
+    int workers, nparts;
+    wr_task *tasks;      /* one per worker */
+    wr_table *state;     /* one per state partition */
+    range *ranges;
+    int nranges;
+    atomic_int next;
+    atomic_bool failed;
+    pthread_mutex_t err_lock;
+    char err[512];
+} runner;
+
+typedef struct worker_arg {
+    runner *r;
+    int id;
+} worker_arg;
+
+static void set_error(runner *r, const char *msg) {
+    pthread_mutex_lock(&r->err_lock);
+    if (!atomic_load(&r->failed)) snprintf(r->err, sizeof r->err, "%s", msg);
+    atomic_store(&r->failed, true);
+    pthread_mutex_unlock(&r->err_lock);
+}
+
+static void *read_worker(void *arg) {
+    worker_arg *wa = arg;
+    runner *r = wa->r;
+    wr_task *t = &r->tasks[wa->id];
+    for (;;) {
+        int i = atomic_fetch_add(&r->next, 1);
+        if (i >= r->nranges || atomic_load(&r->failed)) break;
+        const range *rg = &r->ranges[i];
+        const wr_tp *tp = wr_ksrc_tp(r->src, rg->part);
+        wr_task_begin(t, tp->topic, tp->partition);
+        char err[512];
+        if (!wr_ksrc_read(r->src, rg->part, rg->start, rg->end, wr_task_chunk, t, err, sizeof err)) {
+            set_error(r, err);
+            break;
+        }
+    }
+    wr_task_finish(t);
+    return NULL;
+}
+
+static void *merge_worker(void *arg) {
+    worker_arg *wa = arg;
+    runner *r = wa->r;
+    const wr_aggregate *agg = r->q->agg;
+    for (int p = wa->id; p < r->nparts; p += r->workers) {
+        wr_table *st = &r->state[p];
+        for (int w = 0; w < r->workers; w++) {
+            wr_task *t = &r->tasks[w];
+            for (uint32_t k = 0; k < t->nbucket[p]; k++) {
+                wr_entry *pe = wr_table_at(&t->partial, t->buckets[p][k]);
+                wr_entry *se = wr_table_upsert(st, wr_entry_keys(pe), pe->hash);
+                wr_agg_merge(st, wr_entry_states(se, agg->nkeys), wr_entry_states(pe, agg->nkeys));
+                se->updated = 1;
+            }
+        }
+    }
+    return NULL;
+}
+
+static void run_parallel(runner *r, void *(*fn)(void *)) {
+    pthread_t th[256];
+    worker_arg args[256];
+    int n = r->workers < 256 ? r->workers : 256;
+    for (int i = 0; i < n; i++) {
+        args[i] = (worker_arg){r, i};
+        if (i > 0) pthread_create(&th[i], NULL, fn, &args[i]);
+    }
+    fn(&args[0]);
+    for (int i = 1; i < n; i++) pthread_join(th[i], NULL);
+}
+
+/* Builds the sink rows of an aggregating query (complete: all groups; update:
+ * the groups this batch changed) into `arena`. */
+static wr_val *agg_rows(runner *r, wr_arena *arena, size_t *nrows) {
+    const wr_query *q = r->q;
+    const wr_aggregate *agg = q->agg;
+    bool all = q->sink->mode == WR_MODE_COMPLETE;
+    size_t total = 0;
+    for (int p = 0; p < r->nparts; p++) total += r->state[p].n;
+    size_t w = (size_t)q->out.n;
+    wr_val *rows = wr_arena_alloc(arena, sizeof *rows * (total * w + 1));
+    wr_val *arow = wr_arena_alloc(arena, sizeof *arow * (size_t)(agg->nkeys + agg->naggs + 1));
+    wr_eval ev;
+    wr_eval_init(&ev, arena);
+    size_t n = 0;
+    for (int p = 0; p < r->nparts; p++) {
+        wr_table *st = &r->state[p];
+        for (uint32_t i = 0; i < st->n; i++) {
+            wr_entry *e = wr_table_at(st, i);
+            if (!all && !e->updated) continue;
+            memcpy(arow, wr_entry_keys(e), sizeof *arow * (size_t)agg->nkeys);
+            wr_aggst *s = wr_entry_states(e, agg->nkeys);
+            for (int a = 0; a < agg->naggs; a++) arow[agg->nkeys + a] = wr_agg_final(&agg->aggs[a], &s[a]);
+            if (agg->having && !wr_expr_is_true(agg->having, arow, &ev)) continue;
+            for (size_t c = 0; c < w; c++) rows[n * w + c] = wr_expr_eval(agg->outs[c], arow, &ev);
+            n++;
+        }
+    }
+    wr_eval_destroy(&ev);
+    *nrows = n;
+    return rows;
+}
+
+static bool run_batch(runner *r, wr_sink *sink, int64_t batch_id, const int64_t *from, const int64_t *to, wr_stream_stats *stats,
+                      char *err, size_t errlen) {
+    int np = wr_ksrc_count(r->src);
+    r->nranges = 0;
+    for (int i = 0; i < np; i++)
+        if (to[i] > from[i]) r->ranges[r->nranges++] = (range){i, from[i], to[i]};
+    atomic_store(&r->next, 0);
+    run_parallel(r, read_worker);
+    bool ok = !atomic_load(&r->failed);
+    int64_t in = 0;
+    for (int w = 0; w < r->workers; w++) in += r->tasks[w].input_rows;
+    wr_arena arena = {0};
+    if (ok) {
+        size_t nrows = 0;
+        wr_val *rows;
+        if (r->q->agg) {
+            run_parallel(r, merge_worker);
+            rows = agg_rows(r, &arena, &nrows);
+        } else {
+            size_t w = (size_t)r->q->out.n, total = 0;
+            for (int k = 0; k < r->workers; k++) total += r->tasks[k].nrows;
+            rows = wr_arena_alloc(&arena, sizeof *rows * (total * w + 1));
+            for (int k = 0; k < r->workers; k++) {
+                memcpy(rows + nrows * w, r->tasks[k].rows, sizeof *rows * r->tasks[k].nrows * w);
+                nrows += r->tasks[k].nrows;
+            }
+        }
+        ok = sink->ops->add_batch(sink, batch_id, rows, nrows, err, errlen);
+        stats->output_rows += (int64_t)nrows;
+    } else {
+        snprintf(err, errlen, "%s", r->err);
+    }
+    if (r->q->agg)
+        for (int p = 0; p < r->nparts; p++) wr_table_clear_updated(&r->state[p]);
+    for (int w = 0; w < r->workers; w++) wr_task_clear(&r->tasks[w]);
+    wr_arena_free(&arena);
+    stats->batches++;
+    stats->input_rows += in;
+    return ok;
+}
+
+static void nap(int ms, volatile sig_atomic_t *stop) {
+    while (ms > 0 && !(stop && *stop)) {
+        int step = ms < 50 ? ms : 50;
+        struct timespec ts = {0, step * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
+}
+
+bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_opts *opts, wr_stream_stats *stats, char *err,
+                   size_t errlen) {
+    memset(stats, 0, sizeof *stats);
+    wr_ksrc *src = wr_ksrc_open(q->source, err, errlen);
+    if (!src) return false;
+    wr_sink *sink = wr_sink_open(q, env, err, errlen);
+    if (!sink) {
+        wr_ksrc_close(src);
+        return false;
+    }
+    int np = wr_ksrc_count(src);
+    runner r = {.q = q, .src = src, .workers = opts->workers > 0 ? opts->workers : 1,
+                .nparts = opts->state_partitions > 0 ? opts->state_partitions : 1};
+    pthread_mutex_init(&r.err_lock, NULL);
+    r.tasks = wr_xcalloc((size_t)r.workers, sizeof *r.tasks);
+    for (int w = 0; w < r.workers; w++) wr_task_init(&r.tasks[w], q, r.nparts);
+    if (q->agg) {
+        r.state = wr_xcalloc((size_t)r.nparts, sizeof *r.state);
+        for (int p = 0; p < r.nparts; p++) wr_table_init(&r.state[p], q->agg, true, NULL);
+    }
+    r.ranges = wr_xcalloc((size_t)np + 1, sizeof *r.ranges);
+    int64_t *from = wr_xcalloc((size_t)np + 1, sizeof *from), *latest = wr_xcalloc((size_t)np + 1, sizeof *latest),
+            *to = wr_xcalloc((size_t)np + 1, sizeof *to), *target = NULL;
+    const char *mo = wr_source_opt(q->source, "maxOffsetsPerTrigger");
+    int64_t limit = mo ? atoll(mo) : 0;
+    wr_trigger trig = q->sink->trigger;
+    bool ok = wr_ksrc_starting(src, from, err, errlen);
+    if (ok && trig.kind == WR_TRIGGER_AVAILABLE_NOW) {
+        target = wr_xcalloc((size_t)np + 1, sizeof *target);
+        ok = wr_ksrc_watermarks(src, NULL, target, err, errlen);
+    }
+    int64_t batch_id = 0;
+    while (ok && !(opts->stop && *opts->stop)) {
+        int64_t t0 = wr_now_ms();
+        if (!(ok = wr_ksrc_watermarks(src, NULL, latest, err, errlen))) break;
+        if (target)
+            for (int i = 0; i < np; i++) latest[i] = latest[i] < target[i] ? latest[i] : target[i];
+        wr_ksrc_rate_limit(src, from, latest, trig.kind == WR_TRIGGER_ONCE ? 0 : limit, to);
+        bool any = false;
+        for (int i = 0; i < np; i++) any |= to[i] > from[i];
+        if (any) {
+            if (!(ok = run_batch(&r, sink, batch_id, from, to, stats, err, errlen))) break;
+            memcpy(from, to, sizeof *from * (size_t)np);
+            batch_id++;
+        }
+        if (trig.kind == WR_TRIGGER_ONCE) break;
+        if (target) {
+            bool done = true;
+            for (int i = 0; i < np; i++) done &= from[i] >= target[i];
+            if (done) break;
+            continue;
+        }
+        int64_t spent = wr_now_ms() - t0;
+        if (trig.kind == WR_TRIGGER_INTERVAL) nap((int)(trig.interval_ms - spent), opts->stop);
+        else if (!any) nap(100, opts->stop); /* nothing new: poll again shortly */
+    }
+    for (int w = 0; w < r.workers; w++) wr_task_free(&r.tasks[w]);
+    free(r.tasks);
+    if (q->agg) {
+        for (int p = 0; p < r.nparts; p++) wr_table_free(&r.state[p]);
+        free(r.state);
+    }
+    free(r.ranges);
+    free(from), free(latest), free(to), free(target);
+    pthread_mutex_destroy(&r.err_lock);
+    wr_sink_close(sink);
+    wr_ksrc_close(src);
+    return ok;
+}

@@ -1,0 +1,149 @@
+/* Tasks (task.h): Kafka messages become rows [key, value, topic, partition,
+ * offset, timestamp, timestampType] whose strings are views into the message
+ * payloads; each row is pushed through the steps (filter, project, explode);
+ * what comes out is copied (rows) or folded into the partial aggregate (keys
+ * copied once per distinct key). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/task.h"
+
+void wr_task_init(wr_task *t, const wr_query *q, int nparts) {
+    memset(t, 0, sizeof *t);
+    t->q = q;
+    t->nparts = nparts;
+    wr_eval_init(&t->ev, &t->tmp_arena);
+    t->rowbuf = wr_xcalloc((size_t)q->nsteps + 1, sizeof *t->rowbuf);
+    for (int i = 0; i < q->nsteps; i++) t->rowbuf[i] = wr_xcalloc((size_t)q->steps[i].out_width + 1, sizeof(wr_val));
+    if (q->agg) {
+        t->keybuf = wr_xcalloc((size_t)q->agg->nkeys + 1, sizeof(wr_val));
+        t->inbuf = wr_xcalloc((size_t)q->agg->naggs + 1, sizeof(wr_val));
+        wr_table_init(&t->partial, q->agg, false, &t->out_arena);
+        t->buckets = wr_xcalloc((size_t)nparts, sizeof *t->buckets);
+        t->nbucket = wr_xcalloc((size_t)nparts, sizeof *t->nbucket);
+    }
+}
+
+void wr_task_begin(wr_task *t, const char *topic, int32_t partition) {
+    t->topic = topic;
+    t->partition = partition;
+}
+
+static void emit(wr_task *t, const wr_val *row) {
+    const wr_query *q = t->q;
+    const wr_aggregate *agg = q->agg;
+    if (agg) {
+        for (int k = 0; k < agg->nkeys; k++) t->keybuf[k] = wr_expr_eval(agg->keys[k], row, &t->ev);
+        for (int a = 0; a < agg->naggs; a++) t->inbuf[a] = agg->aggs[a].arg ? wr_expr_eval(agg->aggs[a].arg, row, &t->ev) : wr_int(1);
+        wr_entry *e = wr_table_upsert(&t->partial, t->keybuf, wr_keys_hash(agg, t->keybuf));
+        wr_agg_update(&t->partial, wr_entry_states(e, agg->nkeys), t->inbuf);
+        return;
+    }
+    size_t w = (size_t)q->out.n;
+    if ((t->nrows + 1) * w > t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 1024 * (w ? w : 1);
+        t->rows = wr_xrealloc(t->rows, sizeof *t->rows * t->cap);
+    }
+    wr_val *dst = t->rows + t->nrows * w;
+    for (size_t c = 0; c < w; c++) dst[c] = wr_val_copy(row[c], q->out.cols[c].type, &t->out_arena);
+    t->nrows++;
+}
+
+static void push(wr_task *t, int si, const wr_val *row) {
+    const wr_query *q = t->q;
+    if (si == q->nsteps) {
+        emit(t, row);
+        return;
+    }
+    const wr_step *st = &q->steps[si];
+    wr_val *out = t->rowbuf[si];
+    switch (st->kind) {
+    case WR_STEP_FILTER:
+        if (wr_expr_is_true(st->expr, row, &t->ev)) push(t, si + 1, row);
+        return;
+    case WR_STEP_PROJECT:
+        for (int i = 0; i < st->nexprs; i++) out[i] = wr_expr_eval(st->exprs[i], row, &t->ev);
+        push(t, si + 1, out);
+        return;
+    case WR_STEP_EXPLODE: {
+        wr_val arr = wr_expr_eval(st->expr, row, &t->ev);
+        memcpy(out, row, sizeof *row * (size_t)st->in_width);
+        if (arr.null || arr.u.a->n == 0) {
+            if (st->outer) {
+                out[st->in_width] = wr_null();
+                push(t, si + 1, out);
+            }
+            return;
+        }
+        for (int32_t i = 0; i < arr.u.a->n; i++) {
+            out[st->in_width] = arr.u.a->items[i];
+            push(t, si + 1, out);
+        }
+        return;
+    }
+    }
+}
+
+bool wr_task_chunk(void *ctx, rd_kafka_message_t **msgs, int n) {
+    wr_task *t = ctx;
+    wr_val row[WR_KCOL_COUNT];
+    size_t tlen = strlen(t->topic);
+    for (int i = 0; i < n; i++) {
+        rd_kafka_message_t *m = msgs[i];
+        row[WR_KCOL_KEY] = m->key ? wr_str(m->key, m->key_len) : wr_null();
+        row[WR_KCOL_VALUE] = m->payload ? wr_str(m->payload, m->len) : wr_null();
+        row[WR_KCOL_TOPIC] = wr_str(t->topic, tlen);
+        row[WR_KCOL_PARTITION] = wr_int(m->partition);
+        row[WR_KCOL_OFFSET] = wr_int(m->offset);
+        rd_kafka_timestamp_type_t tt;
+        int64_t ts = rd_kafka_message_timestamp(m, &tt);
+        row[WR_KCOL_TIMESTAMP] = ts >= 0 ? wr_int(ts * 1000) : wr_null();
+        row[WR_KCOL_TIMESTAMP_TYPE] = wr_int(tt == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? 1 : 0);
+        push(t, 0, row);
+    }
+    t->input_rows += n;
+    wr_arena_reset(&t->tmp_arena);
+    return true;
+}
+
+void wr_task_finish(wr_task *t) {
+    if (!t->q->agg) return;
+    for (int p = 0; p < t->nparts; p++) t->nbucket[p] = 0;
+    /* two passes: count, then fill */
+    uint32_t *counts = wr_xcalloc((size_t)t->nparts, sizeof *counts);
+    for (uint32_t i = 0; i < t->partial.n; i++) counts[wr_table_at(&t->partial, i)->hash % (uint64_t)t->nparts]++;
+    for (int p = 0; p < t->nparts; p++) t->buckets[p] = wr_xrealloc(t->buckets[p], sizeof(uint32_t) * (counts[p] + 1));
+    for (uint32_t i = 0; i < t->partial.n; i++) {
+        int p = (int)(wr_table_at(&t->partial, i)->hash % (uint64_t)t->nparts);
+        t->buckets[p][t->nbucket[p]++] = i;
+    }
+    free(counts);
+}
+
+void wr_task_clear(wr_task *t) {
+    t->nrows = 0;
+    t->input_rows = 0;
+    if (t->q->agg) {
+        wr_table_free(&t->partial);
+        wr_table_init(&t->partial, t->q->agg, false, &t->out_arena);
+    }
+    wr_arena_reset(&t->out_arena);
+    wr_arena_reset(&t->tmp_arena);
+}
+
+void wr_task_free(wr_task *t) {
+    for (int i = 0; i < t->q->nsteps; i++) free(t->rowbuf[i]);
+    free(t->rowbuf);
+    free(t->keybuf);
+    free(t->inbuf);
+    free(t->rows);
+    if (t->q->agg) {
+        wr_table_free(&t->partial);
+        for (int p = 0; p < t->nparts; p++) free(t->buckets[p]);
+        free(t->buckets);
+        free(t->nbucket);
+    }
+    wr_eval_destroy(&t->ev);
+    wr_arena_free(&t->out_arena);
+    wr_arena_free(&t->tmp_arena);
+}

@@ -1,0 +1,42 @@
+/* Internal to the engine: a task runs one partition's offset range of a batch
+ * through the query's stateless steps into either output rows (no
+ * aggregation) or a partial aggregate bucketed by state partition. */
+#ifndef WR_ENGINE_TASK_H
+#define WR_ENGINE_TASK_H
+
+#include <librdkafka/rdkafka.h>
+
+#include "planner/wr_plan.h"
+#include "state/wr_state.h"
+
+typedef struct wr_task {
+    const wr_query *q;
+    int nparts;           /* state partitions */
+    wr_arena out_arena;   /* output rows, partial keys: live for the batch */
+    wr_arena tmp_arena;   /* per chunk of messages */
+    wr_eval ev;
+    wr_val **rowbuf;      /* one scratch row per step */
+    wr_val *keybuf, *inbuf;
+    /* results */
+    wr_val *rows;
+    size_t nrows, cap;
+    wr_table partial;
+    uint32_t **buckets;   /* entry indices per state partition */
+    uint32_t *nbucket;
+    int64_t input_rows;
+    const char *topic;
+    int32_t partition;
+} wr_task;
+
+void wr_task_init(wr_task *t, const wr_query *q, int nparts);
+/* Prepares for a new range of `topic`/`partition`. */
+void wr_task_begin(wr_task *t, const char *topic, int32_t partition);
+/* wr_ksrc_chunk_fn: processes a chunk of messages. */
+bool wr_task_chunk(void *ctx, rd_kafka_message_t **msgs, int n);
+/* Splits the partial aggregate into per-state-partition buckets. */
+void wr_task_finish(wr_task *t);
+/* Releases the batch's results (keeps buffers for reuse). */
+void wr_task_clear(wr_task *t);
+void wr_task_free(wr_task *t);
+
+#endif

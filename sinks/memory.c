@@ -1,0 +1,285 @@
+/* The memory sink: a SQLite table named after the sink, in the database of the
+ * `weir run` (queryable with SQL while the stream runs). append inserts the new
+ * rows, complete replaces the table's contents, update upserts by the GROUP BY
+ * keys; each batch is one transaction, so readers see whole batches. Also the
+ * printer of SQL results over memory sinks (table, csv, json). */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sinks/sinks_int.h"
+
+typedef struct mem {
+    sqlite3_stmt *insert;
+    sqlite3_stmt *del_keys; /* update mode */
+    char *table;
+} mem;
+
+static void quote_ident(wr_buf *b, const char *s) {
+    wr_buf_putc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"') wr_buf_putc(b, '"');
+        wr_buf_putc(b, *s);
+    }
+    wr_buf_putc(b, '"');
+}
+
+static const char *sql_type(wr_type t) {
+    switch (t.kind) {
+    case WR_T_BOOL:
+    case WR_T_INT:
+    case WR_T_BIGINT: return "INTEGER";
+    case WR_T_DOUBLE: return "REAL";
+    case WR_T_BINARY: return "BLOB";
+    default: return "TEXT";
+    }
+}
+
+static bool exec(sqlite3 *db, const char *sql, char *err, size_t errlen) {
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        wr_errf(err, errlen, "memory sink: %s", msg ? msg : "error");
+        sqlite3_free(msg);
+        return false;
+    }
+    return true;
+}
+
+bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
+    const wr_schema *sc = &s->query->out;
+    sqlite3 *db = s->env->db;
+    mem *m = wr_xcalloc(1, sizeof *m);
+    wr_buf t = {0};
+    quote_ident(&t, s->def->name);
+    m->table = t.p;
+    wr_buf b = {0};
+    wr_buf_printf(&b, "DROP TABLE IF EXISTS %s; CREATE TABLE %s (", m->table, m->table);
+    for (int c = 0; c < sc->n; c++) {
+        if (c) wr_buf_puts(&b, ", ");
+        quote_ident(&b, sc->cols[c].name);
+        wr_buf_printf(&b, " %s", sql_type(sc->cols[c].type));
+    }
+    wr_buf_puts(&b, ");");
+    const wr_aggregate *agg = s->query->agg;
+    bool upsert = s->def->mode == WR_MODE_UPDATE && agg && agg->nkeys > 0;
+    if (upsert) {
+        wr_buf_printf(&b, "CREATE INDEX \"%s_keys\" ON %s (", s->def->name, m->table);
+        for (int k = 0; k < agg->nkeys; k++) {
+            if (k) wr_buf_puts(&b, ", ");
+            quote_ident(&b, sc->cols[agg->out_key_cols[k]].name);
+        }
+        wr_buf_puts(&b, ");");
+    }
+    pthread_mutex_lock(s->env->db_lock);
+    bool ok = exec(db, b.p, err, errlen);
+    b.len = 0;
+    wr_buf_printf(&b, "INSERT INTO %s VALUES (", m->table);
+    for (int c = 0; c < sc->n; c++) wr_buf_puts(&b, c ? ", ?" : "?");
+    wr_buf_puts(&b, ")");
+    if (ok && sqlite3_prepare_v2(db, b.p, -1, &m->insert, NULL) != SQLITE_OK) {
+        wr_errf(err, errlen, "memory sink %s: %s", s->def->name, sqlite3_errmsg(db));
+        ok = false;
+    }
+    if (ok && upsert) {
+        b.len = 0;
+        wr_buf_printf(&b, "DELETE FROM %s WHERE ", m->table);
+        for (int k = 0; k < agg->nkeys; k++) {
+            if (k) wr_buf_puts(&b, " AND ");
+            quote_ident(&b, sc->cols[agg->out_key_cols[k]].name);
+            wr_buf_printf(&b, " IS ?%d", k + 1);
+        }
+        if (sqlite3_prepare_v2(db, b.p, -1, &m->del_keys, NULL) != SQLITE_OK) {
+            wr_errf(err, errlen, "memory sink %s: %s", s->def->name, sqlite3_errmsg(db));
+            ok = false;
+        }
+    }
+    pthread_mutex_unlock(s->env->db_lock);
+    wr_buf_free(&b);
+    s->impl = m;
+    if (!ok) {
+        sqlite3_finalize(m->insert);
+        sqlite3_finalize(m->del_keys);
+        free(m->table);
+        free(m);
+    }
+    return ok;
+}
+
+static void bind_val(sqlite3_stmt *st, int i, wr_val v, wr_type t) {
+    if (v.null) {
+        sqlite3_bind_null(st, i);
+        return;
+    }
+    switch (t.kind) {
+    case WR_T_BOOL:
+    case WR_T_INT:
+    case WR_T_BIGINT: sqlite3_bind_int64(st, i, v.u.i); break;
+    case WR_T_DOUBLE: sqlite3_bind_double(st, i, v.u.d); break;
+    case WR_T_STRING: sqlite3_bind_text(st, i, v.u.p, (int)v.len, SQLITE_TRANSIENT); break;
+    case WR_T_BINARY: sqlite3_bind_blob(st, i, v.len ? v.u.p : "", (int)v.len, SQLITE_TRANSIENT); break;
+    default: {
+        wr_buf b = {0};
+        wr_val_format(&b, v, t, false);
+        sqlite3_bind_text(st, i, b.p ? b.p : "", (int)b.len, SQLITE_TRANSIENT);
+        wr_buf_free(&b);
+    }
+    }
+}
+
+static bool step_done(sqlite3 *db, sqlite3_stmt *st, char *err, size_t errlen) {
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        wr_errf(err, errlen, "memory sink: %s", sqlite3_errmsg(db));
+        return false;
+    }
+    return true;
+}
+
+static bool memory_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nrows, char *err, size_t errlen) {
+    (void)batch_id;
+    mem *m = s->impl;
+    sqlite3 *db = s->env->db;
+    const wr_schema *sc = &s->query->out;
+    const wr_aggregate *agg = s->query->agg;
+    size_t nc = (size_t)sc->n;
+    pthread_mutex_lock(s->env->db_lock);
+    bool ok = exec(db, "BEGIN", err, errlen);
+    if (ok && s->def->mode == WR_MODE_COMPLETE) {
+        char *sql = wr_xasprintf("DELETE FROM %s", m->table);
+        ok = exec(db, sql, err, errlen);
+        free(sql);
+    }
+    for (size_t r = 0; ok && r < nrows; r++) {
+        const wr_val *row = rows + r * nc;
+        if (m->del_keys) {
+            for (int k = 0; k < agg->nkeys; k++) {
+                int c = agg->out_key_cols[k];
+                bind_val(m->del_keys, k + 1, row[c], sc->cols[c].type);
+            }
+            ok = step_done(db, m->del_keys, err, errlen);
+        }
+        for (size_t c = 0; ok && c < nc; c++) bind_val(m->insert, (int)c + 1, row[c], sc->cols[c].type);
+        ok = ok && step_done(db, m->insert, err, errlen);
+    }
+    if (ok) ok = exec(db, "COMMIT", err, errlen);
+    else exec(db, "ROLLBACK", NULL, 0);
+    pthread_mutex_unlock(s->env->db_lock);
+    return ok;
+}
+
+static void memory_close(wr_sink *s) {
+    mem *m = s->impl;
+    pthread_mutex_lock(s->env->db_lock);
+    sqlite3_finalize(m->insert);
+    sqlite3_finalize(m->del_keys);
+    pthread_mutex_unlock(s->env->db_lock);
+    free(m->table);
+    free(m);
+}
+
+const wr_sink_ops wr_memory_ops = {memory_add, memory_close};
+
+/* ---- SQL over memory sinks ---- */
+
+static char *cell_text(sqlite3_stmt *st, int c) {
+    switch (sqlite3_column_type(st, c)) {
+    case SQLITE_NULL: return wr_xstrdup("null");
+    case SQLITE_FLOAT: {
+        wr_buf b = {0};
+        wr_val_format(&b, wr_dbl(sqlite3_column_double(st, c)), WR_TYPE(WR_T_DOUBLE), false);
+        return b.p;
+    }
+    case SQLITE_BLOB: {
+        wr_buf b = {0};
+        wr_val_format(&b, wr_str(sqlite3_column_blob(st, c), (size_t)sqlite3_column_bytes(st, c)), WR_TYPE(WR_T_BINARY), true);
+        return b.p;
+    }
+    default: return wr_xstrdup((const char *)sqlite3_column_text(st, c));
+    }
+}
+
+static void csv_field(FILE *out, const char *s) {
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+bool wr_memory_query(sqlite3 *db, const char *sql, wr_format fmt, FILE *out, char *err, size_t errlen) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        wr_errf(err, errlen, "SELECT failed: %s", sqlite3_errmsg(db));
+        return false;
+    }
+    int nc = sqlite3_column_count(st);
+    char **headers = wr_xmalloc(sizeof *headers * (size_t)(nc ? nc : 1));
+    for (int c = 0; c < nc; c++) headers[c] = wr_xstrdup(sqlite3_column_name(st, c));
+    char **cells = NULL;
+    size_t nrows = 0, cap = 0;
+    int rc;
+    if (fmt == WR_FMT_CSV) {
+        for (int c = 0; c < nc; c++) {
+            if (c) fputc(',', out);
+            csv_field(out, headers[c]);
+        }
+        fputc('\n', out);
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (fmt == WR_FMT_TABLE) {
+            if ((nrows + 1) * (size_t)nc > cap) {
+                cap = cap ? cap * 2 : 64 * (size_t)(nc ? nc : 1);
+                while (cap < (nrows + 1) * (size_t)nc) cap *= 2;
+                cells = wr_xrealloc(cells, sizeof *cells * cap);
+            }
+            for (int c = 0; c < nc; c++) cells[nrows * (size_t)nc + (size_t)c] = cell_text(st, c);
+        } else if (fmt == WR_FMT_CSV) {
+            for (int c = 0; c < nc; c++) {
+                if (c) fputc(',', out);
+                if (sqlite3_column_type(st, c) != SQLITE_NULL) {
+                    char *t = cell_text(st, c);
+                    csv_field(out, t);
+                    free(t);
+                }
+            }
+            fputc('\n', out);
+        } else {
+            json_t *o = json_object();
+            for (int c = 0; c < nc; c++) {
+                json_t *v;
+                switch (sqlite3_column_type(st, c)) {
+                case SQLITE_NULL: v = NULL; break;
+                case SQLITE_INTEGER: v = json_integer(sqlite3_column_int64(st, c)); break;
+                case SQLITE_FLOAT: v = json_real(sqlite3_column_double(st, c)); break;
+                default: {
+                    char *t = cell_text(st, c);
+                    v = json_string(t);
+                    if (!v) v = json_stringn_nocheck(t, strlen(t));
+                    free(t);
+                }
+                }
+                if (v) json_object_set_new(o, headers[c], v); /* Spark's toJSON leaves out NULLs */
+            }
+            char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            fprintf(out, "%s\n", line);
+            free(line);
+            json_decref(o);
+        }
+        nrows++;
+    }
+    bool ok = rc == SQLITE_DONE;
+    if (!ok) wr_errf(err, errlen, "SELECT failed: %s", sqlite3_errmsg(db));
+    if (fmt == WR_FMT_TABLE && ok) wr_print_table(out, nc, headers, cells, nrows, 0, false);
+    for (size_t i = 0; fmt == WR_FMT_TABLE && i < nrows * (size_t)nc; i++) free(cells[i]);
+    free(cells);
+    for (int c = 0; c < nc; c++) free(headers[c]);
+    free(headers);
+    sqlite3_finalize(st);
+    return ok;
+}

@@ -1,0 +1,45 @@
+/* The Kafka source: resolves the partitions a query reads (subscribe,
+ * subscribePattern, assign), turns startingOffsets into offsets, asks the
+ * cluster for the latest offsets, caps a batch with maxOffsetsPerTrigger as
+ * Spark does, and reads an explicit offset range [start, end) of one
+ * partition for a task. Reading uses one fetch queue per partition, so tasks
+ * on different partitions run in parallel; nothing is committed to Kafka. */
+#ifndef WR_SOURCE_H
+#define WR_SOURCE_H
+
+#include <librdkafka/rdkafka.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "planner/wr_plan.h"
+
+typedef struct wr_tp {
+    char *topic;
+    int32_t partition;
+} wr_tp;
+
+typedef struct wr_ksrc wr_ksrc;
+
+/* Connects and resolves the partitions (sorted by topic, partition). */
+wr_ksrc *wr_ksrc_open(const wr_source_def *def, char *errstr, size_t errlen);
+void wr_ksrc_close(wr_ksrc *s);
+
+int wr_ksrc_count(const wr_ksrc *s);
+const wr_tp *wr_ksrc_tp(const wr_ksrc *s, int i);
+
+/* Offsets per partition from the startingOffsets option. */
+bool wr_ksrc_starting(wr_ksrc *s, int64_t *out, char *errstr, size_t errlen);
+/* The earliest and latest available offsets per partition (either may be NULL). */
+bool wr_ksrc_watermarks(wr_ksrc *s, int64_t *earliest, int64_t *latest, char *errstr, size_t errlen);
+/* End offsets for a batch: latest, capped to `limit` offsets in all (limit <=
+ * 0: no cap), shared among partitions in proportion to what each has. */
+void wr_ksrc_rate_limit(const wr_ksrc *s, const int64_t *from, const int64_t *latest, int64_t limit, int64_t *to);
+
+/* Called with each chunk of messages read; return false to abort. */
+typedef bool (*wr_ksrc_chunk_fn)(void *ctx, rd_kafka_message_t **msgs, int n);
+
+/* Reads partition i over [start, end): calls fn with chunks in offset order;
+ * the messages are destroyed after fn returns. Thread-safe across partitions. */
+bool wr_ksrc_read(wr_ksrc *s, int i, int64_t start, int64_t end, wr_ksrc_chunk_fn fn, void *ctx, char *errstr, size_t errlen);
+
+#endif

@@ -1,0 +1,155 @@
+/* Hash table of grouping keys to aggregate states (see wr_state.h): open
+ * addressing over an index array, entries stored contiguously. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "state/wr_state.h"
+
+void wr_table_init(wr_table *t, const wr_aggregate *agg, bool owned, wr_arena *arena) {
+    memset(t, 0, sizeof *t);
+    t->agg = agg;
+    t->owned = owned;
+    t->arena = owned ? NULL : arena;
+    t->entry_size = sizeof(wr_entry) + sizeof(wr_val) * (size_t)agg->nkeys + sizeof(wr_aggst) * (size_t)agg->naggs;
+}
+
+static void free_entry_values(wr_table *t, wr_entry *e) {
+    const wr_aggregate *agg = t->agg;
+    wr_val *k = wr_entry_keys(e);
+    for (int i = 0; i < agg->nkeys; i++) wr_val_free(k[i], agg->key_types[i]);
+    wr_aggst *st = wr_entry_states(e, agg->nkeys);
+    for (int i = 0; i < agg->naggs; i++)
+        if ((agg->aggs[i].kind == WR_AGG_MIN || agg->aggs[i].kind == WR_AGG_MAX) && st[i].n) wr_val_free(st[i].v, agg->aggs[i].out);
+}
+
+void wr_table_free(wr_table *t) {
+    if (t->owned)
+        for (uint32_t i = 0; i < t->n; i++) free_entry_values(t, wr_table_at(t, i));
+    free(t->entries);
+    free(t->slots);
+    t->entries = NULL;
+    t->slots = NULL;
+    t->n = t->cap = t->nslots = 0;
+}
+
+void wr_table_clear_updated(wr_table *t) {
+    for (uint32_t i = 0; i < t->n; i++) wr_table_at(t, i)->updated = 0;
+}
+
+uint64_t wr_keys_hash(const wr_aggregate *agg, const wr_val *keys) {
+    uint64_t h = 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < agg->nkeys; i++) h = wr_hash_u64(h ^ wr_val_hash(keys[i], agg->key_types[i])) + (uint64_t)i;
+    return h;
+}
+
+static void grow_slots(wr_table *t) {
+    uint32_t ns = t->nslots ? t->nslots * 2 : 1024;
+    uint32_t *slots = wr_xcalloc(ns, sizeof *slots);
+    for (uint32_t i = 0; i < t->n; i++) {
+        uint32_t s = (uint32_t)wr_table_at(t, i)->hash & (ns - 1);
+        while (slots[s]) s = (s + 1) & (ns - 1);
+        slots[s] = i + 1;
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->nslots = ns;
+}
+
+wr_entry *wr_table_upsert(wr_table *t, const wr_val *keys, uint64_t hash) {
+    if ((uint64_t)(t->n + 1) * 4 > (uint64_t)t->nslots * 3) grow_slots(t);
+    const wr_aggregate *agg = t->agg;
+    uint32_t mask = t->nslots - 1, s = (uint32_t)hash & mask;
+    while (t->slots[s]) {
+        wr_entry *e = wr_table_at(t, t->slots[s] - 1);
+        if (e->hash == hash) {
+            wr_val *k = wr_entry_keys(e);
+            int i = 0;
+            while (i < agg->nkeys && wr_val_eq(k[i], keys[i], agg->key_types[i])) i++;
+            if (i == agg->nkeys) return e;
+        }
+        s = (s + 1) & mask;
+    }
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 256;
+        t->entries = wr_xrealloc(t->entries, t->entry_size * t->cap);
+    }
+    wr_entry *e = wr_table_at(t, t->n);
+    memset(e, 0, t->entry_size);
+    e->hash = hash;
+    wr_val *k = wr_entry_keys(e);
+    for (int i = 0; i < agg->nkeys; i++)
+        k[i] = t->owned || t->arena ? wr_val_copy(keys[i], agg->key_types[i], t->arena) : keys[i];
+    t->slots[s] = ++t->n;
+    return e;
+}
+
+static void set_extreme(const wr_table *tb, wr_aggst *st, wr_val v, wr_type t, bool want_min) {
+    if (st->n && !(want_min ? wr_val_cmp(v, st->v, t) < 0 : wr_val_cmp(v, st->v, t) > 0)) return;
+    if (tb->owned) {
+        if (st->n) wr_val_free(st->v, t);
+        st->v = wr_val_copy(v, t, NULL);
+    } else {
+        st->v = tb->arena ? wr_val_copy(v, t, tb->arena) : v;
+    }
+    st->n = 1;
+}
+
+void wr_agg_update(const wr_table *t, wr_aggst *st, const wr_val *in) {
+    const wr_aggregate *agg = t->agg;
+    for (int i = 0; i < agg->naggs; i++) {
+        const wr_agg *a = &agg->aggs[i];
+        wr_val v = in[i];
+        switch (a->kind) {
+        case WR_AGG_COUNT_STAR: st[i].n++; break;
+        case WR_AGG_COUNT:
+            if (!v.null) st[i].n++;
+            break;
+        case WR_AGG_SUM:
+        case WR_AGG_AVG:
+            if (v.null) break;
+            if (a->in.kind == WR_T_DOUBLE) st[i].v.u.d += v.u.d;
+            else st[i].v.u.i = (int64_t)((uint64_t)st[i].v.u.i + (uint64_t)v.u.i);
+            st[i].n++;
+            break;
+        case WR_AGG_MIN:
+        case WR_AGG_MAX:
+            if (!v.null) set_extreme(t, &st[i], v, a->out, a->kind == WR_AGG_MIN);
+            break;
+        }
+    }
+}
+
+void wr_agg_merge(const wr_table *t, wr_aggst *into, const wr_aggst *from) {
+    const wr_aggregate *agg = t->agg;
+    for (int i = 0; i < agg->naggs; i++) {
+        const wr_agg *a = &agg->aggs[i];
+        switch (a->kind) {
+        case WR_AGG_COUNT_STAR:
+        case WR_AGG_COUNT: into[i].n += from[i].n; break;
+        case WR_AGG_SUM:
+        case WR_AGG_AVG:
+            if (a->in.kind == WR_T_DOUBLE) into[i].v.u.d += from[i].v.u.d;
+            else into[i].v.u.i = (int64_t)((uint64_t)into[i].v.u.i + (uint64_t)from[i].v.u.i);
+            into[i].n += from[i].n;
+            break;
+        case WR_AGG_MIN:
+        case WR_AGG_MAX:
+            if (from[i].n) set_extreme(t, &into[i], from[i].v, a->out, a->kind == WR_AGG_MIN);
+            break;
+        }
+    }
+}
+
+wr_val wr_agg_final(const wr_agg *a, const wr_aggst *st) {
+    switch (a->kind) {
+    case WR_AGG_COUNT_STAR:
+    case WR_AGG_COUNT: return wr_int(st->n);
+    case WR_AGG_SUM: return st->n ? st->v : wr_null();
+    case WR_AGG_AVG:
+        if (!st->n) return wr_null();
+        return wr_dbl((a->in.kind == WR_T_DOUBLE ? st->v.u.d : (double)st->v.u.i) / (double)st->n);
+    case WR_AGG_MIN:
+    case WR_AGG_MAX: return st->n ? st->v : wr_null();
+    }
+    return wr_null();
+}

@@ -1,0 +1,67 @@
+/* The state store's building block: a hash table from grouping keys (tuples of
+ * values) to aggregate states. Tasks use one per batch for partial
+ * aggregation (keys are views into the batch); the query keeps one per state
+ * partition across batches (keys and string states are owned copies). */
+#ifndef WR_STATE_H
+#define WR_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/wr_engine.h"
+#include "planner/wr_plan.h"
+
+/* One aggregate's running state. */
+typedef struct wr_aggst {
+    wr_val v;  /* sum (i or d), min/max value */
+    int64_t n; /* rows counted / non-null inputs seen */
+} wr_aggst;
+
+typedef struct wr_entry {
+    uint64_t hash;
+    uint32_t updated; /* batch-local flag: changed in the current batch */
+    uint32_t pad;
+    /* wr_val keys[nkeys]; wr_aggst states[naggs]; follow */
+} wr_entry;
+
+typedef struct wr_table {
+    const wr_aggregate *agg;
+    bool owned;       /* copy keys and string states to the heap */
+    wr_arena *arena;  /* else, when set: copy them into this arena */
+    size_t entry_size;
+    unsigned char *entries;
+    uint32_t n, cap;  /* entries used / allocated */
+    uint32_t *slots;  /* open addressing: entry index + 1, 0 = empty */
+    uint32_t nslots;  /* power of two */
+} wr_table;
+
+/* owned: keys live on the heap (state partitions); else keys are copied into
+ * arena when given (task partials), or kept as views when arena is NULL. */
+void wr_table_init(wr_table *t, const wr_aggregate *agg, bool owned, wr_arena *arena);
+void wr_table_free(wr_table *t);
+void wr_table_clear_updated(wr_table *t);
+
+static inline wr_entry *wr_table_at(const wr_table *t, uint32_t i) {
+    return (wr_entry *)(t->entries + (size_t)i * t->entry_size);
+}
+static inline wr_val *wr_entry_keys(wr_entry *e) {
+    return (wr_val *)(e + 1);
+}
+static inline wr_aggst *wr_entry_states(wr_entry *e, int nkeys) {
+    return (wr_aggst *)(wr_entry_keys(e) + nkeys);
+}
+
+uint64_t wr_keys_hash(const wr_aggregate *agg, const wr_val *keys);
+
+/* Finds the entry for keys (hash precomputed), inserting a fresh one (keys
+ * copied when the table owns them) if absent. */
+wr_entry *wr_table_upsert(wr_table *t, const wr_val *keys, uint64_t hash);
+
+/* Folds one input row's aggregate inputs into an entry. */
+void wr_agg_update(const wr_table *t, wr_aggst *st, const wr_val *inputs);
+/* Merges partial states into an entry's states. */
+void wr_agg_merge(const wr_table *t, wr_aggst *into, const wr_aggst *from);
+/* The final value of aggregate i. */
+wr_val wr_agg_final(const wr_agg *a, const wr_aggst *st);
+
+#endif
