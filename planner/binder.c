@@ -284,7 +284,7 @@ static wr_expr *bind_agg_call(binder *b, const wr_ast *a) {
     for (int i = 0; i < b->naggs; i++)
         if (ast_equal(b->agg_asts[i], a)) return wr_expr_col(b->nkeys + i, b->aggs[i].out);
     if (a->flag) return fail(b, a, 0, 0, "%s(DISTINCT ...) is not supported yet", a->name);
-    wr_agg g = {0};
+    wr_agg g = {.kind = WR_AGG_COUNT};
     const char *n = a->name;
     if (!strcasecmp(n, "count")) {
         if (a->nargs != 1) return fail(b, a, 0, 0, "count takes one argument or *, not %d", a->nargs);

@@ -145,3 +145,53 @@ size_t wrt_count_lines(const char *s, size_t len) {
 size_t wrt_strlen(const char *s) {
     return s ? strlen(s) : 0;
 }
+
+#include <criterion/criterion.h>
+#include <librdkafka/rdkafka.h>
+
+static void count_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    (void)rk;
+    int *failed = opaque;
+    if (m->err) (*failed)++;
+}
+
+void wrt_produce(const char *bootstrap, const char *topic, int partition, const char *const *values, const size_t *lens, int n) {
+    char err[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err);
+    rd_kafka_conf_set(conf, "linger.ms", "20", err, sizeof err);
+    rd_kafka_conf_set(conf, "queue.buffering.max.messages", "1000000", err, sizeof err);
+    int failed = 0;
+    rd_kafka_conf_set_opaque(conf, &failed);
+    rd_kafka_conf_set_dr_msg_cb(conf, count_delivery);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    cr_assert_not_null(rk, "%s", err);
+    for (int i = 0; i < n; i++) {
+        size_t len = values[i] ? (lens ? lens[i] : strlen(values[i])) : 0;
+        for (;;) {
+            rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
+                                                      RD_KAFKA_V_VALUE((void *)values[i], len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                                      RD_KAFKA_V_END);
+            if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                rd_kafka_poll(rk, 10);
+                continue;
+            }
+            cr_assert_eq(e, 0, "produce: %s", rd_kafka_err2str(e));
+            break;
+        }
+    }
+    rd_kafka_flush(rk, 60000);
+    cr_assert_eq(rd_kafka_outq_len(rk), 0, "messages left undelivered");
+    cr_assert_eq(failed, 0, "%d messages failed", failed);
+    rd_kafka_destroy(rk);
+}
+
+char *wrt_temp_job(const char *text) {
+    char *path = wr_xstrdup("/tmp/weir-job-XXXXXX.sql");
+    int fd = mkstemps(path, 4);
+    cr_assert_geq(fd, 0);
+    size_t len = strlen(text);
+    cr_assert_eq(write(fd, text, len), (ssize_t)len);
+    close(fd);
+    return path;
+}

@@ -35,4 +35,13 @@ int wrt_wait(pid_t pid, int timeout_ms);
 /* Counts lines ('\n'-terminated) in a buffer. */
 size_t wrt_count_lines(const char *s, size_t len);
 
+
+
+/* Produces messages (value NULL: a NULL value) to topic/partition (-1: any)
+ * through a real librdkafka producer; asserts every delivery. */
+void wrt_produce(const char *bootstrap, const char *topic, int partition, const char *const *values, const size_t *lens, int n);
+
+/* Writes text to a fresh temporary file ending in .sql and returns its path
+ * (malloc'd); unlink it when done. */
+char *wrt_temp_job(const char *text);
 #endif

@@ -1,0 +1,123 @@
+/* SQL behaviour tables: functions, operators, casts and aggregates with
+ * Spark's (non-ANSI) semantics, through real Kafka messages and `weir run`.
+ * Empty strings show as '' and NULLs as NULL via SQLite's quote(). */
+#include <criterion/criterion.h>
+
+#include "sql_harness.h"
+
+#define V "CAST(value AS STRING)"
+
+Test(sql, split_and_explode_edge_cases) {
+    static const sql_case cases[] = {
+        /* double space -> empty word; empty message -> one empty word; NULL -> no row */
+        {{"a b", "a  b", "", NULLMSG}, 4, "SELECT explode(split(" V ", ' ')) AS w FROM src", "SELECT quote(w) AS w FROM out",
+         "w\n'a'\n'b'\n'a'\n''\n'b'\n''\n"},
+        {{"x y", NULLMSG}, 2, "SELECT word FROM src LATERAL VIEW explode(split(" V ", ' ')) t AS word", NULL, "word\nx\ny\n"},
+        {{"x", NULLMSG}, 2, "SELECT word FROM src LATERAL VIEW OUTER explode(split(" V ", ' ')) t AS word",
+         "SELECT quote(word) AS w FROM out", "w\n'x'\nNULL\n"},
+        {{"p,q"}, 1, "SELECT explode_outer(split(" V ", ',')) AS c, offset FROM src", NULL, "c,offset\np,0\nq,0\n"},
+        {{"a1b22c", "a,b,,", "a,b,c", "abc"}, 4,
+         "SELECT size(split(" V ", '[0-9]+')) AS d, size(split(" V ", ',')) AS c, split(" V ", ',', 2)[1] AS lim, "
+         "size(split(" V ", '')) AS e FROM src",
+         "SELECT d, c, quote(lim) AS lim, e FROM out", "d,c,lim,e\n3,1,NULL,6\n1,4,\"'b,,'\",5\n1,3,\"'b,c'\",5\n1,1,NULL,3\n"},
+        {{"a b", NULLMSG}, 2, "SELECT split(" V ", ' ')[1] AS s1, split(" V ", ' ')[5] AS s5, split(" V ", ' ')[-1] AS sm, size(split(" V ", ' ')) AS n FROM src",
+         "SELECT quote(s1), quote(s5), quote(sm), n FROM out", "quote(s1),quote(s5),quote(sm),n\n'b',NULL,NULL,2\nNULL,NULL,NULL,-1\n"},
+        {{"a.b|c"}, 1, "SELECT split(" V ", '\\\\.')[1] AS dot, split(" V ", '[|]')[1] AS bar FROM src", NULL, "dot,bar\nb|c,c\n"},
+    };
+    run_sql_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
+Test(sql, string_functions) {
+    static const sql_case cases[] = {
+        {{"  Hello W\xc3\xb6rld  "}, 1,
+         "SELECT trim(" V ") AS t, length(trim(" V ")) AS n, upper(trim(" V ")) AS u, lower(trim(" V ")) AS l, "
+         "ltrim(" V ") AS lt, length(value) AS bytes FROM src",
+         "SELECT quote(t), n, u, l, quote(lt), bytes FROM out",
+         "quote(t),n,u,l,quote(lt),bytes\n'Hello W\xc3\xb6rld',11,HELLO W\xc3\xb6RLD,hello w\xc3\xb6rld,'Hello W\xc3\xb6rld  ',16\n"},
+        {{"Spark SQL"}, 1,
+         "SELECT substring(" V ", 5) AS a, substring(" V ", -3) AS b, substring(" V ", 5, 1) AS c, substr(" V ", 0, 2) AS d, "
+         "substring(" V ", 20) AS e FROM src",
+         "SELECT a, b, c, d, quote(e) FROM out", "a,b,c,d,quote(e)\nk SQL,SQL,k,Sp,''\n"},
+        {{"x y"}, 1,
+         "SELECT concat('a', " V ", 'b') AS c1, concat('a', NULL) AS c2, concat_ws('-', 'a', NULL, 'b') AS c3, "
+         "concat_ws(',', split(" V ", ' ')) AS c4, 'p' || 'q' AS c5, coalesce(NULL, 'z') AS c6 FROM src",
+         "SELECT c1, quote(c2), c3, c4, c5, c6 FROM out", "c1,quote(c2),c3,c4,c5,c6\nax yb,NULL,a-b,\"x,y\",pq,z\n"},
+        {{"100-200", "none"}, 2,
+         "SELECT regexp_extract(" V ", '(\\\\d+)-(\\\\d+)', 2) AS g2, regexp_extract(" V ", '(\\\\d+)', 0) AS g0, "
+         "regexp_replace(" V ", '[0-9]', 'X') AS r1, regexp_replace('john smith', '(\\\\w+) (\\\\w+)', '$2 $1') AS r2 FROM src",
+         "SELECT quote(g2), quote(g0), r1, r2 FROM out",
+         "quote(g2),quote(g0),r1,r2\n'200','100',XXX-XXX,smith john\n'','',none,smith john\n"},
+        {{"x"}, 1, "SELECT 'a\\tb' AS t, length('a\\tb') AS n, 'it\\'s' AS q, \"dq\" AS d, 'back\\\\slash' AS s, '\\u00e9' AS u FROM src", NULL,
+         "t,n,q,d,s,u\na\tb,3,it's,dq,back\\slash,\xc3\xa9\n"},
+        {{"abc", "xbz", NULLMSG}, 3,
+         "SELECT " V " AS v, " V " LIKE 'a%' AS l1, " V " LIKE '_b_' AS l2, " V " NOT LIKE '%z' AS l3, " V " RLIKE 'b.$' AS l4 FROM src",
+         "SELECT quote(v), quote(l1), quote(l2), quote(l3), quote(l4) FROM out",
+         "quote(v),quote(l1),quote(l2),quote(l3),quote(l4)\n'abc',1,1,1,1\n'xbz',0,1,0,1\nNULL,NULL,NULL,NULL,NULL\n"},
+    };
+    run_sql_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
+Test(sql, casts_follow_spark) {
+    static const sql_case cases[] = {
+        {{" 12 ", "12.5", "abc", "99999999999", "", "-7", "+3"}, 7, "SELECT CAST(" V " AS INT) AS i, CAST(" V " AS BIGINT) AS b FROM src",
+         "SELECT quote(i), quote(b) FROM out",
+         "quote(i),quote(b)\n12,12\n12,12\nNULL,NULL\nNULL,99999999999\nNULL,NULL\n-7,-7\n3,3\n"},
+        {{"1e3", "-0.5", "NaN", "x", "Infinity", "1.5d"}, 6, "SELECT CAST(CAST(" V " AS DOUBLE) AS STRING) AS d FROM src",
+         "SELECT quote(d) FROM out", "quote(d)\n'1000.0'\n'-0.5'\n'NaN'\nNULL\n'Infinity'\n'1.5'\n"},
+        {{"true", " YES ", "0", "maybe", "f"}, 5, "SELECT CAST(" V " AS BOOLEAN) AS b FROM src", "SELECT quote(b) FROM out",
+         "quote(b)\n1\n1\n0\nNULL\n0\n"},
+        {{"2023-11-14 22:13:20", "2023-11-14T22:13:20.5Z", "2023-11-14", "yesterday"}, 4,
+         "SELECT CAST(" V " AS TIMESTAMP) AS t FROM src", "SELECT quote(t) FROM out",
+         "quote(t)\n'2023-11-14 22:13:20'\n'2023-11-14 22:13:20.5'\n'2023-11-14 00:00:00'\nNULL\n"},
+        {{"x"}, 1,
+         "SELECT CAST(1700000000 AS TIMESTAMP) AS t, CAST(3.7 AS INT) AS a, CAST(-3.7 AS INT) AS b, CAST(2147483648 AS INT) AS c, "
+         "CAST(1.5 AS STRING) AS d, CAST(1e20 AS STRING) AS e, CAST(true AS INT) AS f, CAST(0.001 AS STRING) AS g, "
+         "CAST(CAST(1700000000 AS TIMESTAMP) AS BIGINT) AS h, CAST(100.0 AS STRING) AS i FROM src",
+         NULL, "t,a,b,c,d,e,f,g,h,i\n2023-11-14 22:13:20,3,-3,-2147483648,1.5,1.0E20,1,0.001,1700000000,100.0\n"},
+        {{"x"}, 1, "SELECT CAST(value AS STRING) AS s, CAST(key AS STRING) AS k, topic, partition, offset, timestampType, timestamp IS NOT NULL AS ts FROM src",
+         "SELECT s, quote(k), topic, partition, offset, timestampType, ts FROM out",
+         "s,quote(k),topic,partition,offset,timestampType,ts\nx,NULL,case5,0,0,0,1\n"},
+    };
+    run_sql_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
+Test(sql, arithmetic_logic_and_conditionals) {
+    static const sql_case cases[] = {
+        {{"x"}, 1,
+         "SELECT 7 / 2 AS a, 7 % 3 AS b, 1 / 0 AS c, 7 div 2 AS d, 2147483647 + 1 AS e, '3' + 1 AS f, -(5) AS g, "
+         "2 * 3 - 1 AS h, 5 % 0 AS i, 1.5 * 2 AS j FROM src",
+         "SELECT a, b, quote(c), d, e, f, g, h, quote(i), j FROM out", "a,b,quote(c),d,e,f,g,h,quote(i),j\n3.5,1,NULL,3,-2147483648,4.0,-5,5,NULL,3.0\n"},
+        {{"x"}, 1,
+         "SELECT NULL AND false AS a, NULL OR true AS b, NULL AND true AS c, NOT NULL AS d, 1 = NULL AS e, NULL <=> NULL AS f, "
+         "1 IS NULL AS g, NULL IS NULL AS h, 2 BETWEEN 1 AND 3 AS i, 5 NOT BETWEEN 1 AND 3 AS j FROM src",
+         "SELECT quote(a), quote(b), quote(c), quote(d), quote(e), f, g, h, i, j FROM out",
+         "quote(a),quote(b),quote(c),quote(d),quote(e),f,g,h,i,j\n0,1,NULL,NULL,NULL,1,0,1,1,1\n"},
+        {{"1", "2", "3", NULLMSG}, 4,
+         "SELECT CASE WHEN CAST(" V " AS INT) = 1 THEN 'one' WHEN CAST(" V " AS INT) = 2 THEN 'two' ELSE 'many' END AS a, "
+         "CASE CAST(" V " AS INT) WHEN 3 THEN 30 END AS b, CAST(" V " AS INT) IN (1, 3) AS c, CAST(" V " AS INT) NOT IN (1, NULL) AS d FROM src",
+         "SELECT a, quote(b), quote(c), quote(d) FROM out", "a,quote(b),quote(c),quote(d)\none,NULL,1,0\ntwo,NULL,0,NULL\nmany,30,1,NULL\nmany,NULL,NULL,NULL\n"},
+        {{"a", "b", "c", NULLMSG}, 4, "SELECT " V " AS v FROM src WHERE value != 'b' AND " V " IS NOT NULL", NULL, "v\na\nc\n"},
+        {{"3", "4"}, 2, "SELECT n, n * n AS sq FROM (SELECT CAST(" V " AS INT) AS n FROM src) AS t WHERE t.n > 3", NULL, "n,sq\n4,16\n"},
+    };
+    run_sql_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
+Test(sql, aggregates_with_nulls_and_modes) {
+    static const sql_case cases[] = {
+        {{"a 1", "a 2", "b x", "b 5", "c"}, 5,
+         "SELECT w, count(*) AS c, count(n) AS cn, sum(n) AS s, avg(n) AS a, min(n) AS mn, max(n) AS mx FROM "
+         "(SELECT split(v, ' ')[0] AS w, CAST(split(v, ' ')[1] AS INT) AS n FROM (SELECT " V " AS v FROM src)) GROUP BY w",
+         "SELECT w, c, cn, quote(s), quote(a), quote(mn), quote(mx) FROM out ORDER BY w",
+         "w,c,cn,quote(s),quote(a),quote(mn),quote(mx)\na,2,2,3,1.5,1,2\nb,2,1,5,5.0,5,5\nc,1,0,NULL,NULL,NULL,NULL\n", "complete"},
+        /* several batches (2 offsets each) in update mode: one row per key, upserted */
+        {{"k1", "k2", "k1", "k1", "k3", "k2"}, 6, "SELECT " V " AS k, count(*) AS n FROM src GROUP BY " V, "SELECT k, n FROM out ORDER BY k",
+         "k,n\nk1,3\nk2,2\nk3,1\n", "update", ", maxOffsetsPerTrigger = 2"},
+        {{"x", "y", "x", "Z", "z"}, 5, "SELECT lower(" V ") AS l, count(*) AS n, min(" V ") AS lo, max(" V ") AS hi FROM src GROUP BY lower(" V ") HAVING count(*) > 1",
+         "SELECT * FROM out ORDER BY l", "l,n,lo,hi\nx,2,x,x\nz,2,Z,z\n", "complete"},
+        {{"1.5", "2.5", "bad"}, 3, "SELECT count(*) AS n, sum(CAST(" V " AS DOUBLE)) AS s, sum(" V ") AS s2, avg(length(" V ")) AS al FROM src",
+         NULL, "n,s,s2,al\n3,4.0,4.0,3.0\n", "complete"},
+        {{"a", "b"}, 2, "SELECT w AS word, count(*) AS n FROM (SELECT " V " AS w FROM src) GROUP BY word", "SELECT * FROM out ORDER BY word",
+         "word,n\na,1\nb,1\n", "complete"},
+    };
+    run_sql_cases(cases, sizeof cases / sizeof cases[0]);
+}
