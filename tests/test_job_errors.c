@@ -1,0 +1,137 @@
+/* Malformed jobs: each gives one clear line naming file, line and column (or
+ * the option), a non-zero exit, and never a crash. No broker is needed: jobs
+ * fail while planning, before any connection. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "support.h"
+#include "util/wr_util.h"
+
+#define SRC "CREATE SOURCE lines USING kafka OPTIONS ('kafka.bootstrap.servers' = 'localhost:1', subscribe = 't1');\n"
+#define SINK "CREATE SINK out USING console OPTIONS (outputMode = 'complete');\n"
+#define ASINK "CREATE SINK out USING memory OPTIONS (outputMode = 'append');\n"
+
+typedef struct bad_job {
+    const char *text;
+    const char *want; /* expected stderr line after "FILE:" (the temp path) */
+} bad_job;
+
+static const bad_job jobs[] = {
+    /* syntax */
+    {SRC SINK "INSERT INTO out SELECT word, count(*\nFROM lines GROUP BY word;", "4:1: expected ')' after function arguments, found 'FROM'"},
+    {SRC SINK "INSERT INTO out SELECT FROM lines;", "3:24: expected an expression in the select list, found 'FROM'"},
+    {SRC SINK "INSERT INTO out SELECT value lines;", "3:35: expected FROM after the select list: a streaming query reads a source"},
+    {SRC SINK "INSERT out SELECT value FROM lines;", "3:8: expected INTO after INSERT, found 'out'"},
+    {SRC "CREATE SINK out USING console OPTIONS (outputMode 'complete';", "2:61: expected ')' after the options, found ';'"},
+    {SRC "DROP TABLE x;", "2:1: expected CREATE, INSERT, SET or SELECT, found 'DROP'"},
+    {SRC SINK "INSERT INTO out SELECT 'abc FROM lines;", "3:24: unterminated string literal"},
+    {SRC SINK "INSERT INTO out SELECT value FROM lines /* never closed", "3:41: unterminated /* comment"},
+    {SRC SINK "INSERT INTO out SELECT value # 1 FROM lines;", "3:30: unexpected character '#'"},
+    {SRC SINK "INSERT INTO out SELECT CAST(value STRING) FROM lines;", "3:35: expected AS in CAST(expr AS type), found 'STRING'"},
+    {SRC SINK "INSERT INTO out SELECT value FROM lines ORDER BY value;",
+     "3:41: ORDER BY is not supported in a streaming query (sort or limit in a trailing SELECT over a memory sink)"},
+    {SRC SINK "INSERT INTO out SELECT a.value FROM lines a JOIN lines b ON a.key = b.key;", "3:45: joins are not supported yet"},
+    {SRC SINK "INSERT INTO out SELECT value FROM lines\nWHERE CASE WHEN true THEN 1;", "4:28: expected END to close CASE, found ';'"},
+    /* names */
+    {SRC SINK "INSERT INTO out SELECT word FROM lines;",
+     "3:24: unknown column 'word' (columns in scope: key, value, topic, partition, offset, timestamp, timestampType)"},
+    {SRC SINK "INSERT INTO out SELECT value FROM clicks;", "3:35: unknown source or view 'clicks' (declared: lines)"},
+    {SRC SINK "INSERT INTO out SELECT frobnicate(value) FROM lines;", "3:24: unknown function frobnicate"},
+    {SRC SINK "INSERT INTO sink2 SELECT value FROM lines;",
+     "3:1: unknown sink 'sink2': declare it with CREATE SINK sink2 USING console|memory OPTIONS (...)"},
+    {SRC SINK "INSERT INTO out SELECT x.value FROM lines AS l;", "3:24: unknown relation or column 'x' in 'x.value'"},
+    {SRC SRC, "2:1: 'lines' is already declared"},
+    /* types and functions */
+    {SRC SINK "INSERT INTO out SELECT split(value) FROM lines;", "3:24: split takes 2 to 3 arguments, not 1"},
+    {SRC SINK "INSERT INTO out SELECT CAST(value AS DECIMALS) FROM lines;", "3:24: unknown type 'DECIMALS' in CAST"},
+    {SRC SINK "INSERT INTO out SELECT explode(value) AS w FROM lines;", "3:32: explode needs an array, not BINARY"},
+    {SRC SINK "INSERT INTO out SELECT split(CAST(value AS STRING), '(') FROM lines;", "3:24: split: invalid regular expression '('"},
+    {SRC SINK "INSERT INTO out SELECT value FROM lines WHERE count(*) > 1;", "3:47: aggregate functions are not allowed in WHERE (use HAVING)"},
+    {SRC SINK "INSERT INTO out SELECT value, count(*) FROM lines GROUP BY key;",
+     "3:24: column 'value' is neither in GROUP BY nor inside an aggregate function"},
+    {SRC SINK "INSERT INTO out SELECT sum(split(CAST(value AS STRING), ' ')) FROM lines;", "3:28: sum needs a number, not ARRAY<STRING>"},
+    {SRC SINK "INSERT INTO out SELECT upper(split(CAST(value AS STRING), ' ')) FROM lines;", "3:24: upper: argument 1 must be a STRING, not ARRAY<STRING>"},
+    {SRC SINK "INSERT INTO out SELECT value FROM lines WHERE offset;", "3:47: WHERE needs a BOOLEAN condition, not BIGINT"},
+    {SRC SINK "INSERT INTO out SELECT split(CAST(value AS STRING), ' ') = 1 FROM lines;", "3:24: cannot compare ARRAY<STRING> with INT"},
+    {SRC SINK "INSERT INTO out SELECT regexp_extract(CAST(value AS STRING), '(a)', 2) FROM lines;",
+     "3:24: regexp_extract: group index 2 is out of range: the pattern has 1 group"},
+    /* output modes */
+    {SRC SINK "INSERT INTO out SELECT value FROM lines;", "3:1: outputMode 'complete' needs an aggregation"},
+    {SRC ASINK "INSERT INTO out SELECT value, count(*) AS n FROM lines GROUP BY value;",
+     "3:1: outputMode 'append' is not allowed for an aggregation without a watermark"},
+    {SRC "CREATE SINK out USING memory OPTIONS (outputMode = 'update');\nINSERT INTO out SELECT count(*) AS n FROM lines GROUP BY value;",
+     "3:1: outputMode 'update' on memory sink out upserts rows by their GROUP BY keys"},
+    /* options */
+    {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1', startingOffset = 'earliest');", "1:60: unknown option 'startingOffset' for a kafka source (valid: kafka.<librdkafka setting>, subscribe,"},
+    {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1', startingOffsets = 'first');",
+     "1:60: option startingOffsets must be earliest, latest or JSON like"},
+    {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1', maxOffsetsPerTrigger = '-5');",
+     "1:60: option maxOffsetsPerTrigger must be a positive whole number, not '-5'"},
+    {"CREATE SOURCE lines USING kafka OPTIONS (startingOffsets = 'earliest');",
+     "1:1: source lines needs exactly one of the options subscribe, subscribePattern or assign"},
+    {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1', 'kafka.no.such' = '1');", "1:60: option kafka.no.such: No such configuration property"},
+    {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1', 'kafka.group.id' = 'g');", "1:60: option kafka.group.id is managed by Weir"},
+    {"CREATE SOURCE lines USING files OPTIONS (path = '/tmp');", "1:27: source format 'files' is not supported (supported: kafka)"},
+    {SRC "CREATE SINK out USING console OPTIONS (outputMode = 'replace');", "2:40: option outputMode must be append, update or complete, not 'replace'"},
+    {SRC "CREATE SINK out USING console OPTIONS (trigger = 'sometimes');", "2:40: option trigger 'sometimes' is not valid (accepted: availableNow, once, processingTime=<interval>"},
+    {SRC "CREATE SINK out USING console OPTIONS (colour = 'red');", "2:40: unknown option 'colour' for a console sink (valid: outputMode, checkpointLocation, trigger, queryName, numRows, truncate)"},
+    {SRC "CREATE SINK out USING parquet OPTIONS (path = 'x');", "2:23: sink format 'parquet' is not supported yet (supported: console, memory)"},
+    {SRC "SET spark.sql.shuffle.partitions = many;", "2:1: setting spark.sql.shuffle.partitions must be a whole number from 1 to 4096, not 'many'"},
+    {SRC "SET weir.colour = 1;", "2:1: unknown setting 'weir.colour'"},
+    {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1');\n" SINK "INSERT INTO out SELECT value, count(*) FROM lines GROUP BY value;",
+     "source lines has no option 'kafka.bootstrap.servers' (set it, or give --bootstrap)"},
+    {SRC "CREATE VIEW v AS SELECT count(*) AS n FROM lines;", "2:18: aggregation in a subquery or view is not supported yet"},
+    {SRC SINK "INSERT INTO out SELECT value FROM lines WATERMARK timestamp DELAY OF INTERVAL 10 SECONDS;", "3:35: WATERMARK is not supported yet"},
+};
+
+Test(job_errors, each_malformed_job_gives_one_clear_line) {
+    cr_assert_geq(sizeof jobs / sizeof jobs[0], 30);
+    for (size_t i = 0; i < sizeof jobs / sizeof jobs[0]; i++) {
+        char *path = wrt_temp_job(jobs[i].text);
+        wrt_result r = WRT_RUN(NULL, "run", path, "--trigger", "once");
+        cr_expect_eq(r.status, 1, "job %zu: exit %d, stderr: %s", i, r.status, r.err);
+        cr_expect_eq(wrt_count_lines(r.err, strlen(r.err)), 1, "job %zu: not one line: %s", i, r.err);
+        char *want = wr_xasprintf("%s:%s", path, jobs[i].want);
+        bool at_start = !strncmp(r.err, want, strlen(want));
+        bool anywhere = strstr(r.err, jobs[i].want) != NULL;
+        cr_expect(jobs[i].want[0] >= '0' && jobs[i].want[0] <= '9' ? at_start : anywhere, "job %zu:\n  got:  %s  want: %s", i, r.err, want);
+        free(want);
+        wrt_result_free(&r);
+        unlink(path);
+        free(path);
+    }
+}
+
+Test(job_errors, command_line_errors) {
+    wrt_result r = WRT_RUN(NULL, "run");
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "weir run: a job file is required (weir run JOB.sql)\n");
+    wrt_result_free(&r);
+    r = WRT_RUN(NULL, "run", "/nonexistent/job.sql");
+    cr_assert_eq(r.status, 1);
+    cr_assert_str_eq(r.err, "weir run: cannot read /nonexistent/job.sql: No such file or directory\n");
+    wrt_result_free(&r);
+    char *path = wrt_temp_job(SRC SINK "INSERT INTO out SELECT value, count(*) FROM lines GROUP BY value;");
+    r = WRT_RUN(NULL, "run", path, "--format", "xml");
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "weir run: --format must be table, csv or json, not 'xml'\n");
+    wrt_result_free(&r);
+    r = WRT_RUN(NULL, "run", path, "--trigger", "whenever");
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.err, "--trigger: trigger 'whenever' is not valid"), "%s", r.err);
+    wrt_result_free(&r);
+    r = WRT_RUN(NULL, "run", path, "--set", "weir.workers=0");
+    cr_assert_eq(r.status, 1);
+    cr_assert_str_eq(r.err, "--set setting weir.workers must be a whole number from 1 to 4096, not '0'\n");
+    wrt_result_free(&r);
+    /* a reachable-nowhere broker: a clear error within the timeout, no hang */
+    r = WRT_RUN(NULL, "run", path, "--trigger", "once");
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.err, "weir run: query out failed: source lines: cannot reach Kafka at localhost:1"), "%s", r.err);
+    wrt_result_free(&r);
+    unlink(path);
+    free(path);
+}
