@@ -151,6 +151,7 @@ static bool run_batch(runner *r, wr_sink *sink, int64_t batch_id, const int64_t 
             for (int k = 0; k < r->workers; k++) total += r->tasks[k].nrows;
             rows = wr_arena_alloc(&arena, sizeof *rows * (total * w + 1));
             for (int k = 0; k < r->workers; k++) {
+                if (!r->tasks[k].nrows) continue;
                 memcpy(rows + nrows * w, r->tasks[k].rows, sizeof *rows * r->tasks[k].nrows * w);
                 nrows += r->tasks[k].nrows;
             }

@@ -230,8 +230,9 @@ bool wr_lex(const char *file, const char *src, size_t len, wr_arena *arena, wr_t
                 int d = peekc(&L, 0);
                 if (d < 0) {
                     wr_buf_free(&b);
+                    fail(&L, t->line, t->col, "unterminated `identifier`");
                     free(out);
-                    return fail(&L, t->line, t->col, "unterminated `identifier`");
+                    return false;
                 }
                 advance(&L);
                 if (d == '`') {
@@ -259,8 +260,9 @@ bool wr_lex(const char *file, const char *src, size_t len, wr_arena *arena, wr_t
             if (oplen == 1 && !strchr("(),;.[]*+-/%=<>", c)) {
                 char msg[64];
                 snprintf(msg, sizeof msg, isprint(c) ? "unexpected character '%c'" : "unexpected byte 0x%02x", c);
+                fail(&L, t->line, t->col, msg);
                 free(out);
-                return fail(&L, t->line, t->col, msg);
+                return false;
             }
             t->kind = TK_OP;
             t->len = oplen;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's demo: starts the embedded broker, sends examples/lines.txt through
-# it and reads it back, then stops the broker. Set WEIR_DEMO_PORT to use another
-# port than 9092.
+# it and reads it back, then runs the two example jobs (word count on the
+# console, webclicks time spent with SQL over the memory sink), and stops the
+# broker. Set WEIR_DEMO_PORT to use another port than 9092.
 set -euo pipefail
 build=${1:-build}
 weir="$build/weir"
@@ -31,3 +32,13 @@ echo "== weir produce --topic t1 --file examples/lines.txt   ($lines lines)"
 echo "== weir consume --topic t1 --from-beginning --max-messages $lines"
 "$weir" consume --topic t1 --bootstrap "$bootstrap" --from-beginning --max-messages "$lines" \
   --property print.partition=true --property print.offset=true
+
+echo
+echo "== weir produce --topic t2 --file examples/webclicks.tsv   ($(wc -l < examples/webclicks.tsv) clicks)"
+"$weir" produce --topic t2 --bootstrap "$bootstrap" --file examples/webclicks.tsv
+
+echo "== weir run examples/wordcount.sql --trigger availableNow"
+"$weir" run examples/wordcount.sql --bootstrap "$bootstrap" --trigger availableNow
+
+echo "== weir run examples/webclicks.sql --trigger availableNow   (top 10 IPs by time spent)"
+"$weir" run examples/webclicks.sql --bootstrap "$bootstrap" --trigger availableNow

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Word-count benchmark (make bench): loads LINES lines of 8 words over 32
+# partitions of the embedded broker, then times in the same run the raw
+# librdkafka consumer (the floor) and `weir run bench/wordcount.sql
+# --trigger availableNow`, each ROUNDS times, with peak memory.
+set -euo pipefail
+build=${1:-build}
+lines=${LINES:-1000000}
+rounds=${ROUNDS:-3}
+cd "$(dirname "$0")/.."
+weir="$build/weir"
+tmp=$(mktemp -d)
+trap 'kill $broker 2>/dev/null; wait $broker 2>/dev/null; rm -rf "$tmp"' EXIT
+
+"$weir" broker --port 0 --topic bench:32 >"$tmp/broker.log" 2>&1 &
+broker=$!
+for _ in $(seq 100); do grep -q '^bootstrap: ' "$tmp/broker.log" && break; sleep 0.05; done
+bs=$(sed -n 's/^bootstrap: //p' "$tmp/broker.log")
+
+awk -v n="$lines" 'BEGIN { srand(7); for (i = 0; i < n; i++) { l = ""; for (w = 0; w < 8; w++) l = l (w ? " " : "") "w" int(rand() * rand() * 5000); print l } }' >"$tmp/lines.txt"
+echo "== loading $lines lines ($(du -h "$tmp/lines.txt" | cut -f1)) into 32 partitions"
+# sticky partitioning off: every partition gets its share (the broker keeps 5 MB each)
+"$weir" produce --topic bench --bootstrap "$bs" --file "$tmp/lines.txt" -X linger.ms=50 -X batch.num.messages=10000 -X sticky.partitioning.linger.ms=0
+echo "== expected total words: $((lines * 8))"
+
+peak() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
+for r in $(seq "$rounds"); do
+  start=$(date +%s%N)
+  /usr/bin/time -v "$build/raw_consume" "$bs" bench 2>"$tmp/raw.time" >"$tmp/raw.out"
+  end=$(date +%s%N)
+  echo "round $r: raw consume    $(( (end - start) / 1000000 )) ms ($(cat "$tmp/raw.out")), peak RSS $(peak "$tmp/raw.time") KB"
+  start=$(date +%s%N)
+  /usr/bin/time -v "$weir" run bench/wordcount.sql --bootstrap "$bs" --trigger availableNow --format csv >"$tmp/out.csv" 2>"$tmp/weir.time"
+  end=$(date +%s%N)
+  echo "round $r: weir wordcount $(( (end - start) / 1000000 )) ms, result $(tail -1 "$tmp/out.csv"), peak RSS $(peak "$tmp/weir.time") KB"
+done
