@@ -19,7 +19,7 @@ int main(int argc, char **argv) {
     wr_kafka_conf_set(conf, "group.id", "weir-bench-raw", err, sizeof err);
     wr_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
     wr_kafka_conf_set(conf, "queued.min.messages", "1000000", err, sizeof err);
-    wr_kafka_conf_set(conf, "queued.max.messages.kbytes", "262144", err, sizeof err);
+    wr_kafka_conf_set(conf, "queued.max.messages.kbytes", "65536", err, sizeof err);
     wr_kafka_conf_set(conf, "fetch.wait.max.ms", "100", err, sizeof err);
     wr_kafka_conf_set(conf, "fetch.message.max.bytes", "4194304", err, sizeof err);
     rd_kafka_t *rk = wr_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);

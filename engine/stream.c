@@ -45,6 +45,8 @@ static void set_error(runner *r, const char *msg) {
     pthread_mutex_unlock(&r->err_lock);
 }
 
+#define LOOKAHEAD(r) (2 * (r)->workers)
+
 static void *read_worker(void *arg) {
     worker_arg *wa = arg;
     runner *r = wa->r;
@@ -56,6 +58,11 @@ static void *read_worker(void *arg) {
         const wr_tp *tp = wr_ksrc_tp(r->src, rg->part);
         wr_task_begin(t, tp->topic, tp->partition);
         char err[512];
+        int ahead = i + LOOKAHEAD(r);
+        if (ahead < r->nranges && !wr_ksrc_prepare(r->src, r->ranges[ahead].part, r->ranges[ahead].start, err, sizeof err)) {
+            set_error(r, err);
+            break;
+        }
         if (!wr_ksrc_read(r->src, rg->part, rg->start, rg->end, wr_task_chunk, t, err, sizeof err)) {
             set_error(r, err);
             break;
@@ -134,6 +141,10 @@ static bool run_batch(runner *r, wr_sink *sink, int64_t batch_id, const int64_t 
     r->nranges = 0;
     for (int i = 0; i < np; i++)
         if (to[i] > from[i]) r->ranges[r->nranges++] = (range){i, from[i], to[i]};
+    /* Fetch a few ranges ahead of the tasks: their data arrives while the
+     * tasks work, without holding the whole batch in memory. */
+    for (int k = 0; k < r->nranges && k < LOOKAHEAD(r); k++)
+        if (!wr_ksrc_prepare(r->src, r->ranges[k].part, r->ranges[k].start, err, errlen)) return false;
     atomic_store(&r->next, 0);
     run_parallel(r, read_worker);
     bool ok = !atomic_load(&r->failed);

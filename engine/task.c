@@ -33,7 +33,10 @@ static void emit(wr_task *t, const wr_val *row) {
     const wr_query *q = t->q;
     const wr_aggregate *agg = q->agg;
     if (agg) {
-        for (int k = 0; k < agg->nkeys; k++) t->keybuf[k] = wr_expr_eval(agg->keys[k], row, &t->ev);
+        for (int k = 0; k < agg->nkeys; k++) {
+            const wr_expr *ke = agg->keys[k];
+            t->keybuf[k] = ke->op == WR_E_COL ? row[ke->col] : wr_expr_eval(ke, row, &t->ev);
+        }
         for (int a = 0; a < agg->naggs; a++) t->inbuf[a] = agg->aggs[a].arg ? wr_expr_eval(agg->aggs[a].arg, row, &t->ev) : wr_int(1);
         wr_entry *e = wr_table_upsert(&t->partial, t->keybuf, wr_keys_hash(agg, t->keybuf));
         wr_agg_update(&t->partial, wr_entry_states(e, agg->nkeys), t->inbuf);
@@ -95,10 +98,14 @@ bool wr_task_chunk(void *ctx, rd_kafka_message_t **msgs, int n) {
         row[WR_KCOL_TOPIC] = wr_str(t->topic, tlen);
         row[WR_KCOL_PARTITION] = wr_int(m->partition);
         row[WR_KCOL_OFFSET] = wr_int(m->offset);
-        rd_kafka_timestamp_type_t tt;
-        int64_t ts = rd_kafka_message_timestamp(m, &tt);
-        row[WR_KCOL_TIMESTAMP] = ts >= 0 ? wr_int(ts * 1000) : wr_null();
-        row[WR_KCOL_TIMESTAMP_TYPE] = wr_int(tt == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? 1 : 0);
+        if (t->q->uses_timestamp) {
+            rd_kafka_timestamp_type_t tt;
+            int64_t ts = rd_kafka_message_timestamp(m, &tt);
+            row[WR_KCOL_TIMESTAMP] = ts >= 0 ? wr_int(ts * 1000) : wr_null();
+            row[WR_KCOL_TIMESTAMP_TYPE] = wr_int(tt == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? 1 : 0);
+        } else {
+            row[WR_KCOL_TIMESTAMP] = row[WR_KCOL_TIMESTAMP_TYPE] = wr_null();
+        }
         push(t, 0, row);
     }
     t->input_rows += n;

@@ -922,6 +922,34 @@ static void free_steps(wr_step *steps, int n) {
     free(steps);
 }
 
+static bool reads_cols(const wr_expr *e, int lo, int hi) {
+    if (!e) return false;
+    if (e->op == WR_E_COL && e->col >= lo && e->col <= hi) return true;
+    for (int i = 0; i < e->nargs; i++)
+        if (reads_cols(e->args[i], lo, hi)) return true;
+    return false;
+}
+
+/* Whether the Kafka timestamp columns are read: by any step up to the first
+ * projection (which renumbers columns), or by the aggregation when no step
+ * projects. Tasks skip computing them otherwise. */
+static bool reads_timestamp(const wr_query *q) {
+    int lo = WR_KCOL_TIMESTAMP, hi = WR_KCOL_TIMESTAMP_TYPE;
+    for (int i = 0; i < q->nsteps; i++) {
+        const wr_step *st = &q->steps[i];
+        if (reads_cols(st->expr, lo, hi)) return true;
+        for (int j = 0; j < st->nexprs; j++)
+            if (reads_cols(st->exprs[j], lo, hi)) return true;
+        if (st->kind == WR_STEP_PROJECT) return false;
+    }
+    if (!q->agg) return true; /* rows go to the sink as they are */
+    for (int k = 0; k < q->agg->nkeys; k++)
+        if (reads_cols(q->agg->keys[k], lo, hi)) return true;
+    for (int a = 0; a < q->agg->naggs; a++)
+        if (reads_cols(q->agg->aggs[a].arg, lo, hi)) return true;
+    return false;
+}
+
 bool wr_bind_query(const wr_bind_env *env, wr_select *sel, wr_query *q, char *errstr, size_t errlen) {
     binder b = {.env = env, .err = errstr, .errlen = errlen};
     pipe p = {0};
@@ -943,6 +971,7 @@ bool wr_bind_query(const wr_bind_env *env, wr_select *sel, wr_query *q, char *er
     q->out.cols = wr_xcalloc((size_t)(p.sc.n ? p.sc.n : 1), sizeof *q->out.cols);
     for (int i = 0; i < p.sc.n; i++) q->out.cols[i] = (wr_column){names[i], p.sc.cols[i].type};
     free(names);
+    q->uses_timestamp = reads_timestamp(q);
     scope_free(&p.sc);
     return true;
 }

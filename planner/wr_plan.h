@@ -96,6 +96,7 @@ typedef struct wr_query {
     wr_step *steps;
     int nsteps;
     int scan_width; /* columns of a Kafka row */
+    bool uses_timestamp; /* some expression reads timestamp / timestampType */
     wr_aggregate *agg;
     wr_schema out; /* the rows the sink receives */
     wr_sink_def *sink;

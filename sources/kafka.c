@@ -30,6 +30,7 @@ struct wr_ksrc {
     kpart *parts;
     int nparts;
     int poll_timeout_ms;
+    pthread_mutex_t lock; /* fetcher starts and stops */
 };
 
 static int cmp_tp(const void *a, const void *b) {
@@ -131,7 +132,7 @@ wr_ksrc *wr_ksrc_open(const wr_source_def *def, char *err, size_t errlen) {
               wr_kafka_conf_set(conf, "enable.auto.commit", "false", err, errlen) &&
               wr_kafka_conf_set(conf, "enable.auto.offset.store", "false", err, errlen) &&
               wr_kafka_conf_set(conf, "queued.min.messages", "1000000", err, errlen) &&
-              wr_kafka_conf_set(conf, "queued.max.messages.kbytes", "262144", err, errlen) &&
+              wr_kafka_conf_set(conf, "queued.max.messages.kbytes", "65536", err, errlen) &&
               wr_kafka_conf_set(conf, "fetch.wait.max.ms", "100", err, errlen) &&
               wr_kafka_conf_set(conf, "fetch.message.max.bytes", "4194304", err, errlen) &&
               wr_kafka_conf_apply(conf, &props, err, errlen);
@@ -148,6 +149,7 @@ wr_ksrc *wr_ksrc_open(const wr_source_def *def, char *err, size_t errlen) {
 
     wr_ksrc *s = wr_xcalloc(1, sizeof *s);
     s->def = def;
+    pthread_mutex_init(&s->lock, NULL);
     const char *pt = wr_source_opt(def, "kafkaConsumer.pollTimeoutMs");
     s->poll_timeout_ms = pt ? atoi(pt) : 120000;
     s->rk = wr_kafka_new(RD_KAFKA_CONSUMER, conf, err, errlen);
@@ -190,6 +192,7 @@ void wr_ksrc_close(wr_ksrc *s) {
     }
     free(s->parts);
     wr_kafka_destroy(s->rk);
+    pthread_mutex_destroy(&s->lock);
     free(s);
 }
 
@@ -290,9 +293,10 @@ static int64_t deliver(kpart *p, rd_kafka_message_t **msgs, int n, int64_t want,
     return want;
 }
 
-bool wr_ksrc_read(wr_ksrc *s, int i, int64_t start, int64_t end, wr_ksrc_chunk_fn fn, void *ctx, char *err, size_t errlen) {
+bool wr_ksrc_prepare(wr_ksrc *s, int i, int64_t start, char *err, size_t errlen) {
     kpart *p = &s->parts[i];
-    if (start >= end) return true;
+    bool ok = true;
+    pthread_mutex_lock(&s->lock);
     if (p->started && p->next != start) { /* not contiguous: restart the fetcher there */
         drop_stash(p);
         rd_kafka_consume_stop(p->rkt, p->tp.partition);
@@ -302,10 +306,20 @@ bool wr_ksrc_read(wr_ksrc *s, int i, int64_t start, int64_t end, wr_ksrc_chunk_f
         if (rd_kafka_consume_start(p->rkt, p->tp.partition, start) < 0) {
             wr_errf(err, errlen, "cannot start reading %s partition %d: %s", p->tp.topic, (int)p->tp.partition,
                     rd_kafka_err2str(rd_kafka_last_error()));
-            return false;
+            ok = false;
+        } else {
+            p->started = true;
+            p->next = start;
         }
-        p->started = true;
     }
+    pthread_mutex_unlock(&s->lock);
+    return ok;
+}
+
+bool wr_ksrc_read(wr_ksrc *s, int i, int64_t start, int64_t end, wr_ksrc_chunk_fn fn, void *ctx, char *err, size_t errlen) {
+    kpart *p = &s->parts[i];
+    if (start >= end) return true;
+    if (!wr_ksrc_prepare(s, i, start, err, errlen)) return false;
     int64_t want = start;
     bool aborted = false;
     /* First what an earlier range fetched past its end. */
@@ -320,7 +334,10 @@ bool wr_ksrc_read(wr_ksrc *s, int i, int64_t start, int64_t end, wr_ksrc_chunk_f
     rd_kafka_message_t *msgs[1024];
     int64_t idle_since = wr_now_ms();
     while (want < end && !aborted) {
-        ssize_t n = rd_kafka_consume_batch(p->rkt, p->tp.partition, 100, msgs, 1024);
+        /* consume_batch waits until it has the count asked for (or the
+         * timeout): ask for no more than the range still needs. */
+        int64_t need = end - want;
+        ssize_t n = rd_kafka_consume_batch(p->rkt, p->tp.partition, 100, msgs, need < 1024 ? (size_t)need : 1024);
         if (n < 0) {
             wr_errf(err, errlen, "reading %s partition %d: %s", p->tp.topic, (int)p->tp.partition, rd_kafka_err2str(rd_kafka_last_error()));
             return false;

@@ -35,6 +35,11 @@ bool wr_ksrc_watermarks(wr_ksrc *s, int64_t *earliest, int64_t *latest, char *er
  * 0: no cap), shared among partitions in proportion to what each has. */
 void wr_ksrc_rate_limit(const wr_ksrc *s, const int64_t *from, const int64_t *latest, int64_t limit, int64_t *to);
 
+/* Starts (or keeps) partition i's fetcher so that it delivers `start` next.
+ * Calling it for ranges a little ahead of the tasks lets their data arrive
+ * while the tasks work (thread-safe). */
+bool wr_ksrc_prepare(wr_ksrc *s, int i, int64_t start, char *errstr, size_t errlen);
+
 /* Called with each chunk of messages read; return false to abort. */
 typedef bool (*wr_ksrc_chunk_fn)(void *ctx, rd_kafka_message_t **msgs, int n);
 

@@ -37,36 +37,72 @@ void wr_table_clear_updated(wr_table *t) {
 }
 
 uint64_t wr_keys_hash(const wr_aggregate *agg, const wr_val *keys) {
+    if (agg->nkeys == 1) return wr_val_hash(keys[0], agg->key_types[0]);
     uint64_t h = 0x9e3779b97f4a7c15ULL;
     for (int i = 0; i < agg->nkeys; i++) h = wr_hash_u64(h ^ wr_val_hash(keys[i], agg->key_types[i])) + (uint64_t)i;
     return h;
 }
 
+/* A slot holds the entry index + 1 in its low half and the hash's high half
+ * as a tag, so most mismatching probes never touch the entry. */
+#define SLOT(idx, hash) (((hash) & 0xffffffff00000000ULL) | (uint64_t)((idx) + 1))
+
 static void grow_slots(wr_table *t) {
     uint32_t ns = t->nslots ? t->nslots * 2 : 1024;
-    uint32_t *slots = wr_xcalloc(ns, sizeof *slots);
+    uint64_t *slots = wr_xcalloc(ns, sizeof *slots);
     for (uint32_t i = 0; i < t->n; i++) {
-        uint32_t s = (uint32_t)wr_table_at(t, i)->hash & (ns - 1);
+        uint64_t h = wr_table_at(t, i)->hash;
+        uint32_t s = (uint32_t)h & (ns - 1);
         while (slots[s]) s = (s + 1) & (ns - 1);
-        slots[s] = i + 1;
+        slots[s] = SLOT(i, h);
     }
     free(t->slots);
     t->slots = slots;
     t->nslots = ns;
 }
 
+/* Short strings compared without a call to memcmp: this is the hot path of
+ * every aggregation. */
+static inline bool short_bytes_eq(const char *a, const char *b, uint32_t n) {
+    if (n >= 4 && n <= 8) {
+        uint32_t a0, a1, b0, b1;
+        memcpy(&a0, a, 4), memcpy(&b0, b, 4), memcpy(&a1, a + n - 4, 4), memcpy(&b1, b + n - 4, 4);
+        return a0 == b0 && a1 == b1;
+    }
+    if (n < 4) {
+        for (uint32_t i = 0; i < n; i++)
+            if (a[i] != b[i]) return false;
+        return true;
+    }
+    return !memcmp(a, b, n);
+}
+
+static inline bool keys_eq(const wr_aggregate *agg, const wr_val *k, const wr_val *keys) {
+    for (int i = 0; i < agg->nkeys; i++) {
+        wr_kind kind = (wr_kind)agg->key_types[i].kind;
+        if (kind == WR_T_STRING || kind == WR_T_BINARY) {
+            if (k[i].null != keys[i].null) return false;
+            if (k[i].null) continue;
+            if (k[i].len != keys[i].len || !short_bytes_eq(k[i].u.p, keys[i].u.p, k[i].len)) return false;
+        } else if (!wr_val_eq(k[i], keys[i], agg->key_types[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
 wr_entry *wr_table_upsert(wr_table *t, const wr_val *keys, uint64_t hash) {
-    if ((uint64_t)(t->n + 1) * 4 > (uint64_t)t->nslots * 3) grow_slots(t);
+    if ((uint64_t)(t->n + 1) * 2 > (uint64_t)t->nslots) grow_slots(t); /* load <= 1/2 */
     const wr_aggregate *agg = t->agg;
     uint32_t mask = t->nslots - 1, s = (uint32_t)hash & mask;
+    uint64_t tag = hash & 0xffffffff00000000ULL;
     while (t->slots[s]) {
-        wr_entry *e = wr_table_at(t, t->slots[s] - 1);
-        if (e->hash == hash) {
-            wr_val *k = wr_entry_keys(e);
-            int i = 0;
-            while (i < agg->nkeys && wr_val_eq(k[i], keys[i], agg->key_types[i])) i++;
-            if (i == agg->nkeys) return e;
+        if ((t->slots[s] & 0xffffffff00000000ULL) != tag) {
+            s = (s + 1) & mask;
+            continue;
         }
+        wr_entry *e = wr_table_at(t, (uint32_t)t->slots[s] - 1);
+        if (e->hash == hash && keys_eq(agg, wr_entry_keys(e), keys)) return e;
         s = (s + 1) & mask;
     }
     if (t->n == t->cap) {
@@ -79,7 +115,8 @@ wr_entry *wr_table_upsert(wr_table *t, const wr_val *keys, uint64_t hash) {
     wr_val *k = wr_entry_keys(e);
     for (int i = 0; i < agg->nkeys; i++)
         k[i] = t->owned || t->arena ? wr_val_copy(keys[i], agg->key_types[i], t->arena) : keys[i];
-    t->slots[s] = ++t->n;
+    t->slots[s] = SLOT(t->n, hash);
+    t->n++;
     return e;
 }
 

@@ -31,7 +31,7 @@ typedef struct wr_table {
     size_t entry_size;
     unsigned char *entries;
     uint32_t n, cap;  /* entries used / allocated */
-    uint32_t *slots;  /* open addressing: entry index + 1, 0 = empty */
+    uint64_t *slots;  /* open addressing: hash tag | entry index + 1; 0 = empty */
     uint32_t nslots;  /* power of two */
 } wr_table;
 

@@ -111,18 +111,31 @@ struct wr_arena_chunk {
     _Alignas(16) unsigned char data[];
 };
 
+/* Chunks stay in allocation order; reset rewinds to the first and reuses them,
+ * so a per-batch arena stops touching malloc once it has grown. */
 void *wr_arena_alloc(wr_arena *a, size_t n) {
     n = (n + 15) & ~(size_t)15;
-    if (!a->head || a->used + n > a->cap) {
-        size_t size = n > 64 * 1024 ? n : 64 * 1024;
-        wr_arena_chunk *c = wr_xmalloc(sizeof *c + size);
-        c->size = size;
-        c->next = a->head;
-        a->head = c;
+    while (!a->cur || a->used + n > a->cap) {
+        wr_arena_chunk *next = a->cur ? a->cur->next : a->head;
+        if (next && next->size >= n) {
+            a->cur = next;
+        } else {
+            size_t size = n > 64 * 1024 ? n : 64 * 1024;
+            wr_arena_chunk *c = wr_xmalloc(sizeof *c + size);
+            c->size = size;
+            if (a->cur) { /* insert after cur; a too-small next chunk follows it */
+                c->next = a->cur->next;
+                a->cur->next = c;
+            } else {
+                c->next = a->head;
+                a->head = c;
+            }
+            a->cur = c;
+        }
         a->used = 0;
-        a->cap = size;
+        a->cap = a->cur->size;
     }
-    void *p = a->head->data + a->used;
+    void *p = a->cur->data + a->used;
     a->used += n;
     return p;
 }
@@ -145,17 +158,8 @@ char *wr_arena_strdup(wr_arena *a, const char *s) {
 }
 
 void wr_arena_reset(wr_arena *a) {
-    if (!a->head) return;
-    /* Keep the most recent (largest-needed) chunk, free the others. */
-    wr_arena_chunk *keep = a->head, *c = keep->next;
-    while (c) {
-        wr_arena_chunk *next = c->next;
-        free(c);
-        c = next;
-    }
-    keep->next = NULL;
-    a->used = 0;
-    a->cap = keep->size;
+    a->cur = NULL;
+    a->used = a->cap = 0;
 }
 
 void wr_arena_free(wr_arena *a) {
@@ -164,7 +168,7 @@ void wr_arena_free(wr_arena *a) {
         free(c);
         c = next;
     }
-    a->head = NULL;
+    a->head = a->cur = NULL;
     a->used = a->cap = 0;
 }
 
@@ -216,6 +220,13 @@ uint64_t wr_hash_bytes(const void *p, size_t n, uint64_t seed) {
         n -= 8;
     }
     uint64_t v = 0;
-    memcpy(&v, s, n);
+    if (n >= 4) { /* two overlapping 4-byte loads cover 4..7 bytes */
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        v = ((uint64_t)a << 32) | b;
+    } else if (n > 0) {
+        v = ((uint64_t)s[0] << 16) | ((uint64_t)s[n >> 1] << 8) | s[n - 1];
+    }
     return wr_hash_u64(h ^ v ^ ((uint64_t)n << 56));
 }

@@ -45,16 +45,17 @@ void wr_errf(char *errstr, size_t errlen, const char *fmt, ...)
 /* A bump allocator: many small allocations, freed together by reset/free. */
 typedef struct wr_arena_chunk wr_arena_chunk;
 typedef struct wr_arena {
-    wr_arena_chunk *head;
-    size_t used; /* bytes used in head */
-    size_t cap;  /* bytes available in head */
+    wr_arena_chunk *head; /* first chunk */
+    wr_arena_chunk *cur;  /* chunk being filled */
+    size_t used;          /* bytes used in cur */
+    size_t cap;           /* bytes available in cur */
 } wr_arena;
 
 void *wr_arena_alloc(wr_arena *a, size_t n);   /* 16-byte aligned, uninitialised */
 void *wr_arena_zalloc(wr_arena *a, size_t n);  /* zeroed */
 char *wr_arena_strndup(wr_arena *a, const char *s, size_t n);
 char *wr_arena_strdup(wr_arena *a, const char *s);
-void wr_arena_reset(wr_arena *a); /* keeps the first chunk for reuse */
+void wr_arena_reset(wr_arena *a); /* keeps every chunk for reuse */
 void wr_arena_free(wr_arena *a);
 
 /* A growable byte buffer. */
