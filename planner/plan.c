@@ -177,6 +177,8 @@ static bool plan_source(planctx *c, const wr_stmt *st, wr_source_def *src) {
             if (!check_posint(c, o)) return false;
         } else if (!strcasecmp(k, "failOnDataLoss")) {
             if (!check_bool(c, o)) return false;
+            if (!strcasecmp(o->value, "false"))
+                return failf(c, o->line, o->col, "option failOnDataLoss = false is not supported yet (lost offsets always stop the query)");
         } else if (!strcasecmp(k, "groupIdPrefix")) {
         } else if (!strcasecmp(k, "endingOffsets")) {
             return failf(c, o->line, o->col, "option endingOffsets is for batch queries; a streaming query runs until stopped (use trigger availableNow to stop at the current end)");

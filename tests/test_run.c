@@ -1,0 +1,209 @@
+/* weir run beyond the SQL tables: the console sink's exact layout, the Kafka
+ * source options (subscribePattern, assign, startingOffsets JSON), triggers
+ * (once, processingTime with a clean stop on SIGINT), output formats, and the
+ * data-loss error when retention deleted offsets a query needs. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "broker/wr_broker.h"
+#include "support.h"
+#include "util/wr_util.h"
+
+static wr_broker *broker;
+static const char *bs;
+
+static void start(void) {
+    char err[256];
+    broker = wr_broker_start(-1, err, sizeof err);
+    cr_assert_not_null(broker, "%s", err);
+    bs = wr_broker_bootstrap(broker);
+}
+
+static void stop(void) {
+    wr_broker_stop(broker);
+}
+
+TestSuite(run, .init = start, .fini = stop, .timeout = 120);
+
+static void topic(const char *name, int parts) {
+    char err[256];
+    cr_assert_eq(wr_broker_create_topic(broker, name, parts, err, sizeof err), 0, "%s", err);
+}
+
+static wrt_result run_job(const char *job, const char *const *extra) {
+    char *path = wrt_temp_job(job);
+    const char *argv[16] = {"run", path, "--bootstrap", bs};
+    int n = 4;
+    for (int i = 0; extra && extra[i]; i++) argv[n++] = extra[i];
+    argv[n] = NULL;
+    wrt_result r = wrt_run(NULL, 0, 60, argv);
+    unlink(path);
+    free(path);
+    return r;
+}
+
+Test(run, console_sink_prints_batches_as_spark_does) {
+    topic("c1", 1);
+    const char *msgs[] = {"hello", "a much longer value than twenty characters", NULL, "x"};
+    wrt_produce(bs, "c1", 0, msgs, NULL, 4);
+    wrt_result r = run_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'c1', startingOffsets = 'earliest', maxOffsetsPerTrigger = 3);\n"
+                           "CREATE SINK out USING console OPTIONS (numRows = 2);\n"
+                           "INSERT INTO out SELECT CAST(value AS STRING) AS v, offset AS n FROM s;",
+                           (const char *const[]){"--trigger", "availableNow", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "-------------------------------------------\n"
+                            "Batch: 0\n"
+                            "-------------------------------------------\n"
+                            "+--------------------+---+\n"
+                            "|                   v|  n|\n"
+                            "+--------------------+---+\n"
+                            "|               hello|  0|\n"
+                            "|a much longer val...|  1|\n"
+                            "+--------------------+---+\n"
+                            "only showing top 2 rows\n"
+                            "\n"
+                            "-------------------------------------------\n"
+                            "Batch: 1\n"
+                            "-------------------------------------------\n"
+                            "+---+---+\n"
+                            "|  v|  n|\n"
+                            "+---+---+\n"
+                            "|  x|  3|\n"
+                            "+---+---+\n"
+                            "\n");
+    wrt_result_free(&r);
+    /* truncate = false: full values, left-aligned; NULL prints as null */
+    r = run_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'c1', startingOffsets = 'earliest');\n"
+                "CREATE SINK out USING console OPTIONS (truncate = false);\n"
+                "INSERT INTO out SELECT CAST(value AS STRING) AS v FROM s WHERE offset >= 1 AND offset <= 2;",
+                (const char *const[]){"--trigger", "once", NULL});
+    cr_assert_str_eq(r.out, "-------------------------------------------\n"
+                            "Batch: 0\n"
+                            "-------------------------------------------\n"
+                            "+------------------------------------------+\n"
+                            "|v                                         |\n"
+                            "+------------------------------------------+\n"
+                            "|a much longer value than twenty characters|\n"
+                            "|null                                      |\n"
+                            "+------------------------------------------+\n"
+                            "\n", "%s", r.out);
+    wrt_result_free(&r);
+}
+
+static const char *count_job(const char *source_opts) {
+    static char buf[1024];
+    snprintf(buf, sizeof buf,
+             "CREATE SOURCE s USING kafka OPTIONS (%s);\n"
+             "CREATE SINK out USING memory OPTIONS (outputMode = 'complete');\n"
+             "INSERT INTO out SELECT topic, partition, count(*) AS n, min(offset) AS lo FROM s GROUP BY topic, partition;\n"
+             "SELECT * FROM out ORDER BY topic, partition;",
+             source_opts);
+    return buf;
+}
+
+Test(run, subscribe_pattern_assign_and_starting_offsets) {
+    topic("p1", 2);
+    topic("p2", 1);
+    topic("q1", 1);
+    const char *m[] = {"a", "b", "c", "d"};
+    wrt_produce(bs, "p1", 0, m, NULL, 4);
+    wrt_produce(bs, "p1", 1, m, NULL, 2);
+    wrt_produce(bs, "p2", 0, m, NULL, 3);
+    wrt_produce(bs, "q1", 0, m, NULL, 1);
+    const char *const csv[] = {"--trigger", "availableNow", "--format", "csv", NULL};
+    wrt_result r = run_job(count_job("subscribePattern = 'p[0-9]', startingOffsets = 'earliest'"), csv);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "topic,partition,n,lo\np1,0,4,0\np1,1,2,0\np2,0,3,0\n");
+    wrt_result_free(&r);
+    r = run_job(count_job("assign = '{\"p1\":[1], \"q1\":[0]}', startingOffsets = 'earliest'"), csv);
+    cr_assert_str_eq(r.out, "topic,partition,n,lo\np1,1,2,0\nq1,0,1,0\n", "%s", r.err);
+    wrt_result_free(&r);
+    r = run_job(count_job("subscribe = 'p1,p2', startingOffsets = '{\"p1\":{\"0\":2,\"1\":-1},\"p2\":{\"0\":-2}}'"), csv);
+    cr_assert_str_eq(r.out, "topic,partition,n,lo\np1,0,2,2\np2,0,3,0\n", "%s", r.err);
+    wrt_result_free(&r);
+    /* latest (the default): nothing that is already there */
+    r = run_job(count_job("subscribe = 'p1'"), csv);
+    cr_assert_str_eq(r.out, "topic,partition,n,lo\n", "%s", r.err);
+    wrt_result_free(&r);
+    r = run_job(count_job("subscribe = 'p1', startingOffsets = '{\"p1\":{\"0\":1}}'"), csv);
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.err, "startingOffsets gives no offset for p1 partition 1"), "%s", r.err);
+    wrt_result_free(&r);
+    r = run_job(count_job("subscribe = 'nope'"), csv);
+    cr_assert_eq(r.status, 1);
+    cr_assert_str_eq(r.err, "weir run: query out failed: source s: topic 'nope' does not exist\n");
+    wrt_result_free(&r);
+    r = run_job(count_job("subscribePattern = 'zz.*'"), csv);
+    cr_assert(strstr(r.err, "no topic matches subscribePattern 'zz.*'"), "%s", r.err);
+    wrt_result_free(&r);
+}
+
+Test(run, once_ignores_the_rate_limit_and_formats_print) {
+    topic("o1", 2);
+    const char *m[] = {"a", "b", "c", "d", "e"};
+    wrt_produce(bs, "o1", -1, m, NULL, 5);
+    const char *job = "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'o1', startingOffsets = 'earliest', maxOffsetsPerTrigger = 1);\n"
+                      "CREATE SINK out USING console OPTIONS (outputMode = 'complete');\n"
+                      "CREATE SINK mem USING memory OPTIONS (outputMode = 'complete');\n"
+                      "INSERT INTO out SELECT count(*) AS n FROM s;\n"
+                      "INSERT INTO mem SELECT count(*) AS n, 'x,y' AS s, 1.5 AS d, NULL AS z FROM s;\n"
+                      "SELECT n, s, d, z FROM mem;";
+    wrt_result r = run_job(job, (const char *const[]){"--trigger", "once", "--format", "json", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "Batch: 0\n") && !strstr(r.out, "Batch: 1"), "%s", r.out);
+    cr_assert(strstr(r.out, "|  5|\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "\n{\"n\":5,\"s\":\"x,y\",\"d\":1.5}\n"), "%s", r.out);
+    wrt_result_free(&r);
+    r = run_job(job, (const char *const[]){"--trigger", "once", "--format", "table", NULL});
+    cr_assert(strstr(r.out, "+---+---+---+----+\n|n  |s  |d  |z   |\n+---+---+---+----+\n|5  |x,y|1.5|null|\n+---+---+---+----+\n"), "%s", r.out);
+    wrt_result_free(&r);
+}
+
+Test(run, processing_time_trigger_runs_until_sigint_then_stops_cleanly) {
+    topic("s1", 1);
+    const char *m[] = {"a", "b"};
+    wrt_produce(bs, "s1", 0, m, NULL, 2);
+    char *path = wrt_temp_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 's1', startingOffsets = 'earliest');\n"
+                              "CREATE SINK out USING console OPTIONS (trigger = 'processingTime=200 milliseconds');\n"
+                              "CREATE SINK mem USING memory;\n"
+                              "INSERT INTO out SELECT CAST(value AS STRING) AS v FROM s;\n"
+                              "INSERT INTO mem SELECT CAST(value AS STRING) AS v FROM s;\n"
+                              "SELECT count(*) AS rows FROM mem;");
+    int fd;
+    pid_t pid = wrt_spawn((const char *const[]){"run", path, "--bootstrap", bs, "--format", "csv", NULL}, &fd);
+    cr_assert_not_null(wrt_read_line_with(fd, "Batch: 0", 20000), "no first batch");
+    /* more data arrives while it runs: a later batch picks it up */
+    const char *more[] = {"c"};
+    wrt_produce(bs, "s1", 0, more, NULL, 1);
+    cr_assert_not_null(wrt_read_line_with(fd, "Batch: 1", 20000), "no second batch");
+    kill(pid, SIGINT);
+    char *rows = wrt_read_line_with(fd, "3", 10000); /* the trailing SELECT's row */
+    cr_assert_not_null(rows, "trailing SELECT did not print 3 rows");
+    cr_assert_eq(wrt_wait(pid, 10000), 0, "weir run did not stop cleanly");
+    free(rows);
+    close(fd);
+    unlink(path);
+    free(path);
+}
+
+Test(run, offsets_deleted_by_retention_stop_the_query) {
+    topic("d1", 1);
+    /* ~8 MB into one partition: the broker keeps the last 5 MB */
+    enum { N = 8000 };
+    static char big[1024];
+    memset(big, 'x', sizeof big - 1);
+    const char *msgs[N];
+    for (int i = 0; i < N; i++) msgs[i] = big;
+    wrt_produce(bs, "d1", 0, msgs, NULL, N);
+    wrt_result r = run_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'd1', startingOffsets = '{\"d1\":{\"0\":0}}');\n"
+                           "CREATE SINK out USING memory;\n"
+                           "INSERT INTO out SELECT offset FROM s;",
+                           (const char *const[]){"--trigger", "availableNow", NULL});
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    cr_assert(strstr(r.err, "weir run: query out failed: offsets 0..7999 of d1 partition 0 are no longer available in Kafka"), "%s", r.err);
+    wrt_result_free(&r);
+}
