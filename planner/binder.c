@@ -244,6 +244,15 @@ static int resolve(binder *b, const scope *s, const wr_ast *a) {
 
 static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s);
 
+/* Binds both operands of a binary node; false (nothing to free) on error. */
+static bool bind_pair(binder *b, const wr_ast *a, const scope *s, wr_expr **x, wr_expr **y) {
+    *x = bind_expr(b, a->args[0], s);
+    *y = *x ? bind_expr(b, a->args[1], s) : NULL;
+    if (*y) return true;
+    wr_expr_free(*x);
+    return false;
+}
+
 static wr_expr *binop(wr_expr_op op, wr_type t, wr_expr *x, wr_expr *y) {
     wr_expr *e = wr_expr_new(op, t, 2);
     e->args[0] = x;
@@ -421,11 +430,8 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
         return e;
     }
     case AST_BINARY: {
-        wr_expr *x = bind_expr(b, a->args[0], s), *y = x ? bind_expr(b, a->args[1], s) : NULL;
-        if (!x || !y) {
-            wr_expr_free(x);
-            return NULL;
-        }
+        wr_expr *x, *y;
+        if (!bind_pair(b, a, s, &x, &y)) return NULL;
         const char *op = a->op;
         wr_type t;
         if (!strcmp(op, "AND") || !strcmp(op, "OR")) {
@@ -560,11 +566,8 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
         return e;
     }
     case AST_INDEX: {
-        wr_expr *x = bind_expr(b, a->args[0], s), *i = x ? bind_expr(b, a->args[1], s) : NULL;
-        if (!x || !i) {
-            wr_expr_free(x);
-            return NULL;
-        }
+        wr_expr *x, *i;
+        if (!bind_pair(b, a, s, &x, &i)) return NULL;
         if (x->type.kind != WR_T_ARRAY || !(i->type.kind == WR_T_INT || i->type.kind == WR_T_BIGINT || i->type.kind == WR_T_NULL)) {
             fail(b, a, 0, 0, "[] needs an array and an integer index, not %s[%s]", wr_type_name(x->type), wr_type_name(i->type));
             wr_expr_free(x), wr_expr_free(i);
@@ -573,11 +576,8 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
         return binop(WR_E_INDEX, WR_TYPE(x->type.elem), x, wr_expr_cast(i, WR_TYPE(WR_T_BIGINT)));
     }
     case AST_LIKE: {
-        wr_expr *x = bind_expr(b, a->args[0], s), *pat = x ? bind_expr(b, a->args[1], s) : NULL;
-        if (!x || !pat) {
-            wr_expr_free(x);
-            return NULL;
-        }
+        wr_expr *x, *pat;
+        if (!bind_pair(b, a, s, &x, &pat)) return NULL;
         if (pat->op != WR_E_LIT || pat->type.kind != WR_T_STRING) {
             wr_expr_free(x), wr_expr_free(pat);
             return fail(b, a->args[1], 0, 0, "%s needs a constant string pattern (patterns computed per row are not supported yet)",

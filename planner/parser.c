@@ -141,25 +141,17 @@ static const struct {
              {"week", 7 * 86400000000LL}, {"sec", 1000000},             {"min", 60000000LL},
              {"ms", 1000},                {"us", 1}};
 
-static int64_t unit_us(const char *word, size_t len) {
-    while (len > 0 && (word[len - 1] == 's' || word[len - 1] == 'S') && len > 2) {
-        /* plural: strip one trailing 's' (but keep "ms"/"us") */
-        char tmp[32];
-        if (len >= sizeof tmp) return 0;
-        memcpy(tmp, word, len);
-        tmp[len] = '\0';
-        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-            if (!strcasecmp(tmp, units[i].unit)) return units[i].us;
-        len--;
-        break;
-    }
-    char tmp[32];
-    if (len >= sizeof tmp) return 0;
-    memcpy(tmp, word, len);
-    tmp[len] = '\0';
+static int64_t unit_lookup(const char *word, size_t len) {
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (!strcasecmp(tmp, units[i].unit)) return units[i].us;
+        if (strlen(units[i].unit) == len && !strncasecmp(word, units[i].unit, len)) return units[i].us;
     return 0;
+}
+
+/* Microseconds in a unit word: "minute", "MINUTES", "ms"...; 0 if unknown. */
+static int64_t unit_us(const char *word, size_t len) {
+    int64_t us = unit_lookup(word, len);
+    if (!us && len > 1 && (word[len - 1] == 's' || word[len - 1] == 'S')) us = unit_lookup(word, len - 1); /* plural */
+    return us;
 }
 
 bool wr_parse_interval_text(const char *s, int64_t *us) {

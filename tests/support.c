@@ -160,6 +160,8 @@ void wrt_produce(const char *bootstrap, const char *topic, int partition, const 
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err);
     rd_kafka_conf_set(conf, "linger.ms", "20", err, sizeof err);
+    /* spread unkeyed messages evenly: the mock keeps only 5 MB per partition */
+    rd_kafka_conf_set(conf, "sticky.partitioning.linger.ms", "0", err, sizeof err);
     rd_kafka_conf_set(conf, "queue.buffering.max.messages", "1000000", err, sizeof err);
     int failed = 0;
     rd_kafka_conf_set_opaque(conf, &failed);

@@ -175,11 +175,15 @@ Test(run, processing_time_trigger_runs_until_sigint_then_stops_cleanly) {
                               "SELECT count(*) AS rows FROM mem;");
     int fd;
     pid_t pid = wrt_spawn((const char *const[]){"run", path, "--bootstrap", bs, "--format", "csv", NULL}, &fd);
-    cr_assert_not_null(wrt_read_line_with(fd, "Batch: 0", 20000), "no first batch");
+    char *line = wrt_read_line_with(fd, "Batch: 0", 20000);
+    cr_assert_not_null(line, "no first batch");
+    free(line);
     /* more data arrives while it runs: a later batch picks it up */
     const char *more[] = {"c"};
     wrt_produce(bs, "s1", 0, more, NULL, 1);
-    cr_assert_not_null(wrt_read_line_with(fd, "Batch: 1", 20000), "no second batch");
+    line = wrt_read_line_with(fd, "Batch: 1", 20000);
+    cr_assert_not_null(line, "no second batch");
+    free(line);
     kill(pid, SIGINT);
     char *rows = wrt_read_line_with(fd, "3", 10000); /* the trailing SELECT's row */
     cr_assert_not_null(rows, "trailing SELECT did not print 3 rows");
