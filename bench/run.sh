@@ -24,13 +24,20 @@ echo "== loading $lines lines ($(du -h "$tmp/lines.txt" | cut -f1)) into 32 part
 echo "== expected total words: $((lines * 8))"
 
 peak() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+raw_ms=(); weir_ms=()
 for r in $(seq "$rounds"); do
   start=$(date +%s%N)
   /usr/bin/time -v "$build/raw_consume" "$bs" bench 2>"$tmp/raw.time" >"$tmp/raw.out"
   end=$(date +%s%N)
+  raw_ms+=($(( (end - start) / 1000000 )))
   echo "round $r: raw consume    $(( (end - start) / 1000000 )) ms ($(cat "$tmp/raw.out")), peak RSS $(peak "$tmp/raw.time") KB"
   start=$(date +%s%N)
   /usr/bin/time -v "$weir" run bench/wordcount.sql --bootstrap "$bs" --trigger availableNow --format csv >"$tmp/out.csv" 2>"$tmp/weir.time"
   end=$(date +%s%N)
+  weir_ms+=($(( (end - start) / 1000000 )))
   echo "round $r: weir wordcount $(( (end - start) / 1000000 )) ms, result $(tail -1 "$tmp/out.csv"), peak RSS $(peak "$tmp/weir.time") KB"
 done
+raw=$(printf '%s\n' "${raw_ms[@]}" | median)
+wc=$(printf '%s\n' "${weir_ms[@]}" | median)
+echo "== median of $rounds rounds: raw consume $raw ms, weir wordcount $wc ms, ratio $(awk -v a="$wc" -v b="$raw" 'BEGIN { printf "%.2f", a / b }')x"

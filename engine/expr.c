@@ -222,3 +222,21 @@ bool wr_type_common(wr_type a, wr_type b, wr_type *out) {
         return *out = WR_TYPE(WR_T_BOOL), true;
     return false;
 }
+
+wr_expr *wr_expr_substitute(const wr_expr *e, wr_expr *const *cols) {
+    if (e->op == WR_E_COL && cols) return wr_expr_substitute(cols[e->col], NULL);
+    wr_expr *c = wr_xmalloc(sizeof *c);
+    *c = *e;
+    if (e->op == WR_E_LIT) c->lit = wr_val_copy(e->lit, e->type, NULL);
+    if (e->re) {
+        c->re = pcre2_code_copy(e->re);
+        pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE);
+    }
+    c->args = e->nargs ? wr_xcalloc((size_t)e->nargs, sizeof *c->args) : NULL;
+    for (int i = 0; i < e->nargs; i++) c->args[i] = wr_expr_substitute(e->args[i], cols);
+    return c;
+}
+
+wr_expr *wr_expr_clone(const wr_expr *e) {
+    return wr_expr_substitute(e, NULL);
+}
