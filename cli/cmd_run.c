@@ -113,15 +113,12 @@ int cmd_run(int argc, char **argv) {
         rc = CLI_FAIL;
         goto out;
     }
-    for (int i = 0; i < job->nqueries; i++)
-        if (job->queries[i].sink->checkpoint)
-            fprintf(stderr, "weir run: note: checkpoints are not written yet; query %s starts from startingOffsets on every run\n",
-                    job->queries[i].name);
 
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     const char *wk = wr_job_setting(job, "weir.workers"), *sp = wr_job_setting(job, "weir.shuffle.partitions");
     wr_stream_opts so = {.workers = wk ? atoi(wk) : (int)(cores > 0 ? cores : 1),
                          .state_partitions = sp ? atoi(sp) : (int)(cores > 0 ? cores : 1),
+                         .state_partitions_set = sp != NULL,
                          .stop = &stop_flag};
 
     sqlite3 *db = NULL;

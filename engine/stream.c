@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checkpoint/wr_ckpt.h"
 #include "engine/task.h"
 #include "engine/wr_stream.h"
 #include "sources/wr_source.h"
@@ -190,6 +191,83 @@ static void nap(int ms, volatile sig_atomic_t *stop) {
     }
 }
 
+/* {"topic": {"partition": offset}} for the source's partitions. */
+static json_t *offsets_json(const wr_ksrc *src, const int64_t *off) {
+    json_t *o = json_object();
+    for (int i = 0; i < wr_ksrc_count(src); i++) {
+        const wr_tp *tp = wr_ksrc_tp(src, i);
+        json_t *t = json_object_get(o, tp->topic);
+        if (!t) json_object_set_new(o, tp->topic, t = json_object());
+        char pn[16];
+        snprintf(pn, sizeof pn, "%d", (int)tp->partition);
+        json_object_set_new(t, pn, json_integer(off[i]));
+    }
+    return o;
+}
+
+/* Offsets from a checkpoint file; partitions it does not name (new ones)
+ * start at the earliest offset, as in Spark. */
+static bool offsets_from_json(wr_ksrc *src, json_t *j, int64_t *out, char *err, size_t errlen) {
+    int np = wr_ksrc_count(src);
+    int64_t *lo = wr_xcalloc((size_t)np + 1, sizeof *lo);
+    bool have_lo = false, ok = true;
+    for (int i = 0; i < np && ok; i++) {
+        const wr_tp *tp = wr_ksrc_tp(src, i);
+        char pn[16];
+        snprintf(pn, sizeof pn, "%d", (int)tp->partition);
+        json_t *v = json_object_get(json_object_get(j, tp->topic), pn);
+        if (json_is_integer(v)) {
+            out[i] = json_integer_value(v);
+        } else {
+            if (!have_lo) ok = have_lo = wr_ksrc_watermarks(src, lo, NULL, err, errlen);
+            out[i] = lo[i];
+        }
+    }
+    free(lo);
+    return ok;
+}
+
+/* What a checkpoint must have been written by: sources, output, state. */
+static char *query_signature(const wr_query *q) {
+    wr_buf b = {0};
+    const char *keys[] = {"subscribe", "subscribePattern", "assign"};
+    wr_buf_printf(&b, "source %s", q->source->name);
+    for (int i = 0; i < 3; i++) {
+        const char *v = wr_source_opt(q->source, keys[i]);
+        if (v) wr_buf_printf(&b, " %s=%s", keys[i], v);
+    }
+    wr_buf_puts(&b, "; columns");
+    for (int i = 0; i < q->out.n; i++) wr_buf_printf(&b, "%s %s %s", i ? "," : "", q->out.cols[i].name, wr_type_name(q->out.cols[i].type));
+    if (q->agg) {
+        wr_buf_printf(&b, "; group by %d key%s (", q->agg->nkeys, q->agg->nkeys == 1 ? "" : "s");
+        for (int k = 0; k < q->agg->nkeys; k++) wr_buf_printf(&b, "%s%s", k ? ", " : "", wr_type_name(q->agg->key_types[k]));
+        wr_buf_puts(&b, "), aggregates");
+        static const char *names[] = {"count(*)", "count", "sum", "avg", "min", "max"};
+        for (int a = 0; a < q->agg->naggs; a++) wr_buf_printf(&b, " %s", names[q->agg->aggs[a].kind]);
+    }
+    return b.p;
+}
+
+static bool restore_state(runner *r, wr_ckpt *ck, int64_t version, char *err, size_t errlen) {
+    for (int p = 0; p < r->nparts; p++) {
+        char *path = wr_ckpt_state_path(ck, p, version);
+        bool ok = wr_table_load(&r->state[p], path, err, errlen);
+        free(path);
+        if (!ok) return false;
+    }
+    return true;
+}
+
+static bool save_state(runner *r, wr_ckpt *ck, int64_t version, char *err, size_t errlen) {
+    for (int p = 0; p < r->nparts; p++) {
+        char *path = wr_ckpt_state_path(ck, p, version);
+        bool ok = wr_table_save(&r->state[p], path, err, errlen);
+        free(path);
+        if (!ok) return false;
+    }
+    return true;
+}
+
 bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_opts *opts, wr_stream_stats *stats, char *err,
                    size_t errlen) {
     memset(stats, 0, sizeof *stats);
@@ -201,8 +279,38 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         return false;
     }
     int np = wr_ksrc_count(src);
-    runner r = {.q = q, .src = src, .workers = opts->workers > 0 ? opts->workers : 1,
-                .nparts = opts->state_partitions > 0 ? opts->state_partitions : 1};
+    int nparts = opts->state_partitions > 0 ? opts->state_partitions : 1;
+    wr_ckpt *ck = NULL;
+    int64_t last = -1;
+    bool committed = false;
+    json_t *ends = NULL;
+    bool ok = true;
+    if (q->sink->checkpoint) {
+        char *sig = query_signature(q);
+        ck = wr_ckpt_open(q->sink->checkpoint, sig, err, errlen);
+        free(sig);
+        ok = ck != NULL;
+        if (ok) last = wr_ckpt_last_batch(ck, &committed);
+        if (ok && last >= 0) {
+            int ck_parts = 0;
+            ends = wr_ckpt_read_offsets(ck, last, &ck_parts, err, errlen);
+            ok = ends != NULL;
+            if (ok && opts->state_partitions_set && ck_parts != nparts) {
+                wr_errf(err, errlen, "checkpoint %s has %d state partitions but weir.shuffle.partitions is %d now; it cannot change "
+                        "for the life of a checkpoint: remove %s to start fresh", q->sink->checkpoint, ck_parts, nparts, q->sink->checkpoint);
+                ok = false;
+            }
+            nparts = ck_parts;
+        }
+    }
+    if (!ok) {
+        json_decref(ends);
+        wr_ckpt_close(ck);
+        wr_sink_close(sink);
+        wr_ksrc_close(src);
+        return false;
+    }
+    runner r = {.q = q, .src = src, .workers = opts->workers > 0 ? opts->workers : 1, .nparts = nparts};
     pthread_mutex_init(&r.err_lock, NULL);
     r.tasks = wr_xcalloc((size_t)r.workers, sizeof *r.tasks);
     for (int w = 0; w < r.workers; w++) wr_task_init(&r.tasks[w], q, r.nparts);
@@ -216,22 +324,57 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     const char *mo = wr_source_opt(q->source, "maxOffsetsPerTrigger");
     int64_t limit = mo ? atoll(mo) : 0;
     wr_trigger trig = q->sink->trigger;
-    bool ok = wr_ksrc_starting(src, from, err, errlen);
+    int64_t batch_id = 0;
+    bool replay = false; /* batch `batch_id` was planned but not committed: run it again as logged */
+    if (last < 0) {
+        ok = wr_ksrc_starting(src, from, err, errlen);
+        if (ok && ck) {
+            json_t *j = offsets_json(src, from);
+            ok = wr_ckpt_write_sources(ck, j, err, errlen);
+            json_decref(j);
+        }
+    } else if (committed) {
+        ok = offsets_from_json(src, ends, from, err, errlen) && (!q->agg || restore_state(&r, ck, last, err, errlen));
+        batch_id = last + 1;
+    } else {
+        json_t *start = last == 0 ? wr_ckpt_read_sources(ck, err, errlen) : wr_ckpt_read_offsets(ck, last - 1, NULL, err, errlen);
+        ok = start && offsets_from_json(src, start, from, err, errlen) && offsets_from_json(src, ends, to, err, errlen) &&
+             (!q->agg || last == 0 || restore_state(&r, ck, last - 1, err, errlen));
+        json_decref(start);
+        batch_id = last;
+        replay = true;
+    }
+    json_decref(ends);
     if (ok && trig.kind == WR_TRIGGER_AVAILABLE_NOW) {
         target = wr_xcalloc((size_t)np + 1, sizeof *target);
         ok = wr_ksrc_watermarks(src, NULL, target, err, errlen);
     }
-    int64_t batch_id = 0;
     while (ok && !(opts->stop && *opts->stop)) {
         int64_t t0 = wr_now_ms();
-        if (!(ok = wr_ksrc_watermarks(src, NULL, latest, err, errlen))) break;
-        if (target)
-            for (int i = 0; i < np; i++) latest[i] = latest[i] < target[i] ? latest[i] : target[i];
-        wr_ksrc_rate_limit(src, from, latest, trig.kind == WR_TRIGGER_ONCE ? 0 : limit, to);
         bool any = false;
-        for (int i = 0; i < np; i++) any |= to[i] > from[i];
+        if (replay) {
+            replay = false;
+            any = true;
+        } else {
+            if (!(ok = wr_ksrc_watermarks(src, NULL, latest, err, errlen))) break;
+            if (target)
+                for (int i = 0; i < np; i++) latest[i] = latest[i] < target[i] ? latest[i] : target[i];
+            wr_ksrc_rate_limit(src, from, latest, trig.kind == WR_TRIGGER_ONCE ? 0 : limit, to);
+            for (int i = 0; i < np; i++) any |= to[i] > from[i];
+            if (any && ck) { /* the write-ahead log: the batch's ranges before it runs */
+                json_t *j = offsets_json(src, to);
+                ok = wr_ckpt_write_offsets(ck, batch_id, r.nparts, j, err, errlen);
+                json_decref(j);
+                if (!ok) break;
+            }
+        }
         if (any) {
             if (!(ok = run_batch(&r, sink, batch_id, from, to, stats, err, errlen))) break;
+            if (ck) {
+                if (!(ok = (!q->agg || save_state(&r, ck, batch_id, err, errlen)) && wr_ckpt_write_commit(ck, batch_id, err, errlen)))
+                    break;
+                wr_ckpt_cleanup(ck, batch_id, 100, r.nparts);
+            }
             memcpy(from, to, sizeof *from * (size_t)np);
             batch_id++;
         }
@@ -255,6 +398,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     free(r.ranges);
     free(from), free(latest), free(to), free(target);
     pthread_mutex_destroy(&r.err_lock);
+    wr_ckpt_close(ck);
     wr_sink_close(sink);
     wr_ksrc_close(src);
     return ok;

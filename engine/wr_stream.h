@@ -14,6 +14,7 @@
 typedef struct wr_stream_opts {
     int workers;          /* task threads (default: cores) */
     int state_partitions; /* shuffle partitions (default: cores) */
+    bool state_partitions_set; /* set explicitly: a checkpoint with another count is an error */
     volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM: stop after the batch */
 } wr_stream_opts;
 

@@ -10,9 +10,10 @@ port=${WEIR_DEMO_PORT:-9092}
 cd "$(dirname "$0")/.."
 
 log=$(mktemp)
+ck=$(mktemp -d) # fresh checkpoints, so the demo can run again and again
 "$weir" broker --port "$port" --topic t1:4 --topic t2:4 >"$log" 2>&1 &
 broker=$!
-trap 'kill $broker 2>/dev/null; wait $broker 2>/dev/null; rm -f "$log"' EXIT
+trap 'kill $broker 2>/dev/null; wait $broker 2>/dev/null; rm -rf "$log" "$ck"' EXIT
 for _ in $(seq 100); do
   grep -q '^bootstrap: ' "$log" && break
   kill -0 $broker 2>/dev/null || { cat "$log" >&2; exit 1; }
@@ -37,8 +38,12 @@ echo
 echo "== weir produce --topic t2 --file examples/webclicks.tsv   ($(wc -l < examples/webclicks.tsv) clicks)"
 "$weir" produce --topic t2 --bootstrap "$bootstrap" --file examples/webclicks.tsv
 
-echo "== weir run examples/wordcount.sql --trigger availableNow"
-"$weir" run examples/wordcount.sql --bootstrap "$bootstrap" --trigger availableNow
+echo "== weir run examples/wordcount.sql --trigger availableNow --checkpoint $ck"
+"$weir" run examples/wordcount.sql --bootstrap "$bootstrap" --trigger availableNow --checkpoint "$ck"
+
+echo "== two more lines, then the same command again: it resumes from its checkpoint (Batch: 1)"
+printf 'the weir again\nand again\n' | "$weir" produce --topic t1 --bootstrap "$bootstrap"
+"$weir" run examples/wordcount.sql --bootstrap "$bootstrap" --trigger availableNow --checkpoint "$ck"
 
 echo "== weir run examples/webclicks.sql --trigger availableNow   (top 10 IPs by time spent)"
-"$weir" run examples/webclicks.sql --bootstrap "$bootstrap" --trigger availableNow
+"$weir" run examples/webclicks.sql --bootstrap "$bootstrap" --trigger availableNow --checkpoint "$ck"

@@ -64,4 +64,17 @@ void wr_agg_merge(const wr_table *t, wr_aggst *into, const wr_aggst *from);
 /* The final value of aggregate i. */
 wr_val wr_agg_final(const wr_agg *a, const wr_aggst *st);
 
+/* Snapshot files, one per state partition and version:
+ *   "WRSNAP1\0" | u32 nkeys | u32 naggs | u64 entries | entries | u64 checksum
+ * an entry: its keys, then per aggregate its state: count: i64 n; sum/avg: the
+ * running sum (8 bytes, int64 or double) and i64 n; min/max: the value and i64 n.
+ * A value: u8 null, then (if not null) 8 bytes for numbers, booleans and
+ * timestamps, u32 length + bytes for strings and binaries, u32 count + values
+ * for arrays. Integers are little-endian; the checksum is wr_hash_bytes of all
+ * that precedes it. */
+bool wr_table_save(const wr_table *t, const char *path, char *errstr, size_t errlen);
+/* Loads a snapshot into an empty owned table; a damaged file is an error
+ * naming it. */
+bool wr_table_load(wr_table *t, const char *path, char *errstr, size_t errlen);
+
 #endif

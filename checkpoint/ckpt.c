@@ -1,0 +1,329 @@
+/* Implementation of the checkpoint folder (wr_ckpt.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "checkpoint/wr_ckpt.h"
+#include "util/wr_util.h"
+
+struct wr_ckpt {
+    char *dir;
+    int lock_fd;
+};
+
+static bool mkdirs(const char *path, char *err, size_t errlen) {
+    char *p = wr_xstrdup(path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = '\0';
+        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+            wr_errf(err, errlen, "cannot create %s: %s", p, strerror(errno));
+            free(p);
+            return false;
+        }
+        *s = '/';
+    }
+    bool ok = mkdir(p, 0755) == 0 || errno == EEXIST;
+    if (!ok) wr_errf(err, errlen, "cannot create %s: %s", p, strerror(errno));
+    free(p);
+    return ok;
+}
+
+static void fsync_dir(const char *path) {
+    char *d = wr_xstrdup(path);
+    char *slash = strrchr(d, '/');
+    if (slash) *slash = '\0';
+    int fd = open(slash ? d : ".", O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(d);
+}
+
+bool wr_ckpt_write_file(const char *path, const void *data, size_t len, char *err, size_t errlen) {
+    char *tmp = wr_xasprintf("%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    bool ok = fd >= 0;
+    const char *p = data;
+    for (size_t off = 0; ok && off < len;) {
+        ssize_t w = write(fd, p + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) ok = false;
+        else off += (size_t)w;
+    }
+    if (ok && fsync(fd) < 0) ok = false;
+    if (fd >= 0 && close(fd) < 0) ok = false;
+    if (ok && rename(tmp, path) < 0) ok = false;
+    if (!ok) {
+        wr_errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+    } else {
+        fsync_dir(path);
+    }
+    free(tmp);
+    return ok;
+}
+
+static char *read_all(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    wr_buf b = {0};
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) wr_buf_put(&b, chunk, n);
+    fclose(f);
+    if (len) *len = b.len;
+    return b.p ? b.p : wr_xstrdup("");
+}
+
+static void uuid4(char out[37]) {
+    unsigned char r[16];
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (!f || fread(r, 1, 16, f) != 16) {
+        for (int i = 0; i < 16; i++) r[i] = (unsigned char)(wr_wall_ms() >> (i % 8) ^ (i * 37));
+    }
+    if (f) fclose(f);
+    r[6] = (r[6] & 0x0f) | 0x40;
+    r[8] = (r[8] & 0x3f) | 0x80;
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5], r[6],
+             r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+}
+
+wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t errlen) {
+    if (!mkdirs(dir, err, errlen)) return NULL;
+    char *sub[] = {"offsets", "commits", "sources/0", "state/0"};
+    for (int i = 0; i < 4; i++) {
+        char *p = wr_xasprintf("%s/%s", dir, sub[i]);
+        bool ok = mkdirs(p, err, errlen);
+        free(p);
+        if (!ok) return NULL;
+    }
+    char *lock = wr_xasprintf("%s/.lock", dir);
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    free(lock);
+    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        wr_errf(err, errlen, "checkpoint %s is in use by another running query (only one query may own a checkpoint)", dir);
+        if (fd >= 0) close(fd);
+        return NULL;
+    }
+    wr_ckpt *c = wr_xcalloc(1, sizeof *c);
+    c->dir = wr_xstrdup(dir);
+    c->lock_fd = fd;
+    char *mpath = wr_xasprintf("%s/metadata", dir);
+    size_t len;
+    char *text = read_all(mpath, &len);
+    bool ok = true;
+    if (text) {
+        json_error_t je;
+        json_t *m = json_loads(text, 0, &je);
+        const char *id = m ? json_string_value(json_object_get(m, "id")) : NULL;
+        const char *sig = m ? json_string_value(json_object_get(m, "weirQuery")) : NULL;
+        if (!id || !sig) {
+            wr_errf(err, errlen, "checkpoint file %s is damaged (expected {\"id\": ..., \"weirQuery\": ...}); remove %s to start fresh", mpath, dir);
+            ok = false;
+        } else if (strcmp(sig, signature)) {
+            wr_errf(err, errlen, "checkpoint %s was written by a different query (it has: %s; this query: %s); remove %s or choose another checkpointLocation to start fresh",
+                    dir, sig, signature, dir);
+            ok = false;
+        }
+        json_decref(m);
+        free(text);
+    } else {
+        char id[37];
+        uuid4(id);
+        json_t *m = json_pack("{s:s, s:s}", "id", id, "weirQuery", signature);
+        char *s = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        ok = wr_ckpt_write_file(mpath, s, strlen(s), err, errlen);
+        free(s);
+        json_decref(m);
+    }
+    free(mpath);
+    if (!ok) {
+        wr_ckpt_close(c);
+        return NULL;
+    }
+    return c;
+}
+
+void wr_ckpt_close(wr_ckpt *c) {
+    if (!c) return;
+    close(c->lock_fd);
+    free(c->dir);
+    free(c);
+}
+
+const char *wr_ckpt_dir(const wr_ckpt *c) {
+    return c->dir;
+}
+
+static int64_t max_batch(const char *dir) {
+    DIR *d = opendir(dir);
+    int64_t best = -1;
+    if (!d) return -1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        int64_t v;
+        if (wr_parse_i64(e->d_name, 0, INT64_MAX, &v) && v > best) best = v;
+    }
+    closedir(d);
+    return best;
+}
+
+int64_t wr_ckpt_last_batch(wr_ckpt *c, bool *committed) {
+    char *od = wr_xasprintf("%s/offsets", c->dir);
+    int64_t last = max_batch(od);
+    free(od);
+    *committed = false;
+    if (last >= 0) {
+        char *cp = wr_xasprintf("%s/commits/%lld", c->dir, (long long)last);
+        *committed = access(cp, F_OK) == 0;
+        free(cp);
+    }
+    return last;
+}
+
+static bool write_lines(const char *path, json_t *line2, const json_t *line3, char *err, size_t errlen) {
+    wr_buf b = {0};
+    wr_buf_puts(&b, "v1\n");
+    char *s = json_dumps(line2, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    wr_buf_puts(&b, s);
+    free(s);
+    if (line3) {
+        wr_buf_putc(&b, '\n');
+        s = json_dumps(line3, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        wr_buf_puts(&b, s);
+        free(s);
+    }
+    bool ok = wr_ckpt_write_file(path, b.p, b.len, err, errlen);
+    wr_buf_free(&b);
+    return ok;
+}
+
+/* Reads "v1\n<json>[\n<json>]" and returns line `want` (2 or 3) parsed. */
+static json_t *read_line(const char *path, int want, json_t **meta, char *err, size_t errlen) {
+    size_t len;
+    char *text = read_all(path, &len);
+    if (!text) {
+        wr_errf(err, errlen, "checkpoint file %s is missing: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *lines[4] = {0};
+    int n = 0;
+    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l && n < 4; l = strtok_r(NULL, "\n", &save)) lines[n++] = l;
+    json_t *out = NULL, *m = NULL;
+    if (n >= want && !strcmp(lines[0], "v1")) {
+        m = json_loads(lines[1], 0, NULL);
+        out = want == 2 ? json_incref(m) : json_loads(lines[2], 0, NULL);
+    }
+    if (!m || !out || !json_is_object(out)) {
+        wr_errf(err, errlen, "checkpoint file %s is damaged (expected v1 and %d JSON line%s); it is not replaced: restore it or remove the checkpoint to start fresh",
+                path, want - 1, want > 2 ? "s" : "");
+        json_decref(out);
+        json_decref(m);
+        free(text);
+        return NULL;
+    }
+    if (meta) *meta = m;
+    else json_decref(m);
+    free(text);
+    return out;
+}
+
+bool wr_ckpt_write_offsets(wr_ckpt *c, int64_t batch, int state_partitions, const json_t *offsets, char *err, size_t errlen) {
+    char *path = wr_xasprintf("%s/offsets/%lld", c->dir, (long long)batch);
+    char parts[16];
+    snprintf(parts, sizeof parts, "%d", state_partitions);
+    json_t *meta = json_pack("{s:i, s:I, s:{s:s}}", "batchWatermarkMs", 0, "batchTimestampMs", (json_int_t)wr_wall_ms(), "conf",
+                             "weir.shuffle.partitions", parts);
+    bool ok = write_lines(path, meta, offsets, err, errlen);
+    json_decref(meta);
+    free(path);
+    return ok;
+}
+
+json_t *wr_ckpt_read_offsets(wr_ckpt *c, int64_t batch, int *state_partitions, char *err, size_t errlen) {
+    char *path = wr_xasprintf("%s/offsets/%lld", c->dir, (long long)batch);
+    json_t *meta = NULL;
+    json_t *o = read_line(path, 3, &meta, err, errlen);
+    if (o && state_partitions) {
+        const char *p = json_string_value(json_object_get(json_object_get(meta, "conf"), "weir.shuffle.partitions"));
+        int64_t v;
+        if (!p || !wr_parse_i64(p, 1, 4096, &v)) {
+            wr_errf(err, errlen, "checkpoint file %s is damaged (no conf.weir.shuffle.partitions)", path);
+            json_decref(o);
+            o = NULL;
+        } else {
+            *state_partitions = (int)v;
+        }
+    }
+    json_decref(meta);
+    free(path);
+    return o;
+}
+
+bool wr_ckpt_write_sources(wr_ckpt *c, const json_t *offsets, char *err, size_t errlen) {
+    char *path = wr_xasprintf("%s/sources/0/0", c->dir);
+    bool ok = write_lines(path, (json_t *)offsets, NULL, err, errlen);
+    free(path);
+    return ok;
+}
+
+json_t *wr_ckpt_read_sources(wr_ckpt *c, char *err, size_t errlen) {
+    char *path = wr_xasprintf("%s/sources/0/0", c->dir);
+    json_t *o = read_line(path, 2, NULL, err, errlen);
+    free(path);
+    return o;
+}
+
+bool wr_ckpt_write_commit(wr_ckpt *c, int64_t batch, char *err, size_t errlen) {
+    char *path = wr_xasprintf("%s/commits/%lld", c->dir, (long long)batch);
+    json_t *m = json_pack("{s:i}", "nextBatchWatermarkMs", 0);
+    bool ok = write_lines(path, m, NULL, err, errlen);
+    json_decref(m);
+    free(path);
+    return ok;
+}
+
+char *wr_ckpt_state_path(const wr_ckpt *c, int partition, int64_t version) {
+    char *d = wr_xasprintf("%s/state/0/%d", c->dir, partition);
+    mkdir(d, 0755);
+    char *p = wr_xasprintf("%s/%lld.snapshot", d, (long long)version);
+    free(d);
+    return p;
+}
+
+static void remove_older(const char *dir, int64_t below, const char *suffix) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        long long v = strtoll(e->d_name, &end, 10);
+        if (end == e->d_name || strcmp(end, suffix) || v >= below) continue;
+        char *p = wr_xasprintf("%s/%s", dir, e->d_name);
+        unlink(p);
+        free(p);
+    }
+    closedir(d);
+}
+
+void wr_ckpt_cleanup(wr_ckpt *c, int64_t batch, int keep, int state_partitions) {
+    char *d = wr_xasprintf("%s/offsets", c->dir);
+    remove_older(d, batch - keep + 1, "");
+    free(d);
+    d = wr_xasprintf("%s/commits", c->dir);
+    remove_older(d, batch - keep + 1, "");
+    free(d);
+    for (int p = 0; p < state_partitions; p++) {
+        d = wr_xasprintf("%s/state/0/%d", c->dir, p);
+        remove_older(d, batch - 1, ".snapshot");
+        free(d);
+    }
+}

@@ -1,0 +1,43 @@
+/* The checkpoint folder of a streaming query, in Spark's layout:
+ *   metadata            {"id": "<uuid>", "weirQuery": "<what the query reads and keeps>"}
+ *   sources/0/0         v1 / the source's first offsets
+ *   offsets/<N>         v1 / batch metadata JSON / the batch's end offsets per source
+ *   commits/<N>         v1 / {"nextBatchWatermarkMs":0}, once the sink has batch N
+ *   state/0/<p>/<N>.snapshot   state partition p after batch N (see state/wr_state.h)
+ * Every file is written to a temporary name, fsynced, renamed, and its folder
+ * fsynced. One running query owns a folder (an exclusive lock). */
+#ifndef WR_CKPT_H
+#define WR_CKPT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct wr_ckpt wr_ckpt;
+
+/* Opens (creating) the folder and takes its lock. `signature` describes the
+ * query: a folder written by a different query is refused, naming both. */
+wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *errstr, size_t errlen);
+void wr_ckpt_close(wr_ckpt *c);
+const char *wr_ckpt_dir(const wr_ckpt *c);
+
+/* The newest batch with an offsets file (-1: none) and whether it is committed. */
+int64_t wr_ckpt_last_batch(wr_ckpt *c, bool *committed);
+
+/* Offsets: JSON objects {"topic": {"partition": offset}}. */
+bool wr_ckpt_write_offsets(wr_ckpt *c, int64_t batch, int state_partitions, const json_t *offsets, char *errstr, size_t errlen);
+json_t *wr_ckpt_read_offsets(wr_ckpt *c, int64_t batch, int *state_partitions, char *errstr, size_t errlen);
+bool wr_ckpt_write_sources(wr_ckpt *c, const json_t *offsets, char *errstr, size_t errlen);
+json_t *wr_ckpt_read_sources(wr_ckpt *c, char *errstr, size_t errlen);
+bool wr_ckpt_write_commit(wr_ckpt *c, int64_t batch, char *errstr, size_t errlen);
+
+/* Path of a state snapshot file (malloc'd). */
+char *wr_ckpt_state_path(const wr_ckpt *c, int partition, int64_t version);
+/* Removes offsets/commits older than batch - keep, and state older than
+ * version - 1. */
+void wr_ckpt_cleanup(wr_ckpt *c, int64_t batch, int keep, int state_partitions);
+
+/* Writes bytes to path durably (temporary, fsync, rename, fsync folder). */
+bool wr_ckpt_write_file(const char *path, const void *data, size_t len, char *errstr, size_t errlen);
+
+#endif

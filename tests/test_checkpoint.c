@@ -1,0 +1,175 @@
+/* Checkpoints: a query resumes from its checkpoint (offsets and aggregation
+ * state) with exact results; an uncommitted batch runs again over exactly its
+ * logged ranges; damaged files, another query's checkpoint, a changed state
+ * partition count and a second running process are errors naming the cause. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "broker/wr_broker.h"
+#include "support.h"
+#include "util/wr_util.h"
+
+static wr_broker *broker;
+static const char *bs;
+static char ckdir[64];
+
+static void start(void) {
+    char err[256];
+    broker = wr_broker_start(-1, err, sizeof err);
+    cr_assert_not_null(broker, "%s", err);
+    bs = wr_broker_bootstrap(broker);
+    cr_assert_eq(wr_broker_create_topic(broker, "w", 2, err, sizeof err), 0);
+    snprintf(ckdir, sizeof ckdir, "/tmp/weir-ck-XXXXXX");
+    cr_assert_not_null(mkdtemp(ckdir));
+}
+
+static void stop(void) {
+    char *cmd = wr_xasprintf("rm -rf %s", ckdir);
+    cr_assert_eq(system(cmd), 0);
+    free(cmd);
+    wr_broker_stop(broker);
+}
+
+TestSuite(checkpoint, .init = start, .fini = stop, .timeout = 120);
+
+#define JOB(select_list, group)                                                                                         \
+    "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest', maxOffsetsPerTrigger = 2);\n" \
+    "CREATE SINK counts USING memory OPTIONS (outputMode = 'complete');\n"                                            \
+    "INSERT INTO counts SELECT " select_list " FROM s GROUP BY " group ";\n"                                          \
+    "SELECT * FROM counts ORDER BY 1;"
+
+static wrt_result run(const char *job, const char *const *extra) {
+    char *path = wrt_temp_job(job);
+    const char *argv[16] = {"run", path, "--bootstrap", bs, "--checkpoint", ckdir, "--trigger", "availableNow", "--format", "csv"};
+    int n = 10;
+    for (int i = 0; extra && extra[i]; i++) argv[n++] = extra[i];
+    argv[n] = NULL;
+    wrt_result r = wrt_run(NULL, 0, 60, argv);
+    unlink(path);
+    free(path);
+    return r;
+}
+
+static void produce(const char *const *m, int n) {
+    wrt_produce(bs, "w", -1, m, NULL, n);
+}
+
+static char *path_in(const char *rel) {
+    return wr_xasprintf("%s/counts/%s", ckdir, rel);
+}
+
+static const char *job = JOB("CAST(value AS STRING) AS k, count(*) AS n", "CAST(value AS STRING)");
+
+Test(checkpoint, resumes_offsets_and_state_across_runs) {
+    const char *m1[] = {"a", "b", "a", "c", "a"};
+    produce(m1, 5);
+    wrt_result r = run(job, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "k,n\na,3\nb,1\nc,1\n");
+    wrt_result_free(&r);
+    const char *m2[] = {"b", "d"};
+    produce(m2, 2);
+    r = run(job, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "k,n\na,3\nb,2\nc,1\nd,1\n", "state was not restored: %s", r.out);
+    wrt_result_free(&r);
+    /* nothing new: no batch runs, and the new process's memory table is empty */
+    r = run(job, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "k,n\n");
+    wrt_result_free(&r);
+}
+
+Test(checkpoint, an_uncommitted_batch_runs_again_exactly) {
+    const char *m1[] = {"a", "b", "a", "c", "a", "b"};
+    produce(m1, 6);
+    wrt_result r = run(job, NULL);
+    cr_assert_str_eq(r.out, "k,n\na,3\nb,2\nc,1\n", "%s", r.err);
+    wrt_result_free(&r);
+    /* the last batch (2 offsets a batch: batch 2) lost its commit and state:
+     * as if the process died after the sink, before commits/2 */
+    char *c = path_in("commits/2");
+    cr_assert_eq(unlink(c), 0, "no commits/2");
+    free(c);
+    const char *m2[] = {"c"};
+    produce(m2, 1);
+    r = run(job, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "k,n\na,3\nb,2\nc,2\n", "batch 2 counted twice or lost: %s", r.out);
+    wrt_result_free(&r);
+}
+
+Test(checkpoint, damaged_files_are_errors_naming_them) {
+    const char *m1[] = {"a", "b", "c"};
+    produce(m1, 3);
+    wrt_result r = run(job, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    wrt_result_free(&r);
+    char *off = path_in("offsets/1");
+    FILE *f = fopen(off, "w");
+    fputs("v1\n{\"batchWat", f);
+    fclose(f);
+    r = run(job, NULL);
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.err, "checkpoint file ") && strstr(r.err, "/counts/offsets/1 is damaged"), "%s", r.err);
+    wrt_result_free(&r);
+    cr_assert_eq(unlink(off), 0);
+    free(off);
+    /* now batch 0 is the newest; damage its state snapshot */
+    char *st = path_in("state/0/0/0.snapshot");
+    f = fopen(st, "r+b");
+    cr_assert_not_null(f);
+    fseek(f, 20, SEEK_SET);
+    fputc('X', f);
+    fclose(f);
+    char *c1 = path_in("commits/1");
+    unlink(c1);
+    free(c1);
+    r = run(job, NULL);
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.err, "state file ") && strstr(r.err, "/counts/state/0/0/0.snapshot is damaged"), "%s", r.err);
+    wrt_result_free(&r);
+    free(st);
+}
+
+Test(checkpoint, another_query_or_partition_count_is_refused) {
+    const char *m1[] = {"a"};
+    produce(m1, 1);
+    wrt_result r = run(job, (const char *const[]){"--set", "weir.shuffle.partitions=3", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    wrt_result_free(&r);
+    r = run(job, (const char *const[]){"--set", "weir.shuffle.partitions=4", NULL});
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.err, "has 3 state partitions but weir.shuffle.partitions is 4 now"), "%s", r.err);
+    wrt_result_free(&r);
+    r = run(JOB("partition, count(*) AS n", "partition"), NULL);
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.err, "was written by a different query (it has: source s subscribe=w; columns k STRING, n BIGINT"), "%s", r.err);
+    cr_assert(strstr(r.err, "this query: source s subscribe=w; columns partition INT, n BIGINT"), "%s", r.err);
+    wrt_result_free(&r);
+}
+
+Test(checkpoint, a_second_process_cannot_take_a_running_querys_checkpoint) {
+    char *path = wrt_temp_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w');\n"
+                              "CREATE SINK counts USING console OPTIONS (outputMode = 'complete');\n"
+                              "INSERT INTO counts SELECT count(*) AS n FROM s;");
+    int fd;
+    pid_t pid = wrt_spawn((const char *const[]){"run", path, "--bootstrap", bs, "--checkpoint", ckdir, NULL}, &fd);
+    /* wait until the first process holds the checkpoint */
+    char *meta = path_in("metadata");
+    for (int i = 0; i < 200 && access(meta, F_OK) != 0; i++) usleep(25000);
+    free(meta);
+    wrt_result r = WRT_RUN(NULL, "run", path, "--bootstrap", bs, "--checkpoint", ckdir, "--trigger", "once");
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.err, "is in use by another running query"), "%s", r.err);
+    wrt_result_free(&r);
+    kill(pid, SIGTERM);
+    cr_assert_eq(wrt_wait(pid, 10000), 0);
+    close(fd);
+    unlink(path);
+    free(path);
+}
