@@ -357,6 +357,15 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             any = true;
         } else {
             if (!(ok = wr_ksrc_watermarks(src, NULL, latest, err, errlen))) break;
+            for (int i = 0; i < np && ok; i++)
+                if (latest[i] < from[i]) {
+                    const wr_tp *tp = wr_ksrc_tp(src, i);
+                    wr_errf(err, errlen, "%s partition %d ends at offset %lld, before offset %lld where this query is: the topic was "
+                            "recreated or the checkpoint belongs to another cluster (remove the checkpoint to start fresh)",
+                            tp->topic, (int)tp->partition, (long long)latest[i], (long long)from[i]);
+                    ok = false;
+                }
+            if (!ok) break;
             if (target)
                 for (int i = 0; i < np; i++) latest[i] = latest[i] < target[i] ? latest[i] : target[i];
             wr_ksrc_rate_limit(src, from, latest, trig.kind == WR_TRIGGER_ONCE ? 0 : limit, to);

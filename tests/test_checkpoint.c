@@ -173,3 +173,23 @@ Test(checkpoint, a_second_process_cannot_take_a_running_querys_checkpoint) {
     unlink(path);
     free(path);
 }
+
+Test(checkpoint, a_checkpoint_ahead_of_the_log_is_an_error) {
+    const char *m1[] = {"a", "b", "c"};
+    produce(m1, 3);
+    wrt_result r = run(job, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    wrt_result_free(&r);
+    /* the same topic, recreated empty on another cluster */
+    char err[256];
+    wr_broker *other = wr_broker_start(-1, err, sizeof err);
+    cr_assert_eq(wr_broker_create_topic(other, "w", 2, err, sizeof err), 0);
+    const char *saved = bs;
+    bs = wr_broker_bootstrap(other);
+    r = run(job, NULL);
+    bs = saved;
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.err, "ends at offset 0, before offset") && strstr(r.err, "the topic was recreated"), "%s", r.err);
+    wrt_result_free(&r);
+    wr_broker_stop(other);
+}
