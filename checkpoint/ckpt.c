@@ -71,18 +71,6 @@ bool wr_ckpt_write_file(const char *path, const void *data, size_t len, char *er
     return ok;
 }
 
-static char *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    wr_buf b = {0};
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) wr_buf_put(&b, chunk, n);
-    fclose(f);
-    if (len) *len = b.len;
-    return b.p ? b.p : wr_xstrdup("");
-}
-
 static void uuid4(char out[37]) {
     unsigned char r[16];
     FILE *f = fopen("/dev/urandom", "rb");
@@ -118,7 +106,7 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t 
     c->lock_fd = fd;
     char *mpath = wr_xasprintf("%s/metadata", dir);
     size_t len;
-    char *text = read_all(mpath, &len);
+    char *text = wr_read_file(mpath, &len);
     bool ok = true;
     if (text) {
         json_error_t je;
@@ -209,7 +197,7 @@ static bool write_lines(const char *path, json_t *line2, const json_t *line3, ch
 /* Reads "v1\n<json>[\n<json>]" and returns line `want` (2 or 3) parsed. */
 static json_t *read_line(const char *path, int want, json_t **meta, char *err, size_t errlen) {
     size_t len;
-    char *text = read_all(path, &len);
+    char *text = wr_read_file(path, &len);
     if (!text) {
         wr_errf(err, errlen, "checkpoint file %s is missing: %s", path, strerror(errno));
         return NULL;

@@ -50,18 +50,6 @@ static void *query_main(void *arg) {
     return NULL;
 }
 
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    wr_buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) wr_buf_put(&b, chunk, n);
-    fclose(f);
-    *len = b.len;
-    return b.p ? b.p : wr_xstrdup("");
-}
-
 int cmd_run(int argc, char **argv) {
     static const struct option longopts[] = {{"bootstrap", required_argument, 0, 'b'}, {"checkpoint", required_argument, 0, 'c'},
                                              {"trigger", required_argument, 0, 't'},   {"set", required_argument, 0, 's'},
@@ -100,7 +88,7 @@ int cmd_run(int argc, char **argv) {
     }
     const char *path = argv[optind];
     size_t len = 0;
-    char *src = read_file(path, &len);
+    char *src = wr_read_file(path, &len);
     if (!src) {
         rc = cli_error("run", CLI_FAIL, "cannot read %s: %s", path, strerror(errno));
         goto out;

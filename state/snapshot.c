@@ -110,16 +110,12 @@ bool wr_table_save(const wr_table *t, const char *path, char *err, size_t errlen
 }
 
 bool wr_table_load(wr_table *t, const char *path, char *err, size_t errlen) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    wr_buf b = {0};
+    b.p = wr_read_file(path, &b.len);
+    if (!b.p) {
         wr_errf(err, errlen, "state file %s is missing; it is needed to restore the query's state", path);
         return false;
     }
-    wr_buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) wr_buf_put(&b, chunk, n);
-    fclose(f);
     const wr_aggregate *agg = t->agg;
     bool ok = b.len >= 8 + 16 + 8 && !memcmp(b.p, MAGIC, 8);
     uint64_t sum = 0;

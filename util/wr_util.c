@@ -230,3 +230,15 @@ uint64_t wr_hash_bytes(const void *p, size_t n, uint64_t seed) {
     }
     return wr_hash_u64(h ^ v ^ ((uint64_t)n << 56));
 }
+
+char *wr_read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    wr_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) wr_buf_put(&b, chunk, n);
+    fclose(f);
+    if (len) *len = b.len;
+    return b.p ? b.p : wr_xstrdup("");
+}

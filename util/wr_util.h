@@ -38,6 +38,10 @@ int64_t wr_now_ms(void);
 /* Milliseconds since the Unix epoch (wall clock). */
 int64_t wr_wall_ms(void);
 
+/* Reads a whole file (malloc'd, NUL-terminated; *len without the NUL); NULL
+ * with errno set when it cannot be opened. */
+char *wr_read_file(const char *path, size_t *len);
+
 /* snprintf into an error buffer; safe with errstr == NULL or errlen == 0. */
 void wr_errf(char *errstr, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
