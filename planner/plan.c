@@ -236,10 +236,12 @@ static bool plan_sink(planctx *c, const wr_stmt *st, wr_sink_def *sk) {
             if (!check_bool(c, o)) return false;
             sk->truncate = !strcasecmp(o->value, "true");
         } else if (!strcasecmp(k, "path") && sk->kind == WR_SINK_MEMORY) {
-            return failf(c, o->line, o->col, "option path (a durable memory sink) is not supported yet");
+            if (!*o->value) return failf(c, o->line, o->col, "option path must name a file");
+            free(sk->path);
+            sk->path = wr_xstrdup(o->value);
         } else {
             return failf(c, o->line, o->col, "unknown option '%s' for a %s sink (valid: %s)", k, st->using_,
-                         sk->kind == WR_SINK_CONSOLE ? sink_options : "outputMode, checkpointLocation, trigger, queryName");
+                         sk->kind == WR_SINK_CONSOLE ? sink_options : "outputMode, checkpointLocation, trigger, queryName, path");
         }
     }
     return true;
@@ -270,7 +272,7 @@ void wr_job_free(wr_job *job) {
     free(job->queries);
     for (int i = 0; i < job->nsources; i++) free_source(&job->sources[i]);
     free(job->sources);
-    for (int i = 0; i < job->nsinks; i++) free(job->sinks[i].name), free(job->sinks[i].checkpoint);
+    for (int i = 0; i < job->nsinks; i++) free(job->sinks[i].name), free(job->sinks[i].checkpoint), free(job->sinks[i].path);
     free(job->sinks);
     for (int i = 0; i < job->nselects; i++) free(job->selects[i]);
     free(job->selects);
@@ -352,7 +354,7 @@ wr_job *wr_plan_job(const char *file, const char *src, size_t len, const wr_plan
                 break;
             }
             if (plan_sink(&c, st, &job->sinks[job->nsinks])) job->nsinks++;
-            else free(job->sinks[job->nsinks].name), free(job->sinks[job->nsinks].checkpoint);
+            else free(job->sinks[job->nsinks].name), free(job->sinks[job->nsinks].checkpoint), free(job->sinks[job->nsinks].path);
             break;
         case STMT_VIEW: {
             for (int j = 0; j < job->nsources; j++) dup |= !strcasecmp(job->sources[j].name, st->name);

@@ -86,6 +86,7 @@ typedef struct wr_sink_def {
     wr_output_mode mode;
     wr_trigger trigger;
     char *checkpoint;
+    char *path;     /* memory: a SQLite file that keeps the table (durable) */
     int num_rows;   /* console */
     int truncate;   /* console: 0 = no, else width 20 */
 } wr_sink_def;

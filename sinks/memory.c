@@ -1,8 +1,11 @@
 /* The memory sink: a SQLite table named after the sink, in the database of the
  * `weir run` (queryable with SQL while the stream runs). append inserts the new
  * rows, complete replaces the table's contents, update upserts by the GROUP BY
- * keys; each batch is one transaction, so readers see whole batches. Also the
- * printer of SQL results over memory sinks (table, csv, json). */
+ * keys; each batch is one transaction, so readers see whole batches. With
+ * `path` the table lives in that SQLite file (attached to the run's database)
+ * together with the id of the last batch it holds, written in the batch's own
+ * transaction: a batch replayed after a crash changes nothing (exactly-once).
+ * Also the printer of SQL results over memory sinks (table, csv, json). */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +15,26 @@
 typedef struct mem {
     sqlite3_stmt *insert;
     sqlite3_stmt *del_keys; /* update mode */
-    char *table;
+    char *table;            /* quoted, schema-qualified with path */
+    char *schema;           /* quoted attached schema (path), else NULL */
+    sqlite3_stmt *get_batch, *set_batch; /* the last batch the file holds */
 } mem;
+
+/* A durable table must have this query's columns. */
+static bool same_columns(sqlite3 *db, const mem *m, const wr_sink *s, char *err, size_t errlen) {
+    char *sql = wr_xasprintf("SELECT * FROM %s LIMIT 0", m->table);
+    sqlite3_stmt *st = NULL;
+    bool ok = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK;
+    const wr_schema *sc = &s->query->out;
+    ok = ok && sqlite3_column_count(st) == sc->n;
+    for (int c = 0; ok && c < sc->n; c++) ok = !strcmp(sqlite3_column_name(st, c), sc->cols[c].name);
+    sqlite3_finalize(st);
+    free(sql);
+    if (!ok)
+        wr_errf(err, errlen, "memory sink %s: the file %s holds a table %s with other columns than this query's; remove the file "
+                "(and the checkpoint) to start fresh", s->def->name, s->def->path, s->def->name);
+    return ok;
+}
 
 static void quote_ident(wr_buf *b, const char *s) {
     wr_buf_putc(b, '"');
@@ -49,11 +70,24 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
     const wr_schema *sc = &s->query->out;
     sqlite3 *db = s->env->db;
     mem *m = wr_xcalloc(1, sizeof *m);
-    wr_buf t = {0};
+    wr_buf t = {0}, b = {0};
+    if (s->def->path) {
+        char *sch = wr_xasprintf("weir_sink_%s", s->def->name);
+        quote_ident(&t, sch);
+        free(sch);
+        m->schema = wr_xstrdup(t.p);
+        wr_buf_putc(&t, '.');
+        char *q = sqlite3_mprintf("ATTACH DATABASE %Q AS %s; ", s->def->path, m->schema);
+        wr_buf_puts(&b, q);
+        sqlite3_free(q);
+    }
     quote_ident(&t, s->def->name);
     m->table = t.p;
-    wr_buf b = {0};
-    wr_buf_printf(&b, "DROP TABLE IF EXISTS %s; CREATE TABLE %s (", m->table, m->table);
+    if (m->schema) /* durable: keep what the file holds */
+        wr_buf_printf(&b, "CREATE TABLE IF NOT EXISTS %s.weir_batches (sink TEXT PRIMARY KEY, batch INTEGER NOT NULL); "
+                          "CREATE TABLE IF NOT EXISTS %s (", m->schema, m->table);
+    else
+        wr_buf_printf(&b, "DROP TABLE IF EXISTS %s; CREATE TABLE %s (", m->table, m->table);
     for (int c = 0; c < sc->n; c++) {
         if (c) wr_buf_puts(&b, ", ");
         quote_ident(&b, sc->cols[c].name);
@@ -63,7 +97,9 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
     const wr_aggregate *agg = s->query->agg;
     bool upsert = s->def->mode == WR_MODE_UPDATE && agg && agg->nkeys > 0;
     if (upsert) {
-        wr_buf_printf(&b, "CREATE INDEX \"%s_keys\" ON %s (", s->def->name, m->table);
+        /* the index name carries the schema; its table must not */
+        wr_buf_printf(&b, "CREATE INDEX IF NOT EXISTS %s%s\"%s_keys\" ON \"%s\" (", m->schema ? m->schema : "", m->schema ? "." : "",
+                      s->def->name, s->def->name);
         for (int k = 0; k < agg->nkeys; k++) {
             if (k) wr_buf_puts(&b, ", ");
             quote_ident(&b, sc->cols[agg->out_key_cols[k]].name);
@@ -79,6 +115,18 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
     if (ok && sqlite3_prepare_v2(db, b.p, -1, &m->insert, NULL) != SQLITE_OK) {
         wr_errf(err, errlen, "memory sink %s: %s", s->def->name, sqlite3_errmsg(db));
         ok = false;
+    }
+    if (ok && m->schema) {
+        ok = same_columns(db, m, s, err, errlen);
+        char *g = wr_xasprintf("SELECT batch FROM %s.weir_batches WHERE sink = ?1", m->schema);
+        char *w = wr_xasprintf("INSERT OR REPLACE INTO %s.weir_batches VALUES (?1, ?2)", m->schema);
+        if (ok && (sqlite3_prepare_v2(db, g, -1, &m->get_batch, NULL) != SQLITE_OK ||
+                   sqlite3_prepare_v2(db, w, -1, &m->set_batch, NULL) != SQLITE_OK)) {
+            wr_errf(err, errlen, "memory sink %s: %s", s->def->name, sqlite3_errmsg(db));
+            ok = false;
+        }
+        free(g);
+        free(w);
     }
     if (ok && upsert) {
         b.len = 0;
@@ -99,7 +147,10 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
     if (!ok) {
         sqlite3_finalize(m->insert);
         sqlite3_finalize(m->del_keys);
+        sqlite3_finalize(m->get_batch);
+        sqlite3_finalize(m->set_batch);
         free(m->table);
+        free(m->schema);
         free(m);
     }
     return ok;
@@ -137,7 +188,6 @@ static bool step_done(sqlite3 *db, sqlite3_stmt *st, char *err, size_t errlen) {
 }
 
 static bool memory_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nrows, char *err, size_t errlen) {
-    (void)batch_id;
     mem *m = s->impl;
     sqlite3 *db = s->env->db;
     const wr_schema *sc = &s->query->out;
@@ -145,6 +195,16 @@ static bool memory_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t 
     size_t nc = (size_t)sc->n;
     pthread_mutex_lock(s->env->db_lock);
     bool ok = exec(db, "BEGIN", err, errlen);
+    if (ok && m->get_batch) { /* a batch the file already holds: replayed after a crash */
+        sqlite3_bind_text(m->get_batch, 1, s->def->name, -1, SQLITE_TRANSIENT);
+        bool held = sqlite3_step(m->get_batch) == SQLITE_ROW && sqlite3_column_int64(m->get_batch, 0) >= batch_id;
+        sqlite3_reset(m->get_batch);
+        if (held) {
+            exec(db, "ROLLBACK", NULL, 0);
+            pthread_mutex_unlock(s->env->db_lock);
+            return true;
+        }
+    }
     if (ok && s->def->mode == WR_MODE_COMPLETE) {
         char *sql = wr_xasprintf("DELETE FROM %s", m->table);
         ok = exec(db, sql, err, errlen);
@@ -162,6 +222,11 @@ static bool memory_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t 
         for (size_t c = 0; ok && c < nc; c++) bind_val(m->insert, (int)c + 1, row[c], sc->cols[c].type);
         ok = ok && step_done(db, m->insert, err, errlen);
     }
+    if (ok && m->set_batch) {
+        sqlite3_bind_text(m->set_batch, 1, s->def->name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(m->set_batch, 2, batch_id);
+        ok = step_done(db, m->set_batch, err, errlen);
+    }
     if (ok) ok = exec(db, "COMMIT", err, errlen);
     else exec(db, "ROLLBACK", NULL, 0);
     pthread_mutex_unlock(s->env->db_lock);
@@ -173,8 +238,11 @@ static void memory_close(wr_sink *s) {
     pthread_mutex_lock(s->env->db_lock);
     sqlite3_finalize(m->insert);
     sqlite3_finalize(m->del_keys);
+    sqlite3_finalize(m->get_batch);
+    sqlite3_finalize(m->set_batch);
     pthread_mutex_unlock(s->env->db_lock);
     free(m->table);
+    free(m->schema);
     free(m);
 }
 
