@@ -14,6 +14,7 @@
 
 struct wr_ckpt {
     char *dir;
+    char *id;
     int lock_fd;
 };
 
@@ -116,7 +117,9 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t 
         if (!id || !sig) {
             wr_errf(err, errlen, "checkpoint file %s is damaged (expected {\"id\": ..., \"weirQuery\": ...}); remove %s to start fresh", mpath, dir);
             ok = false;
-        } else if (strcmp(sig, signature)) {
+        } else if (!strcmp(sig, signature)) {
+            c->id = wr_xstrdup(id);
+        } else {
             wr_errf(err, errlen, "checkpoint %s was written by a different query (it has: %s; this query: %s); remove %s or choose another checkpointLocation to start fresh",
                     dir, sig, signature, dir);
             ok = false;
@@ -126,6 +129,7 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t 
     } else {
         char id[37];
         uuid4(id);
+        c->id = wr_xstrdup(id);
         json_t *m = json_pack("{s:s, s:s}", "id", id, "weirQuery", signature);
         char *s = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
         ok = wr_ckpt_write_file(mpath, s, strlen(s), err, errlen);
@@ -144,7 +148,12 @@ void wr_ckpt_close(wr_ckpt *c) {
     if (!c) return;
     close(c->lock_fd);
     free(c->dir);
+    free(c->id);
     free(c);
+}
+
+const char *wr_ckpt_id(const wr_ckpt *c) {
+    return c->id;
 }
 
 const char *wr_ckpt_dir(const wr_ckpt *c) {

@@ -20,6 +20,8 @@ typedef struct wr_ckpt wr_ckpt;
 wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *errstr, size_t errlen);
 void wr_ckpt_close(wr_ckpt *c);
 const char *wr_ckpt_dir(const wr_ckpt *c);
+/* The query id kept in `metadata`. */
+const char *wr_ckpt_id(const wr_ckpt *c);
 
 /* The newest batch with an offsets file (-1: none) and whether it is committed. */
 int64_t wr_ckpt_last_batch(wr_ckpt *c, bool *committed);

@@ -271,20 +271,14 @@ static bool save_state(runner *r, wr_ckpt *ck, int64_t version, char *err, size_
 bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_opts *opts, wr_stream_stats *stats, char *err,
                    size_t errlen) {
     memset(stats, 0, sizeof *stats);
-    wr_ksrc *src = wr_ksrc_open(q->source, err, errlen);
-    if (!src) return false;
-    wr_sink *sink = wr_sink_open(q, env, err, errlen);
-    if (!sink) {
-        wr_ksrc_close(src);
-        return false;
-    }
-    int np = wr_ksrc_count(src);
     int nparts = opts->state_partitions > 0 ? opts->state_partitions : 1;
     wr_ckpt *ck = NULL;
     int64_t last = -1;
     bool committed = false;
     json_t *ends = NULL;
     bool ok = true;
+    wr_ksrc *src = NULL;
+    wr_sink *sink = NULL;
     if (q->sink->checkpoint) {
         char *sig = query_signature(q);
         ck = wr_ckpt_open(q->sink->checkpoint, sig, err, errlen);
@@ -303,6 +297,13 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             nparts = ck_parts;
         }
     }
+    if (ok) {
+        char *group = ck ? wr_xasprintf("weir-%s", wr_ckpt_id(ck)) : NULL;
+        src = wr_ksrc_open(q->source, group, err, errlen);
+        free(group);
+        ok = src != NULL;
+    }
+    if (ok) ok = (sink = wr_sink_open(q, env, err, errlen)) != NULL;
     if (!ok) {
         json_decref(ends);
         wr_ckpt_close(ck);
@@ -310,6 +311,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         wr_ksrc_close(src);
         return false;
     }
+    int np = wr_ksrc_count(src);
     runner r = {.q = q, .src = src, .workers = opts->workers > 0 ? opts->workers : 1, .nparts = nparts};
     pthread_mutex_init(&r.err_lock, NULL);
     r.tasks = wr_xcalloc((size_t)r.workers, sizeof *r.tasks);
@@ -382,6 +384,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             if (ck) {
                 if (!(ok = (!q->agg || save_state(&r, ck, batch_id, err, errlen)) && wr_ckpt_write_commit(ck, batch_id, err, errlen)))
                     break;
+                wr_ksrc_commit(src, to); /* lag for Kafka tools, after commits/N */
                 wr_ckpt_cleanup(ck, batch_id, 100, r.nparts);
             }
             memcpy(from, to, sizeof *from * (size_t)np);

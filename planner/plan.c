@@ -148,8 +148,8 @@ static bool plan_source(planctx *c, const wr_stmt *st, wr_source_def *src) {
         const char *k = o->key;
         if (!strncasecmp(k, "kafka.", 6)) {
             const char *rk = k + 6;
-            if (!strcasecmp(rk, "group.id") || !strcasecmp(rk, "enable.auto.commit") || !strcasecmp(rk, "auto.offset.reset"))
-                return failf(c, o->line, o->col, "option %s is managed by Weir (offsets are tracked per batch, never auto-committed; use startingOffsets)", k);
+            if (!strcasecmp(rk, "enable.auto.commit") || !strcasecmp(rk, "auto.offset.reset"))
+                return failf(c, o->line, o->col, "option %s is managed by Weir (offsets are tracked per batch in the checkpoint; use startingOffsets)", k);
             char msg[256];
             rd_kafka_conf_t *probe = rd_kafka_conf_new();
             rd_kafka_conf_res_t r = rd_kafka_conf_set(probe, rk, o->value, msg, sizeof msg);

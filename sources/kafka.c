@@ -115,7 +115,7 @@ static bool resolve_partitions(wr_ksrc *s, const rd_kafka_metadata_t *md, char *
     return true;
 }
 
-wr_ksrc *wr_ksrc_open(const wr_source_def *def, char *err, size_t errlen) {
+wr_ksrc *wr_ksrc_open(const wr_source_def *def, const char *group_id, char *err, size_t errlen) {
     wr_strlist props = {0};
     for (int i = 0; i < def->nopts; i++)
         if (!strncasecmp(def->opts[i].key, "kafka.", 6) && strcasecmp(def->opts[i].key, "kafka.bootstrap.servers")) {
@@ -125,7 +125,7 @@ wr_ksrc *wr_ksrc_open(const wr_source_def *def, char *err, size_t errlen) {
         }
     rd_kafka_conf_t *conf = wr_kafka_conf_new(wr_source_opt(def, "kafka.bootstrap.servers"), NULL, err, errlen);
     const char *prefix = wr_source_opt(def, "groupIdPrefix");
-    char *group = wr_xasprintf("%s-%s", prefix ? prefix : "weir", def->name);
+    char *group = group_id ? wr_xstrdup(group_id) : wr_xasprintf("%s-%s", prefix ? prefix : "weir", def->name);
     /* Deep per-partition prefetch: librdkafka 2.0.2 backs its fetcher off for a
      * whole second once a partition queue passes these thresholds. */
     bool ok = conf && wr_kafka_conf_set(conf, "group.id", group, err, errlen) &&
@@ -191,6 +191,7 @@ void wr_ksrc_close(wr_ksrc *s) {
         free(p->tp.topic);
     }
     free(s->parts);
+    if (s->rk) rd_kafka_consumer_close(s->rk); /* waits for the last offset commit */
     wr_kafka_destroy(s->rk);
     pthread_mutex_destroy(&s->lock);
     free(s);
@@ -202,6 +203,14 @@ int wr_ksrc_count(const wr_ksrc *s) {
 
 const wr_tp *wr_ksrc_tp(const wr_ksrc *s, int i) {
     return &s->parts[i].tp;
+}
+
+void wr_ksrc_commit(wr_ksrc *s, const int64_t *next) {
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(s->nparts);
+    for (int i = 0; i < s->nparts; i++) rd_kafka_topic_partition_list_add(l, s->parts[i].tp.topic, s->parts[i].tp.partition)->offset = next[i];
+    rd_kafka_commit(s->rk, l, 1); /* async: failures only cost lag visibility */
+    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_poll(s->rk, 0);
 }
 
 /* ListOffsets for every partition at once: ts -2 earliest, -1 latest. */

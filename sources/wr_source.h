@@ -20,8 +20,15 @@ typedef struct wr_tp {
 
 typedef struct wr_ksrc wr_ksrc;
 
-/* Connects and resolves the partitions (sorted by topic, partition). */
-wr_ksrc *wr_ksrc_open(const wr_source_def *def, char *errstr, size_t errlen);
+/* Connects and resolves the partitions (sorted by topic, partition). The
+ * consumer group is kafka.group.id if given, else `group` if not NULL, else
+ * "<groupIdPrefix or weir>-<source name>". */
+wr_ksrc *wr_ksrc_open(const wr_source_def *def, const char *group, char *errstr, size_t errlen);
+
+/* Commits next offsets of every partition to the consumer group, in the
+ * background, so that Kafka tools show the query's lag. Recovery never reads
+ * them (the checkpoint is the truth). */
+void wr_ksrc_commit(wr_ksrc *s, const int64_t *next);
 void wr_ksrc_close(wr_ksrc *s);
 
 int wr_ksrc_count(const wr_ksrc *s);

@@ -233,3 +233,22 @@ Test(checkpoint, a_durable_memory_sink_is_exactly_once_across_replays) {
     free(job_text);
     free(db);
 }
+
+/* After commits/N the processed offsets go to the consumer group, so Kafka
+ * tools (here weir consume --group) see the query's position and lag. */
+Test(checkpoint, processed_offsets_are_committed_to_the_consumer_group) {
+    const char *m1[] = {"a", "b", "c"};
+    produce(m1, 3);
+    wrt_result r = run("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest', 'kafka.group.id' = 'lagtest');\n"
+                       "CREATE SINK counts USING memory;\n"
+                       "INSERT INTO counts SELECT CAST(value AS STRING) AS v FROM s;",
+                       NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    wrt_result_free(&r);
+    const char *m2[] = {"late"};
+    produce(m2, 1);
+    r = WRT_RUN(NULL, "consume", "--topic", "w", "--group", "lagtest", "--from-beginning", "--timeout-ms", "2000", "--bootstrap", bs);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "late\n", "the group did not start after the processed offsets: %s", r.out);
+    wrt_result_free(&r);
+}

@@ -73,7 +73,7 @@ static const bad_job jobs[] = {
     {"CREATE SOURCE lines USING kafka OPTIONS (startingOffsets = 'earliest');",
      "1:1: source lines needs exactly one of the options subscribe, subscribePattern or assign"},
     {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1', 'kafka.no.such' = '1');", "1:60: option kafka.no.such: No such configuration property"},
-    {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1', 'kafka.group.id' = 'g');", "1:60: option kafka.group.id is managed by Weir"},
+    {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1', 'kafka.enable.auto.commit' = 'true');", "1:60: option kafka.enable.auto.commit is managed by Weir"},
     {"CREATE SOURCE lines USING files OPTIONS (path = '/tmp');", "1:27: source format 'files' is not supported (supported: kafka)"},
     {SRC "CREATE SINK out USING console OPTIONS (outputMode = 'replace');", "2:40: option outputMode must be append, update or complete, not 'replace'"},
     {SRC "CREATE SINK out USING console OPTIONS (trigger = 'sometimes');", "2:40: option trigger 'sometimes' is not valid (accepted: availableNow, once, processingTime=<interval>"},
