@@ -156,9 +156,6 @@ const char *wr_ckpt_id(const wr_ckpt *c) {
     return c->id;
 }
 
-const char *wr_ckpt_dir(const wr_ckpt *c) {
-    return c->dir;
-}
 
 static int64_t max_batch(const char *dir) {
     DIR *d = opendir(dir);

@@ -19,7 +19,6 @@ typedef struct wr_ckpt wr_ckpt;
  * query: a folder written by a different query is refused, naming both. */
 wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *errstr, size_t errlen);
 void wr_ckpt_close(wr_ckpt *c);
-const char *wr_ckpt_dir(const wr_ckpt *c);
 /* The query id kept in `metadata`. */
 const char *wr_ckpt_id(const wr_ckpt *c);
 

@@ -236,7 +236,3 @@ wr_expr *wr_expr_substitute(const wr_expr *e, wr_expr *const *cols) {
     for (int i = 0; i < e->nargs; i++) c->args[i] = wr_expr_substitute(e->args[i], cols);
     return c;
 }
-
-wr_expr *wr_expr_clone(const wr_expr *e) {
-    return wr_expr_substitute(e, NULL);
-}

@@ -248,24 +248,15 @@ static char *query_signature(const wr_query *q) {
     return b.p;
 }
 
-static bool restore_state(runner *r, wr_ckpt *ck, int64_t version, char *err, size_t errlen) {
-    for (int p = 0; p < r->nparts; p++) {
+/* Loads (or saves) every state partition at `version`. */
+static bool state_files(runner *r, wr_ckpt *ck, int64_t version, bool save, char *err, size_t errlen) {
+    bool ok = true;
+    for (int p = 0; p < r->nparts && ok; p++) {
         char *path = wr_ckpt_state_path(ck, p, version);
-        bool ok = wr_table_load(&r->state[p], path, err, errlen);
+        ok = save ? wr_table_save(&r->state[p], path, err, errlen) : wr_table_load(&r->state[p], path, err, errlen);
         free(path);
-        if (!ok) return false;
     }
-    return true;
-}
-
-static bool save_state(runner *r, wr_ckpt *ck, int64_t version, char *err, size_t errlen) {
-    for (int p = 0; p < r->nparts; p++) {
-        char *path = wr_ckpt_state_path(ck, p, version);
-        bool ok = wr_table_save(&r->state[p], path, err, errlen);
-        free(path);
-        if (!ok) return false;
-    }
-    return true;
+    return ok;
 }
 
 bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_opts *opts, wr_stream_stats *stats, char *err,
@@ -336,12 +327,12 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             json_decref(j);
         }
     } else if (committed) {
-        ok = offsets_from_json(src, ends, from, err, errlen) && (!q->agg || restore_state(&r, ck, last, err, errlen));
+        ok = offsets_from_json(src, ends, from, err, errlen) && (!q->agg || state_files(&r, ck, last, false, err, errlen));
         batch_id = last + 1;
     } else {
         json_t *start = last == 0 ? wr_ckpt_read_sources(ck, err, errlen) : wr_ckpt_read_offsets(ck, last - 1, NULL, err, errlen);
         ok = start && offsets_from_json(src, start, from, err, errlen) && offsets_from_json(src, ends, to, err, errlen) &&
-             (!q->agg || last == 0 || restore_state(&r, ck, last - 1, err, errlen));
+             (!q->agg || last == 0 || state_files(&r, ck, last - 1, false, err, errlen));
         json_decref(start);
         batch_id = last;
         replay = true;
@@ -382,7 +373,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         if (any) {
             if (!(ok = run_batch(&r, sink, batch_id, from, to, stats, err, errlen))) break;
             if (ck) {
-                if (!(ok = (!q->agg || save_state(&r, ck, batch_id, err, errlen)) && wr_ckpt_write_commit(ck, batch_id, err, errlen)))
+                if (!(ok = (!q->agg || state_files(&r, ck, batch_id, true, err, errlen)) && wr_ckpt_write_commit(ck, batch_id, err, errlen)))
                     break;
                 wr_ksrc_commit(src, to); /* lag for Kafka tools, after commits/N */
                 wr_ckpt_cleanup(ck, batch_id, 100, r.nparts);

@@ -285,7 +285,6 @@ bool wr_cast_allowed(wr_type from, wr_type to) {
     if (to.kind == WR_T_BINARY) return from.kind == WR_T_STRING || from.kind == WR_T_BINARY ||
                                        from.kind == WR_T_INT || from.kind == WR_T_BIGINT;
     if (from.kind == WR_T_BINARY) return to.kind == WR_T_BINARY;
-    if (to.kind == WR_T_TIMESTAMP) return from.kind != WR_T_BOOL || true;
     return true;
 }
 

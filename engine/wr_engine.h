@@ -169,10 +169,9 @@ void wr_expr_free(wr_expr *e);
 wr_expr *wr_expr_new(wr_expr_op op, wr_type type, int nargs);
 wr_expr *wr_expr_lit(wr_val v, wr_type t); /* copies string bytes */
 wr_expr *wr_expr_col(int col, wr_type t);
-/* A deep copy (patterns are copied and compiled again). */
-wr_expr *wr_expr_clone(const wr_expr *e);
-/* A copy of e in which every column reference i is replaced by a copy of
- * cols[i] (inlining a projection into what reads it). */
+/* A deep copy of e (patterns are copied and compiled again) in which, when
+ * cols is not NULL, every column reference i is replaced by a copy of cols[i]
+ * (inlining a projection into what reads it). */
 wr_expr *wr_expr_substitute(const wr_expr *e, wr_expr *const *cols);
 /* x cast to t, or x itself when it already has type t. */
 wr_expr *wr_expr_cast(wr_expr *x, wr_type t);

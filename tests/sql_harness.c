@@ -13,9 +13,8 @@
 
 void run_sql_cases(const sql_case *cases, int n) {
     char err[256];
-    wr_broker *b = wr_broker_start(-1, err, sizeof err);
-    cr_assert_not_null(b, "%s", err);
-    const char *bs = wr_broker_bootstrap(b);
+    const char *bs;
+    wr_broker *b = wrt_mock_start(&bs);
     for (int i = 0; i < n; i++) {
         const sql_case *c = &cases[i];
         char topic[32];

@@ -149,6 +149,8 @@ size_t wrt_strlen(const char *s) {
 #include <criterion/criterion.h>
 #include <librdkafka/rdkafka.h>
 
+#include "broker/wr_broker.h"
+
 static void count_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     (void)rk;
     int *failed = opaque;
@@ -196,4 +198,12 @@ char *wrt_temp_job(const char *text) {
     cr_assert_eq(write(fd, text, len), (ssize_t)len);
     close(fd);
     return path;
+}
+
+wr_broker *wrt_mock_start(const char **bootstrap) {
+    char err[256];
+    wr_broker *b = wr_broker_start(-1, err, sizeof err);
+    cr_assert_not_null(b, "cannot start the mock cluster: %s", err);
+    *bootstrap = wr_broker_bootstrap(b);
+    return b;
 }

@@ -37,6 +37,11 @@ size_t wrt_count_lines(const char *s, size_t len);
 
 
 
+/* Starts a mock cluster in the test process (no relay) and returns it, with
+ * its bootstrap address in *bootstrap; asserts on failure. */
+struct wr_broker;
+struct wr_broker *wrt_mock_start(const char **bootstrap);
+
 /* Produces messages (value NULL: a NULL value) to topic/partition (-1: any)
  * through a real librdkafka producer; asserts every delivery. */
 void wrt_produce(const char *bootstrap, const char *topic, int partition, const char *const *values, const size_t *lens, int n);

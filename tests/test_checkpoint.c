@@ -18,10 +18,8 @@ static const char *bs;
 static char ckdir[64];
 
 static void start(void) {
+    broker = wrt_mock_start(&bs);
     char err[256];
-    broker = wr_broker_start(-1, err, sizeof err);
-    cr_assert_not_null(broker, "%s", err);
-    bs = wr_broker_bootstrap(broker);
     cr_assert_eq(wr_broker_create_topic(broker, "w", 2, err, sizeof err), 0);
     snprintf(ckdir, sizeof ckdir, "/tmp/weir-ck-XXXXXX");
     cr_assert_not_null(mkdtemp(ckdir));

@@ -64,10 +64,9 @@ static char *expected_counts_csv(const long counts[NWORDS + 1]) {
 
 static void wordcount_case(const char *mode, const char *extra_opts) {
     char err[256];
-    wr_broker *b = wr_broker_start(-1, err, sizeof err);
-    cr_assert_not_null(b);
+    const char *bs;
+    wr_broker *b = wrt_mock_start(&bs);
     cr_assert_eq(wr_broker_create_topic(b, "t1", 4, err, sizeof err), 0);
-    const char *bs = wr_broker_bootstrap(b);
     enum { N = 200000 };
     long counts[NWORDS + 1];
     char **lines = make_lines(N, counts, 1234);
@@ -105,10 +104,9 @@ Test(e2e, wordcount_in_many_batches_gives_the_same_answer, .timeout = 300) {
 
 Test(e2e, webclicks_example_top10, .timeout = 300) {
     char err[256];
-    wr_broker *b = wr_broker_start(-1, err, sizeof err);
-    cr_assert_not_null(b);
+    const char *bs;
+    wr_broker *b = wrt_mock_start(&bs);
     cr_assert_eq(wr_broker_create_topic(b, "t2", 8, err, sizeof err), 0);
-    const char *bs = wr_broker_bootstrap(b);
     enum { N = 200000, NIPS = 305 }; /* ids 0..303 */
     char **lines = malloc(sizeof *lines * N);
     long sums[NIPS] = {0};

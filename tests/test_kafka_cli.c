@@ -19,12 +19,10 @@ static wr_broker *broker;
 static const char *bs;
 
 static void start(void) {
+    broker = wrt_mock_start(&bs);
     char err[256];
-    broker = wr_broker_start(-1, err, sizeof err);
-    cr_assert_not_null(broker, "%s", err);
     cr_assert_eq(wr_broker_create_topic(broker, "one", 1, err, sizeof err), 0, "%s", err);
     cr_assert_eq(wr_broker_create_topic(broker, "four", 4, err, sizeof err), 0, "%s", err);
-    bs = wr_broker_bootstrap(broker);
 }
 
 static void stop(void) {

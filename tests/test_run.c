@@ -17,10 +17,7 @@ static wr_broker *broker;
 static const char *bs;
 
 static void start(void) {
-    char err[256];
-    broker = wr_broker_start(-1, err, sizeof err);
-    cr_assert_not_null(broker, "%s", err);
-    bs = wr_broker_bootstrap(broker);
+    broker = wrt_mock_start(&bs);
 }
 
 static void stop(void) {
