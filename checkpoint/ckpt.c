@@ -72,23 +72,10 @@ bool wr_ckpt_write_file(const char *path, const void *data, size_t len, char *er
     return ok;
 }
 
-static void uuid4(char out[37]) {
-    unsigned char r[16];
-    FILE *f = fopen("/dev/urandom", "rb");
-    if (!f || fread(r, 1, 16, f) != 16) {
-        for (int i = 0; i < 16; i++) r[i] = (unsigned char)(wr_wall_ms() >> (i % 8) ^ (i * 37));
-    }
-    if (f) fclose(f);
-    r[6] = (r[6] & 0x0f) | 0x40;
-    r[8] = (r[8] & 0x3f) | 0x80;
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5], r[6],
-             r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
-}
-
 wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t errlen) {
     if (!mkdirs(dir, err, errlen)) return NULL;
-    char *sub[] = {"offsets", "commits", "sources/0", "state/0"};
-    for (int i = 0; i < 4; i++) {
+    char *sub[] = {"offsets", "commits", "sources/0", "state/0", "progress"};
+    for (int i = 0; i < 5; i++) {
         char *p = wr_xasprintf("%s/%s", dir, sub[i]);
         bool ok = mkdirs(p, err, errlen);
         free(p);
@@ -128,7 +115,7 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t 
         free(text);
     } else {
         char id[37];
-        uuid4(id);
+        wr_uuid4(id);
         c->id = wr_xstrdup(id);
         json_t *m = json_pack("{s:s, s:s}", "id", id, "weirQuery", signature);
         char *s = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -285,22 +272,35 @@ bool wr_ckpt_write_commit(wr_ckpt *c, int64_t batch, char *err, size_t errlen) {
     return ok;
 }
 
-char *wr_ckpt_state_path(const wr_ckpt *c, int partition, int64_t version) {
-    char *d = wr_xasprintf("%s/state/0/%d", c->dir, partition);
-    mkdir(d, 0755);
-    char *p = wr_xasprintf("%s/%lld.snapshot", d, (long long)version);
-    free(d);
-    return p;
+bool wr_ckpt_write_progress(wr_ckpt *c, int64_t batch, const char *text, char *err, size_t errlen) {
+    char *path = wr_xasprintf("%s/progress/%lld", c->dir, (long long)batch), *tmp = wr_xasprintf("%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    bool ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+    if (f && fclose(f)) ok = false;
+    if (ok) ok = rename(tmp, path) == 0;
+    if (!ok) {
+        wr_errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+    }
+    free(path);
+    free(tmp);
+    return ok;
 }
 
-static void remove_older(const char *dir, int64_t below, const char *suffix) {
+char *wr_ckpt_state_dir(const wr_ckpt *c, int partition) {
+    char *d = wr_xasprintf("%s/state/0/%d", c->dir, partition);
+    char err[256];
+    mkdirs(d, err, sizeof err); /* a failure shows when the first file is written */
+    return d;
+}
+
+static void remove_older(const char *dir, int64_t below) {
     DIR *d = opendir(dir);
     if (!d) return;
     struct dirent *e;
     while ((e = readdir(d))) {
-        char *end;
-        long long v = strtoll(e->d_name, &end, 10);
-        if (end == e->d_name || strcmp(end, suffix) || v >= below) continue;
+        int64_t v;
+        if (!wr_parse_i64(e->d_name, 0, INT64_MAX, &v) || v >= below) continue;
         char *p = wr_xasprintf("%s/%s", dir, e->d_name);
         unlink(p);
         free(p);
@@ -308,16 +308,11 @@ static void remove_older(const char *dir, int64_t below, const char *suffix) {
     closedir(d);
 }
 
-void wr_ckpt_cleanup(wr_ckpt *c, int64_t batch, int keep, int state_partitions) {
-    char *d = wr_xasprintf("%s/offsets", c->dir);
-    remove_older(d, batch - keep + 1, "");
-    free(d);
-    d = wr_xasprintf("%s/commits", c->dir);
-    remove_older(d, batch - keep + 1, "");
-    free(d);
-    for (int p = 0; p < state_partitions; p++) {
-        d = wr_xasprintf("%s/state/0/%d", c->dir, p);
-        remove_older(d, batch - 1, ".snapshot");
+void wr_ckpt_cleanup(wr_ckpt *c, int64_t oldest) {
+    static const char *logs[] = {"offsets", "commits", "progress"};
+    for (int i = 0; i < 3; i++) {
+        char *d = wr_xasprintf("%s/%s", c->dir, logs[i]);
+        remove_older(d, oldest);
         free(d);
     }
 }

@@ -3,7 +3,10 @@
  *   sources/0/0         v1 / the source's first offsets
  *   offsets/<N>         v1 / batch metadata JSON / the batch's end offsets per source
  *   commits/<N>         v1 / {"nextBatchWatermarkMs":0}, once the sink has batch N
- *   state/0/<p>/<N>.snapshot   state partition p after batch N (see state/wr_state.h)
+ *   state/0/<p>/<N>.delta      what batch N changed in state partition p
+ *   state/0/<p>/<N>.snapshot   all of partition p after batch N, every few batches
+ *                              (formats in state/wr_state.h)
+ *   progress/<N>        the StreamingQueryProgress JSON of batch N
  * Every file is written to a temporary name, fsynced, renamed, and its folder
  * fsynced. One running query owns a folder (an exclusive lock). */
 #ifndef WR_CKPT_H
@@ -32,11 +35,14 @@ bool wr_ckpt_write_sources(wr_ckpt *c, const json_t *offsets, char *errstr, size
 json_t *wr_ckpt_read_sources(wr_ckpt *c, char *errstr, size_t errlen);
 bool wr_ckpt_write_commit(wr_ckpt *c, int64_t batch, char *errstr, size_t errlen);
 
-/* Path of a state snapshot file (malloc'd). */
-char *wr_ckpt_state_path(const wr_ckpt *c, int partition, int64_t version);
-/* Removes offsets/commits older than batch - keep, and state older than
- * version - 1. */
-void wr_ckpt_cleanup(wr_ckpt *c, int64_t batch, int keep, int state_partitions);
+/* Writes progress/<N> (one JSON line; renamed into place, not fsynced: it
+ * is a report, not part of recovery). */
+bool wr_ckpt_write_progress(wr_ckpt *c, int64_t batch, const char *text, char *errstr, size_t errlen);
+/* The folder of state partition p (created; malloc'd path). */
+char *wr_ckpt_state_dir(const wr_ckpt *c, int partition);
+/* Removes offsets/, commits/ and progress/ files of batches before `oldest`
+ * (state files are the state store's: wr_store_retain). */
+void wr_ckpt_cleanup(wr_ckpt *c, int64_t oldest);
 
 /* Writes bytes to path durably (temporary, fsync, rename, fsync folder). */
 bool wr_ckpt_write_file(const char *path, const void *data, size_t len, char *errstr, size_t errlen);

@@ -17,13 +17,14 @@
 static const char help[] =
     "usage: weir run JOB.sql [--bootstrap HOST:PORT] [--checkpoint DIR]\n"
     "                [--trigger availableNow|once|'processingTime=5 seconds']\n"
-    "                [--set key=value]... [--format table|csv|json]\n"
+    "                [--set key=value]... [--format table|csv|json] [--progress]\n"
     "\n"
     "  --bootstrap   replaces kafka.bootstrap.servers in every source\n"
     "  --checkpoint  the query writing sink S checkpoints at DIR/S\n"
     "  --trigger     replaces every sink's trigger\n"
     "  --set         a setting, as SET key = value in the job\n"
     "  --format      how the trailing SELECTs print (default table)\n"
+    "  --progress    each batch's progress (JSON, one line) on stderr\n"
     "With availableNow or once, weir run processes what Kafka holds when it starts,\n"
     "prints the trailing SELECTs and exits 0; otherwise it runs until SIGINT/SIGTERM.\n";
 
@@ -54,12 +55,14 @@ int cmd_run(int argc, char **argv) {
     static const struct option longopts[] = {{"bootstrap", required_argument, 0, 'b'}, {"checkpoint", required_argument, 0, 'c'},
                                              {"trigger", required_argument, 0, 't'},   {"set", required_argument, 0, 's'},
                                              {"format", required_argument, 0, 'f'},    {"help", no_argument, 0, 'h'},
+                                             {"progress", no_argument, 0, 'p'},
                                              {0, 0, 0, 0}};
     wr_plan_overrides ov = {0};
     wr_strlist sets = {0};
     ov.sets = &sets;
     wr_format fmt = WR_FMT_TABLE;
     int rc = CLI_OK, c;
+    bool progress = false;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
@@ -73,6 +76,7 @@ int cmd_run(int argc, char **argv) {
             else if (!strcasecmp(optarg, "json")) fmt = WR_FMT_JSON;
             else rc = cli_error("run", CLI_USAGE, "--format must be table, csv or json, not '%s'", optarg);
             break;
+        case 'p': progress = true; break;
         case 'h': fputs(help, stdout); goto out;
         default: rc = cli_bad_option("run", c, argv); break;
         }
@@ -103,11 +107,16 @@ int cmd_run(int argc, char **argv) {
     }
 
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    const char *wk = wr_job_setting(job, "weir.workers"), *sp = wr_job_setting(job, "weir.shuffle.partitions");
+    const char *wk = wr_job_setting(job, "weir.workers"), *sp = wr_job_setting(job, "weir.shuffle.partitions"),
+               *keep = wr_job_setting(job, "spark.sql.streaming.minBatchesToRetain"),
+               *snap = wr_job_setting(job, "spark.sql.streaming.stateStore.minDeltasForSnapshot");
     wr_stream_opts so = {.workers = wk ? atoi(wk) : (int)(cores > 0 ? cores : 1),
                          .state_partitions = sp ? atoi(sp) : (int)(cores > 0 ? cores : 1),
                          .state_partitions_set = sp != NULL,
-                         .stop = &stop_flag};
+                         .stop = &stop_flag,
+                         .min_batches_to_retain = keep ? atoi(keep) : 0,
+                         .snapshot_every = snap ? atoi(snap) : 0,
+                         .progress = progress ? stderr : NULL};
 
     sqlite3 *db = NULL;
     sqlite3_open(":memory:", &db);

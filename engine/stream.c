@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "checkpoint/wr_ckpt.h"
+#include "engine/progress.h"
 #include "engine/task.h"
 #include "engine/wr_stream.h"
 #include "sources/wr_source.h"
@@ -136,8 +137,10 @@ static wr_val *agg_rows(runner *r, wr_arena *arena, size_t *nrows) {
     return rows;
 }
 
-static bool run_batch(runner *r, wr_sink *sink, int64_t batch_id, const int64_t *from, const int64_t *to, wr_stream_stats *stats,
-                      char *err, size_t errlen) {
+/* Runs batch `batch_id` over [from, to) into the state and the sink; counts
+ * its input and output rows. */
+static bool run_batch(runner *r, wr_sink *sink, int64_t batch_id, const int64_t *from, const int64_t *to, int64_t *in_rows,
+                      int64_t *out_rows, char *err, size_t errlen) {
     int np = wr_ksrc_count(r->src);
     r->nranges = 0;
     for (int i = 0; i < np; i++)
@@ -150,6 +153,7 @@ static bool run_batch(runner *r, wr_sink *sink, int64_t batch_id, const int64_t 
     run_parallel(r, read_worker);
     bool ok = !atomic_load(&r->failed);
     int64_t in = 0;
+    *out_rows = 0;
     for (int w = 0; w < r->workers; w++) in += r->tasks[w].input_rows;
     wr_arena arena = {0};
     if (ok) {
@@ -169,16 +173,13 @@ static bool run_batch(runner *r, wr_sink *sink, int64_t batch_id, const int64_t 
             }
         }
         ok = sink->ops->add_batch(sink, batch_id, rows, nrows, err, errlen);
-        stats->output_rows += (int64_t)nrows;
+        *out_rows = (int64_t)nrows;
     } else {
         snprintf(err, errlen, "%s", r->err);
     }
-    if (r->q->agg)
-        for (int p = 0; p < r->nparts; p++) wr_table_clear_updated(&r->state[p]);
     for (int w = 0; w < r->workers; w++) wr_task_clear(&r->tasks[w]);
     wr_arena_free(&arena);
-    stats->batches++;
-    stats->input_rows += in;
+    *in_rows = in;
     return ok;
 }
 
@@ -248,21 +249,57 @@ static char *query_signature(const wr_query *q) {
     return b.p;
 }
 
-/* Loads (or saves) every state partition at `version`. */
-static bool state_files(runner *r, wr_ckpt *ck, int64_t version, bool save, char *err, size_t errlen) {
+/* Restores every state partition at `version`. */
+static bool restore_state(runner *r, char **dirs, int64_t version, char *err, size_t errlen) {
     bool ok = true;
-    for (int p = 0; p < r->nparts && ok; p++) {
-        char *path = wr_ckpt_state_path(ck, p, version);
-        ok = save ? wr_table_save(&r->state[p], path, err, errlen) : wr_table_load(&r->state[p], path, err, errlen);
-        free(path);
-    }
+    for (int p = 0; p < r->nparts && ok; p++) ok = wr_store_restore(&r->state[p], dirs[p], version, err, errlen);
     return ok;
 }
 
-bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_opts *opts, wr_stream_stats *stats, char *err,
+/* Writes every state partition's files for `version`; then retention. */
+static bool commit_state(runner *r, char **dirs, int64_t version, const wr_stream_opts *o, char *err, size_t errlen) {
+    bool ok = true, snap = false;
+    for (int p = 0; p < r->nparts && ok; p++) ok = wr_store_commit(&r->state[p], dirs[p], version, o->snapshot_every, &snap, err, errlen);
+    if (ok && snap)
+        for (int p = 0; p < r->nparts; p++) wr_store_retain(dirs[p], version - o->min_batches_to_retain + 1);
+    return ok;
+}
+
+/* Reports a batch: progress/<N> in the checkpoint, a line on opts->progress,
+ * warnings for lost offsets. */
+static void report(runner *r, wr_ckpt *ck, const wr_stream_opts *o, wr_progress *pg) {
+    wr_loss *losses = NULL;
+    pg->nlosses = wr_ksrc_take_losses(r->src, &losses);
+    pg->losses = losses;
+    if (r->q->agg) {
+        pg->state_partitions = r->nparts;
+        for (int p = 0; p < r->nparts; p++) {
+            pg->state_rows += r->state[p].n;
+            pg->state_memory += (int64_t)(r->state[p].cap * r->state[p].entry_size + (size_t)r->state[p].nslots * 8);
+        }
+    }
+    json_t *j = wr_progress_json(r->q, r->src, pg);
+    free(losses);
+    char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    json_decref(j);
+    char err[512];
+    if (ck && !wr_ckpt_write_progress(ck, pg->batch_id, text, err, sizeof err)) fprintf(stderr, "weir: warning: %s\n", err);
+    if (o->progress) {
+        flockfile(o->progress);
+        fprintf(o->progress, "%s\n", text);
+        fflush(o->progress);
+        funlockfile(o->progress);
+    }
+    free(text);
+}
+
+bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_opts *opts_in, wr_stream_stats *stats, char *err,
                    size_t errlen) {
     memset(stats, 0, sizeof *stats);
-    int nparts = opts->state_partitions > 0 ? opts->state_partitions : 1;
+    wr_stream_opts opts = *opts_in;
+    if (opts.min_batches_to_retain <= 0) opts.min_batches_to_retain = 100;
+    if (opts.snapshot_every <= 0) opts.snapshot_every = 10;
+    int nparts = opts.state_partitions > 0 ? opts.state_partitions : 1;
     wr_ckpt *ck = NULL;
     int64_t last = -1;
     bool committed = false;
@@ -280,7 +317,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             int ck_parts = 0;
             ends = wr_ckpt_read_offsets(ck, last, &ck_parts, err, errlen);
             ok = ends != NULL;
-            if (ok && opts->state_partitions_set && ck_parts != nparts) {
+            if (ok && opts.state_partitions_set && ck_parts != nparts) {
                 wr_errf(err, errlen, "checkpoint %s has %d state partitions but weir.shuffle.partitions is %d now; it cannot change "
                         "for the life of a checkpoint: remove %s to start fresh", q->sink->checkpoint, ck_parts, nparts, q->sink->checkpoint);
                 ok = false;
@@ -303,13 +340,18 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         return false;
     }
     int np = wr_ksrc_count(src);
-    runner r = {.q = q, .src = src, .workers = opts->workers > 0 ? opts->workers : 1, .nparts = nparts};
+    runner r = {.q = q, .src = src, .workers = opts.workers > 0 ? opts.workers : 1, .nparts = nparts};
     pthread_mutex_init(&r.err_lock, NULL);
     r.tasks = wr_xcalloc((size_t)r.workers, sizeof *r.tasks);
     for (int w = 0; w < r.workers; w++) wr_task_init(&r.tasks[w], q, r.nparts);
+    char **dirs = NULL; /* state partition folders */
     if (q->agg) {
         r.state = wr_xcalloc((size_t)r.nparts, sizeof *r.state);
         for (int p = 0; p < r.nparts; p++) wr_table_init(&r.state[p], q->agg, true, NULL);
+        if (ck) {
+            dirs = wr_xcalloc((size_t)r.nparts, sizeof *dirs);
+            for (int p = 0; p < r.nparts; p++) dirs[p] = wr_ckpt_state_dir(ck, p);
+        }
     }
     r.ranges = wr_xcalloc((size_t)np + 1, sizeof *r.ranges);
     int64_t *from = wr_xcalloc((size_t)np + 1, sizeof *from), *latest = wr_xcalloc((size_t)np + 1, sizeof *latest),
@@ -327,12 +369,12 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             json_decref(j);
         }
     } else if (committed) {
-        ok = offsets_from_json(src, ends, from, err, errlen) && (!q->agg || state_files(&r, ck, last, false, err, errlen));
+        ok = offsets_from_json(src, ends, from, err, errlen) && (!q->agg || restore_state(&r, dirs, last, err, errlen));
         batch_id = last + 1;
     } else {
         json_t *start = last == 0 ? wr_ckpt_read_sources(ck, err, errlen) : wr_ckpt_read_offsets(ck, last - 1, NULL, err, errlen);
         ok = start && offsets_from_json(src, start, from, err, errlen) && offsets_from_json(src, ends, to, err, errlen) &&
-             (!q->agg || last == 0 || state_files(&r, ck, last - 1, false, err, errlen));
+             (!q->agg || last == 0 || restore_state(&r, dirs, last - 1, err, errlen));
         json_decref(start);
         batch_id = last;
         replay = true;
@@ -342,14 +384,22 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         target = wr_xcalloc((size_t)np + 1, sizeof *target);
         ok = wr_ksrc_watermarks(src, NULL, target, err, errlen);
     }
-    while (ok && !(opts->stop && *opts->stop)) {
+    char run_id[37], query_id[37];
+    wr_uuid4(run_id);
+    if (ck) snprintf(query_id, sizeof query_id, "%s", wr_ckpt_id(ck));
+    else wr_uuid4(query_id);
+    int64_t prev_trigger = -1;
+    while (ok && !(opts.stop && *opts.stop)) {
         int64_t t0 = wr_now_ms();
+        wr_progress pg = {.id = query_id, .run_id = run_id, .batch_id = batch_id, .wall_start_ms = wr_wall_ms()};
         bool any = false;
+        json_t *latest_j = NULL;
         if (replay) {
             replay = false;
             any = true;
         } else {
             if (!(ok = wr_ksrc_watermarks(src, NULL, latest, err, errlen))) break;
+            pg.latest_offset_ms = wr_now_ms() - t0;
             for (int i = 0; i < np && ok; i++)
                 if (latest[i] < from[i]) {
                     const wr_tp *tp = wr_ksrc_tp(src, i);
@@ -363,21 +413,51 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
                 for (int i = 0; i < np; i++) latest[i] = latest[i] < target[i] ? latest[i] : target[i];
             wr_ksrc_rate_limit(src, from, latest, trig.kind == WR_TRIGGER_ONCE ? 0 : limit, to);
             for (int i = 0; i < np; i++) any |= to[i] > from[i];
+            if (any) latest_j = offsets_json(src, latest);
             if (any && ck) { /* the write-ahead log: the batch's ranges before it runs */
+                int64_t t = wr_now_ms();
                 json_t *j = offsets_json(src, to);
                 ok = wr_ckpt_write_offsets(ck, batch_id, r.nparts, j, err, errlen);
                 json_decref(j);
+                pg.wal_commit_ms = wr_now_ms() - t;
                 if (!ok) break;
             }
         }
         if (any) {
-            if (!(ok = run_batch(&r, sink, batch_id, from, to, stats, err, errlen))) break;
-            if (ck) {
-                if (!(ok = (!q->agg || state_files(&r, ck, batch_id, true, err, errlen)) && wr_ckpt_write_commit(ck, batch_id, err, errlen)))
-                    break;
-                wr_ksrc_commit(src, to); /* lag for Kafka tools, after commits/N */
-                wr_ckpt_cleanup(ck, batch_id, 100, r.nparts);
+            int64_t t = wr_now_ms();
+            ok = run_batch(&r, sink, batch_id, from, to, &pg.input_rows, &pg.output_rows, err, errlen);
+            pg.add_batch_ms = wr_now_ms() - t;
+            if (ok && ck) {
+                t = wr_now_ms();
+                ok = !q->agg || commit_state(&r, dirs, batch_id, &opts, err, errlen);
+                pg.state_commit_ms = wr_now_ms() - t;
+                if (ok) ok = wr_ckpt_write_commit(ck, batch_id, err, errlen);
+                if (ok) {
+                    wr_ksrc_commit(src, to); /* lag for Kafka tools, after commits/N */
+                    wr_ckpt_cleanup(ck, batch_id - opts.min_batches_to_retain + 1);
+                }
+                pg.commit_ms = wr_now_ms() - t;
             }
+            if (q->agg)
+                for (int p = 0; p < r.nparts; p++) pg.state_updated += wr_table_clear_updated(&r.state[p]);
+            if (ok) {
+                pg.start = offsets_json(src, from);
+                pg.end = offsets_json(src, to);
+                pg.latest = latest_j;
+                pg.total_ms = wr_now_ms() - t0;
+                pg.since_last_ms = prev_trigger < 0 ? 0 : t0 - prev_trigger;
+                report(&r, ck, &opts, &pg);
+                json_decref(pg.start);
+                json_decref(pg.end);
+                stats->batches++;
+                stats->input_rows += pg.input_rows;
+                stats->output_rows += pg.output_rows;
+            }
+            prev_trigger = t0;
+        }
+        json_decref(latest_j);
+        if (!ok) break;
+        if (any) {
             memcpy(from, to, sizeof *from * (size_t)np);
             batch_id++;
         }
@@ -389,14 +469,18 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             continue;
         }
         int64_t spent = wr_now_ms() - t0;
-        if (trig.kind == WR_TRIGGER_INTERVAL) nap((int)(trig.interval_ms - spent), opts->stop);
-        else if (!any) nap(100, opts->stop); /* nothing new: poll again shortly */
+        if (trig.kind == WR_TRIGGER_INTERVAL) nap((int)(trig.interval_ms - spent), opts.stop);
+        else if (!any) nap(100, opts.stop); /* nothing new: poll again shortly */
     }
     for (int w = 0; w < r.workers; w++) wr_task_free(&r.tasks[w]);
     free(r.tasks);
     if (q->agg) {
-        for (int p = 0; p < r.nparts; p++) wr_table_free(&r.state[p]);
+        for (int p = 0; p < r.nparts; p++) {
+            wr_table_free(&r.state[p]);
+            if (dirs) free(dirs[p]);
+        }
         free(r.state);
+        free(dirs);
     }
     free(r.ranges);
     free(from), free(latest), free(to), free(target);

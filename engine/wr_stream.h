@@ -7,6 +7,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "planner/wr_plan.h"
 #include "sinks/wr_sink.h"
@@ -16,6 +17,9 @@ typedef struct wr_stream_opts {
     int state_partitions; /* shuffle partitions (default: cores) */
     bool state_partitions_set; /* set explicitly: a checkpoint with another count is an error */
     volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM: stop after the batch */
+    int min_batches_to_retain;   /* batches the checkpoint can still recover (0: 100) */
+    int snapshot_every;          /* a state snapshot every N batches (0: 10) */
+    FILE *progress;              /* when set: each batch's progress JSON, one line */
 } wr_stream_opts;
 
 typedef struct wr_stream_stats {

@@ -177,8 +177,6 @@ static bool plan_source(planctx *c, const wr_stmt *st, wr_source_def *src) {
             if (!check_posint(c, o)) return false;
         } else if (!strcasecmp(k, "failOnDataLoss")) {
             if (!check_bool(c, o)) return false;
-            if (!strcasecmp(o->value, "false"))
-                return failf(c, o->line, o->col, "option failOnDataLoss = false is not supported yet (lost offsets always stop the query)");
         } else if (!strcasecmp(k, "groupIdPrefix")) {
         } else if (!strcasecmp(k, "endingOffsets")) {
             return failf(c, o->line, o->col, "option endingOffsets is for batch queries; a streaming query runs until stopped (use trigger availableNow to stop at the current end)");
@@ -247,16 +245,33 @@ static bool plan_sink(planctx *c, const wr_stmt *st, wr_sink_def *sk) {
     return true;
 }
 
-static const char *known_settings[] = {"spark.sql.shuffle.partitions", "weir.shuffle.partitions", "weir.workers", NULL};
+/* The settings a job may SET, with their ranges. */
+static const struct {
+    const char *name;
+    int64_t min, max;
+} known_settings[] = {
+    {"spark.sql.shuffle.partitions", 1, 4096},
+    {"weir.shuffle.partitions", 1, 4096},
+    {"weir.workers", 1, 4096},
+    {"spark.sql.streaming.minBatchesToRetain", 1, 1000000},
+    {"spark.sql.streaming.stateStore.minDeltasForSnapshot", 1, 1000000},
+};
 
 static bool plan_setting(planctx *c, wr_job *job, const char *k, const char *v, int line, int col) {
-    bool known = false;
-    for (int i = 0; known_settings[i]; i++) known |= !strcasecmp(k, known_settings[i]);
-    if (!known)
-        return failf(c, line, col, "unknown setting '%s' (settings: spark.sql.shuffle.partitions, weir.shuffle.partitions, weir.workers)", k);
-    int64_t n;
-    if (!wr_parse_i64(v, 1, 4096, &n)) return failf(c, line, col, "setting %s must be a whole number from 1 to 4096, not '%s'", k, v);
-    kv_set(&job->settings, &job->nsettings, !strcasecmp(k, "spark.sql.shuffle.partitions") ? "weir.shuffle.partitions" : k, v);
+    int n = (int)(sizeof known_settings / sizeof known_settings[0]), i = 0;
+    while (i < n && strcasecmp(k, known_settings[i].name)) i++;
+    if (i == n) {
+        wr_buf names = {0};
+        for (int j = 0; j < n; j++) wr_buf_printf(&names, "%s%s", j ? ", " : "", known_settings[j].name);
+        bool r = failf(c, line, col, "unknown setting '%s' (settings: %s)", k, names.p);
+        wr_buf_free(&names);
+        return r;
+    }
+    int64_t x;
+    if (!wr_parse_i64(v, known_settings[i].min, known_settings[i].max, &x))
+        return failf(c, line, col, "setting %s must be a whole number from %lld to %lld, not '%s'", k, (long long)known_settings[i].min,
+                     (long long)known_settings[i].max, v);
+    kv_set(&job->settings, &job->nsettings, !strcasecmp(k, "spark.sql.shuffle.partitions") ? "weir.shuffle.partitions" : known_settings[i].name, v);
     return true;
 }
 

@@ -30,7 +30,10 @@ struct wr_ksrc {
     kpart *parts;
     int nparts;
     int poll_timeout_ms;
-    pthread_mutex_t lock; /* fetcher starts and stops */
+    bool fail_on_data_loss;
+    pthread_mutex_t lock; /* fetcher starts and stops, the loss log */
+    wr_loss *losses;      /* skipped ranges not yet taken (failOnDataLoss = false) */
+    int nlosses;
 };
 
 static int cmp_tp(const void *a, const void *b) {
@@ -152,6 +155,8 @@ wr_ksrc *wr_ksrc_open(const wr_source_def *def, const char *group_id, char *err,
     pthread_mutex_init(&s->lock, NULL);
     const char *pt = wr_source_opt(def, "kafkaConsumer.pollTimeoutMs");
     s->poll_timeout_ms = pt ? atoi(pt) : 120000;
+    const char *fl = wr_source_opt(def, "failOnDataLoss");
+    s->fail_on_data_loss = !fl || strcasecmp(fl, "false");
     s->rk = wr_kafka_new(RD_KAFKA_CONSUMER, conf, err, errlen);
     if (!s->rk) {
         free(s);
@@ -191,6 +196,7 @@ void wr_ksrc_close(wr_ksrc *s) {
         free(p->tp.topic);
     }
     free(s->parts);
+    free(s->losses);
     if (s->rk) rd_kafka_consumer_close(s->rk); /* waits for the last offset commit */
     wr_kafka_destroy(s->rk);
     pthread_mutex_destroy(&s->lock);
@@ -325,6 +331,50 @@ bool wr_ksrc_prepare(wr_ksrc *s, int i, int64_t start, char *err, size_t errlen)
     return ok;
 }
 
+/* Offsets from `want` were deleted before they were read: with
+ * failOnDataLoss an error naming the lost range, else the range is logged
+ * and reading goes on at the earliest offset left. Returns where to go on
+ * (end: nothing left in the range), or -1. */
+static int64_t lost(wr_ksrc *s, kpart *p, int64_t want, int64_t end, char *err, size_t errlen) {
+    int64_t lo = 0, hi = 0;
+    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(s->rk, p->tp.topic, p->tp.partition, &lo, &hi, WR_KAFKA_DEFAULT_TIMEOUT_MS);
+    if (e) {
+        wr_errf(err, errlen, "reading %s partition %d: offset %lld is out of range, and the earliest offset cannot be listed: %s",
+                p->tp.topic, (int)p->tp.partition, (long long)want, rd_kafka_err2str(e));
+        return -1;
+    }
+    int64_t upto = lo < end ? lo : end; /* first offset still there, within the range */
+    if (upto <= want) { /* not a deletion: the offset lies beyond the log end */
+        wr_errf(err, errlen, "reading %s partition %d: offset %lld is out of range (the log holds %lld..%lld)", p->tp.topic,
+                (int)p->tp.partition, (long long)want, (long long)lo, (long long)hi - 1);
+        return -1;
+    }
+    if (s->fail_on_data_loss) {
+        wr_errf(err, errlen, "offsets %lld..%lld of %s partition %d are no longer available in Kafka (deleted by retention before "
+                "the query read them); set failOnDataLoss = false to skip lost offsets", (long long)want, (long long)upto - 1,
+                p->tp.topic, (int)p->tp.partition);
+        return -1;
+    }
+    fprintf(stderr, "weir: warning: source %s: offsets %lld..%lld of %s partition %d were deleted by retention before they were "
+            "read; skipped (failOnDataLoss = false)\n", s->def->name, (long long)want, (long long)upto - 1, p->tp.topic,
+            (int)p->tp.partition);
+    pthread_mutex_lock(&s->lock);
+    s->losses = wr_xrealloc(s->losses, sizeof *s->losses * (size_t)(s->nlosses + 1));
+    s->losses[s->nlosses++] = (wr_loss){(int)(p - s->parts), want, upto};
+    pthread_mutex_unlock(&s->lock);
+    return upto;
+}
+
+int wr_ksrc_take_losses(wr_ksrc *s, wr_loss **out) {
+    pthread_mutex_lock(&s->lock);
+    int n = s->nlosses;
+    *out = s->losses;
+    s->losses = NULL;
+    s->nlosses = 0;
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
 bool wr_ksrc_read(wr_ksrc *s, int i, int64_t start, int64_t end, wr_ksrc_chunk_fn fn, void *ctx, char *err, size_t errlen) {
     kpart *p = &s->parts[i];
     if (start >= end) return true;
@@ -360,20 +410,24 @@ bool wr_ksrc_read(wr_ksrc *s, int i, int64_t start, int64_t end, wr_ksrc_chunk_f
             continue;
         }
         idle_since = wr_now_ms();
-        for (ssize_t k = 0; k < n; k++) {
-            if (!msgs[k]->err) continue;
-            rd_kafka_resp_err_t e = msgs[k]->err;
+        int bad = 0;
+        while (bad < n && !msgs[bad]->err) bad++;
+        if (bad < n) {
+            rd_kafka_resp_err_t e = msgs[bad]->err;
             char detail[256];
-            snprintf(detail, sizeof detail, "%s", rd_kafka_message_errstr(msgs[k]));
-            for (ssize_t x = 0; x < n; x++) rd_kafka_message_destroy(msgs[x]);
-            if (e == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET || e == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)
-                wr_errf(err, errlen, "offsets %lld..%lld of %s partition %d are no longer available in Kafka (deleted by retention?): %s",
-                        (long long)want, (long long)end - 1, p->tp.topic, (int)p->tp.partition, detail);
-            else
-                wr_errf(err, errlen, "reading %s partition %d: %s", p->tp.topic, (int)p->tp.partition, detail);
+            snprintf(detail, sizeof detail, "%s", rd_kafka_message_errstr(msgs[bad]));
+            want = deliver(p, msgs, bad, want, end, fn, ctx, &aborted);
+            for (ssize_t x = bad; x < n; x++) rd_kafka_message_destroy(msgs[x]);
             p->started = false;
             rd_kafka_consume_stop(p->rkt, p->tp.partition);
-            return false;
+            if (aborted || want >= end) continue; /* the range is done before the error */
+            if (e != RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET && e != RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
+                wr_errf(err, errlen, "reading %s partition %d: %s", p->tp.topic, (int)p->tp.partition, detail);
+                return false;
+            }
+            if ((want = lost(s, p, want, end, err, errlen)) < 0) return false;
+            if (want < end && !wr_ksrc_prepare(s, i, want, err, errlen)) return false;
+            continue;
         }
         want = deliver(p, msgs, (int)n, want, end, fn, ctx, &aborted);
     }

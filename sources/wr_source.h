@@ -20,6 +20,12 @@ typedef struct wr_tp {
 
 typedef struct wr_ksrc wr_ksrc;
 
+/* Offsets [start, end) of partition `part` that were lost. */
+typedef struct wr_loss {
+    int part;
+    int64_t start, end;
+} wr_loss;
+
 /* Connects and resolves the partitions (sorted by topic, partition). The
  * consumer group is kafka.group.id if given, else `group` if not NULL, else
  * "<groupIdPrefix or weir>-<source name>". */
@@ -51,7 +57,13 @@ bool wr_ksrc_prepare(wr_ksrc *s, int i, int64_t start, char *errstr, size_t errl
 typedef bool (*wr_ksrc_chunk_fn)(void *ctx, rd_kafka_message_t **msgs, int n);
 
 /* Reads partition i over [start, end): calls fn with chunks in offset order;
- * the messages are destroyed after fn returns. Thread-safe across partitions. */
+ * the messages are destroyed after fn returns. Thread-safe across partitions.
+ * Offsets deleted by retention before they were read stop it with an error
+ * naming the lost range, or, with failOnDataLoss = false, are skipped and
+ * logged (a warning on stderr, and wr_ksrc_take_losses). */
 bool wr_ksrc_read(wr_ksrc *s, int i, int64_t start, int64_t end, wr_ksrc_chunk_fn fn, void *ctx, char *errstr, size_t errlen);
+
+/* The ranges skipped since the last call (malloc'd array; free it). */
+int wr_ksrc_take_losses(wr_ksrc *s, wr_loss **out);
 
 #endif

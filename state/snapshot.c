@@ -1,4 +1,4 @@
-/* Saving and loading state partitions as snapshot files (format in
+/* Saving and loading state files, snapshots and deltas (format in
  * wr_state.h), written durably through the checkpoint module. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +7,9 @@
 #include "checkpoint/wr_ckpt.h"
 #include "state/wr_state.h"
 
-#define MAGIC "WRSNAP1"
+#define SNAP_MAGIC "WRSNAP1"
+#define DELTA_MAGIC "WRDELT1"
+#define OP_PUT 1
 #define SEED 0x5eedULL
 
 static void put64(wr_buf *b, uint64_t v) {
@@ -33,6 +35,10 @@ static void put_val(wr_buf *b, wr_val v, wr_type t) {
         break;
     default: put64(b, (uint64_t)v.u.i); break; /* doubles: the same 8 bytes */
     }
+}
+
+static wr_type state_type(const wr_agg *a) {
+    return a->kind == WR_AGG_MIN || a->kind == WR_AGG_MAX ? a->out : a->in;
 }
 
 typedef struct reader {
@@ -80,33 +86,50 @@ static wr_val get_val(reader *r, wr_type t) {
     }
 }
 
-static wr_type state_type(const wr_agg *a) {
-    return a->kind == WR_AGG_MIN || a->kind == WR_AGG_MAX ? a->out : a->in;
+
+static void put_entry(wr_buf *b, const wr_aggregate *agg, wr_entry *e) {
+    wr_val *k = wr_entry_keys(e);
+    for (int j = 0; j < agg->nkeys; j++) put_val(b, k[j], agg->key_types[j]);
+    wr_aggst *st = wr_entry_states(e, agg->nkeys);
+    for (int a = 0; a < agg->naggs; a++) {
+        const wr_agg *g = &agg->aggs[a];
+        if (g->kind == WR_AGG_SUM || g->kind == WR_AGG_AVG) put64(b, (uint64_t)st[a].v.u.i);
+        else if (g->kind == WR_AGG_MIN || g->kind == WR_AGG_MAX) put_val(b, st[a].n ? st[a].v : wr_null(), state_type(g));
+        put64(b, (uint64_t)st[a].n);
+    }
 }
 
-bool wr_table_save(const wr_table *t, const char *path, char *err, size_t errlen) {
+bool wr_table_save(const wr_table *t, const char *path, bool delta, char *err, size_t errlen) {
     const wr_aggregate *agg = t->agg;
     wr_buf b = {0};
-    wr_buf_put(&b, MAGIC, 8);
+    wr_buf_put(&b, delta ? DELTA_MAGIC : SNAP_MAGIC, 8);
     put32(&b, (uint32_t)agg->nkeys);
     put32(&b, (uint32_t)agg->naggs);
-    put64(&b, t->n);
+    size_t count_at = b.len;
+    put64(&b, 0);
+    uint64_t count = 0;
     for (uint32_t i = 0; i < t->n; i++) {
         wr_entry *e = wr_table_at(t, i);
-        wr_val *k = wr_entry_keys(e);
-        for (int j = 0; j < agg->nkeys; j++) put_val(&b, k[j], agg->key_types[j]);
-        wr_aggst *st = wr_entry_states(e, agg->nkeys);
-        for (int a = 0; a < agg->naggs; a++) {
-            const wr_agg *g = &agg->aggs[a];
-            if (g->kind == WR_AGG_SUM || g->kind == WR_AGG_AVG) put64(&b, (uint64_t)st[a].v.u.i);
-            else if (g->kind == WR_AGG_MIN || g->kind == WR_AGG_MAX) put_val(&b, st[a].n ? st[a].v : wr_null(), state_type(g));
-            put64(&b, (uint64_t)st[a].n);
-        }
+        if (delta && !e->updated) continue;
+        if (delta) wr_buf_putc(&b, OP_PUT);
+        put_entry(&b, agg, e);
+        count++;
     }
+    memcpy(b.p + count_at, &count, 8);
     put64(&b, wr_hash_bytes(b.p, b.len, SEED));
     bool ok = wr_ckpt_write_file(path, b.p, b.len, err, errlen);
     wr_buf_free(&b);
     return ok;
+}
+
+/* Replaces an entry's states (a delta's entry may already be in the table). */
+static void clear_states(wr_table *t, wr_aggst *st) {
+    const wr_aggregate *agg = t->agg;
+    for (int a = 0; a < agg->naggs; a++) {
+        const wr_agg *g = &agg->aggs[a];
+        if ((g->kind == WR_AGG_MIN || g->kind == WR_AGG_MAX) && st[a].n) wr_val_free(st[a].v, state_type(g));
+        memset(&st[a], 0, sizeof st[a]);
+    }
 }
 
 bool wr_table_load(wr_table *t, const char *path, char *err, size_t errlen) {
@@ -117,7 +140,8 @@ bool wr_table_load(wr_table *t, const char *path, char *err, size_t errlen) {
         return false;
     }
     const wr_aggregate *agg = t->agg;
-    bool ok = b.len >= 8 + 16 + 8 && !memcmp(b.p, MAGIC, 8);
+    bool delta = b.len >= 8 && !memcmp(b.p, DELTA_MAGIC, 8);
+    bool ok = b.len >= 8 + 16 + 8 && (delta || !memcmp(b.p, SNAP_MAGIC, 8));
     uint64_t sum = 0;
     if (ok) {
         memcpy(&sum, b.p + b.len - 8, 8);
@@ -132,12 +156,16 @@ bool wr_table_load(wr_table *t, const char *path, char *err, size_t errlen) {
     wr_val keys[64];
     if (agg->nkeys > 64) r.bad = true;
     for (uint64_t i = 0; i < count && !r.bad; i++) {
+        uint8_t op = OP_PUT;
+        if (delta && (!take(&r, &op, 1) || op != OP_PUT)) r.bad = true;
         for (int j = 0; j < agg->nkeys; j++) keys[j] = get_val(&r, agg->key_types[j]);
         if (r.bad) break;
+        uint32_t before = t->n;
         wr_entry *e = wr_table_upsert(t, keys, wr_keys_hash(agg, keys));
         for (int j = 0; j < agg->nkeys; j++)
             if (agg->key_types[j].kind == WR_T_ARRAY) wr_val_free(keys[j], agg->key_types[j]);
         wr_aggst *st = wr_entry_states(e, agg->nkeys);
+        if (t->n == before) clear_states(t, st);
         for (int a = 0; a < agg->naggs && !r.bad; a++) {
             const wr_agg *g = &agg->aggs[a];
             if (g->kind == WR_AGG_SUM || g->kind == WR_AGG_AVG) take(&r, &st[a].v.u.i, 8);

@@ -32,8 +32,14 @@ void wr_table_free(wr_table *t) {
     t->n = t->cap = t->nslots = 0;
 }
 
-void wr_table_clear_updated(wr_table *t) {
-    for (uint32_t i = 0; i < t->n; i++) wr_table_at(t, i)->updated = 0;
+int64_t wr_table_clear_updated(wr_table *t) {
+    int64_t n = 0;
+    for (uint32_t i = 0; i < t->n; i++) {
+        wr_entry *e = wr_table_at(t, i);
+        n += e->updated;
+        e->updated = 0;
+    }
+    return n;
 }
 
 uint64_t wr_keys_hash(const wr_aggregate *agg, const wr_val *keys) {

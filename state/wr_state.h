@@ -39,7 +39,8 @@ typedef struct wr_table {
  * arena when given (task partials), or kept as views when arena is NULL. */
 void wr_table_init(wr_table *t, const wr_aggregate *agg, bool owned, wr_arena *arena);
 void wr_table_free(wr_table *t);
-void wr_table_clear_updated(wr_table *t);
+/* Clears the entries' updated flags; returns how many were set. */
+int64_t wr_table_clear_updated(wr_table *t);
 
 static inline wr_entry *wr_table_at(const wr_table *t, uint32_t i) {
     return (wr_entry *)(t->entries + (size_t)i * t->entry_size);
@@ -64,17 +65,32 @@ void wr_agg_merge(const wr_table *t, wr_aggst *into, const wr_aggst *from);
 /* The final value of aggregate i. */
 wr_val wr_agg_final(const wr_agg *a, const wr_aggst *st);
 
-/* Snapshot files, one per state partition and version:
- *   "WRSNAP1\0" | u32 nkeys | u32 naggs | u64 entries | entries | u64 checksum
- * an entry: its keys, then per aggregate its state: count: i64 n; sum/avg: the
- * running sum (8 bytes, int64 or double) and i64 n; min/max: the value and i64 n.
- * A value: u8 null, then (if not null) 8 bytes for numbers, booleans and
- * timestamps, u32 length + bytes for strings and binaries, u32 count + values
- * for arrays. Integers are little-endian; the checksum is wr_hash_bytes of all
- * that precedes it. */
-bool wr_table_save(const wr_table *t, const char *path, char *errstr, size_t errlen);
-/* Loads a snapshot into an empty owned table; a damaged file is an error
- * naming it. */
+/* State files, one per state partition and version (batch id):
+ *   <v>.snapshot  every entry after batch v
+ *   <v>.delta     the entries batch v changed
+ * Layout (little-endian):
+ *   magic "WRSNAP1\0" or "WRDELT1\0" | u32 nkeys | u32 naggs | u64 entries |
+ *   entries | u64 checksum
+ * A snapshot entry: its keys, then per aggregate its state: count: i64 n;
+ * sum/avg: the running sum (8 bytes, int64 or double) and i64 n; min/max: the
+ * value and i64 n. A delta entry is an op byte (1 = put: the entry's new
+ * keys and states follow; other values are reserved for removals) and then
+ * the same. A value: u8 null, then (if not null) 8 bytes for numbers,
+ * booleans and timestamps, u32 length + bytes for strings and binaries, u32
+ * count + values for arrays. The checksum is wr_hash_bytes of all that
+ * precedes it. */
+bool wr_table_save(const wr_table *t, const char *path, bool delta, char *errstr, size_t errlen);
+/* Loads a snapshot into an empty owned table, or applies a delta to a
+ * table; a damaged file is an error naming it. */
 bool wr_table_load(wr_table *t, const char *path, char *errstr, size_t errlen);
+
+/* The store of one state partition in its folder: restore a version from
+ * the newest snapshot at or before it plus the deltas after that; commit a
+ * version as a delta (and a snapshot every `snapshot_every` versions); drop
+ * the files no version >= `oldest` needs. */
+bool wr_store_restore(wr_table *t, const char *dir, int64_t version, char *errstr, size_t errlen);
+bool wr_store_commit(const wr_table *t, const char *dir, int64_t version, int snapshot_every, bool *snapshotted, char *errstr,
+                     size_t errlen);
+void wr_store_retain(const char *dir, int64_t oldest);
 
 #endif

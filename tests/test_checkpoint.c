@@ -117,8 +117,8 @@ Test(checkpoint, damaged_files_are_errors_naming_them) {
     wrt_result_free(&r);
     cr_assert_eq(unlink(off), 0);
     free(off);
-    /* now batch 0 is the newest; damage its state snapshot */
-    char *st = path_in("state/0/0/0.snapshot");
+    /* now batch 0 is the newest; damage its state delta */
+    char *st = path_in("state/0/0/0.delta");
     f = fopen(st, "r+b");
     cr_assert_not_null(f);
     fseek(f, 20, SEEK_SET);
@@ -129,7 +129,7 @@ Test(checkpoint, damaged_files_are_errors_naming_them) {
     free(c1);
     r = run(job, NULL);
     cr_assert_eq(r.status, 1);
-    cr_assert(strstr(r.err, "state file ") && strstr(r.err, "/counts/state/0/0/0.snapshot is damaged"), "%s", r.err);
+    cr_assert(strstr(r.err, "state file ") && strstr(r.err, "/counts/state/0/0/0.delta is damaged"), "%s", r.err);
     wrt_result_free(&r);
     free(st);
 }

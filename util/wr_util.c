@@ -242,3 +242,16 @@ char *wr_read_file(const char *path, size_t *len) {
     if (len) *len = b.len;
     return b.p ? b.p : wr_xstrdup("");
 }
+
+void wr_uuid4(char out[37]) {
+    unsigned char r[16];
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (!f || fread(r, 1, 16, f) != 16) {
+        for (int i = 0; i < 16; i++) r[i] = (unsigned char)(wr_wall_ms() >> (i % 8) ^ (i * 37));
+    }
+    if (f) fclose(f);
+    r[6] = (r[6] & 0x0f) | 0x40;
+    r[8] = (r[8] & 0x3f) | 0x80;
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5], r[6],
+             r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+}

@@ -37,6 +37,8 @@ bool wr_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 int64_t wr_now_ms(void);
 /* Milliseconds since the Unix epoch (wall clock). */
 int64_t wr_wall_ms(void);
+/* A random (version 4) UUID, 36 characters and a NUL. */
+void wr_uuid4(char out[37]);
 
 /* Reads a whole file (malloc'd, NUL-terminated; *len without the NUL); NULL
  * with errno set when it cannot be opened. */

@@ -1,0 +1,30 @@
+/* Internal to the engine: the StreamingQueryProgress object of one batch, with
+ * Spark's keys, built from what the micro-batch loop measured. */
+#ifndef WR_ENGINE_PROGRESS_H
+#define WR_ENGINE_PROGRESS_H
+
+#include <jansson.h>
+
+#include "planner/wr_plan.h"
+#include "sources/wr_source.h"
+
+typedef struct wr_progress {
+    const char *id, *run_id;
+    int64_t batch_id;
+    int64_t wall_start_ms;      /* when the trigger started (wall clock) */
+    int64_t since_last_ms;      /* from the previous batch's trigger start (0: first) */
+    int64_t input_rows, output_rows;
+    /* durationMs */
+    int64_t latest_offset_ms, wal_commit_ms, add_batch_ms, commit_ms, total_ms;
+    json_t *start, *end, *latest; /* offsets, borrowed */
+    const wr_loss *losses;
+    int nlosses;
+    /* state (when the query aggregates) */
+    int64_t state_rows, state_updated, state_memory, state_commit_ms;
+    int state_partitions;
+} wr_progress;
+
+/* A new JSON object (caller decrefs). */
+json_t *wr_progress_json(const wr_query *q, const wr_ksrc *src, const wr_progress *p);
+
+#endif
