@@ -207,3 +207,16 @@ wr_broker *wrt_mock_start(const char **bootstrap) {
     *bootstrap = wr_broker_bootstrap(b);
     return b;
 }
+
+int64_t wrt_earliest(const char *bootstrap, const char *topic, int partition) {
+    char err[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    cr_assert_not_null(rk, "%s", err);
+    int64_t lo = -1, hi = -1;
+    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic, partition, &lo, &hi, 10000);
+    cr_assert_eq(e, 0, "watermarks of %s [%d]: %s", topic, partition, rd_kafka_err2str(e));
+    rd_kafka_destroy(rk);
+    return lo;
+}

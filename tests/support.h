@@ -4,6 +4,7 @@
 #define WR_TEST_SUPPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 typedef struct wrt_result {
@@ -45,6 +46,9 @@ struct wr_broker *wrt_mock_start(const char **bootstrap);
 /* Produces messages (value NULL: a NULL value) to topic/partition (-1: any)
  * through a real librdkafka producer; asserts every delivery. */
 void wrt_produce(const char *bootstrap, const char *topic, int partition, const char *const *values, const size_t *lens, int n);
+
+/* The earliest offset still in topic/partition (asserts on failure). */
+int64_t wrt_earliest(const char *bootstrap, const char *topic, int partition);
 
 /* Writes text to a fresh temporary file ending in .sql and returns its path
  * (malloc'd); unlink it when done. */

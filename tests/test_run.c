@@ -1,7 +1,8 @@
 /* weir run beyond the SQL tables: the console sink's exact layout, the Kafka
  * source options (subscribePattern, assign, startingOffsets JSON), triggers
  * (once, processingTime with a clean stop on SIGINT), output formats, and the
- * data-loss error when retention deleted offsets a query needs. */
+ * data-loss error when retention deleted offsets a query needs, or with
+ * failOnDataLoss = false the skipped range, reported. */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
@@ -191,20 +192,53 @@ Test(run, processing_time_trigger_runs_until_sigint_then_stops_cleanly) {
     free(path);
 }
 
-Test(run, offsets_deleted_by_retention_stop_the_query) {
-    topic("d1", 1);
-    /* ~8 MB into one partition: the broker keeps the last 5 MB */
-    enum { N = 8000 };
+/* ~8 MB into one partition: the broker keeps the last 5 MB. Returns the
+ * earliest offset left. */
+static int64_t overflow(const char *name, int n) {
+    topic(name, 1);
     static char big[1024];
     memset(big, 'x', sizeof big - 1);
-    const char *msgs[N];
-    for (int i = 0; i < N; i++) msgs[i] = big;
-    wrt_produce(bs, "d1", 0, msgs, NULL, N);
+    const char **msgs = wr_xcalloc((size_t)n, sizeof *msgs);
+    for (int i = 0; i < n; i++) msgs[i] = big;
+    wrt_produce(bs, name, 0, msgs, NULL, n);
+    free(msgs);
+    int64_t lo = wrt_earliest(bs, name, 0);
+    cr_assert(lo > 0 && lo < n, "retention did not delete part of %s: earliest %lld", name, (long long)lo);
+    return lo;
+}
+
+Test(run, offsets_deleted_by_retention_stop_the_query) {
+    int64_t lo = overflow("d1", 8000);
     wrt_result r = run_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'd1', startingOffsets = '{\"d1\":{\"0\":0}}');\n"
                            "CREATE SINK out USING memory;\n"
                            "INSERT INTO out SELECT offset FROM s;",
                            (const char *const[]){"--trigger", "availableNow", NULL});
     cr_assert_eq(r.status, 1, "%s", r.err);
-    cr_assert(strstr(r.err, "weir run: query out failed: offsets 0..7999 of d1 partition 0 are no longer available in Kafka"), "%s", r.err);
+    char *want = wr_xasprintf("weir run: query out failed: offsets 0..%lld of d1 partition 0 are no longer available in Kafka "
+                              "(deleted by retention before the query read them); set failOnDataLoss = false to skip lost offsets\n",
+                              (long long)lo - 1);
+    cr_assert_str_eq(r.err, want);
+    free(want);
+    wrt_result_free(&r);
+}
+
+Test(run, fail_on_data_loss_false_skips_and_reports_the_lost_range) {
+    int64_t lo = overflow("d2", 8000);
+    wrt_result r = run_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'd2', startingOffsets = '{\"d2\":{\"0\":0}}', failOnDataLoss = false);\n"
+                           "CREATE SINK out USING memory;\n"
+                           "INSERT INTO out SELECT offset FROM s;\n"
+                           "SELECT count(*) AS n, min(offset) AS lo, max(offset) AS hi FROM out;",
+                           (const char *const[]){"--trigger", "availableNow", "--format", "csv", "--progress", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char *want = wr_xasprintf("n,lo,hi\n%lld,%lld,7999\n", 8000 - (long long)lo, (long long)lo);
+    cr_assert_str_eq(r.out, want, "not exactly the offsets left were read");
+    free(want);
+    want = wr_xasprintf("weir: warning: source s: offsets 0..%lld of d2 partition 0 were deleted by retention before they were read; "
+                        "skipped (failOnDataLoss = false)\n{", (long long)lo - 1);
+    cr_assert(!strncmp(r.err, want, strlen(want)), "%s", r.err);
+    free(want);
+    want = wr_xasprintf("\"lostOffsets\":[{\"topic\":\"d2\",\"partition\":0,\"startOffset\":0,\"endOffset\":%lld}]", (long long)lo);
+    cr_assert(strstr(r.err, want), "the progress does not report the lost range: %s", r.err);
+    free(want);
     wrt_result_free(&r);
 }
