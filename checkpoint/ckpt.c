@@ -18,24 +18,6 @@ struct wr_ckpt {
     int lock_fd;
 };
 
-static bool mkdirs(const char *path, char *err, size_t errlen) {
-    char *p = wr_xstrdup(path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = '\0';
-        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-            wr_errf(err, errlen, "cannot create %s: %s", p, strerror(errno));
-            free(p);
-            return false;
-        }
-        *s = '/';
-    }
-    bool ok = mkdir(p, 0755) == 0 || errno == EEXIST;
-    if (!ok) wr_errf(err, errlen, "cannot create %s: %s", p, strerror(errno));
-    free(p);
-    return ok;
-}
-
 static void fsync_dir(const char *path) {
     char *d = wr_xstrdup(path);
     char *slash = strrchr(d, '/');
@@ -73,11 +55,11 @@ bool wr_ckpt_write_file(const char *path, const void *data, size_t len, char *er
 }
 
 wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t errlen) {
-    if (!mkdirs(dir, err, errlen)) return NULL;
+    if (!wr_mkdirs(dir, err, errlen)) return NULL;
     char *sub[] = {"offsets", "commits", "sources/0", "state/0", "progress"};
     for (int i = 0; i < 5; i++) {
         char *p = wr_xasprintf("%s/%s", dir, sub[i]);
-        bool ok = mkdirs(p, err, errlen);
+        bool ok = wr_mkdirs(p, err, errlen);
         free(p);
         if (!ok) return NULL;
     }
@@ -290,7 +272,7 @@ bool wr_ckpt_write_progress(wr_ckpt *c, int64_t batch, const char *text, char *e
 char *wr_ckpt_state_dir(const wr_ckpt *c, int partition) {
     char *d = wr_xasprintf("%s/state/0/%d", c->dir, partition);
     char err[256];
-    mkdirs(d, err, sizeof err); /* a failure shows when the first file is written */
+    wr_mkdirs(d, err, sizeof err); /* a failure shows when the first file is written */
     return d;
 }
 

@@ -135,6 +135,12 @@ int cmd_run(int argc, char **argv) {
     for (int i = 0; i < job->nqueries; i++) pthread_join(qt[i].th, NULL);
     for (int i = 0; i < job->nqueries; i++)
         if (!qt[i].ok) rc = cli_error("run", CLI_FAIL, "query %s failed: %s", qt[i].q->name, qt[i].err);
+    /* file sinks: the trailing SELECTs read what their logs commit */
+    for (int i = 0; rc == CLI_OK && job->nselects && i < job->nqueries; i++) {
+        wr_sink_kind k = job->queries[i].sink->kind;
+        if ((k == WR_SINK_CSV || k == WR_SINK_JSON) && !wr_file_sink_load(&job->queries[i], &env, err, sizeof err))
+            rc = cli_error("run", CLI_FAIL, "%s", err);
+    }
     for (int i = 0; rc == CLI_OK && i < job->nselects; i++) {
         if (i) fputc('\n', stdout);
         if (!wr_memory_query(db, job->selects[i], fmt, stdout, err, sizeof err)) rc = cli_error("run", CLI_FAIL, "%s", err);

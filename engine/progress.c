@@ -42,6 +42,10 @@ static json_t *sink_description(const wr_sink_def *s) {
         if (s->path) snprintf(buf, sizeof buf, "MemorySink[%s, path=%s]", s->name, s->path);
         else snprintf(buf, sizeof buf, "MemorySink[%s]", s->name);
         return json_string(buf);
+    case WR_SINK_CSV:
+    case WR_SINK_JSON:
+        snprintf(buf, sizeof buf, "FileSink[%s]", s->path);
+        return json_string(buf);
     }
     return json_string("Sink");
 }

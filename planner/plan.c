@@ -198,14 +198,29 @@ static bool plan_source(planctx *c, const wr_stmt *st, wr_source_def *src) {
 
 static const char *sink_options = "outputMode, checkpointLocation, trigger, queryName, numRows, truncate";
 
+/* A one-character option (csv sep, quote, escape). */
+static bool check_char(planctx *c, const wr_option *o, char *out) {
+    const char *v = o->value;
+    if (!strcmp(v, "\\t")) v = "\t";
+    if (strlen(v) != 1 || v[0] == '\n' || v[0] == '\r')
+        return failf(c, o->line, o->col, "option %s must be one character (not a line break), not '%s'", o->key, o->value);
+    *out = v[0];
+    return true;
+}
+
 static bool plan_sink(planctx *c, const wr_stmt *st, wr_sink_def *sk) {
     if (!strcasecmp(st->using_, "console")) sk->kind = WR_SINK_CONSOLE;
     else if (!strcasecmp(st->using_, "memory")) sk->kind = WR_SINK_MEMORY;
-    else if (!strcasecmp(st->using_, "csv") || !strcasecmp(st->using_, "json") || !strcasecmp(st->using_, "parquet") ||
-             !strcasecmp(st->using_, "kafka") || !strcasecmp(st->using_, "foreach"))
-        return failf(c, st->using_line, st->using_col, "sink format '%s' is not supported yet (supported: console, memory)", st->using_);
+    else if (!strcasecmp(st->using_, "csv")) sk->kind = WR_SINK_CSV;
+    else if (!strcasecmp(st->using_, "json")) sk->kind = WR_SINK_JSON;
+    else if (!strcasecmp(st->using_, "parquet") || !strcasecmp(st->using_, "kafka") || !strcasecmp(st->using_, "foreach"))
+        return failf(c, st->using_line, st->using_col, "sink format '%s' is not supported yet (supported: console, memory, csv, json)", st->using_);
     else
-        return failf(c, st->using_line, st->using_col, "unknown sink format '%s' (supported: console, memory)", st->using_);
+        return failf(c, st->using_line, st->using_col, "unknown sink format '%s' (supported: console, memory, csv, json)", st->using_);
+    bool files = sk->kind == WR_SINK_CSV || sk->kind == WR_SINK_JSON;
+    sk->sep = ',';
+    sk->quote = '"';
+    sk->escape = '\\';
     sk->name = wr_xstrdup(st->name);
     sk->mode = WR_MODE_APPEND;
     sk->num_rows = 20;
@@ -233,15 +248,30 @@ static bool plan_sink(planctx *c, const wr_stmt *st, wr_sink_def *sk) {
         } else if (!strcasecmp(k, "truncate") && sk->kind == WR_SINK_CONSOLE) {
             if (!check_bool(c, o)) return false;
             sk->truncate = !strcasecmp(o->value, "true");
-        } else if (!strcasecmp(k, "path") && sk->kind == WR_SINK_MEMORY) {
-            if (!*o->value) return failf(c, o->line, o->col, "option path must name a file");
+        } else if (!strcasecmp(k, "path") && sk->kind != WR_SINK_CONSOLE) {
+            if (!*o->value) return failf(c, o->line, o->col, "option path must name a %s", files ? "folder" : "file");
             free(sk->path);
             sk->path = wr_xstrdup(o->value);
+        } else if (!strcasecmp(k, "header") && sk->kind == WR_SINK_CSV) {
+            if (!check_bool(c, o)) return false;
+            sk->header = !strcasecmp(o->value, "true");
+        } else if ((!strcasecmp(k, "sep") || !strcasecmp(k, "delimiter")) && sk->kind == WR_SINK_CSV) {
+            if (!check_char(c, o, &sk->sep)) return false;
+        } else if (!strcasecmp(k, "quote") && sk->kind == WR_SINK_CSV) {
+            if (!check_char(c, o, &sk->quote)) return false;
+        } else if (!strcasecmp(k, "escape") && sk->kind == WR_SINK_CSV) {
+            if (!check_char(c, o, &sk->escape)) return false;
         } else {
             return failf(c, o->line, o->col, "unknown option '%s' for a %s sink (valid: %s)", k, st->using_,
-                         sk->kind == WR_SINK_CONSOLE ? sink_options : "outputMode, checkpointLocation, trigger, queryName, path");
+                         sk->kind == WR_SINK_CONSOLE  ? sink_options
+                         : sk->kind == WR_SINK_MEMORY ? "outputMode, checkpointLocation, trigger, queryName, path"
+                         : sk->kind == WR_SINK_CSV    ? "path, outputMode, checkpointLocation, trigger, queryName, header, sep, quote, escape"
+                                                      : "path, outputMode, checkpointLocation, trigger, queryName");
         }
     }
+    if (files && !sk->path) return failf(c, st->line, st->col, "a %s sink needs option path (the folder its files go to)", st->using_);
+    if (sk->kind == WR_SINK_CSV && (sk->sep == sk->quote || sk->sep == sk->escape))
+        return failf(c, st->line, st->col, "csv sink %s: sep must differ from quote and escape", st->name);
     return true;
 }
 
@@ -298,6 +328,23 @@ void wr_job_free(wr_job *job) {
 
 static bool check_modes(planctx *c, const wr_stmt *st, wr_query *q) {
     wr_sink_def *sk = q->sink;
+    bool files = sk->kind == WR_SINK_CSV || sk->kind == WR_SINK_JSON;
+    const char *fmt = sk->kind == WR_SINK_CSV ? "csv" : "json";
+    if (files && sk->mode != WR_MODE_APPEND)
+        return failf(c, st->line, st->col, "a %s sink only appends (files are never rewritten): outputMode '%s' is not allowed for sink %s",
+                     fmt, sk->mode == WR_MODE_UPDATE ? "update" : "complete", sk->name);
+    if (files && q->agg)
+        return failf(c, st->line, st->col, "a %s sink only appends, and an aggregation without a watermark never finishes a row: "
+                     "write aggregations to a memory sink (outputMode 'complete' or 'update') for sink %s", fmt, sk->name);
+    if (files && !sk->checkpoint)
+        return failf(c, st->line, st->col, "a %s sink is exactly-once through its checkpoint: give sink %s option checkpointLocation "
+                     "(or weir run --checkpoint DIR)", fmt, sk->name);
+    for (int i = 0; sk->kind == WR_SINK_CSV && i < q->out.n; i++) {
+        wr_kind k = (wr_kind)q->out.cols[i].type.kind;
+        if (k == WR_T_BINARY || k == WR_T_ARRAY)
+            return failf(c, st->line, st->col, "a csv sink cannot hold column %s of type %s: cast it to STRING, or use a json sink",
+                         q->out.cols[i].name, wr_type_name(q->out.cols[i].type));
+    }
     if (!q->agg && sk->mode == WR_MODE_COMPLETE)
         return failf(c, st->line, st->col,
                      "outputMode 'complete' needs an aggregation: complete mode rewrites the whole result every batch, "
@@ -391,7 +438,7 @@ wr_job *wr_plan_job(const char *file, const char *src, size_t len, const wr_plan
             for (int j = 0; j < job->nsinks; j++)
                 if (!strcasecmp(job->sinks[j].name, st->name)) sk = &job->sinks[j];
             if (!sk) {
-                failf(&c, st->line, st->col, "unknown sink '%s': declare it with CREATE SINK %s USING console|memory OPTIONS (...)", st->name, st->name);
+                failf(&c, st->line, st->col, "unknown sink '%s': declare it with CREATE SINK %s USING console|memory|csv|json OPTIONS (...)", st->name, st->name);
                 break;
             }
             for (int j = 0; j < job->nqueries; j++)

@@ -78,7 +78,7 @@ typedef struct wr_source_def {
     int nopts;
 } wr_source_def;
 
-typedef enum { WR_SINK_CONSOLE, WR_SINK_MEMORY } wr_sink_kind;
+typedef enum { WR_SINK_CONSOLE, WR_SINK_MEMORY, WR_SINK_CSV, WR_SINK_JSON } wr_sink_kind;
 
 typedef struct wr_sink_def {
     char *name;
@@ -86,9 +86,12 @@ typedef struct wr_sink_def {
     wr_output_mode mode;
     wr_trigger trigger;
     char *checkpoint;
-    char *path;     /* memory: a SQLite file that keeps the table (durable) */
+    char *path;     /* memory: a SQLite file that keeps the table (durable);
+                       csv, json: the folder of the files */
     int num_rows;   /* console */
     int truncate;   /* console: 0 = no, else width 20 */
+    bool header;    /* csv: a header line in each file */
+    char sep, quote, escape; /* csv */
 } wr_sink_def;
 
 typedef struct wr_query {

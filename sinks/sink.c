@@ -17,6 +17,14 @@ wr_sink *wr_sink_open(const wr_query *q, const wr_sink_env *env, char *err, size
             return NULL;
         }
         break;
+    case WR_SINK_CSV:
+    case WR_SINK_JSON:
+        s->ops = &wr_file_ops;
+        if (!wr_file_open(s, err, errlen)) {
+            free(s);
+            return NULL;
+        }
+        break;
     }
     return s;
 }

@@ -7,5 +7,9 @@
 extern const wr_sink_ops wr_console_ops;
 extern const wr_sink_ops wr_memory_ops;
 bool wr_memory_open(wr_sink *s, char *errstr, size_t errlen);
+extern const wr_sink_ops wr_file_ops;
+bool wr_file_open(wr_sink *s, char *errstr, size_t errlen);
+/* The metadata log of a file sink: the folder (batch < 0) or batch's entry. */
+char *wr_file_sink_log(const wr_sink_def *d, int64_t batch);
 
 #endif

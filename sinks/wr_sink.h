@@ -47,6 +47,11 @@ void wr_print_table(FILE *out, int ncols, char *const *headers, char *const *cel
 
 typedef enum { WR_FMT_TABLE, WR_FMT_CSV, WR_FMT_JSON } wr_format;
 
+/* Loads what a csv or json sink has committed (the files its metadata log
+ * names, never others) into a table named after the sink in env->db, for
+ * SQL over it. */
+bool wr_file_sink_load(const wr_query *q, const wr_sink_env *env, char *errstr, size_t errlen);
+
 /* Runs one SQL statement over the memory sinks and prints its rows. */
 bool wr_memory_query(sqlite3 *db, const char *sql, wr_format fmt, FILE *out, char *errstr, size_t errlen);
 

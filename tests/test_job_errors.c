@@ -41,7 +41,7 @@ static const bad_job jobs[] = {
     {SRC SINK "INSERT INTO out SELECT value FROM clicks;", "3:35: unknown source or view 'clicks' (declared: lines)"},
     {SRC SINK "INSERT INTO out SELECT frobnicate(value) FROM lines;", "3:24: unknown function frobnicate"},
     {SRC SINK "INSERT INTO sink2 SELECT value FROM lines;",
-     "3:1: unknown sink 'sink2': declare it with CREATE SINK sink2 USING console|memory OPTIONS (...)"},
+     "3:1: unknown sink 'sink2': declare it with CREATE SINK sink2 USING console|memory|csv|json OPTIONS (...)"},
     {SRC SINK "INSERT INTO out SELECT x.value FROM lines AS l;", "3:24: unknown relation or column 'x' in 'x.value'"},
     {SRC SRC, "2:1: 'lines' is already declared"},
     /* types and functions */
@@ -61,7 +61,7 @@ static const bad_job jobs[] = {
     /* output modes */
     {SRC SINK "INSERT INTO out SELECT value FROM lines;", "3:1: outputMode 'complete' needs an aggregation"},
     {SRC ASINK "INSERT INTO out SELECT value, count(*) AS n FROM lines GROUP BY value;",
-     "3:1: outputMode 'append' is not allowed for an aggregation without a watermark"},
+     "3:1: a json sink only appends, and an aggregation without a watermark never finishes a row"},
     {SRC "CREATE SINK out USING memory OPTIONS (outputMode = 'update');\nINSERT INTO out SELECT count(*) AS n FROM lines GROUP BY value;",
      "3:1: outputMode 'update' on memory sink out upserts rows by their GROUP BY keys"},
     /* options */
@@ -78,13 +78,29 @@ static const bad_job jobs[] = {
     {SRC "CREATE SINK out USING console OPTIONS (outputMode = 'replace');", "2:40: option outputMode must be append, update or complete, not 'replace'"},
     {SRC "CREATE SINK out USING console OPTIONS (trigger = 'sometimes');", "2:40: option trigger 'sometimes' is not valid (accepted: availableNow, once, processingTime=<interval>"},
     {SRC "CREATE SINK out USING console OPTIONS (colour = 'red');", "2:40: unknown option 'colour' for a console sink (valid: outputMode, checkpointLocation, trigger, queryName, numRows, truncate)"},
-    {SRC "CREATE SINK out USING parquet OPTIONS (path = 'x');", "2:23: sink format 'parquet' is not supported yet (supported: console, memory)"},
+    {SRC "CREATE SINK out USING parquet OPTIONS (path = 'x');", "2:23: sink format 'parquet' is not supported yet (supported: console, memory, csv, json)"},
     {SRC "SET spark.sql.shuffle.partitions = many;", "2:1: setting spark.sql.shuffle.partitions must be a whole number from 1 to 4096, not 'many'"},
     {SRC "SET weir.colour = 1;", "2:1: unknown setting 'weir.colour'"},
     {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1');\n" SINK "INSERT INTO out SELECT value, count(*) FROM lines GROUP BY value;",
      "source lines has no option 'kafka.bootstrap.servers' (set it, or give --bootstrap)"},
     {SRC "CREATE VIEW v AS SELECT count(*) AS n FROM lines;", "2:18: aggregation in a subquery or view is not supported yet"},
     {SRC SINK "INSERT INTO out SELECT value FROM lines WATERMARK timestamp DELAY OF INTERVAL 10 SECONDS;", "3:35: WATERMARK is not supported yet"},
+    /* file sinks */
+    {SRC "CREATE SINK out USING csv OPTIONS (checkpointLocation = '/tmp/c');", "2:1: a csv sink needs option path (the folder its files go to)"},
+    {SRC "CREATE SINK out USING csv OPTIONS (path = '/tmp/o', sep = ';;');", "2:53: option sep must be one character (not a line break), not ';;'"},
+    {SRC "CREATE SINK out USING csv OPTIONS (path = '/tmp/o', quote = ',');", "2:1: csv sink out: sep must differ from quote and escape"},
+    {SRC "CREATE SINK out USING json OPTIONS (path = '/tmp/o', header = 'true');",
+     "2:54: unknown option 'header' for a json sink (valid: path, outputMode, checkpointLocation, trigger, queryName)"},
+    {SRC "CREATE SINK out USING csv OPTIONS (path = '/tmp/o', checkpointLocation = '/tmp/c', outputMode = 'complete');\n"
+         "INSERT INTO out SELECT value, count(*) AS n FROM lines GROUP BY value;",
+     "3:1: a csv sink only appends (files are never rewritten): outputMode 'complete' is not allowed for sink out"},
+    {SRC "CREATE SINK out USING json OPTIONS (path = '/tmp/o', checkpointLocation = '/tmp/c');\n"
+         "INSERT INTO out SELECT CAST(value AS STRING) AS v, count(*) AS n FROM lines GROUP BY CAST(value AS STRING);",
+     "3:1: a json sink only appends, and an aggregation without a watermark never finishes a row"},
+    {SRC "CREATE SINK out USING json OPTIONS (path = '/tmp/o');\nINSERT INTO out SELECT value FROM lines;",
+     "3:1: a json sink is exactly-once through its checkpoint: give sink out option checkpointLocation (or weir run --checkpoint DIR)"},
+    {SRC "CREATE SINK out USING csv OPTIONS (path = '/tmp/o', checkpointLocation = '/tmp/c');\nINSERT INTO out SELECT value FROM lines;",
+     "3:1: a csv sink cannot hold column value of type BINARY: cast it to STRING, or use a json sink"},
 };
 
 Test(job_errors, each_malformed_job_gives_one_clear_line) {

@@ -2,6 +2,7 @@
 #include "util/wr_util.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,4 +255,50 @@ void wr_uuid4(char out[37]) {
     r[8] = (r[8] & 0x3f) | 0x80;
     snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5], r[6],
              r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+}
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void wr_base64_encode(wr_buf *b, const void *data, size_t len) {
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < len ? p[i + 2] : 0);
+        char out[4] = {b64[v >> 18 & 63], b64[v >> 12 & 63], i + 1 < len ? b64[v >> 6 & 63] : '=', i + 2 < len ? b64[v & 63] : '='};
+        wr_buf_put(b, out, 4);
+    }
+}
+
+bool wr_base64_decode(wr_buf *b, const char *s, size_t len) {
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '=') break;
+        const char *c = memchr(b64, s[i], 64);
+        if (!c || !s[i]) return false;
+        acc = acc << 6 | (uint32_t)(c - b64);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            wr_buf_putc(b, (char)(acc >> bits & 0xff));
+        }
+    }
+    return true;
+}
+
+bool wr_mkdirs(const char *path, char *err, size_t errlen) {
+    char *p = wr_xstrdup(path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = '\0';
+        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+            wr_errf(err, errlen, "cannot create %s: %s", p, strerror(errno));
+            free(p);
+            return false;
+        }
+        *s = '/';
+    }
+    bool ok = mkdir(p, 0755) == 0 || errno == EEXIST;
+    if (!ok) wr_errf(err, errlen, "cannot create %s: %s", p, strerror(errno));
+    free(p);
+    return ok;
 }

@@ -88,4 +88,12 @@ static inline uint64_t wr_hash_u64(uint64_t x) {
     return x;
 }
 
+/* Base64 (RFC 4648, padded): append the encoding of data to b; decode s
+ * into b (false if s is not base64). */
+void wr_base64_encode(wr_buf *b, const void *data, size_t len);
+bool wr_base64_decode(wr_buf *b, const char *s, size_t len);
+
+/* mkdir -p; false with errstr naming the folder that could not be made. */
+bool wr_mkdirs(const char *path, char *errstr, size_t errlen);
+
 #endif
