@@ -61,7 +61,7 @@ static const bad_job jobs[] = {
     /* output modes */
     {SRC SINK "INSERT INTO out SELECT value FROM lines;", "3:1: outputMode 'complete' needs an aggregation"},
     {SRC ASINK "INSERT INTO out SELECT value, count(*) AS n FROM lines GROUP BY value;",
-     "3:1: a json sink only appends, and an aggregation without a watermark never finishes a row"},
+     "3:1: outputMode 'append' is not allowed for an aggregation without a watermark"},
     {SRC "CREATE SINK out USING memory OPTIONS (outputMode = 'update');\nINSERT INTO out SELECT count(*) AS n FROM lines GROUP BY value;",
      "3:1: outputMode 'update' on memory sink out upserts rows by their GROUP BY keys"},
     /* options */
