@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Word-count benchmark (make bench): loads LINES lines of 8 words over 32
-# partitions of the embedded broker, then times in the same run the raw
-# librdkafka consumer (the floor) and `weir run bench/wordcount.sql
-# --trigger availableNow`, each ROUNDS times, with peak memory.
+# Benchmarks (make bench).
+# 1. Word count: loads LINES lines of 8 words over 32 partitions of the
+#    embedded broker, then times in the same run the raw librdkafka consumer
+#    (the floor), `weir run bench/wordcount.sql --trigger availableNow`, and
+#    the same with a checkpoint (fsynced offsets, commits, state), each ROUNDS
+#    times, with peak memory.
+# 2. Micro-batch cycle: CYCLES batches of one offset each (bench/cycle.sql),
+#    with and without a checkpoint: the fixed cost of a batch.
+# 3. State store (bench/state_store.c): delta and snapshot writes at 100k
+#    keys, restore of 1M keys.
 set -euo pipefail
 build=${1:-build}
 lines=${LINES:-1000000}
@@ -12,7 +18,7 @@ weir="$build/weir"
 tmp=$(mktemp -d)
 trap 'kill $broker 2>/dev/null; wait $broker 2>/dev/null; rm -rf "$tmp"' EXIT
 
-"$weir" broker --port 0 --topic bench:32 >"$tmp/broker.log" 2>&1 &
+"$weir" broker --port 0 --topic bench:32 --topic cycle:1 >"$tmp/broker.log" 2>&1 &
 broker=$!
 for _ in $(seq 100); do grep -q '^bootstrap: ' "$tmp/broker.log" && break; sleep 0.05; done
 bs=$(sed -n 's/^bootstrap: //p' "$tmp/broker.log")
@@ -25,7 +31,7 @@ echo "== expected total words: $((lines * 8))"
 
 peak() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-raw_ms=(); weir_ms=()
+raw_ms=(); weir_ms=(); ck_ms=()
 for r in $(seq "$rounds"); do
   start=$(date +%s%N)
   /usr/bin/time -v "$build/raw_consume" "$bs" bench 2>"$tmp/raw.time" >"$tmp/raw.out"
@@ -37,7 +43,29 @@ for r in $(seq "$rounds"); do
   end=$(date +%s%N)
   weir_ms+=($(( (end - start) / 1000000 )))
   echo "round $r: weir wordcount $(( (end - start) / 1000000 )) ms, result $(tail -1 "$tmp/out.csv"), peak RSS $(peak "$tmp/weir.time") KB"
+  start=$(date +%s%N)
+  /usr/bin/time -v "$weir" run bench/wordcount.sql --bootstrap "$bs" --trigger availableNow --format csv --checkpoint "$tmp/ck$r" >"$tmp/out.csv" 2>"$tmp/weir.time"
+  end=$(date +%s%N)
+  ck_ms+=($(( (end - start) / 1000000 )))
+  echo "round $r: ... checkpointed $(( (end - start) / 1000000 )) ms, result $(tail -1 "$tmp/out.csv"), peak RSS $(peak "$tmp/weir.time") KB"
 done
 raw=$(printf '%s\n' "${raw_ms[@]}" | median)
 wc=$(printf '%s\n' "${weir_ms[@]}" | median)
+ck=$(printf '%s\n' "${ck_ms[@]}" | median)
 echo "== median of $rounds rounds: raw consume $raw ms, weir wordcount $wc ms, ratio $(awk -v a="$wc" -v b="$raw" 'BEGIN { printf "%.2f", a / b }')x"
+echo "== with a checkpoint: $ck ms, $(awk -v a="$ck" -v b="$wc" 'BEGIN { printf "%+.1f", (a / b - 1) * 100 }')% over no checkpoint"
+
+cycles=${CYCLES:-300}
+seq "$cycles" | sed 's/^/w/' >"$tmp/cycle.txt"
+"$weir" produce --topic cycle --bootstrap "$bs" --file "$tmp/cycle.txt" >/dev/null
+for mode in plain checkpointed; do
+  extra=(); [ "$mode" = checkpointed ] && extra=(--checkpoint "$tmp/cycle-ck")
+  start=$(date +%s%N)
+  "$weir" run bench/cycle.sql --bootstrap "$bs" --trigger availableNow --format csv "${extra[@]}" >"$tmp/cycle.out"
+  end=$(date +%s%N)
+  echo "== micro-batch cycle ($mode): $cycles batches in $(( (end - start) / 1000000 )) ms = $(awk -v t="$(( (end - start) / 1000 ))" -v n="$cycles" 'BEGIN { printf "%.2f", t / n / 1000 }') ms a batch, result $(tail -1 "$tmp/cycle.out")"
+done
+
+echo "== state store"
+"$build/state_store" 100000 1000 9
+"$build/state_store" 1000000 1000 9

@@ -29,6 +29,12 @@ typedef struct runner {
     wr_table *state;     /* one per state partition */
     range *ranges;
     int nranges;
+    /* state store work spread over the workers: restore or commit a version */
+    char **dirs;
+    int64_t store_version;
+    bool store_commit;
+    int snapshot_every;
+    atomic_bool snapshotted;
     atomic_int next;
     atomic_bool failed;
     pthread_mutex_t err_lock;
@@ -249,20 +255,36 @@ static char *query_signature(const wr_query *q) {
     return b.p;
 }
 
-/* Restores every state partition at `version`. */
-static bool restore_state(runner *r, char **dirs, int64_t version, char *err, size_t errlen) {
-    bool ok = true;
-    for (int p = 0; p < r->nparts && ok; p++) ok = wr_store_restore(&r->state[p], dirs[p], version, err, errlen);
-    return ok;
+/* Restores (or commits) the state partitions of the worker's share. */
+static void *store_worker(void *arg) {
+    worker_arg *wa = arg;
+    runner *r = wa->r;
+    for (int p = wa->id; p < r->nparts && !atomic_load(&r->failed); p += r->workers) {
+        char err[512];
+        bool snap = false, ok = r->store_commit
+                                    ? wr_store_commit(&r->state[p], r->dirs[p], r->store_version, r->snapshot_every, &snap, err, sizeof err)
+                                    : wr_store_restore(&r->state[p], r->dirs[p], r->store_version, err, sizeof err);
+        if (!ok) set_error(r, err);
+        if (snap) atomic_store(&r->snapshotted, true);
+    }
+    return NULL;
 }
 
-/* Writes every state partition's files for `version`; then retention. */
-static bool commit_state(runner *r, char **dirs, int64_t version, const wr_stream_opts *o, char *err, size_t errlen) {
-    bool ok = true, snap = false;
-    for (int p = 0; p < r->nparts && ok; p++) ok = wr_store_commit(&r->state[p], dirs[p], version, o->snapshot_every, &snap, err, errlen);
-    if (ok && snap)
-        for (int p = 0; p < r->nparts; p++) wr_store_retain(dirs[p], version - o->min_batches_to_retain + 1);
-    return ok;
+/* Restores or commits every state partition at `version`, in parallel (their
+ * reads, writes and fsyncs overlap); after a snapshot, retention. */
+static bool store_all(runner *r, int64_t version, bool commit, const wr_stream_opts *o, char *err, size_t errlen) {
+    r->store_version = version;
+    r->store_commit = commit;
+    r->snapshot_every = o->snapshot_every;
+    atomic_store(&r->snapshotted, false);
+    run_parallel(r, store_worker);
+    if (atomic_load(&r->failed)) {
+        snprintf(err, errlen, "%s", r->err);
+        return false;
+    }
+    if (commit && atomic_load(&r->snapshotted))
+        for (int p = 0; p < r->nparts; p++) wr_store_retain(r->dirs[p], version - o->min_batches_to_retain + 1);
+    return true;
 }
 
 /* Reports a batch: progress/<N> in the checkpoint, a line on opts->progress,
@@ -344,13 +366,12 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     pthread_mutex_init(&r.err_lock, NULL);
     r.tasks = wr_xcalloc((size_t)r.workers, sizeof *r.tasks);
     for (int w = 0; w < r.workers; w++) wr_task_init(&r.tasks[w], q, r.nparts);
-    char **dirs = NULL; /* state partition folders */
     if (q->agg) {
         r.state = wr_xcalloc((size_t)r.nparts, sizeof *r.state);
         for (int p = 0; p < r.nparts; p++) wr_table_init(&r.state[p], q->agg, true, NULL);
         if (ck) {
-            dirs = wr_xcalloc((size_t)r.nparts, sizeof *dirs);
-            for (int p = 0; p < r.nparts; p++) dirs[p] = wr_ckpt_state_dir(ck, p);
+            r.dirs = wr_xcalloc((size_t)r.nparts, sizeof *r.dirs);
+            for (int p = 0; p < r.nparts; p++) r.dirs[p] = wr_ckpt_state_dir(ck, p);
         }
     }
     r.ranges = wr_xcalloc((size_t)np + 1, sizeof *r.ranges);
@@ -369,12 +390,12 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             json_decref(j);
         }
     } else if (committed) {
-        ok = offsets_from_json(src, ends, from, err, errlen) && (!q->agg || restore_state(&r, dirs, last, err, errlen));
+        ok = offsets_from_json(src, ends, from, err, errlen) && (!q->agg || store_all(&r, last, false, &opts, err, errlen));
         batch_id = last + 1;
     } else {
         json_t *start = last == 0 ? wr_ckpt_read_sources(ck, err, errlen) : wr_ckpt_read_offsets(ck, last - 1, NULL, err, errlen);
         ok = start && offsets_from_json(src, start, from, err, errlen) && offsets_from_json(src, ends, to, err, errlen) &&
-             (!q->agg || last == 0 || restore_state(&r, dirs, last - 1, err, errlen));
+             (!q->agg || last == 0 || store_all(&r, last - 1, false, &opts, err, errlen));
         json_decref(start);
         batch_id = last;
         replay = true;
@@ -429,7 +450,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             pg.add_batch_ms = wr_now_ms() - t;
             if (ok && ck) {
                 t = wr_now_ms();
-                ok = !q->agg || commit_state(&r, dirs, batch_id, &opts, err, errlen);
+                ok = !q->agg || store_all(&r, batch_id, true, &opts, err, errlen);
                 pg.state_commit_ms = wr_now_ms() - t;
                 if (ok) ok = wr_ckpt_write_commit(ck, batch_id, err, errlen);
                 if (ok) {
@@ -477,10 +498,10 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     if (q->agg) {
         for (int p = 0; p < r.nparts; p++) {
             wr_table_free(&r.state[p]);
-            if (dirs) free(dirs[p]);
+            if (r.dirs) free(r.dirs[p]);
         }
         free(r.state);
-        free(dirs);
+        free(r.dirs);
     }
     free(r.ranges);
     free(from), free(latest), free(to), free(target);

@@ -155,6 +155,7 @@ bool wr_table_load(wr_table *t, const char *path, char *err, size_t errlen) {
         r.bad = true;
     wr_val keys[64];
     if (agg->nkeys > 64) r.bad = true;
+    if (!r.bad && count <= (uint64_t)(r.end - r.p)) wr_table_reserve(t, t->n + (uint32_t)count); /* no regrowth while loading */
     for (uint64_t i = 0; i < count && !r.bad; i++) {
         uint8_t op = OP_PUT;
         if (delta && (!take(&r, &op, 1) || op != OP_PUT)) r.bad = true;

@@ -53,8 +53,7 @@ uint64_t wr_keys_hash(const wr_aggregate *agg, const wr_val *keys) {
  * as a tag, so most mismatching probes never touch the entry. */
 #define SLOT(idx, hash) (((hash) & 0xffffffff00000000ULL) | (uint64_t)((idx) + 1))
 
-static void grow_slots(wr_table *t) {
-    uint32_t ns = t->nslots ? t->nslots * 2 : 1024;
+static void rehash(wr_table *t, uint32_t ns) {
     uint64_t *slots = wr_xcalloc(ns, sizeof *slots);
     for (uint32_t i = 0; i < t->n; i++) {
         uint64_t h = wr_table_at(t, i)->hash;
@@ -65,6 +64,20 @@ static void grow_slots(wr_table *t) {
     free(t->slots);
     t->slots = slots;
     t->nslots = ns;
+}
+
+static void grow_slots(wr_table *t) {
+    rehash(t, t->nslots ? t->nslots * 2 : 1024);
+}
+
+void wr_table_reserve(wr_table *t, uint32_t n) {
+    if (n > t->cap) {
+        t->cap = n;
+        t->entries = wr_xrealloc(t->entries, t->entry_size * t->cap);
+    }
+    uint32_t ns = t->nslots ? t->nslots : 1024;
+    while ((uint64_t)n * 2 > ns) ns *= 2;
+    if (ns != t->nslots) rehash(t, ns);
 }
 
 /* Short strings compared without a call to memcmp: this is the hot path of

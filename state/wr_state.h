@@ -39,6 +39,8 @@ typedef struct wr_table {
  * arena when given (task partials), or kept as views when arena is NULL. */
 void wr_table_init(wr_table *t, const wr_aggregate *agg, bool owned, wr_arena *arena);
 void wr_table_free(wr_table *t);
+/* Makes room for n entries without regrowing. */
+void wr_table_reserve(wr_table *t, uint32_t n);
 /* Clears the entries' updated flags; returns how many were set. */
 int64_t wr_table_clear_updated(wr_table *t);
 
