@@ -26,7 +26,9 @@ typedef struct kpart {
 
 struct wr_ksrc {
     const wr_source_def *def;
-    rd_kafka_t *rk;
+    rd_kafka_t *rk;   /* fetches, and commits to the group */
+    rd_kafka_t *meta; /* lists offsets on its own connections: a request behind
+                         a fetch that waits for data would wait fetch.wait.max.ms */
     kpart *parts;
     int nparts;
     int poll_timeout_ms;
@@ -157,8 +159,11 @@ wr_ksrc *wr_ksrc_open(const wr_source_def *def, const char *group_id, char *err,
     s->poll_timeout_ms = pt ? atoi(pt) : 120000;
     const char *fl = wr_source_opt(def, "failOnDataLoss");
     s->fail_on_data_loss = !fl || strcasecmp(fl, "false");
+    rd_kafka_conf_t *mconf = rd_kafka_conf_dup(conf);
     s->rk = wr_kafka_new(RD_KAFKA_CONSUMER, conf, err, errlen);
-    if (!s->rk) {
+    s->meta = s->rk ? wr_kafka_new(RD_KAFKA_CONSUMER, mconf, err, errlen) : (rd_kafka_conf_destroy(mconf), NULL);
+    if (!s->meta) {
+        wr_kafka_destroy(s->rk);
         free(s);
         return NULL;
     }
@@ -199,6 +204,7 @@ void wr_ksrc_close(wr_ksrc *s) {
     free(s->losses);
     if (s->rk) rd_kafka_consumer_close(s->rk); /* waits for the last offset commit */
     wr_kafka_destroy(s->rk);
+    wr_kafka_destroy(s->meta);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -223,7 +229,7 @@ void wr_ksrc_commit(wr_ksrc *s, const int64_t *next) {
 static bool list_offsets(wr_ksrc *s, int64_t ts, int64_t *out, char *err, size_t errlen) {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(s->nparts);
     for (int i = 0; i < s->nparts; i++) rd_kafka_topic_partition_list_add(l, s->parts[i].tp.topic, s->parts[i].tp.partition)->offset = ts;
-    rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(s->rk, l, WR_KAFKA_DEFAULT_TIMEOUT_MS);
+    rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(s->meta, l, WR_KAFKA_DEFAULT_TIMEOUT_MS);
     bool ok = !e;
     if (e) wr_errf(err, errlen, "source %s: cannot list offsets: %s", s->def->name, rd_kafka_err2str(e));
     for (int i = 0; ok && i < s->nparts; i++) {
@@ -337,7 +343,7 @@ bool wr_ksrc_prepare(wr_ksrc *s, int i, int64_t start, char *err, size_t errlen)
  * (end: nothing left in the range), or -1. */
 static int64_t lost(wr_ksrc *s, kpart *p, int64_t want, int64_t end, char *err, size_t errlen) {
     int64_t lo = 0, hi = 0;
-    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(s->rk, p->tp.topic, p->tp.partition, &lo, &hi, WR_KAFKA_DEFAULT_TIMEOUT_MS);
+    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(s->meta, p->tp.topic, p->tp.partition, &lo, &hi, WR_KAFKA_DEFAULT_TIMEOUT_MS);
     if (e) {
         wr_errf(err, errlen, "reading %s partition %d: offset %lld is out of range, and the earliest offset cannot be listed: %s",
                 p->tp.topic, (int)p->tp.partition, (long long)want, rd_kafka_err2str(e));
