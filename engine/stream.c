@@ -287,8 +287,8 @@ static bool store_all(runner *r, int64_t version, bool commit, const wr_stream_o
     return true;
 }
 
-/* Reports a batch: progress/<N> in the checkpoint, a line on opts->progress,
- * warnings for lost offsets. */
+/* Reports a batch: progress/<N> in the checkpoint, a line on opts->progress
+ * (with the ranges the source skipped since the last report). */
 static void report(runner *r, wr_ckpt *ck, const wr_stream_opts *o, wr_progress *pg) {
     wr_loss *losses = NULL;
     pg->nlosses = wr_ksrc_take_losses(r->src, &losses);

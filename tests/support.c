@@ -220,3 +220,27 @@ int64_t wrt_earliest(const char *bootstrap, const char *topic, int partition) {
     rd_kafka_destroy(rk);
     return lo;
 }
+
+wrt_result wrt_run_job(const char *text, const char *const *args, const char *const *extra) {
+    char *path = wrt_temp_job(text);
+    const char *argv[64] = {"run", path};
+    int n = 2;
+    for (int i = 0; args && args[i] && n < 62; i++) argv[n++] = args[i];
+    for (int i = 0; extra && extra[i] && n < 62; i++) argv[n++] = extra[i];
+    argv[n] = NULL;
+    wrt_result r = wrt_run(NULL, 0, 60, argv);
+    unlink(path);
+    free(path);
+    return r;
+}
+
+void wrt_temp_dir(char out[64], const char *name) {
+    snprintf(out, 64, "/tmp/weir-%s-XXXXXX", name);
+    cr_assert_not_null(mkdtemp(out), "mkdtemp: %s", strerror(errno));
+}
+
+void wrt_remove_tree(const char *dir) {
+    char *cmd = wr_xasprintf("rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+    free(cmd);
+}

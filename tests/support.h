@@ -50,6 +50,14 @@ void wrt_produce(const char *bootstrap, const char *topic, int partition, const 
 /* The earliest offset still in topic/partition (asserts on failure). */
 int64_t wrt_earliest(const char *bootstrap, const char *topic, int partition);
 
+/* Writes `text` to a temporary job file and runs `weir run FILE args...
+ * extra...` (either list NULL-terminated, or NULL), then removes the file. */
+wrt_result wrt_run_job(const char *text, const char *const *args, const char *const *extra);
+
+/* A fresh folder /tmp/weir-NAME-XXXXXX (asserts), and rm -rf of one. */
+void wrt_temp_dir(char out[64], const char *name);
+void wrt_remove_tree(const char *dir);
+
 /* Writes text to a fresh temporary file ending in .sql and returns its path
  * (malloc'd); unlink it when done. */
 char *wrt_temp_job(const char *text);

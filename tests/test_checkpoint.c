@@ -21,14 +21,11 @@ static void start(void) {
     broker = wrt_mock_start(&bs);
     char err[256];
     cr_assert_eq(wr_broker_create_topic(broker, "w", 2, err, sizeof err), 0);
-    snprintf(ckdir, sizeof ckdir, "/tmp/weir-ck-XXXXXX");
-    cr_assert_not_null(mkdtemp(ckdir));
+    wrt_temp_dir(ckdir, "ck");
 }
 
 static void stop(void) {
-    char *cmd = wr_xasprintf("rm -rf %s", ckdir);
-    cr_assert_eq(system(cmd), 0);
-    free(cmd);
+    wrt_remove_tree(ckdir);
     wr_broker_stop(broker);
 }
 
@@ -41,15 +38,8 @@ TestSuite(checkpoint, .init = start, .fini = stop, .timeout = 120);
     "SELECT * FROM counts ORDER BY 1;"
 
 static wrt_result run(const char *job, const char *const *extra) {
-    char *path = wrt_temp_job(job);
-    const char *argv[16] = {"run", path, "--bootstrap", bs, "--checkpoint", ckdir, "--trigger", "availableNow", "--format", "csv"};
-    int n = 10;
-    for (int i = 0; extra && extra[i]; i++) argv[n++] = extra[i];
-    argv[n] = NULL;
-    wrt_result r = wrt_run(NULL, 0, 60, argv);
-    unlink(path);
-    free(path);
-    return r;
+    return wrt_run_job(job, (const char *const[]){"--bootstrap", bs, "--checkpoint", ckdir, "--trigger", "availableNow", "--format", "csv", NULL},
+                       extra);
 }
 
 static void produce(const char *const *m, int n) {

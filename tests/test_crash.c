@@ -29,14 +29,11 @@ static void start(void) {
     broker = wrt_mock_start(&bs);
     char err[256];
     cr_assert_eq(wr_broker_create_topic(broker, "cw", 4, err, sizeof err), 0);
-    snprintf(dir, sizeof dir, "/tmp/weir-crash-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    wrt_temp_dir(dir, "crash");
 }
 
 static void stop(void) {
-    char *cmd = wr_xasprintf("rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
-    free(cmd);
+    wrt_remove_tree(dir);
     wr_broker_stop(broker);
 }
 

@@ -22,25 +22,20 @@ static void start(void) {
     broker = wrt_mock_start(&bs);
     char err[256];
     cr_assert_eq(wr_broker_create_topic(broker, "f", 1, err, sizeof err), 0);
-    snprintf(dir, sizeof dir, "/tmp/weir-fs-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    wrt_temp_dir(dir, "fs");
 }
 
 static void stop(void) {
-    char *cmd = wr_xasprintf("rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
-    free(cmd);
+    wrt_remove_tree(dir);
     wr_broker_stop(broker);
 }
 
 TestSuite(file_sink, .init = start, .fini = stop, .timeout = 120);
 
 static wrt_result run(const char *text) {
-    char *path = wrt_temp_job(text);
     char *ck = wr_xasprintf("%s/ck", dir);
-    wrt_result r = WRT_RUN(NULL, "run", path, "--bootstrap", bs, "--checkpoint", ck, "--trigger", "availableNow", "--format", "csv");
-    unlink(path);
-    free(path);
+    wrt_result r = wrt_run_job(text, (const char *const[]){"--bootstrap", bs, "--checkpoint", ck, "--trigger", "availableNow", "--format", "csv", NULL},
+                               NULL);
     free(ck);
     return r;
 }

@@ -33,15 +33,7 @@ static void topic(const char *name, int parts) {
 }
 
 static wrt_result run_job(const char *job, const char *const *extra) {
-    char *path = wrt_temp_job(job);
-    const char *argv[16] = {"run", path, "--bootstrap", bs};
-    int n = 4;
-    for (int i = 0; extra && extra[i]; i++) argv[n++] = extra[i];
-    argv[n] = NULL;
-    wrt_result r = wrt_run(NULL, 0, 60, argv);
-    unlink(path);
-    free(path);
-    return r;
+    return wrt_run_job(job, (const char *const[]){"--bootstrap", bs, NULL}, extra);
 }
 
 Test(run, console_sink_prints_batches_as_spark_does) {

@@ -23,14 +23,11 @@ static void start(void) {
     broker = wrt_mock_start(&bs);
     char err[256];
     cr_assert_eq(wr_broker_create_topic(broker, "w", 2, err, sizeof err), 0);
-    snprintf(ckdir, sizeof ckdir, "/tmp/weir-st-XXXXXX");
-    cr_assert_not_null(mkdtemp(ckdir));
+    wrt_temp_dir(ckdir, "st");
 }
 
 static void stop(void) {
-    char *cmd = wr_xasprintf("rm -rf %s", ckdir);
-    cr_assert_eq(system(cmd), 0);
-    free(cmd);
+    wrt_remove_tree(ckdir);
     wr_broker_stop(broker);
 }
 
@@ -46,15 +43,8 @@ static const char *job = "SET spark.sql.streaming.stateStore.minDeltasForSnapsho
                          "SELECT * FROM counts ORDER BY 1;";
 
 static wrt_result run(const char *text, const char *const *extra) {
-    char *path = wrt_temp_job(text);
-    const char *argv[16] = {"run", path, "--bootstrap", bs, "--checkpoint", ckdir, "--trigger", "availableNow", "--format", "csv"};
-    int n = 10;
-    for (int i = 0; extra && extra[i]; i++) argv[n++] = extra[i];
-    argv[n] = NULL;
-    wrt_result r = wrt_run(NULL, 0, 60, argv);
-    unlink(path);
-    free(path);
-    return r;
+    return wrt_run_job(text, (const char *const[]){"--bootstrap", bs, "--checkpoint", ckdir, "--trigger", "availableNow", "--format", "csv", NULL},
+                       extra);
 }
 
 /* Produces values[i] to partition i % 2, in order. */
