@@ -287,6 +287,18 @@ static bool store_all(runner *r, int64_t version, bool commit, const wr_stream_o
     return true;
 }
 
+/* Fault injection for the tests of recovery: WEIR_FAULT=STAGE:N ends the
+ * process (exit 70, no cleanup, like a crash) at STAGE of batch N: after
+ * `offsets` (the log entry), `sink` (the sink has the batch), `state` (state
+ * files written), `commit` (commits/N written). */
+static void fault_point(const char *stage, int64_t batch) {
+    const char *f = getenv("WEIR_FAULT");
+    size_t n = strlen(stage);
+    if (!f || strncmp(f, stage, n) || f[n] != ':' || atoll(f + n + 1) != batch) return;
+    fprintf(stderr, "weir: WEIR_FAULT: stopping at %s of batch %lld\n", stage, (long long)batch);
+    _exit(70);
+}
+
 /* Reports a batch: progress/<N> in the checkpoint, a line on opts->progress
  * (with the ranges the source skipped since the last report). */
 static void report(runner *r, wr_ckpt *ck, const wr_stream_opts *o, wr_progress *pg) {
@@ -442,6 +454,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
                 json_decref(j);
                 pg.wal_commit_ms = wr_now_ms() - t;
                 if (!ok) break;
+                fault_point("offsets", batch_id);
             }
         }
         if (any) {
@@ -449,11 +462,14 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             ok = run_batch(&r, sink, batch_id, from, to, &pg.input_rows, &pg.output_rows, err, errlen);
             pg.add_batch_ms = wr_now_ms() - t;
             if (ok && ck) {
+                fault_point("sink", batch_id);
                 t = wr_now_ms();
                 ok = !q->agg || store_all(&r, batch_id, true, &opts, err, errlen);
                 pg.state_commit_ms = wr_now_ms() - t;
+                if (ok) fault_point("state", batch_id);
                 if (ok) ok = wr_ckpt_write_commit(ck, batch_id, err, errlen);
                 if (ok) {
+                    fault_point("commit", batch_id);
                     wr_ksrc_commit(src, to); /* lag for Kafka tools, after commits/N */
                     wr_ckpt_cleanup(ck, batch_id - opts.min_batches_to_retain + 1);
                 }

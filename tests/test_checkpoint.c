@@ -240,3 +240,41 @@ Test(checkpoint, processed_offsets_are_committed_to_the_consumer_group) {
     cr_assert_str_eq(r.out, "late\n", "the group did not start after the processed offsets: %s", r.out);
     wrt_result_free(&r);
 }
+
+/* A crash at each stage of batch 1 (WEIR_FAULT ends the process there, as a
+ * kill would): after its offsets entry, after the sink has it, after the state
+ * files, after commits/1. The restarted run ends with exactly the rows of an
+ * uninterrupted one, in a durable memory sink (update mode) and a csv sink. */
+Test(checkpoint, a_crash_at_each_stage_of_a_batch_recovers_exactly) {
+    const char *p0[] = {"a", "b", "a"}, *p1[] = {"c", "a", "b"};
+    wrt_produce(bs, "w", 0, p0, NULL, 3);
+    wrt_produce(bs, "w", 1, p1, NULL, 3);
+    const char *stages[] = {"offsets", "sink", "state", "commit"};
+    for (int s = 0; s < 4; s++) {
+        char *job = wr_xasprintf(
+            "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest', maxOffsetsPerTrigger = 2);\n"
+            "CREATE SINK counts USING memory OPTIONS (outputMode = 'update', path = '%s/%s.sqlite');\n"
+            "CREATE SINK lines USING csv OPTIONS (path = '%s/%s-lines');\n"
+            "INSERT INTO counts SELECT CAST(value AS STRING) AS k, count(*) AS n FROM s GROUP BY CAST(value AS STRING);\n"
+            "INSERT INTO lines SELECT partition, offset, CAST(value AS STRING) AS v FROM s;\n"
+            "SELECT * FROM counts ORDER BY k;\n"
+            "SELECT * FROM lines ORDER BY partition, offset;",
+            ckdir, stages[s], ckdir, stages[s]);
+        char *ck = wr_xasprintf("%s/ck-%s", ckdir, stages[s]), *fault = wr_xasprintf("%s:1", stages[s]);
+        const char *const args[] = {"--bootstrap", bs, "--checkpoint", ck, "--trigger", "availableNow", "--format", "csv", NULL};
+        setenv("WEIR_FAULT", fault, 1);
+        wrt_result r = wrt_run_job(job, args, NULL);
+        unsetenv("WEIR_FAULT");
+        cr_assert_eq(r.status, 70, "%s: %s", stages[s], r.err);
+        char *msg = wr_xasprintf("stopping at %s of batch 1", stages[s]);
+        cr_assert(strstr(r.err, msg), "%s", r.err);
+        free(msg);
+        wrt_result_free(&r);
+        r = wrt_run_job(job, args, NULL);
+        cr_assert_eq(r.status, 0, "%s: %s", stages[s], r.err);
+        cr_assert_str_eq(r.out, "k,n\na,3\nb,2\nc,1\n\npartition,offset,v\n0,0,a\n0,1,b\n0,2,a\n1,0,c\n1,1,a\n1,2,b\n",
+                         "after a crash at %s: %s", stages[s], r.out);
+        wrt_result_free(&r);
+        free(job), free(ck), free(fault);
+    }
+}
