@@ -199,11 +199,12 @@ static json_t *read_line(const char *path, int want, json_t **meta, char *err, s
     return out;
 }
 
-bool wr_ckpt_write_offsets(wr_ckpt *c, int64_t batch, int state_partitions, const json_t *offsets, char *err, size_t errlen) {
+bool wr_ckpt_write_offsets(wr_ckpt *c, int64_t batch, int state_partitions, int64_t watermark_ms, const json_t *offsets, char *err,
+                           size_t errlen) {
     char *path = wr_xasprintf("%s/offsets/%lld", c->dir, (long long)batch);
     char parts[16];
     snprintf(parts, sizeof parts, "%d", state_partitions);
-    json_t *meta = json_pack("{s:i, s:I, s:{s:s}}", "batchWatermarkMs", 0, "batchTimestampMs", (json_int_t)wr_wall_ms(), "conf",
+    json_t *meta = json_pack("{s:I, s:I, s:{s:s}}", "batchWatermarkMs", (json_int_t)watermark_ms, "batchTimestampMs", (json_int_t)wr_wall_ms(), "conf",
                              "weir.shuffle.partitions", parts);
     bool ok = write_lines(path, meta, offsets, err, errlen);
     json_decref(meta);
@@ -211,10 +212,20 @@ bool wr_ckpt_write_offsets(wr_ckpt *c, int64_t batch, int state_partitions, cons
     return ok;
 }
 
-json_t *wr_ckpt_read_offsets(wr_ckpt *c, int64_t batch, int *state_partitions, char *err, size_t errlen) {
+json_t *wr_ckpt_read_offsets(wr_ckpt *c, int64_t batch, int *state_partitions, int64_t *watermark_ms, char *err, size_t errlen) {
     char *path = wr_xasprintf("%s/offsets/%lld", c->dir, (long long)batch);
     json_t *meta = NULL;
     json_t *o = read_line(path, 3, &meta, err, errlen);
+    if (o && watermark_ms) {
+        json_t *w = json_object_get(meta, "batchWatermarkMs");
+        if (!json_is_integer(w)) {
+            wr_errf(err, errlen, "checkpoint file %s is damaged (no batchWatermarkMs)", path);
+            json_decref(o);
+            o = NULL;
+        } else {
+            *watermark_ms = json_integer_value(w);
+        }
+    }
     if (o && state_partitions) {
         const char *p = json_string_value(json_object_get(json_object_get(meta, "conf"), "weir.shuffle.partitions"));
         int64_t v;
@@ -245,9 +256,21 @@ json_t *wr_ckpt_read_sources(wr_ckpt *c, char *err, size_t errlen) {
     return o;
 }
 
-bool wr_ckpt_write_commit(wr_ckpt *c, int64_t batch, char *err, size_t errlen) {
+bool wr_ckpt_read_commit(wr_ckpt *c, int64_t batch, int64_t *next_watermark_ms, char *err, size_t errlen) {
     char *path = wr_xasprintf("%s/commits/%lld", c->dir, (long long)batch);
-    json_t *m = json_pack("{s:i}", "nextBatchWatermarkMs", 0);
+    json_t *m = read_line(path, 2, NULL, err, errlen);
+    json_t *w = json_object_get(m, "nextBatchWatermarkMs");
+    bool ok = json_is_integer(w);
+    if (ok) *next_watermark_ms = json_integer_value(w);
+    else if (m) wr_errf(err, errlen, "checkpoint file %s is damaged (no nextBatchWatermarkMs)", path);
+    json_decref(m);
+    free(path);
+    return ok;
+}
+
+bool wr_ckpt_write_commit(wr_ckpt *c, int64_t batch, int64_t next_watermark_ms, char *err, size_t errlen) {
+    char *path = wr_xasprintf("%s/commits/%lld", c->dir, (long long)batch);
+    json_t *m = json_pack("{s:I}", "nextBatchWatermarkMs", (json_int_t)next_watermark_ms);
     bool ok = write_lines(path, m, NULL, err, errlen);
     json_decref(m);
     free(path);

@@ -2,7 +2,7 @@
  *   metadata            {"id": "<uuid>", "weirQuery": "<what the query reads and keeps>"}
  *   sources/0/0         v1 / the source's first offsets
  *   offsets/<N>         v1 / batch metadata JSON / the batch's end offsets per source
- *   commits/<N>         v1 / {"nextBatchWatermarkMs":0}, once the sink has batch N
+ *   commits/<N>         v1 / {"nextBatchWatermarkMs":W}, once the sink has batch N
  *   state/0/<p>/<N>.delta      what batch N changed in state partition p
  *   state/0/<p>/<N>.snapshot   all of partition p after batch N, every few batches
  *                              (formats in state/wr_state.h)
@@ -29,11 +29,16 @@ const char *wr_ckpt_id(const wr_ckpt *c);
 int64_t wr_ckpt_last_batch(wr_ckpt *c, bool *committed);
 
 /* Offsets: JSON objects {"topic": {"partition": offset}}. */
-bool wr_ckpt_write_offsets(wr_ckpt *c, int64_t batch, int state_partitions, const json_t *offsets, char *errstr, size_t errlen);
-json_t *wr_ckpt_read_offsets(wr_ckpt *c, int64_t batch, int *state_partitions, char *errstr, size_t errlen);
+/* offsets/N also records the batch's watermark (ms) and the state partition
+ * count; either out-parameter of the reader may be NULL. */
+bool wr_ckpt_write_offsets(wr_ckpt *c, int64_t batch, int state_partitions, int64_t watermark_ms, const json_t *offsets, char *errstr,
+                           size_t errlen);
+json_t *wr_ckpt_read_offsets(wr_ckpt *c, int64_t batch, int *state_partitions, int64_t *watermark_ms, char *errstr, size_t errlen);
 bool wr_ckpt_write_sources(wr_ckpt *c, const json_t *offsets, char *errstr, size_t errlen);
 json_t *wr_ckpt_read_sources(wr_ckpt *c, char *errstr, size_t errlen);
-bool wr_ckpt_write_commit(wr_ckpt *c, int64_t batch, char *errstr, size_t errlen);
+/* commits/N records the watermark the next batch uses (ms). */
+bool wr_ckpt_write_commit(wr_ckpt *c, int64_t batch, int64_t next_watermark_ms, char *errstr, size_t errlen);
+bool wr_ckpt_read_commit(wr_ckpt *c, int64_t batch, int64_t *next_watermark_ms, char *errstr, size_t errlen);
 
 /* Writes progress/<N> (one JSON line; renamed into place, not fsynced: it
  * is a report, not part of recovery). */

@@ -148,6 +148,10 @@ wr_val wr_expr_eval(const wr_expr *e, const wr_val *row, wr_eval *ev) {
         if (a.null || i.null || i.u.i < 0 || i.u.i >= a.u.a->n) return wr_null();
         return a.u.a->items[i.u.i];
     }
+    case WR_E_FIELD: {
+        wr_val w = wr_expr_eval(e->args[0], row, ev);
+        return w.null ? w : w.u.a->items[e->iarg];
+    }
     case WR_E_FUNC: {
         wr_val args[16];
         for (int i = 0; i < e->nargs && i < 16; i++) args[i] = wr_expr_eval(e->args[i], row, ev);

@@ -66,11 +66,21 @@ json_t *wr_progress_json(const wr_query *q, const wr_ksrc *src, const wr_progres
                                   (json_int_t)p->total_ms, "walCommit", (json_int_t)p->wal_commit_ms));
     json_t *ops = json_array();
     if (q->agg)
-        json_array_append_new(ops, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:i, s:i}", "operatorName", "stateStoreSave", "numRowsTotal",
-                                             (json_int_t)p->state_rows, "numRowsUpdated", (json_int_t)p->state_updated,
-                                             "numRowsRemoved", (json_int_t)0, "commitTimeMs", (json_int_t)p->state_commit_ms,
-                                             "memoryUsedBytes", (json_int_t)p->state_memory, "numShufflePartitions",
-                                             p->state_partitions, "numStateStoreInstances", p->state_partitions));
+        json_array_append_new(ops, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i}", "operatorName", "stateStoreSave",
+                                             "numRowsTotal", (json_int_t)p->state_rows, "numRowsUpdated", (json_int_t)p->state_updated,
+                                             "numRowsRemoved", (json_int_t)p->state_removed, "numRowsDroppedByWatermark",
+                                             (json_int_t)p->dropped, "commitTimeMs", (json_int_t)p->state_commit_ms, "memoryUsedBytes",
+                                             (json_int_t)p->state_memory, "numShufflePartitions", p->state_partitions,
+                                             "numStateStoreInstances", p->state_partitions));
+    if (p->event_time) { /* Spark's eventTime: the batch's watermark, the min and max event times it saw */
+        json_t *et = json_object();
+        if (p->max_event != INT64_MIN) {
+            json_object_set_new(et, "max", iso_time(p->max_event / 1000));
+            json_object_set_new(et, "min", iso_time(p->min_event / 1000));
+        }
+        json_object_set_new(et, "watermark", iso_time(p->watermark_ms));
+        json_object_set_new(o, "eventTime", et);
+    }
     json_object_set_new(o, "stateOperators", ops);
     json_t *so = json_object();
     json_object_set_new(so, "description", source_description(q->source));

@@ -20,8 +20,13 @@ typedef struct wr_progress {
     const wr_loss *losses;
     int nlosses;
     /* state (when the query aggregates) */
-    int64_t state_rows, state_updated, state_memory, state_commit_ms;
+    int64_t state_rows, state_updated, state_removed, state_memory, state_commit_ms;
     int state_partitions;
+    /* event time (with a WATERMARK) */
+    bool event_time;
+    int64_t watermark_ms;
+    int64_t max_event, min_event; /* µs; INT64_MIN / INT64_MAX: no rows */
+    int64_t dropped;              /* (row, window) pairs behind the watermark */
 } wr_progress;
 
 /* A new JSON object (caller decrefs). */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "checkpoint/wr_ckpt.h"
+#include "engine/event_time.h"
 #include "engine/progress.h"
 #include "engine/task.h"
 #include "engine/wr_stream.h"
@@ -35,6 +36,11 @@ typedef struct runner {
     bool store_commit;
     int snapshot_every;
     atomic_bool snapshotted;
+    /* event time of the batch: groups closed at `watermark` (µs) take no
+     * rows, and are emitted (append) and evicted when `evict` */
+    int64_t watermark;
+    bool evict;
+    int64_t max_event, min_event, dropped, removed; /* the batch's */
     atomic_int next;
     atomic_bool failed;
     pthread_mutex_t err_lock;
@@ -86,6 +92,10 @@ static void *merge_worker(void *arg) {
     const wr_aggregate *agg = r->q->agg;
     for (int p = wa->id; p < r->nparts; p += r->workers) {
         wr_table *st = &r->state[p];
+        if (agg->win.kind == WR_WIN_SESSION) {
+            wr_et_merge_sessions(st, r->tasks, r->workers, p);
+            continue;
+        }
         for (int w = 0; w < r->workers; w++) {
             wr_task *t = &r->tasks[w];
             for (uint32_t k = 0; k < t->nbucket[p]; k++) {
@@ -112,11 +122,12 @@ static void run_parallel(runner *r, void *(*fn)(void *)) {
 }
 
 /* Builds the sink rows of an aggregating query (complete: all groups; update:
- * the groups this batch changed) into `arena`. */
+ * the groups this batch changed; append: the groups the watermark closed)
+ * into `arena`. */
 static wr_val *agg_rows(runner *r, wr_arena *arena, size_t *nrows) {
     const wr_query *q = r->q;
     const wr_aggregate *agg = q->agg;
-    bool all = q->sink->mode == WR_MODE_COMPLETE;
+    wr_output_mode mode = q->sink->mode;
     size_t total = 0;
     for (int p = 0; p < r->nparts; p++) total += r->state[p].n;
     size_t w = (size_t)q->out.n;
@@ -129,7 +140,8 @@ static wr_val *agg_rows(runner *r, wr_arena *arena, size_t *nrows) {
         wr_table *st = &r->state[p];
         for (uint32_t i = 0; i < st->n; i++) {
             wr_entry *e = wr_table_at(st, i);
-            if (!all && !e->updated) continue;
+            if (mode == WR_MODE_UPDATE && !e->updated) continue;
+            if (mode == WR_MODE_APPEND && !wr_et_closed(agg, e, r->watermark)) continue;
             memcpy(arow, wr_entry_keys(e), sizeof *arow * (size_t)agg->nkeys);
             wr_aggst *s = wr_entry_states(e, agg->nkeys);
             for (int a = 0; a < agg->naggs; a++) arow[agg->nkeys + a] = wr_agg_final(&agg->aggs[a], &s[a]);
@@ -155,12 +167,20 @@ static bool run_batch(runner *r, wr_sink *sink, int64_t batch_id, const int64_t 
      * tasks work, without holding the whole batch in memory. */
     for (int k = 0; k < r->nranges && k < LOOKAHEAD(r); k++)
         if (!wr_ksrc_prepare(r->src, r->ranges[k].part, r->ranges[k].start, err, errlen)) return false;
+    for (int w = 0; w < r->workers; w++) wr_task_start_batch(&r->tasks[w], r->evict ? r->watermark : INT64_MIN);
     atomic_store(&r->next, 0);
     run_parallel(r, read_worker);
     bool ok = !atomic_load(&r->failed);
     int64_t in = 0;
     *out_rows = 0;
-    for (int w = 0; w < r->workers; w++) in += r->tasks[w].input_rows;
+    r->max_event = INT64_MIN, r->min_event = INT64_MAX, r->dropped = r->removed = 0;
+    for (int w = 0; w < r->workers; w++) {
+        wr_task *t = &r->tasks[w];
+        in += t->input_rows;
+        r->dropped += t->dropped;
+        if (t->max_event > r->max_event) r->max_event = t->max_event;
+        if (t->min_event < r->min_event) r->min_event = t->min_event;
+    }
     wr_arena arena = {0};
     if (ok) {
         size_t nrows = 0;
@@ -180,6 +200,8 @@ static bool run_batch(runner *r, wr_sink *sink, int64_t batch_id, const int64_t 
         }
         ok = sink->ops->add_batch(sink, batch_id, rows, nrows, err, errlen);
         *out_rows = (int64_t)nrows;
+        if (ok && r->evict) /* after the sink: the rows point into the state */
+            for (int p = 0; p < r->nparts; p++) r->removed += wr_et_evict(&r->state[p], r->watermark);
     } else {
         snprintf(err, errlen, "%s", r->err);
     }
@@ -341,6 +363,10 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     bool ok = true;
     wr_ksrc *src = NULL;
     wr_sink *sink = NULL;
+    /* event time: the watermark (ms) the next batch runs with */
+    const wr_aggregate *agg = q->agg;
+    bool event_time = agg && agg->wm_expr, closes = event_time && agg->event_key >= 0 && q->sink->mode != WR_MODE_COMPLETE;
+    int64_t wm_ms = 0, last_wm_ms = 0;
     if (q->sink->checkpoint) {
         char *sig = query_signature(q);
         ck = wr_ckpt_open(q->sink->checkpoint, sig, err, errlen);
@@ -349,7 +375,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         if (ok) last = wr_ckpt_last_batch(ck, &committed);
         if (ok && last >= 0) {
             int ck_parts = 0;
-            ends = wr_ckpt_read_offsets(ck, last, &ck_parts, err, errlen);
+            ends = wr_ckpt_read_offsets(ck, last, &ck_parts, &last_wm_ms, err, errlen);
             ok = ends != NULL;
             if (ok && opts.state_partitions_set && ck_parts != nparts) {
                 wr_errf(err, errlen, "checkpoint %s has %d state partitions but weir.shuffle.partitions is %d now; it cannot change "
@@ -402,10 +428,12 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             json_decref(j);
         }
     } else if (committed) {
-        ok = offsets_from_json(src, ends, from, err, errlen) && (!q->agg || store_all(&r, last, false, &opts, err, errlen));
+        ok = offsets_from_json(src, ends, from, err, errlen) && wr_ckpt_read_commit(ck, last, &wm_ms, err, errlen) &&
+             (!q->agg || store_all(&r, last, false, &opts, err, errlen));
         batch_id = last + 1;
     } else {
-        json_t *start = last == 0 ? wr_ckpt_read_sources(ck, err, errlen) : wr_ckpt_read_offsets(ck, last - 1, NULL, err, errlen);
+        wm_ms = last_wm_ms;
+        json_t *start = last == 0 ? wr_ckpt_read_sources(ck, err, errlen) : wr_ckpt_read_offsets(ck, last - 1, NULL, NULL, err, errlen);
         ok = start && offsets_from_json(src, start, from, err, errlen) && offsets_from_json(src, ends, to, err, errlen) &&
              (!q->agg || last == 0 || store_all(&r, last - 1, false, &opts, err, errlen));
         json_decref(start);
@@ -422,7 +450,12 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     if (ck) snprintf(query_id, sizeof query_id, "%s", wr_ckpt_id(ck));
     else wr_uuid4(query_id);
     int64_t prev_trigger = -1;
+    /* the watermark moved past groups' ends: run a batch without new data to
+     * close them, as Spark does */
+    bool close_pending = closes && committed && wm_ms > last_wm_ms;
+    r.evict = closes;
     while (ok && !(opts.stop && *opts.stop)) {
+        r.watermark = wm_ms * 1000;
         int64_t t0 = wr_now_ms();
         wr_progress pg = {.id = query_id, .run_id = run_id, .batch_id = batch_id, .wall_start_ms = wr_wall_ms()};
         bool any = false;
@@ -446,11 +479,12 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
                 for (int i = 0; i < np; i++) latest[i] = latest[i] < target[i] ? latest[i] : target[i];
             wr_ksrc_rate_limit(src, from, latest, trig.kind == WR_TRIGGER_ONCE ? 0 : limit, to);
             for (int i = 0; i < np; i++) any |= to[i] > from[i];
+            any |= close_pending;
             if (any) latest_j = offsets_json(src, latest);
             if (any && ck) { /* the write-ahead log: the batch's ranges before it runs */
                 int64_t t = wr_now_ms();
                 json_t *j = offsets_json(src, to);
-                ok = wr_ckpt_write_offsets(ck, batch_id, r.nparts, j, err, errlen);
+                ok = wr_ckpt_write_offsets(ck, batch_id, r.nparts, wm_ms, j, err, errlen);
                 json_decref(j);
                 pg.wal_commit_ms = wr_now_ms() - t;
                 if (!ok) break;
@@ -461,13 +495,23 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             int64_t t = wr_now_ms();
             ok = run_batch(&r, sink, batch_id, from, to, &pg.input_rows, &pg.output_rows, err, errlen);
             pg.add_batch_ms = wr_now_ms() - t;
+            /* the next watermark: the latest event time seen, less the delay, never back */
+            int64_t next_wm = wm_ms;
+            if (event_time && r.max_event != INT64_MIN) {
+                int64_t max_ms = r.max_event >= 0 ? r.max_event / 1000 : -((-r.max_event + 999) / 1000);
+                if (max_ms - agg->wm_delay / 1000 > next_wm) next_wm = max_ms - agg->wm_delay / 1000;
+            }
+            pg.event_time = event_time;
+            pg.watermark_ms = wm_ms;
+            pg.max_event = r.max_event, pg.min_event = r.min_event;
+            pg.dropped = r.dropped, pg.state_removed = r.removed;
             if (ok && ck) {
                 fault_point("sink", batch_id);
                 t = wr_now_ms();
                 ok = !q->agg || store_all(&r, batch_id, true, &opts, err, errlen);
                 pg.state_commit_ms = wr_now_ms() - t;
                 if (ok) fault_point("state", batch_id);
-                if (ok) ok = wr_ckpt_write_commit(ck, batch_id, err, errlen);
+                if (ok) ok = wr_ckpt_write_commit(ck, batch_id, next_wm, err, errlen);
                 if (ok) {
                     fault_point("commit", batch_id);
                     wr_ksrc_commit(src, to); /* lag for Kafka tools, after commits/N */
@@ -491,6 +535,8 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
                 stats->output_rows += pg.output_rows;
             }
             prev_trigger = t0;
+            close_pending = closes && next_wm > wm_ms;
+            wm_ms = next_wm;
         }
         json_decref(latest_j);
         if (!ok) break;
@@ -502,7 +548,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         if (target) {
             bool done = true;
             for (int i = 0; i < np; i++) done &= from[i] >= target[i];
-            if (done) break;
+            if (done && !close_pending) break;
             continue;
         }
         int64_t spent = wr_now_ms() - t0;

@@ -13,6 +13,7 @@ void wr_task_init(wr_task *t, const wr_query *q, int nparts) {
     t->q = q;
     t->nparts = nparts;
     wr_eval_init(&t->ev, &t->tmp_arena);
+    wr_task_start_batch(t, INT64_MIN);
     t->rowbuf = wr_xcalloc((size_t)q->nsteps + 1, sizeof *t->rowbuf);
     for (int i = 0; i < q->nsteps; i++) t->rowbuf[i] = wr_xcalloc((size_t)q->steps[i].out_width + 1, sizeof(wr_val));
     if (q->agg) {
@@ -24,22 +25,74 @@ void wr_task_init(wr_task *t, const wr_query *q, int nparts) {
     }
 }
 
+void wr_task_start_batch(wr_task *t, int64_t late_before) {
+    t->late_before = late_before;
+    t->max_event = INT64_MIN;
+    t->min_event = INT64_MAX;
+    t->dropped = 0;
+}
+
 void wr_task_begin(wr_task *t, const char *topic, int32_t partition) {
     t->topic = topic;
     t->partition = partition;
 }
 
+static inline int64_t floor_mod(int64_t a, int64_t m) {
+    int64_t r = a % m;
+    return r < 0 ? r + m : r;
+}
+
+/* Folds the row into the group of window [start, end) unless it is late. */
+static void add_windowed(wr_task *t, int64_t start, int64_t end) {
+    const wr_aggregate *agg = t->q->agg;
+    if (end <= t->late_before) {
+        t->dropped++;
+        return;
+    }
+    wr_arr *w = wr_arena_alloc(&t->tmp_arena, sizeof *w + 2 * sizeof(wr_val));
+    w->n = 2;
+    w->items[0] = wr_int(start), w->items[1] = wr_int(end);
+    t->keybuf[agg->win.key] = (wr_val){.u.a = w};
+    wr_entry *e = wr_table_upsert(&t->partial, t->keybuf, wr_keys_hash(agg, t->keybuf));
+    wr_agg_update(&t->partial, wr_entry_states(e, agg->nkeys), t->inbuf);
+}
+
+static void aggregate(wr_task *t, const wr_val *row) {
+    const wr_aggregate *agg = t->q->agg;
+    for (int k = 0; k < agg->nkeys; k++) {
+        const wr_expr *ke = agg->keys[k];
+        t->keybuf[k] = ke->op == WR_E_COL ? row[ke->col] : wr_expr_eval(ke, row, &t->ev);
+    }
+    for (int a = 0; a < agg->naggs; a++) t->inbuf[a] = agg->aggs[a].arg ? wr_expr_eval(agg->aggs[a].arg, row, &t->ev) : wr_int(1);
+    if (agg->wm_expr) {
+        wr_val et = wr_expr_eval(agg->wm_expr, row, &t->ev);
+        if (!et.null && et.u.i > t->max_event) t->max_event = et.u.i;
+        if (!et.null && et.u.i < t->min_event) t->min_event = et.u.i;
+    }
+    const wr_window *w = &agg->win;
+    if (w->kind) {
+        wr_val ts = t->keybuf[w->key]; /* the time column: rows without one belong to no window */
+        if (ts.null) return;
+        int64_t x = ts.u.i;
+        if (w->kind == WR_WIN_SESSION) {
+            add_windowed(t, x, x + w->gap);
+        } else { /* every window of `size` starting at a multiple of `slide` that holds x */
+            for (int64_t s = x - floor_mod(x, w->slide); s > x - w->size; s -= w->slide) add_windowed(t, s, s + w->size);
+        }
+        return;
+    }
+    if (agg->event_key >= 0 && !t->keybuf[agg->event_key].null && t->keybuf[agg->event_key].u.i <= t->late_before) {
+        t->dropped++;
+        return;
+    }
+    wr_entry *e = wr_table_upsert(&t->partial, t->keybuf, wr_keys_hash(agg, t->keybuf));
+    wr_agg_update(&t->partial, wr_entry_states(e, agg->nkeys), t->inbuf);
+}
+
 static void emit(wr_task *t, const wr_val *row) {
     const wr_query *q = t->q;
-    const wr_aggregate *agg = q->agg;
-    if (agg) {
-        for (int k = 0; k < agg->nkeys; k++) {
-            const wr_expr *ke = agg->keys[k];
-            t->keybuf[k] = ke->op == WR_E_COL ? row[ke->col] : wr_expr_eval(ke, row, &t->ev);
-        }
-        for (int a = 0; a < agg->naggs; a++) t->inbuf[a] = agg->aggs[a].arg ? wr_expr_eval(agg->aggs[a].arg, row, &t->ev) : wr_int(1);
-        wr_entry *e = wr_table_upsert(&t->partial, t->keybuf, wr_keys_hash(agg, t->keybuf));
-        wr_agg_update(&t->partial, wr_entry_states(e, agg->nkeys), t->inbuf);
+    if (q->agg) {
+        aggregate(t, row);
         return;
     }
     size_t w = (size_t)q->out.n;

@@ -26,9 +26,16 @@ typedef struct wr_task {
     int64_t input_rows;
     const char *topic;
     int32_t partition;
+    /* event time: groups whose event time (window end) is at or before
+     * `late_before` take no more rows (INT64_MIN: no such check) */
+    int64_t late_before;
+    int64_t max_event, min_event; /* of the watermark column (INT64_MIN / MAX: none) */
+    int64_t dropped;              /* (row, window) pairs dropped as late */
 } wr_task;
 
 void wr_task_init(wr_task *t, const wr_query *q, int nparts);
+/* Starts a batch whose late rows are those at or before late_before (µs). */
+void wr_task_start_batch(wr_task *t, int64_t late_before);
 /* Prepares for a new range of `topic`/`partition`. */
 void wr_task_begin(wr_task *t, const char *topic, int32_t partition);
 /* wr_ksrc_chunk_fn: processes a chunk of messages. */

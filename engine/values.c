@@ -13,6 +13,7 @@
 const char *wr_type_name(wr_type t) {
     static const char *names[] = {"VOID",   "BOOLEAN", "INT",    "BIGINT",   "DOUBLE",
                                   "STRING", "BINARY",  "TIMESTAMP", "ARRAY"};
+    if (t.kind == WR_T_WINDOW) return "STRUCT<start: TIMESTAMP, end: TIMESTAMP>";
     if (t.kind == WR_T_ARRAY) {
         static const char *arr[] = {"ARRAY<VOID>",   "ARRAY<BOOLEAN>", "ARRAY<INT>",
                                     "ARRAY<BIGINT>", "ARRAY<DOUBLE>",  "ARRAY<STRING>",
@@ -268,18 +269,20 @@ void wr_val_format(wr_buf *b, wr_val v, wr_type t, bool show) {
         break;
     case WR_T_TIMESTAMP: wr_ts_format(b, v.u.i); break;
     case WR_T_ARRAY:
-        wr_buf_putc(b, '[');
+    case WR_T_WINDOW: /* Spark prints a struct as {a, b} */
+        wr_buf_putc(b, t.kind == WR_T_ARRAY ? '[' : '{');
         for (int32_t i = 0; i < v.u.a->n; i++) {
             if (i) wr_buf_puts(b, ", ");
             wr_val_format(b, v.u.a->items[i], WR_TYPE(t.elem), show);
         }
-        wr_buf_putc(b, ']');
+        wr_buf_putc(b, t.kind == WR_T_ARRAY ? ']' : '}');
         break;
     }
 }
 
 bool wr_cast_allowed(wr_type from, wr_type to) {
     if (from.kind == WR_T_NULL || to.kind == WR_T_STRING) return true;
+    if (from.kind == WR_T_WINDOW || to.kind == WR_T_WINDOW) return from.kind == to.kind;
     if (from.kind == WR_T_ARRAY || to.kind == WR_T_ARRAY)
         return from.kind == to.kind && wr_cast_allowed(WR_TYPE(from.elem), WR_TYPE(to.elem));
     if (to.kind == WR_T_BINARY) return from.kind == WR_T_STRING || from.kind == WR_T_BINARY ||
@@ -394,6 +397,7 @@ bool wr_val_eq(wr_val a, wr_val b, wr_type t) {
     case WR_T_DOUBLE: return a.u.d == b.u.d || (isnan(a.u.d) && isnan(b.u.d));
     case WR_T_STRING:
     case WR_T_BINARY: return a.len == b.len && !memcmp(a.u.p, b.u.p, a.len);
+    case WR_T_WINDOW:
     case WR_T_ARRAY:
         if (a.u.a->n != b.u.a->n) return false;
         for (int32_t i = 0; i < a.u.a->n; i++)
@@ -414,6 +418,7 @@ uint64_t wr_val_hash(wr_val v, wr_type t) {
     }
     case WR_T_STRING:
     case WR_T_BINARY: return wr_hash_bytes(v.u.p, v.len, 0x1234);
+    case WR_T_WINDOW:
     case WR_T_ARRAY: {
         uint64_t h = 7;
         for (int32_t i = 0; i < v.u.a->n; i++) h = wr_hash_u64(h ^ wr_val_hash(v.u.a->items[i], WR_TYPE(t.elem)));
@@ -437,6 +442,7 @@ int wr_val_cmp(wr_val a, wr_val b, wr_type t) {
         if (c) return c < 0 ? -1 : 1;
         return (a.len > b.len) - (a.len < b.len);
     }
+    case WR_T_WINDOW:
     case WR_T_ARRAY: {
         int32_t n = a.u.a->n < b.u.a->n ? a.u.a->n : b.u.a->n;
         for (int32_t i = 0; i < n; i++) {
@@ -455,7 +461,7 @@ wr_val wr_val_copy(wr_val v, wr_type t, wr_arena *arena) {
         char *p = arena ? wr_arena_alloc(arena, v.len ? v.len : 1) : wr_xmalloc(v.len ? v.len : 1);
         memcpy(p, v.u.p, v.len);
         v.u.p = p;
-    } else if (t.kind == WR_T_ARRAY) {
+    } else if (wr_type_has_items(t)) {
         size_t sz = sizeof(wr_arr) + sizeof(wr_val) * (size_t)v.u.a->n;
         wr_arr *a = arena ? wr_arena_alloc(arena, sz) : wr_xmalloc(sz);
         a->n = v.u.a->n;
@@ -468,7 +474,7 @@ wr_val wr_val_copy(wr_val v, wr_type t, wr_arena *arena) {
 void wr_val_free(wr_val v, wr_type t) {
     if (v.null) return;
     if (t.kind == WR_T_STRING || t.kind == WR_T_BINARY) free((void *)v.u.p);
-    else if (t.kind == WR_T_ARRAY) {
+    else if (wr_type_has_items(t)) {
         for (int32_t i = 0; i < v.u.a->n; i++) wr_val_free(v.u.a->items[i], WR_TYPE(t.elem));
         free(v.u.a);
     }

@@ -24,6 +24,8 @@ typedef enum {
     WR_T_BINARY,
     WR_T_TIMESTAMP, /* microseconds since the epoch, UTC */
     WR_T_ARRAY,     /* elements of type `elem` */
+    WR_T_WINDOW,    /* an event-time window: STRUCT<start, end> of TIMESTAMPs,
+                       held as a two-item array (elem TIMESTAMP) */
 } wr_kind;
 
 typedef struct wr_type {
@@ -32,6 +34,12 @@ typedef struct wr_type {
 } wr_type;
 
 #define WR_TYPE(k) ((wr_type){(k), 0})
+#define WR_TYPE_WINDOW ((wr_type){WR_T_WINDOW, WR_T_TIMESTAMP})
+
+/* Arrays and windows share their representation (a wr_arr of items). */
+static inline bool wr_type_has_items(wr_type t) {
+    return t.kind == WR_T_ARRAY || t.kind == WR_T_WINDOW;
+}
 
 typedef struct wr_arr wr_arr;
 
@@ -128,6 +136,7 @@ typedef enum {
     WR_E_RLIKE,
     WR_E_INDEX, /* array[i] */
     WR_E_FUNC,  /* scalar function: fn */
+    WR_E_FIELD, /* window.start (iarg 0) or window.end (iarg 1) */
 } wr_expr_op;
 
 typedef struct wr_expr wr_expr;

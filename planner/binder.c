@@ -48,6 +48,11 @@ typedef struct binder {
     int naggs;
     char **owned; /* output names of subqueries and views, alive while binding */
     int nowned;
+    /* WATERMARK col DELAY OF delay (one per query) */
+    const char *wm_name;
+    int64_t wm_delay;
+    const wr_ast *wm_at;
+    int win_key; /* the window key of the aggregation being bound, or -1 */
 } binder;
 
 /* Keeps the names of a nested SELECT's output until binding ends. */
@@ -244,6 +249,64 @@ static int resolve(binder *b, const scope *s, const wr_ast *a) {
 
 static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s);
 
+/* The window key's names in the select list: window, session_window. */
+static bool is_window_name(const char *n) {
+    return !strcasecmp(n, "window") || !strcasecmp(n, "session_window");
+}
+
+static bool is_window_call(const wr_ast *a) {
+    return a->kind == AST_CALL && (!strcasecmp(a->name, "window") || !strcasecmp(a->name, "session_window"));
+}
+
+/* A constant interval argument: INTERVAL ... or a string such as '10 minutes'. */
+static bool interval_arg(binder *b, const wr_ast *a, const char *what, int64_t *us) {
+    if (a->kind == AST_INTERVAL) *us = a->ival;
+    else if (a->kind != AST_STRING || !wr_parse_interval_text(a->sval, us))
+        return fail(b, a, 0, 0, "the %s must be a constant interval such as '10 minutes' or INTERVAL 10 MINUTES", what), false;
+    if (*us <= 0) return fail(b, a, 0, 0, "the %s must be positive", what), false;
+    return true;
+}
+
+/* GROUP BY window(ts, size[, slide]) / session_window(ts, gap): binds ts
+ * (the key's per-row expression) and fills the window's spec. */
+static wr_expr *bind_window(binder *b, const wr_ast *a, const scope *s, wr_window *w) {
+    bool session = !strcasecmp(a->name, "session_window");
+    if (session ? a->nargs != 2 : (a->nargs < 2 || a->nargs > 3))
+        return fail(b, a, 0, 0, session ? "session_window takes 2 arguments (time column, gap), not %d"
+                                        : "window takes 2 or 3 arguments (time column, size[, slide]), not %d", a->nargs);
+    if (session) {
+        if (!interval_arg(b, a->args[1], "session gap", &w->gap)) return NULL;
+        w->kind = WR_WIN_SESSION;
+    } else {
+        if (!interval_arg(b, a->args[1], "window size", &w->size)) return NULL;
+        w->slide = w->size;
+        if (a->nargs == 3 && !interval_arg(b, a->args[2], "window slide", &w->slide)) return NULL;
+        if (w->slide > w->size) return fail(b, a->args[2], 0, 0, "the window slide must not exceed the window size");
+        w->kind = w->slide == w->size ? WR_WIN_TUMBLING : WR_WIN_SLIDING;
+    }
+    wr_expr *ts = bind_expr(b, a->args[0], s);
+    if (ts && ts->type.kind != WR_T_TIMESTAMP) {
+        fail(b, a->args[0], 0, 0, "%s needs a TIMESTAMP time column, not %s (use CAST(... AS TIMESTAMP) or to_timestamp)", a->name,
+             wr_type_name(ts->type));
+        wr_expr_free(ts);
+        return NULL;
+    }
+    return ts;
+}
+
+static wr_expr *window_field(binder *b, const wr_ast *a, wr_expr *w, const char *field) {
+    int idx = !strcasecmp(field, "start") ? 0 : !strcasecmp(field, "end") ? 1 : -1;
+    if (idx < 0) {
+        wr_expr_free(w);
+        return fail(b, a, 0, 0, "a window has fields start and end, not '%s'", field);
+    }
+    wr_expr *e = wr_expr_new(WR_E_FIELD, WR_TYPE(WR_T_TIMESTAMP), 1);
+    e->args[0] = w;
+    e->iarg = idx;
+    return e;
+}
+
+
 /* Binds both operands of a binary node; false (nothing to free) on error. */
 static bool bind_pair(binder *b, const wr_ast *a, const scope *s, wr_expr **x, wr_expr **y) {
     *x = bind_expr(b, a->args[0], s);
@@ -353,6 +416,10 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
         for (int i = 0; i < b->nkeys; i++)
             if (ast_equal(b->key_asts[i], a)) return wr_expr_col(i, b->key_types[i]);
         if (a->kind == AST_CALL && is_agg_name(a->name)) return bind_agg_call(b, a);
+        if (a->kind == AST_COLUMN && b->win_key >= 0 && !a->qual && is_window_name(a->name))
+            return wr_expr_col(b->win_key, WR_TYPE_WINDOW);
+        if (a->kind == AST_COLUMN && b->win_key >= 0 && a->qual && is_window_name(a->qual))
+            return window_field(b, a, wr_expr_col(b->win_key, WR_TYPE_WINDOW), a->name);
         if (a->kind == AST_COLUMN) {
             int c = resolve(b, b->pre, a);
             if (c < 0) return NULL;
@@ -378,12 +445,14 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
     case AST_FIELD: {
         wr_expr *x = bind_expr(b, a->args[0], s);
         if (!x) return NULL;
+        if (x->type.kind == WR_T_WINDOW) return window_field(b, a, x, a->name);
         const char *tn = wr_type_name(x->type);
         wr_expr_free(x);
         return fail(b, a, 0, 0, "%s has no field '%s'", tn, a->name);
     }
     case AST_CALL: {
         if (is_agg_name(a->name)) return fail(b, a, 0, 0, "aggregate function %s is not allowed here", a->name);
+        if (is_window_call(a)) return fail(b, a, 0, 0, "%s is only for GROUP BY (an event-time aggregation)", a->name);
         if (is_generator_name(a->name))
             return fail(b, a, 0, 0, "%s must be the whole expression of a select-list item or a LATERAL VIEW", a->name);
         if (a->nargs > 16) return fail(b, a, 0, 0, "%s: too many arguments", a->name);
@@ -683,8 +752,18 @@ static bool bind_from(binder *b, wr_from *f, pipe *p) {
     }
     if (rel)
         for (int i = 0; i < p->sc.n; i++) p->sc.cols[i].rel = rel;
-    if (f->wm_col)
-        return fail(b, NULL, f->line, f->col, "WATERMARK is not supported yet (event-time windows come with a later release)"), false;
+    if (f->wm_col) {
+        if (b->wm_name) return fail(b, NULL, f->line, f->col, "a query takes one WATERMARK clause"), false;
+        wr_ast at = {.kind = AST_COLUMN, .name = f->wm_col, .line = f->line, .col = f->col};
+        int c = resolve(b, &p->sc, &at);
+        if (c < 0) return false;
+        if (p->sc.cols[c].type.kind != WR_T_TIMESTAMP)
+            return fail(b, NULL, f->line, f->col, "the WATERMARK column %s must be a TIMESTAMP, not %s (use CAST(... AS TIMESTAMP) or to_timestamp)",
+                        f->wm_col, wr_type_name(p->sc.cols[c].type)), false;
+        if (f->wm_delay_us < 0) return fail(b, NULL, f->line, f->col, "the WATERMARK delay must not be negative"), false;
+        b->wm_name = f->wm_col;
+        b->wm_delay = f->wm_delay_us;
+    }
     for (int l = 0; l < f->nlaterals; l++) {
         wr_lateral *lv = &f->laterals[l];
         const wr_ast *g = lv->gen;
@@ -721,6 +800,7 @@ static void agg_ctx_reset(binder *b) {
     b->aggs = NULL, b->agg_asts = NULL, b->key_asts = NULL, b->key_cols = NULL, b->key_types = NULL;
     b->naggs = b->nkeys = 0;
     b->agg_mode = false;
+    b->win_key = -1;
 }
 
 /* Binds a SELECT onto pipeline p. With agg_out NULL an aggregation is refused
@@ -809,17 +889,28 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
                 agg_ctx_reset(b);
                 return fail(b, k, 0, 0, "GROUP BY position is not supported: name the column"), false;
             }
-            wr_expr *ke = bind_expr(b, k, &p->sc);
+            wr_window win = {0};
+            wr_expr *ke = is_window_call(k) ? bind_window(b, k, &p->sc, &win) : bind_expr(b, k, &p->sc);
             if (!ke) {
                 agg_ctx_reset(b);
                 return false;
+            }
+            if (win.kind) {
+                if (b->win_key >= 0) {
+                    wr_expr_free(ke);
+                    agg_ctx_reset(b);
+                    return fail(b, k, 0, 0, "GROUP BY takes one window() or session_window()"), false;
+                }
+                win.key = b->win_key = b->nkeys;
+                agg = agg ? agg : wr_xcalloc(1, sizeof *agg);
+                agg->win = win;
             }
             b->key_asts = wr_xrealloc(b->key_asts, sizeof *b->key_asts * (size_t)(b->nkeys + 1));
             b->key_cols = wr_xrealloc(b->key_cols, sizeof *b->key_cols * (size_t)(b->nkeys + 1));
             b->key_types = wr_xrealloc(b->key_types, sizeof *b->key_types * (size_t)(b->nkeys + 1));
             b->key_asts[b->nkeys] = k;
-            b->key_cols[b->nkeys] = ke->op == WR_E_COL ? ke->col : -1;
-            b->key_types[b->nkeys] = ke->type;
+            b->key_cols[b->nkeys] = ke->op == WR_E_COL && !win.kind ? ke->col : -1;
+            b->key_types[b->nkeys] = win.kind ? WR_TYPE_WINDOW : ke->type;
             agg = agg ? agg : wr_xcalloc(1, sizeof *agg);
             agg->keys = wr_xrealloc(agg->keys, sizeof *agg->keys * (size_t)(b->nkeys + 1));
             agg->keys[b->nkeys] = ke;
@@ -897,6 +988,24 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
             agg->out_key_cols[k] = -1;
             for (int o = 0; o < nout; o++)
                 if (outs[o]->op == WR_E_COL && outs[o]->col == k) agg->out_key_cols[k] = o;
+            /* a window is also identified by its start */
+            for (int o = 0; o < nout && agg->out_key_cols[k] < 0 && k == agg->win.key && agg->win.kind; o++)
+                if (outs[o]->op == WR_E_FIELD && outs[o]->iarg == 0 && outs[o]->args[0]->op == WR_E_COL && outs[o]->args[0]->col == k)
+                    agg->out_key_cols[k] = o;
+        }
+        agg->event_key = agg->win.kind ? agg->win.key : -1;
+        if (b->wm_name) { /* the watermark column where the query aggregates */
+            wr_ast at = {.kind = AST_COLUMN, .name = b->wm_name, .line = sel->line, .col = sel->col};
+            int c = resolve(b, b->pre, &at);
+            if (c < 0) {
+                b->failed = false;
+                fail(b, NULL, sel->line, sel->col, "the WATERMARK column %s must be in scope where the query aggregates", b->wm_name);
+                return false;
+            }
+            agg->wm_expr = wr_expr_col(c, WR_TYPE(WR_T_TIMESTAMP));
+            agg->wm_delay = b->wm_delay;
+            for (int k = 0; k < agg->nkeys && agg->event_key < 0; k++)
+                if (b->key_cols[k] == c) agg->event_key = k;
         }
         agg_ctx_reset(b);
         *agg_out = agg;
@@ -947,7 +1056,7 @@ static bool reads_timestamp(const wr_query *q) {
         if (reads_cols(q->agg->keys[k], lo, hi)) return true;
     for (int a = 0; a < q->agg->naggs; a++)
         if (reads_cols(q->agg->aggs[a].arg, lo, hi)) return true;
-    return false;
+    return reads_cols(q->agg->wm_expr, lo, hi);
 }
 
 /* A projection right before the aggregation only feeds its keys and inputs:
@@ -967,13 +1076,18 @@ static void inline_last_projection(wr_query *q) {
         agg->aggs[a].arg = wr_expr_substitute(old, st->exprs);
         wr_expr_free(old);
     }
+    if (agg->wm_expr) {
+        wr_expr *old = agg->wm_expr;
+        agg->wm_expr = wr_expr_substitute(old, st->exprs);
+        wr_expr_free(old);
+    }
     for (int j = 0; j < st->nexprs; j++) wr_expr_free(st->exprs[j]);
     free(st->exprs);
     q->nsteps--;
 }
 
 bool wr_bind_query(const wr_bind_env *env, wr_select *sel, wr_query *q, char *errstr, size_t errlen) {
-    binder b = {.env = env, .err = errstr, .errlen = errlen};
+    binder b = {.env = env, .err = errstr, .errlen = errlen, .win_key = -1};
     pipe p = {0};
     wr_aggregate *agg = NULL;
     char **names = NULL;
@@ -1000,7 +1114,7 @@ bool wr_bind_query(const wr_bind_env *env, wr_select *sel, wr_query *q, char *er
 }
 
 bool wr_bind_view_check(const wr_bind_env *env, wr_select *sel, char *errstr, size_t errlen) {
-    binder b = {.env = env, .err = errstr, .errlen = errlen};
+    binder b = {.env = env, .err = errstr, .errlen = errlen, .win_key = -1};
     pipe p = {0};
     char **names = NULL;
     bool ok = bind_select(&b, sel, &p, NULL, &names);
@@ -1021,6 +1135,7 @@ void wr_query_free_parts(wr_query *q) {
         for (int i = 0; i < a->naggs; i++) wr_expr_free(a->aggs[i].arg);
         for (int i = 0; i < a->nouts; i++) wr_expr_free(a->outs[i]);
         wr_expr_free(a->having);
+        wr_expr_free(a->wm_expr);
         free(a->keys);
         free(a->key_types);
         free(a->aggs);

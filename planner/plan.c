@@ -333,15 +333,17 @@ static bool check_modes(planctx *c, const wr_stmt *st, wr_query *q) {
     if (files && sk->mode != WR_MODE_APPEND)
         return failf(c, st->line, st->col, "a %s sink only appends (files are never rewritten): outputMode '%s' is not allowed for sink %s",
                      fmt, sk->mode == WR_MODE_UPDATE ? "update" : "complete", sk->name);
-    if (files && q->agg)
+    bool closes = q->agg && q->agg->wm_expr && q->agg->event_key >= 0; /* groups end when the watermark passes */
+    if (files && q->agg && !closes)
         return failf(c, st->line, st->col, "a %s sink only appends, and an aggregation without a watermark never finishes a row: "
-                     "write aggregations to a memory sink (outputMode 'complete' or 'update') for sink %s", fmt, sk->name);
+                     "aggregate by an event-time window with a WATERMARK, or write to a memory sink (outputMode 'complete' or "
+                     "'update') for sink %s", fmt, sk->name);
     if (files && !sk->checkpoint)
         return failf(c, st->line, st->col, "a %s sink is exactly-once through its checkpoint: give sink %s option checkpointLocation "
                      "(or weir run --checkpoint DIR)", fmt, sk->name);
     for (int i = 0; sk->kind == WR_SINK_CSV && i < q->out.n; i++) {
         wr_kind k = (wr_kind)q->out.cols[i].type.kind;
-        if (k == WR_T_BINARY || k == WR_T_ARRAY)
+        if (k == WR_T_BINARY || k == WR_T_ARRAY || k == WR_T_WINDOW)
             return failf(c, st->line, st->col, "a csv sink cannot hold column %s of type %s: cast it to STRING, or use a json sink",
                          q->out.cols[i].name, wr_type_name(q->out.cols[i].type));
     }
@@ -349,10 +351,15 @@ static bool check_modes(planctx *c, const wr_stmt *st, wr_query *q) {
         return failf(c, st->line, st->col,
                      "outputMode 'complete' needs an aggregation: complete mode rewrites the whole result every batch, "
                      "which only an aggregated result allows; use outputMode 'append' for sink %s", sk->name);
-    if (q->agg && sk->mode == WR_MODE_APPEND)
+    if (q->agg && sk->mode == WR_MODE_APPEND && !q->agg->wm_expr)
         return failf(c, st->line, st->col,
                      "outputMode 'append' is not allowed for an aggregation without a watermark: an aggregated row can still "
-                     "change, so it can never be appended just once; use outputMode 'complete' or 'update' for sink %s", sk->name);
+                     "change, so it can never be appended just once; use outputMode 'complete' or 'update', or group by a window "
+                     "with a WATERMARK, for sink %s", sk->name);
+    if (q->agg && sk->mode == WR_MODE_APPEND && !closes)
+        return failf(c, st->line, st->col,
+                     "outputMode 'append' needs the WATERMARK column or a window of it among the GROUP BY keys, so that groups "
+                     "close as the watermark passes them (sink %s)", sk->name);
     if (q->agg && sk->kind == WR_SINK_MEMORY && sk->mode == WR_MODE_UPDATE)
         for (int k = 0; k < q->agg->nkeys; k++)
             if (q->agg->out_key_cols[k] < 0)

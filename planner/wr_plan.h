@@ -44,6 +44,17 @@ typedef struct wr_agg {
     wr_type in, out;
 } wr_agg;
 
+typedef enum { WR_WIN_NONE, WR_WIN_TUMBLING, WR_WIN_SLIDING, WR_WIN_SESSION } wr_window_kind;
+
+/* GROUP BY window(ts, size[, slide]) or session_window(ts, gap): key `key`
+ * is evaluated to the event time ts, and the task turns it into the row's
+ * window(s) [start, end), aligned to the epoch (microseconds). */
+typedef struct wr_window {
+    wr_window_kind kind;
+    int key;
+    int64_t size, slide, gap;
+} wr_window;
+
 /* GROUP BY: keys and aggregate inputs are evaluated per pipeline row; the
  * result row is [keys..., aggregates...], from which `outs` compute the sink's
  * columns (and `having` filters). */
@@ -57,6 +68,14 @@ typedef struct wr_aggregate {
     int nouts;
     wr_expr *having;
     int *out_key_cols; /* for update mode: which output columns hold each key, -1 if none */
+    wr_window win;
+    /* Event time: with a WATERMARK, wm_expr gives the watermark column over
+     * the aggregated row; event_key is the key whose value ends a group's
+     * event time (the window key: its end; or the watermark column itself),
+     * -1 if none: then groups never close. */
+    wr_expr *wm_expr;
+    int64_t wm_delay;
+    int event_key;
 } wr_aggregate;
 
 typedef enum { WR_MODE_APPEND, WR_MODE_UPDATE, WR_MODE_COMPLETE } wr_output_mode;

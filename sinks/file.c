@@ -100,6 +100,13 @@ static void json_value(wr_buf *b, wr_val v, wr_type t) {
         wr_val_format(b, v, t, false);
         if (!isfinite(v.u.d)) wr_buf_putc(b, '"');
         break;
+    case WR_T_WINDOW:
+        wr_buf_puts(b, "{\"start\":");
+        json_value(b, v.u.a->items[0], WR_TYPE(WR_T_TIMESTAMP));
+        wr_buf_puts(b, ",\"end\":");
+        json_value(b, v.u.a->items[1], WR_TYPE(WR_T_TIMESTAMP));
+        wr_buf_putc(b, '}');
+        break;
     case WR_T_ARRAY:
         wr_buf_putc(b, '[');
         for (int32_t i = 0; i < v.u.a->n; i++) {

@@ -133,6 +133,16 @@ static wr_val from_json(loader *l, json_t *j, wr_type t) {
         wr_buf_free(&b);
         return v;
     }
+    case WR_T_WINDOW: {
+        wr_val s = from_json(l, json_object_get(j, "start"), WR_TYPE(WR_T_TIMESTAMP)),
+               e = from_json(l, json_object_get(j, "end"), WR_TYPE(WR_T_TIMESTAMP));
+        if (s.null || e.null) return wr_null();
+        wr_arr *a = wr_arena_alloc(&l->arena, sizeof *a + sizeof(wr_val) * 2);
+        a->n = 2;
+        a->items[0] = s, a->items[1] = e;
+        wr_val v = {.u.a = a};
+        return v;
+    }
     case WR_T_ARRAY: {
         if (!json_is_array(j)) return wr_null();
         size_t n = json_array_size(j);

@@ -10,6 +10,7 @@
 #define SNAP_MAGIC "WRSNAP1"
 #define DELTA_MAGIC "WRDELT1"
 #define OP_PUT 1
+#define OP_DEL 2
 #define SEED 0x5eedULL
 
 static void put64(wr_buf *b, uint64_t v) {
@@ -30,6 +31,7 @@ static void put_val(wr_buf *b, wr_val v, wr_type t) {
         wr_buf_put(b, v.u.p, v.len);
         break;
     case WR_T_ARRAY:
+    case WR_T_WINDOW:
         put32(b, (uint32_t)v.u.a->n);
         for (int32_t i = 0; i < v.u.a->n; i++) put_val(b, v.u.a->items[i], WR_TYPE(t.elem));
         break;
@@ -69,7 +71,8 @@ static wr_val get_val(reader *r, wr_type t) {
         v = wr_str((const char *)r->p, n);
         r->p += n;
         return v;
-    case WR_T_ARRAY: {
+    case WR_T_ARRAY:
+    case WR_T_WINDOW: {
         if (!take(r, &n, 4) || n > (size_t)(r->end - r->p)) {
             r->bad = true;
             return wr_null();
@@ -115,6 +118,10 @@ bool wr_table_save(const wr_table *t, const char *path, bool delta, char *err, s
         put_entry(&b, agg, e);
         count++;
     }
+    for (uint32_t i = 0; delta && i < t->nremoved; i++, count++) {
+        wr_buf_putc(&b, OP_DEL);
+        for (int j = 0; j < agg->nkeys; j++) put_val(&b, t->removed[(size_t)i * (size_t)agg->nkeys + (size_t)j], agg->key_types[j]);
+    }
     memcpy(b.p + count_at, &count, 8);
     put64(&b, wr_hash_bytes(b.p, b.len, SEED));
     bool ok = wr_ckpt_write_file(path, b.p, b.len, err, errlen);
@@ -158,13 +165,20 @@ bool wr_table_load(wr_table *t, const char *path, char *err, size_t errlen) {
     if (!r.bad && count <= (uint64_t)(r.end - r.p)) wr_table_reserve(t, t->n + (uint32_t)count); /* no regrowth while loading */
     for (uint64_t i = 0; i < count && !r.bad; i++) {
         uint8_t op = OP_PUT;
-        if (delta && (!take(&r, &op, 1) || op != OP_PUT)) r.bad = true;
+        if (delta && (!take(&r, &op, 1) || (op != OP_PUT && op != OP_DEL))) r.bad = true;
         for (int j = 0; j < agg->nkeys; j++) keys[j] = get_val(&r, agg->key_types[j]);
         if (r.bad) break;
+        if (op == OP_DEL) {
+            wr_entry *gone = wr_table_find(t, keys, wr_keys_hash(agg, keys));
+            if (gone) wr_table_remove(t, (uint32_t)(((unsigned char *)gone - t->entries) / t->entry_size));
+            for (int j = 0; j < agg->nkeys; j++)
+                if (wr_type_has_items(agg->key_types[j])) wr_val_free(keys[j], agg->key_types[j]);
+            continue;
+        }
         uint32_t before = t->n;
         wr_entry *e = wr_table_upsert(t, keys, wr_keys_hash(agg, keys));
         for (int j = 0; j < agg->nkeys; j++)
-            if (agg->key_types[j].kind == WR_T_ARRAY) wr_val_free(keys[j], agg->key_types[j]);
+            if (wr_type_has_items(agg->key_types[j])) wr_val_free(keys[j], agg->key_types[j]);
         wr_aggst *st = wr_entry_states(e, agg->nkeys);
         if (t->n == before) clear_states(t, st);
         for (int a = 0; a < agg->naggs && !r.bad; a++) {
@@ -173,7 +187,7 @@ bool wr_table_load(wr_table *t, const char *path, char *err, size_t errlen) {
             else if (g->kind == WR_AGG_MIN || g->kind == WR_AGG_MAX) {
                 wr_val v = get_val(&r, state_type(g));
                 if (!v.null) st[a].v = wr_val_copy(v, state_type(g), NULL);
-                if (state_type(g).kind == WR_T_ARRAY) wr_val_free(v, state_type(g));
+                if (wr_type_has_items(state_type(g))) wr_val_free(v, state_type(g));
             }
             take(&r, &st[a].n, 8);
         }

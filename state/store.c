@@ -41,6 +41,7 @@ bool wr_store_restore(wr_table *t, const char *dir, int64_t version, char *err, 
         ok = wr_table_load(t, p, err, errlen);
         free(p);
     }
+    wr_table_clear_updated(t); /* what loading removed is no news to the next delta */
     return ok;
 }
 

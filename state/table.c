@@ -22,9 +22,19 @@ static void free_entry_values(wr_table *t, wr_entry *e) {
         if ((agg->aggs[i].kind == WR_AGG_MIN || agg->aggs[i].kind == WR_AGG_MAX) && st[i].n) wr_val_free(st[i].v, agg->aggs[i].out);
 }
 
+static void forget_removed(wr_table *t) {
+    for (uint32_t i = 0; i < t->nremoved * (uint32_t)t->agg->nkeys; i++)
+        wr_val_free(t->removed[i], t->agg->key_types[i % (uint32_t)t->agg->nkeys]);
+    t->nremoved = 0;
+}
+
 void wr_table_free(wr_table *t) {
     if (t->owned)
         for (uint32_t i = 0; i < t->n; i++) free_entry_values(t, wr_table_at(t, i));
+    forget_removed(t);
+    free(t->removed);
+    t->removed = NULL;
+    t->removed_cap = 0;
     free(t->entries);
     free(t->slots);
     t->entries = NULL;
@@ -33,6 +43,7 @@ void wr_table_free(wr_table *t) {
 }
 
 int64_t wr_table_clear_updated(wr_table *t) {
+    forget_removed(t);
     int64_t n = 0;
     for (uint32_t i = 0; i < t->n; i++) {
         wr_entry *e = wr_table_at(t, i);
@@ -137,6 +148,56 @@ wr_entry *wr_table_upsert(wr_table *t, const wr_val *keys, uint64_t hash) {
     t->slots[s] = SLOT(t->n, hash);
     t->n++;
     return e;
+}
+
+/* The slot that holds entry idx. */
+static uint32_t slot_of(const wr_table *t, uint32_t idx) {
+    uint64_t hash = wr_table_at(t, idx)->hash;
+    uint32_t mask = t->nslots - 1, s = (uint32_t)hash & mask;
+    while ((uint32_t)t->slots[s] != idx + 1) s = (s + 1) & mask;
+    return s;
+}
+
+wr_entry *wr_table_find(const wr_table *t, const wr_val *keys, uint64_t hash) {
+    if (!t->nslots) return NULL;
+    uint32_t mask = t->nslots - 1, s = (uint32_t)hash & mask;
+    for (; t->slots[s]; s = (s + 1) & mask) {
+        wr_entry *e = wr_table_at(t, (uint32_t)t->slots[s] - 1);
+        if (e->hash == hash && keys_eq(t->agg, wr_entry_keys(e), keys)) return e;
+    }
+    return NULL;
+}
+
+void wr_table_remove(wr_table *t, uint32_t idx) {
+    const wr_aggregate *agg = t->agg;
+    uint32_t mask = t->nslots - 1, s = slot_of(t, idx);
+    /* backward-shift deletion keeps every probe chain unbroken */
+    for (uint32_t next = (s + 1) & mask; t->slots[next]; next = (next + 1) & mask) {
+        uint32_t home = (uint32_t)wr_table_at(t, (uint32_t)t->slots[next] - 1)->hash & mask;
+        if (((next - home) & mask) >= ((next - s) & mask)) { /* home not in (s, next]: may move to s */
+            t->slots[s] = t->slots[next];
+            s = next;
+        }
+    }
+    t->slots[s] = 0;
+    wr_entry *e = wr_table_at(t, idx);
+    if (t->owned) {
+        if (t->nremoved == t->removed_cap) {
+            t->removed_cap = t->removed_cap ? t->removed_cap * 2 : 64;
+            t->removed = wr_xrealloc(t->removed, sizeof *t->removed * t->removed_cap * (size_t)(agg->nkeys ? agg->nkeys : 1));
+        }
+        memcpy(t->removed + (size_t)t->nremoved++ * (size_t)agg->nkeys, wr_entry_keys(e), sizeof(wr_val) * (size_t)agg->nkeys);
+        wr_aggst *st = wr_entry_states(e, agg->nkeys);
+        for (int i = 0; i < agg->naggs; i++)
+            if ((agg->aggs[i].kind == WR_AGG_MIN || agg->aggs[i].kind == WR_AGG_MAX) && st[i].n) wr_val_free(st[i].v, agg->aggs[i].out);
+    }
+    uint32_t last = t->n - 1;
+    if (idx != last) { /* the last entry moves into the hole */
+        uint32_t ls = slot_of(t, last);
+        memcpy(e, wr_table_at(t, last), t->entry_size);
+        t->slots[ls] = (t->slots[ls] & 0xffffffff00000000ULL) | (uint64_t)(idx + 1);
+    }
+    t->n--;
 }
 
 static void set_extreme(const wr_table *tb, wr_aggst *st, wr_val v, wr_type t, bool want_min) {

@@ -33,15 +33,26 @@ typedef struct wr_table {
     uint32_t n, cap;  /* entries used / allocated */
     uint64_t *slots;  /* open addressing: hash tag | entry index + 1; 0 = empty */
     uint32_t nslots;  /* power of two */
+    /* keys removed since the last wr_table_clear_updated (owned tables): the
+     * next delta records them */
+    wr_val *removed;
+    uint32_t nremoved, removed_cap;
 } wr_table;
 
 /* owned: keys live on the heap (state partitions); else keys are copied into
  * arena when given (task partials), or kept as views when arena is NULL. */
 void wr_table_init(wr_table *t, const wr_aggregate *agg, bool owned, wr_arena *arena);
 void wr_table_free(wr_table *t);
+/* Removes entry i (the last entry moves into its place). An owned table
+ * keeps the removed keys for the next delta. */
+void wr_table_remove(wr_table *t, uint32_t i);
+/* Finds the entry for keys, or NULL. */
+wr_entry *wr_table_find(const wr_table *t, const wr_val *keys, uint64_t hash);
+
 /* Makes room for n entries without regrowing. */
 void wr_table_reserve(wr_table *t, uint32_t n);
-/* Clears the entries' updated flags; returns how many were set. */
+/* Clears the entries' updated flags (and forgets removed keys); returns how
+ * many were set. */
 int64_t wr_table_clear_updated(wr_table *t);
 
 static inline wr_entry *wr_table_at(const wr_table *t, uint32_t i) {
@@ -75,9 +86,8 @@ wr_val wr_agg_final(const wr_agg *a, const wr_aggst *st);
  *   entries | u64 checksum
  * A snapshot entry: its keys, then per aggregate its state: count: i64 n;
  * sum/avg: the running sum (8 bytes, int64 or double) and i64 n; min/max: the
- * value and i64 n. A delta entry is an op byte (1 = put: the entry's new
- * keys and states follow; other values are reserved for removals) and then
- * the same. A value: u8 null, then (if not null) 8 bytes for numbers,
+ * value and i64 n. A delta entry is an op byte, then: 1 (put) the entry's
+ * keys and states as above; 2 (remove) the removed entry's keys. A value: u8 null, then (if not null) 8 bytes for numbers,
  * booleans and timestamps, u32 length + bytes for strings and binaries, u32
  * count + values for arrays. The checksum is wr_hash_bytes of all that
  * precedes it. */

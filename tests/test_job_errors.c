@@ -84,7 +84,16 @@ static const bad_job jobs[] = {
     {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1');\n" SINK "INSERT INTO out SELECT value, count(*) FROM lines GROUP BY value;",
      "source lines has no option 'kafka.bootstrap.servers' (set it, or give --bootstrap)"},
     {SRC "CREATE VIEW v AS SELECT count(*) AS n FROM lines;", "2:18: aggregation in a subquery or view is not supported yet"},
-    {SRC SINK "INSERT INTO out SELECT value FROM lines WATERMARK timestamp DELAY OF INTERVAL 10 SECONDS;", "3:35: WATERMARK is not supported yet"},
+    /* event time */
+    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(value, '1 minute');", "3:65: window needs a TIMESTAMP time column, not BINARY"},
+    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, 'soon');", "3:76: the window size must be a constant interval such as '10 minutes' or INTERVAL 10 MINUTES"},
+    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '1 minute', '2 minutes');", "3:88: the window slide must not exceed the window size"},
+    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '1 minute'), session_window(timestamp, '1 minute');", "3:89: GROUP BY takes one window() or session_window()"},
+    {SRC ASINK "INSERT INTO out SELECT window(timestamp, '1 minute') AS w FROM lines;", "3:24: window is only for GROUP BY (an event-time aggregation)"},
+    {SRC ASINK "INSERT INTO out SELECT offset FROM lines WATERMARK value DELAY OF INTERVAL 10 SECONDS;", "3:36: the WATERMARK column value must be a TIMESTAMP, not BINARY"},
+    {SRC ASINK "INSERT INTO out SELECT topic, count(*) AS n FROM lines WATERMARK timestamp DELAY OF INTERVAL 10 SECONDS GROUP BY topic;",
+     "3:1: outputMode 'append' needs the WATERMARK column or a window of it among the GROUP BY keys"},
+    {SRC SINK "INSERT INTO out SELECT window.middle, count(*) AS n FROM lines GROUP BY window(timestamp, '1 minute');", "3:24: a window has fields start and end, not 'middle'"},
     /* file sinks */
     {SRC "CREATE SINK out USING csv OPTIONS (checkpointLocation = '/tmp/c');", "2:1: a csv sink needs option path (the folder its files go to)"},
     {SRC "CREATE SINK out USING csv OPTIONS (path = '/tmp/o', sep = ';;');", "2:53: option sep must be one character (not a line break), not ';;'"},

@@ -1,0 +1,142 @@
+/* Event-time state (event_time.h): eviction of closed groups and the merging
+ * of session windows. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/event_time.h"
+
+int64_t wr_et_evict(wr_table *st, int64_t wm) {
+    int64_t n = 0;
+    for (uint32_t i = st->n; i-- > 0;) /* from the end: removal moves the last entry into i */
+        if (wr_et_closed(st->agg, wr_table_at(st, i), wm)) {
+            wr_table_remove(st, i);
+            n++;
+        }
+    return n;
+}
+
+/* One session, from the state (idx) or from a task's partial (entry). */
+typedef struct sess {
+    uint64_t khash; /* of the keys other than the window */
+    int64_t start, end;
+    wr_entry *e;
+    int64_t idx; /* state entry index, or -1 for a partial */
+} sess;
+
+static uint64_t other_keys_hash(const wr_aggregate *agg, const wr_val *k) {
+    uint64_t h = 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < agg->nkeys; i++)
+        if (i != agg->win.key) h = wr_hash_u64(h ^ wr_val_hash(k[i], agg->key_types[i])) + (uint64_t)i;
+    return h;
+}
+
+static int cmp_other_keys(const wr_aggregate *agg, const wr_val *a, const wr_val *b) {
+    for (int i = 0; i < agg->nkeys; i++) {
+        if (i == agg->win.key) continue;
+        int c = wr_val_cmp(a[i], b[i], agg->key_types[i]);
+        if (c) return c;
+    }
+    return 0;
+}
+
+static int cmp_sess(const void *pa, const void *pb, void *agg) {
+    const sess *a = pa, *b = pb;
+    if (a->khash != b->khash) return a->khash < b->khash ? -1 : 1;
+    int c = cmp_other_keys(agg, wr_entry_keys(a->e), wr_entry_keys(b->e));
+    if (c) return c;
+    return (a->start > b->start) - (a->start < b->start);
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_idx_desc(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x < y) - (x > y);
+}
+
+static sess make(const wr_aggregate *agg, wr_entry *e, int64_t idx) {
+    const wr_val *k = wr_entry_keys(e);
+    wr_arr *w = k[agg->win.key].u.a;
+    return (sess){other_keys_hash(agg, k), w->items[0].u.i, w->items[1].u.i, e, idx};
+}
+
+void wr_et_merge_sessions(wr_table *st, wr_task *tasks, int ntasks, int p) {
+    const wr_aggregate *agg = st->agg;
+    size_t np = 0;
+    for (int w = 0; w < ntasks; w++) np += tasks[w].nbucket[p];
+    if (!np) return;
+    /* the new sessions, and the state's sessions of the same keys */
+    sess *all = wr_xmalloc(sizeof *all * np);
+    uint64_t *hashes = wr_xmalloc(sizeof *hashes * np);
+    size_t n = 0;
+    for (int w = 0; w < ntasks; w++)
+        for (uint32_t k = 0; k < tasks[w].nbucket[p]; k++) {
+            all[n] = make(agg, wr_table_at(&tasks[w].partial, tasks[w].buckets[p][k]), -1);
+            hashes[n] = all[n].khash;
+            n++;
+        }
+    qsort(hashes, np, sizeof *hashes, cmp_u64);
+    for (uint32_t i = 0; i < st->n; i++) {
+        wr_entry *e = wr_table_at(st, i);
+        uint64_t h = other_keys_hash(agg, wr_entry_keys(e));
+        if (!bsearch(&h, hashes, np, sizeof *hashes, cmp_u64)) continue;
+        all = wr_xrealloc(all, sizeof *all * (n + 1));
+        all[n++] = make(agg, e, i);
+    }
+    free(hashes);
+    qsort_r(all, n, sizeof *all, cmp_sess, (void *)agg);
+    /* sweep each key's sessions in start order, merging overlaps */
+    wr_arena tmp = {0};
+    int64_t *gone = wr_xmalloc(sizeof *gone * (n + 1));
+    size_t ngone = 0;
+    typedef struct merged {
+        wr_val *keys;
+        wr_aggst *states;
+    } merged;
+    merged *out = wr_xmalloc(sizeof *out * (n + 1));
+    size_t nout = 0;
+    size_t ssz = sizeof(wr_aggst) * (size_t)agg->naggs;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        int64_t end = all[i].end;
+        bool fresh = all[i].idx < 0;
+        while (j < n && all[j].khash == all[i].khash && !cmp_other_keys(agg, wr_entry_keys(all[j].e), wr_entry_keys(all[i].e)) &&
+               all[j].start < end) { /* overlapping: [start, end) intervals */
+            if (all[j].end > end) end = all[j].end;
+            fresh |= all[j].idx < 0;
+            j++;
+        }
+        if (fresh && !(j == i + 1 && all[i].idx >= 0)) {
+            /* one session [all[i].start, end) out of all[i..j) */
+            merged m = {wr_arena_alloc(&tmp, sizeof(wr_val) * (size_t)agg->nkeys), wr_xcalloc(1, ssz ? ssz : 1)};
+            const wr_val *src = NULL;
+            for (size_t x = i; x < j; x++) {
+                wr_agg_merge(st, m.states, wr_entry_states(all[x].e, agg->nkeys));
+                if (all[x].idx >= 0) gone[ngone++] = all[x].idx;
+                else src = wr_entry_keys(all[x].e); /* a partial's keys outlive the removals */
+            }
+            memcpy(m.keys, src, sizeof(wr_val) * (size_t)agg->nkeys);
+            wr_arr *w = wr_arena_alloc(&tmp, sizeof *w + 2 * sizeof(wr_val));
+            w->n = 2;
+            w->items[0] = wr_int(all[i].start), w->items[1] = wr_int(end);
+            m.keys[agg->win.key] = (wr_val){.u.a = w};
+            out[nout++] = m;
+        }
+        i = j;
+    }
+    qsort(gone, ngone, sizeof *gone, cmp_idx_desc);
+    for (size_t i = 0; i < ngone; i++) wr_table_remove(st, (uint32_t)gone[i]);
+    for (size_t i = 0; i < nout; i++) {
+        wr_entry *e = wr_table_upsert(st, out[i].keys, wr_keys_hash(agg, out[i].keys));
+        memcpy(wr_entry_states(e, agg->nkeys), out[i].states, ssz); /* the states' copies move in */
+        e->updated = 1;
+        free(out[i].states);
+    }
+    free(out);
+    free(gone);
+    free(all);
+    wr_arena_free(&tmp);
+}
