@@ -23,7 +23,7 @@ typedef struct sess {
     int64_t idx; /* state entry index, or -1 for a partial */
 } sess;
 
-static uint64_t other_keys_hash(const wr_aggregate *agg, const wr_val *k) {
+uint64_t wr_et_session_hash(const wr_aggregate *agg, const wr_val *k) {
     uint64_t h = 0x9e3779b97f4a7c15ULL;
     for (int i = 0; i < agg->nkeys; i++)
         if (i != agg->win.key) h = wr_hash_u64(h ^ wr_val_hash(k[i], agg->key_types[i])) + (uint64_t)i;
@@ -60,7 +60,7 @@ static int cmp_idx_desc(const void *a, const void *b) {
 static sess make(const wr_aggregate *agg, wr_entry *e, int64_t idx) {
     const wr_val *k = wr_entry_keys(e);
     wr_arr *w = k[agg->win.key].u.a;
-    return (sess){other_keys_hash(agg, k), w->items[0].u.i, w->items[1].u.i, e, idx};
+    return (sess){wr_et_session_hash(agg, k), w->items[0].u.i, w->items[1].u.i, e, idx};
 }
 
 void wr_et_merge_sessions(wr_table *st, wr_task *tasks, int ntasks, int p) {
@@ -81,7 +81,7 @@ void wr_et_merge_sessions(wr_table *st, wr_task *tasks, int ntasks, int p) {
     qsort(hashes, np, sizeof *hashes, cmp_u64);
     for (uint32_t i = 0; i < st->n; i++) {
         wr_entry *e = wr_table_at(st, i);
-        uint64_t h = other_keys_hash(agg, wr_entry_keys(e));
+        uint64_t h = wr_et_session_hash(agg, wr_entry_keys(e));
         if (!bsearch(&h, hashes, np, sizeof *hashes, cmp_u64)) continue;
         all = wr_xrealloc(all, sizeof *all * (n + 1));
         all[n++] = make(agg, e, i);

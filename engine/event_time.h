@@ -16,6 +16,10 @@ static inline bool wr_et_closed(const wr_aggregate *agg, wr_entry *e, int64_t wm
     return (agg->win.kind ? k.u.a->items[1].u.i : k.u.i) <= wm;
 }
 
+/* The hash of a group's keys other than its session window: all sessions
+ * of a key go to one state partition, where they can merge. */
+uint64_t wr_et_session_hash(const wr_aggregate *agg, const wr_val *keys);
+
 /* Removes the closed groups; returns how many. */
 int64_t wr_et_evict(wr_table *st, int64_t wm);
 

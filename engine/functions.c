@@ -305,6 +305,35 @@ static bool want_pattern(wr_expr *e, int i, const char *name, char *err, size_t 
     return true;
 }
 
+/* to_timestamp(str[, fmt]): NULL when str does not match. */
+static wr_val fn_to_timestamp(const wr_expr *e, const wr_val *args, wr_eval *ev) {
+    (void)ev;
+    if (args[0].null || (e->nargs > 1 && args[1].null)) return wr_null();
+    int64_t us;
+    bool ok = e->nargs > 1 ? wr_ts_parse_pattern(args[0].u.p, args[0].len, args[1].u.p, args[1].len, &us)
+                           : wr_ts_parse(args[0].u.p, args[0].len, &us);
+    return ok ? wr_int(us) : wr_null();
+}
+
+static int64_t floor_seconds(int64_t us) {
+    return us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+}
+
+/* unix_timestamp(): now; unix_timestamp(ts); unix_timestamp(str[, fmt]) with
+ * fmt defaulting to yyyy-MM-dd HH:mm:ss: seconds since the epoch. */
+static wr_val fn_unix_timestamp(const wr_expr *e, const wr_val *args, wr_eval *ev) {
+    (void)ev;
+    if (e->nargs == 0) return wr_int(wr_wall_ms() / 1000);
+    if (args[0].null) return wr_null();
+    if (e->args[0]->type.kind == WR_T_TIMESTAMP) return wr_int(floor_seconds(args[0].u.i));
+    static const char dflt[] = "yyyy-MM-dd HH:mm:ss";
+    if (e->nargs > 1 && args[1].null) return wr_null();
+    int64_t us;
+    bool ok = e->nargs > 1 ? wr_ts_parse_pattern(args[0].u.p, args[0].len, args[1].u.p, args[1].len, &us)
+                           : wr_ts_parse_pattern(args[0].u.p, args[0].len, dflt, sizeof dflt - 1, &us);
+    return ok ? wr_int(floor_seconds(us)) : wr_null();
+}
+
 typedef struct fdef {
     const char *name;
     int min, max;
@@ -332,11 +361,13 @@ static const fdef funcs[] = {
     {"regexp_replace", 3, 3, fn_regexp_replace},
     {"coalesce", 1, 16, fn_coalesce},
     {"abs", 1, 1, fn_abs},
+    {"to_timestamp", 1, 2, fn_to_timestamp},
+    {"unix_timestamp", 0, 2, fn_unix_timestamp},
 };
 
 const char *const wr_func_names[] = {"split", "size", "cardinality", "lower", "lcase", "upper", "ucase", "trim", "ltrim",
                                      "rtrim", "length", "char_length", "substring", "substr", "concat", "concat_ws",
-                                     "regexp_extract", "regexp_replace", "coalesce", "abs", "explode", "explode_outer",
+                                     "regexp_extract", "regexp_replace", "coalesce", "abs", "to_timestamp", "unix_timestamp", "explode", "explode_outer",
                                      "count", "sum", "avg", "mean", "min", "max", NULL};
 
 bool wr_func_bind(wr_expr *e, const char *name, char *err, size_t len) {
@@ -436,6 +467,19 @@ bool wr_func_bind(wr_expr *e, const char *name, char *err, size_t len) {
             }
         for (int i = 0; i < e->nargs; i++) e->args[i] = wr_expr_cast(e->args[i], t);
         e->type = t;
+    } else if (!strcmp(n, "to_timestamp") || !strcmp(n, "unix_timestamp")) {
+        bool ts_arg = e->nargs > 0 && e->args[0]->type.kind == WR_T_TIMESTAMP;
+        if (ts_arg && e->nargs > 1) {
+            wr_errf(err, len, "%s of a TIMESTAMP takes no format", n);
+            return false;
+        }
+        if (e->nargs > 0 && !ts_arg && !want_string(e, 0, n, err, len)) return false;
+        if (e->nargs > 1 && !want_string(e, 1, n, err, len)) return false;
+        e->type = WR_TYPE(n[0] == 't' ? WR_T_TIMESTAMP : WR_T_BIGINT);
+        if (n[0] == 't' && ts_arg) { /* to_timestamp of a timestamp is itself */
+            e->op = WR_E_CAST;
+            e->fn = NULL;
+        }
     } else if (!strcmp(n, "abs")) {
         wr_type t = e->args[0]->type;
         if (t.kind == WR_T_STRING) t = WR_TYPE(WR_T_DOUBLE);

@@ -273,6 +273,10 @@ static char *query_signature(const wr_query *q) {
         wr_buf_puts(&b, "), aggregates");
         static const char *names[] = {"count(*)", "count", "sum", "avg", "min", "max"};
         for (int a = 0; a < q->agg->naggs; a++) wr_buf_printf(&b, " %s", names[q->agg->aggs[a].kind]);
+        const wr_window *w = &q->agg->win;
+        if (w->kind == WR_WIN_SESSION) wr_buf_printf(&b, "; session window gap %lldus", (long long)w->gap);
+        else if (w->kind) wr_buf_printf(&b, "; window %lldus slide %lldus", (long long)w->size, (long long)w->slide);
+        if (q->agg->wm_expr) wr_buf_printf(&b, "; watermark delay %lldus", (long long)q->agg->wm_delay);
     }
     return b.p;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/event_time.h"
 #include "engine/task.h"
 
 void wr_task_init(wr_task *t, const wr_query *q, int nparts) {
@@ -166,15 +167,23 @@ bool wr_task_chunk(void *ctx, rd_kafka_message_t **msgs, int n) {
     return true;
 }
 
+/* The state partition of a group: by its keys' hash, or for session windows
+ * by the hash of the keys beside the window. */
+static int part_of(const wr_task *t, wr_entry *e) {
+    const wr_aggregate *agg = t->q->agg;
+    uint64_t h = agg->win.kind == WR_WIN_SESSION ? wr_et_session_hash(agg, wr_entry_keys(e)) : e->hash;
+    return (int)(h % (uint64_t)t->nparts);
+}
+
 void wr_task_finish(wr_task *t) {
     if (!t->q->agg) return;
     for (int p = 0; p < t->nparts; p++) t->nbucket[p] = 0;
     /* two passes: count, then fill */
     uint32_t *counts = wr_xcalloc((size_t)t->nparts, sizeof *counts);
-    for (uint32_t i = 0; i < t->partial.n; i++) counts[wr_table_at(&t->partial, i)->hash % (uint64_t)t->nparts]++;
+    for (uint32_t i = 0; i < t->partial.n; i++) counts[part_of(t, wr_table_at(&t->partial, i))]++;
     for (int p = 0; p < t->nparts; p++) t->buckets[p] = wr_xrealloc(t->buckets[p], sizeof(uint32_t) * (counts[p] + 1));
     for (uint32_t i = 0; i < t->partial.n; i++) {
-        int p = (int)(wr_table_at(&t->partial, i)->hash % (uint64_t)t->nparts);
+        int p = part_of(t, wr_table_at(&t->partial, i));
         t->buckets[p][t->nbucket[p]++] = i;
     }
     free(counts);

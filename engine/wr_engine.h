@@ -94,6 +94,9 @@ void wr_val_format(wr_buf *b, wr_val v, wr_type t, bool show);
 /* Timestamps. */
 void wr_ts_format(wr_buf *b, int64_t us);
 bool wr_ts_parse(const char *s, size_t len, int64_t *us);
+/* Parses s with a Java DateTimeFormatter pattern such as 'dd/MM/yyyy HH:mm'
+ * (engine/datetime.c lists the letters); false when s does not match. */
+bool wr_ts_parse_pattern(const char *s, size_t len, const char *pat, size_t plen, int64_t *us);
 
 /* Equality and hashing of values of one type (NULL equals NULL, as grouping
  * wants); ordering for min/max. */

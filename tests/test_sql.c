@@ -57,6 +57,24 @@ Test(sql, string_functions) {
     run_sql_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
+Test(sql, timestamp_functions) {
+    static const sql_case cases[] = {
+        {{"2023-11-14 22:13:20", "14/11/2023 10:13 PM", "junk", NULLMSG}, 4,
+         "SELECT to_timestamp(" V ") AS a, to_timestamp(" V ", 'dd/MM/yyyy hh:mm a') AS b, unix_timestamp(" V ") AS c, "
+         "unix_timestamp(" V ", 'dd/MM/yyyy hh:mm a') AS d, offset FROM src",
+         "SELECT quote(a), quote(b), quote(c), quote(d) FROM out ORDER BY offset",
+         "quote(a),quote(b),quote(c),quote(d)\n'2023-11-14 22:13:20',NULL,1700000000,NULL\n"
+         "NULL,'2023-11-14 22:13:00',NULL,1699999980\nNULL,NULL,NULL,NULL\nNULL,NULL,NULL,NULL\n"},
+        {{"2023-11-14T22:13:20.123+01:00", "20231114 221320"}, 2,
+         "SELECT to_timestamp(" V ", 'yyyy-MM-dd\\'T\\'HH:mm:ss.SSSXXX') AS a, to_timestamp(" V ", 'yyyyMMdd HHmmss') AS b, "
+         "unix_timestamp(CAST(1700000000 AS TIMESTAMP)) AS c, unix_timestamp() > 1700000000 AS now_ok, "
+         "offset FROM src",
+         "SELECT quote(a), quote(b), c, now_ok FROM out ORDER BY offset",
+         "quote(a),quote(b),c,now_ok\n'2023-11-14 21:13:20.123',NULL,1700000000,1\nNULL,'2023-11-14 22:13:20',1700000000,1\n"},
+    };
+    run_sql_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
 Test(sql, casts_follow_spark) {
     static const sql_case cases[] = {
         {{" 12 ", "12.5", "abc", "99999999999", "", "-7", "+3"}, 7, "SELECT CAST(" V " AS INT) AS i, CAST(" V " AS BIGINT) AS b FROM src",
