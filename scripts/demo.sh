@@ -47,3 +47,8 @@ printf 'the weir again\nand again\n' | "$weir" produce --topic t1 --bootstrap "$
 
 echo "== weir run examples/webclicks.sql --trigger availableNow   (top 10 IPs by time spent)"
 "$weir" run examples/webclicks.sql --bootstrap "$bootstrap" --trigger availableNow --checkpoint "$ck"
+
+echo "== weir run examples/webclicks_per_minute.sql --trigger availableNow   (event time: 1-minute windows sliding by 30 s, appended to csv files as they close)"
+rm -rf out/webclicks_per_minute
+"$weir" run examples/webclicks_per_minute.sql --bootstrap "$bootstrap" --trigger availableNow --checkpoint "$ck"
+echo "== committed files: $(ls out/webclicks_per_minute | grep -c '^batch-') in out/webclicks_per_minute (log: out/webclicks_per_minute/_spark_metadata)"
