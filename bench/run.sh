@@ -9,6 +9,9 @@
 #    with and without a checkpoint: the fixed cost of a batch.
 # 3. State store (bench/state_store.c): delta and snapshot writes at 100k
 #    keys, restore of 1M keys.
+# 4. Sliding windows: CLICKS (1M) webclicks in 32 partitions; the raw consume
+#    floor and bench/window.sql (1-minute windows sliding by 10 s, watermark
+#    30 s, append), with the peak state rows and memory from the progress.
 set -euo pipefail
 build=${1:-build}
 lines=${LINES:-1000000}
@@ -18,7 +21,7 @@ weir="$build/weir"
 tmp=$(mktemp -d)
 trap 'kill $broker 2>/dev/null; wait $broker 2>/dev/null; rm -rf "$tmp"' EXIT
 
-"$weir" broker --port 0 --topic bench:32 --topic cycle:1 >"$tmp/broker.log" 2>&1 &
+"$weir" broker --port 0 --topic bench:32 --topic cycle:1 --topic clicks:32 >"$tmp/broker.log" 2>&1 &
 broker=$!
 for _ in $(seq 100); do grep -q '^bootstrap: ' "$tmp/broker.log" && break; sleep 0.05; done
 bs=$(sed -n 's/^bootstrap: //p' "$tmp/broker.log")
@@ -69,3 +72,25 @@ done
 echo "== state store"
 "$build/state_store" 100000 1000 9
 "$build/state_store" 1000000 1000 9
+
+clicks=${CLICKS:-1000000}
+echo "== sliding windows: loading $clicks clicks into 32 partitions"
+scripts/gen-webclicks.sh "$clicks" >"$tmp/clicks.tsv"
+"$weir" produce --topic clicks --bootstrap "$bs" --file "$tmp/clicks.tsv" -X linger.ms=50 -X batch.num.messages=10000 -X sticky.partitioning.linger.ms=0
+raw_ms=(); win_ms=()
+for r in $(seq "$rounds"); do
+  start=$(date +%s%N)
+  "$build/raw_consume" "$bs" clicks >/dev/null
+  end=$(date +%s%N)
+  raw_ms+=($(( (end - start) / 1000000 )))
+  start=$(date +%s%N)
+  /usr/bin/time -v "$weir" run bench/window.sql --bootstrap "$bs" --trigger availableNow --format csv --progress >"$tmp/win.csv" 2>"$tmp/win.err"
+  end=$(date +%s%N)
+  win_ms+=($(( (end - start) / 1000000 )))
+  rows=$(grep -o '"numRowsTotal":[0-9]*' "$tmp/win.err" | cut -d: -f2 | sort -n | tail -1)
+  mem=$(grep -o '"memoryUsedBytes":[0-9]*' "$tmp/win.err" | cut -d: -f2 | sort -n | tail -1)
+  echo "round $r: raw consume ${raw_ms[-1]} ms, weir windows ${win_ms[-1]} ms, result $(tail -1 "$tmp/win.csv"), $(grep -c batchId "$tmp/win.err") batches, peak state $rows rows / $((mem / 1024)) KB, peak RSS $(peak "$tmp/win.err") KB"
+done
+raw=$(printf '%s\n' "${raw_ms[@]}" | median)
+win=$(printf '%s\n' "${win_ms[@]}" | median)
+echo "== sliding windows, median of $rounds rounds: raw consume $raw ms, weir $win ms, ratio $(awk -v a="$win" -v b="$raw" 'BEGIN { printf "%.2f", a / b }')x, $(awk -v n="$clicks" -v t="$win" 'BEGIN { printf "%.0f", n / t * 1000 }') clicks/s"

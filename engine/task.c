@@ -192,10 +192,7 @@ void wr_task_finish(wr_task *t) {
 void wr_task_clear(wr_task *t) {
     t->nrows = 0;
     t->input_rows = 0;
-    if (t->q->agg) {
-        wr_table_free(&t->partial);
-        wr_table_init(&t->partial, t->q->agg, false, &t->out_arena);
-    }
+    if (t->q->agg) wr_table_reset(&t->partial); /* its memory serves the next batch */
     wr_arena_reset(&t->out_arena);
     wr_arena_reset(&t->tmp_arena);
 }

@@ -76,8 +76,16 @@ void wr_ts_format(wr_buf *b, int64_t us) {
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    wr_buf_printf(b, "%04lld-%02u-%02u %02d:%02d:%02d", (long long)y, m, d, (int)(sod / 3600),
-                  (int)(sod / 60 % 60), (int)(sod % 60));
+    if (y < 0 || y > 9999) {
+        wr_buf_printf(b, "%04lld-%02u-%02u %02d:%02d:%02d", (long long)y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
+                      (int)(sod % 60));
+    } else { /* the common case without printf: this runs for every timestamp a sink writes */
+        char s[19] = "0000-00-00 00:00:00";
+        int f[6] = {(int)y, (int)m, (int)d, (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60)}, at[6] = {3, 6, 9, 12, 15, 18};
+        for (int i = 0; i < 6; i++)
+            for (int k = at[i], v = f[i]; v; v /= 10, k--) s[k] = (char)('0' + v % 10);
+        wr_buf_put(b, s, sizeof s);
+    }
     if (frac) {
         char f[24];
         snprintf(f, sizeof f, "%06lld", (long long)frac);

@@ -22,6 +22,13 @@ static void free_entry_values(wr_table *t, wr_entry *e) {
         if ((agg->aggs[i].kind == WR_AGG_MIN || agg->aggs[i].kind == WR_AGG_MAX) && st[i].n) wr_val_free(st[i].v, agg->aggs[i].out);
 }
 
+void wr_table_reset(wr_table *t) {
+    if (t->owned)
+        for (uint32_t i = 0; i < t->n; i++) free_entry_values(t, wr_table_at(t, i));
+    if (t->nslots) memset(t->slots, 0, sizeof *t->slots * t->nslots);
+    t->n = 0;
+}
+
 static void forget_removed(wr_table *t) {
     for (uint32_t i = 0; i < t->nremoved * (uint32_t)t->agg->nkeys; i++)
         wr_val_free(t->removed[i], t->agg->key_types[i % (uint32_t)t->agg->nkeys]);

@@ -43,6 +43,8 @@ typedef struct wr_table {
  * arena when given (task partials), or kept as views when arena is NULL. */
 void wr_table_init(wr_table *t, const wr_aggregate *agg, bool owned, wr_arena *arena);
 void wr_table_free(wr_table *t);
+/* Empties the table and keeps its memory for the next batch. */
+void wr_table_reset(wr_table *t);
 /* Removes entry i (the last entry moves into its place). An owned table
  * keeps the removed keys for the next delta. */
 void wr_table_remove(wr_table *t, uint32_t i);
