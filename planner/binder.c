@@ -875,8 +875,8 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
         for (int i = 0; i < sel->ngroup; i++) {
             wr_ast *k = sel->group_by[i];
             if (has_agg(k)) {
-                agg_ctx_reset(b);
-                return fail(b, k, 0, 0, "aggregate functions are not allowed in GROUP BY"), false;
+                fail(b, k, 0, 0, "aggregate functions are not allowed in GROUP BY");
+                break;
             }
             /* GROUP BY a select-list alias (Spark's groupByAliases) */
             if (k->kind == AST_COLUMN && !k->qual) {
@@ -886,20 +886,17 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
                     if (sel->items[j].alias && !strcasecmp(sel->items[j].alias, k->name)) k = sel->items[j].expr;
             }
             if (k->kind == AST_INT) {
-                agg_ctx_reset(b);
-                return fail(b, k, 0, 0, "GROUP BY position is not supported: name the column"), false;
+                fail(b, k, 0, 0, "GROUP BY position is not supported: name the column");
+                break;
             }
             wr_window win = {0};
             wr_expr *ke = is_window_call(k) ? bind_window(b, k, &p->sc, &win) : bind_expr(b, k, &p->sc);
-            if (!ke) {
-                agg_ctx_reset(b);
-                return false;
-            }
+            if (!ke) break;
             if (win.kind) {
                 if (b->win_key >= 0) {
                     wr_expr_free(ke);
-                    agg_ctx_reset(b);
-                    return fail(b, k, 0, 0, "GROUP BY takes one window() or session_window()"), false;
+                    fail(b, k, 0, 0, "GROUP BY takes one window() or session_window()");
+                    break;
                 }
                 win.key = b->win_key = b->nkeys;
                 agg = agg ? agg : wr_xcalloc(1, sizeof *agg);
@@ -915,6 +912,13 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
             agg->keys = wr_xrealloc(agg->keys, sizeof *agg->keys * (size_t)(b->nkeys + 1));
             agg->keys[b->nkeys] = ke;
             b->nkeys++;
+        }
+        if (b->failed) { /* the keys bound so far go */
+            for (int i = 0; agg && i < b->nkeys; i++) wr_expr_free(agg->keys[i]);
+            if (agg) free(agg->keys);
+            free(agg);
+            agg_ctx_reset(b);
+            return false;
         }
         if (!agg) agg = wr_xcalloc(1, sizeof *agg);
         agg->nkeys = b->nkeys;
