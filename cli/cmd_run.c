@@ -118,10 +118,14 @@ int cmd_run(int argc, char **argv) {
                          .snapshot_every = snap ? atoi(snap) : 0,
                          .progress = progress ? stderr : NULL};
 
-    sqlite3 *db = NULL;
-    sqlite3_open(":memory:", &db);
-    pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER, db_lock = PTHREAD_MUTEX_INITIALIZER;
-    wr_sink_env env = {stdout, &out_lock, db, &db_lock};
+    char *catalog = wr_catalog_create(err, sizeof err);
+    if (!catalog) {
+        rc = cli_error("run", CLI_FAIL, "%s", err);
+        wr_job_free(job);
+        goto out;
+    }
+    pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+    wr_sink_env env = {stdout, &out_lock, catalog};
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
@@ -141,13 +145,19 @@ int cmd_run(int argc, char **argv) {
         if ((k == WR_SINK_CSV || k == WR_SINK_JSON) && !wr_file_sink_load(&job->queries[i], &env, err, sizeof err))
             rc = cli_error("run", CLI_FAIL, "%s", err);
     }
-    for (int i = 0; rc == CLI_OK && i < job->nselects; i++) {
+    wr_reader *reader = rc == CLI_OK && job->nselects ? wr_reader_open(catalog, err, sizeof err) : NULL;
+    if (rc == CLI_OK && job->nselects && !reader) rc = cli_error("run", CLI_FAIL, "%s", err);
+    for (int i = 0; reader && rc == CLI_OK && i < job->nsinks; i++)
+        if (!wr_reader_attach(reader, &job->sinks[i], err, sizeof err)) rc = cli_error("run", CLI_FAIL, "%s", err);
+    for (int i = 0; reader && rc == CLI_OK && i < job->nselects; i++) {
         if (i) fputc('\n', stdout);
-        if (!wr_memory_query(db, job->selects[i], fmt, stdout, err, sizeof err)) rc = cli_error("run", CLI_FAIL, "%s", err);
+        if (!wr_reader_query(reader, job->selects[i], fmt, stdout, err, sizeof err)) rc = cli_error("run", CLI_FAIL, "%s", err);
     }
     fflush(stdout);
+    wr_reader_close(reader);
     free(qt);
-    sqlite3_close(db);
+    wr_catalog_remove(catalog);
+    free(catalog);
     wr_job_free(job);
 out:
     wr_strlist_free(&sets);

@@ -1,10 +1,12 @@
-/* The memory sink: a SQLite table named after the sink, in the database of the
- * `weir run` (queryable with SQL while the stream runs). append inserts the new
- * rows, complete replaces the table's contents, update upserts by the GROUP BY
- * keys; each batch is one transaction, so readers see whole batches. With
- * `path` the table lives in that SQLite file (attached to the run's database)
- * together with the id of the last batch it holds, written in the batch's own
- * transaction: a batch replayed after a crash changes nothing (exactly-once).
+/* The memory sink: a SQLite table named after the sink, in the run's catalog
+ * database (catalog.c), written through the sink's own connection, so SQL
+ * over it runs on other connections while the stream runs. append inserts
+ * the new rows, complete replaces the table's contents, update upserts by
+ * the GROUP BY keys; each batch is one transaction, and the databases are in
+ * WAL mode: a reader sees whole batches and never holds a writer up. With
+ * `path` the table lives in that SQLite file together with the id of the
+ * last batch it holds, written in the batch's own transaction: a batch
+ * replayed after a crash changes nothing (exactly-once).
  * Also the printer of SQL results over memory sinks (table, csv, json). */
 #include <jansson.h>
 #include <stdlib.h>
@@ -13,10 +15,11 @@
 #include "sinks/sinks_int.h"
 
 typedef struct mem {
+    sqlite3 *db;            /* this sink's connection */
     sqlite3_stmt *insert;
     sqlite3_stmt *del_keys; /* update mode */
     char *table;            /* quoted, schema-qualified with path */
-    char *schema;           /* quoted attached schema (path), else NULL */
+    char *schema;           /* "main" of the sink's own file (path), else NULL */
     sqlite3_stmt *get_batch, *set_batch; /* the last batch the file holds */
 } mem;
 
@@ -68,18 +71,17 @@ static bool exec(sqlite3 *db, const char *sql, char *err, size_t errlen) {
 
 bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
     const wr_schema *sc = &s->query->out;
-    sqlite3 *db = s->env->db;
     mem *m = wr_xcalloc(1, sizeof *m);
     wr_buf t = {0}, b = {0};
+    m->db = wr_catalog_connect(s->def->path ? s->def->path : s->env->db_path, s->def->path != NULL, err, errlen);
+    if (!m->db) {
+        free(m);
+        return false;
+    }
+    sqlite3 *db = m->db;
     if (s->def->path) {
-        char *sch = wr_xasprintf("weir_sink_%s", s->def->name);
-        quote_ident(&t, sch);
-        free(sch);
-        m->schema = wr_xstrdup(t.p);
-        wr_buf_putc(&t, '.');
-        char *q = sqlite3_mprintf("ATTACH DATABASE %Q AS %s; ", s->def->path, m->schema);
-        wr_buf_puts(&b, q);
-        sqlite3_free(q);
+        m->schema = wr_xstrdup("main");
+        wr_buf_puts(&t, "main.");
     }
     quote_ident(&t, s->def->name);
     m->table = t.p;
@@ -98,15 +100,13 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
     bool upsert = s->def->mode == WR_MODE_UPDATE && agg && agg->nkeys > 0;
     if (upsert) {
         /* the index name carries the schema; its table must not */
-        wr_buf_printf(&b, "CREATE INDEX IF NOT EXISTS %s%s\"%s_keys\" ON \"%s\" (", m->schema ? m->schema : "", m->schema ? "." : "",
-                      s->def->name, s->def->name);
+        wr_buf_printf(&b, "CREATE INDEX IF NOT EXISTS \"%s_keys\" ON \"%s\" (", s->def->name, s->def->name);
         for (int k = 0; k < agg->nkeys; k++) {
             if (k) wr_buf_puts(&b, ", ");
             quote_ident(&b, sc->cols[agg->out_key_cols[k]].name);
         }
         wr_buf_puts(&b, ");");
     }
-    pthread_mutex_lock(s->env->db_lock);
     bool ok = exec(db, b.p, err, errlen);
     b.len = 0;
     wr_buf_printf(&b, "INSERT INTO %s VALUES (", m->table);
@@ -141,7 +141,6 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
             ok = false;
         }
     }
-    pthread_mutex_unlock(s->env->db_lock);
     wr_buf_free(&b);
     s->impl = m;
     if (!ok) {
@@ -149,6 +148,7 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
         sqlite3_finalize(m->del_keys);
         sqlite3_finalize(m->get_batch);
         sqlite3_finalize(m->set_batch);
+        sqlite3_close(m->db);
         free(m->table);
         free(m->schema);
         free(m);
@@ -189,19 +189,17 @@ static bool step_done(sqlite3 *db, sqlite3_stmt *st, char *err, size_t errlen) {
 
 static bool memory_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nrows, char *err, size_t errlen) {
     mem *m = s->impl;
-    sqlite3 *db = s->env->db;
+    sqlite3 *db = m->db;
     const wr_schema *sc = &s->query->out;
     const wr_aggregate *agg = s->query->agg;
     size_t nc = (size_t)sc->n;
-    pthread_mutex_lock(s->env->db_lock);
-    bool ok = exec(db, "BEGIN", err, errlen);
+    bool ok = exec(db, "BEGIN IMMEDIATE", err, errlen);
     if (ok && m->get_batch) { /* a batch the file already holds: replayed after a crash */
         sqlite3_bind_text(m->get_batch, 1, s->def->name, -1, SQLITE_TRANSIENT);
         bool held = sqlite3_step(m->get_batch) == SQLITE_ROW && sqlite3_column_int64(m->get_batch, 0) >= batch_id;
         sqlite3_reset(m->get_batch);
         if (held) {
             exec(db, "ROLLBACK", NULL, 0);
-            pthread_mutex_unlock(s->env->db_lock);
             return true;
         }
     }
@@ -229,18 +227,16 @@ static bool memory_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t 
     }
     if (ok) ok = exec(db, "COMMIT", err, errlen);
     else exec(db, "ROLLBACK", NULL, 0);
-    pthread_mutex_unlock(s->env->db_lock);
     return ok;
 }
 
 static void memory_close(wr_sink *s) {
     mem *m = s->impl;
-    pthread_mutex_lock(s->env->db_lock);
     sqlite3_finalize(m->insert);
     sqlite3_finalize(m->del_keys);
     sqlite3_finalize(m->get_batch);
     sqlite3_finalize(m->set_batch);
-    pthread_mutex_unlock(s->env->db_lock);
+    sqlite3_close(m->db);
     free(m->table);
     free(m->schema);
     free(m);

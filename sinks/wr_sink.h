@@ -12,6 +12,8 @@
 
 typedef struct wr_sink wr_sink;
 
+typedef enum { WR_FMT_TABLE, WR_FMT_CSV, WR_FMT_JSON } wr_format;
+
 typedef struct wr_sink_ops {
     /* Receives batch `batch_id`: nrows rows of schema->n values, row-major. In
      * complete mode the rows are the whole result; in update mode the changed
@@ -20,13 +22,12 @@ typedef struct wr_sink_ops {
     void (*close)(wr_sink *s);
 } wr_sink_ops;
 
-/* Where the sinks of one `weir run` write: stdout for console sinks, one
- * SQLite database for memory sinks (guarded by db_lock). */
+/* Where the sinks of one run write: stdout for console sinks, the run's
+ * catalog database (wr_catalog_create) for memory sinks. */
 typedef struct wr_sink_env {
     FILE *out;
     pthread_mutex_t *out_lock;
-    sqlite3 *db;
-    pthread_mutex_t *db_lock;
+    const char *db_path;
 } wr_sink_env;
 
 struct wr_sink {
@@ -45,12 +46,30 @@ void wr_sink_close(wr_sink *s);
  * showing top N rows" line. */
 void wr_print_table(FILE *out, int ncols, char *const *headers, char *const *cells, size_t nrows, int truncate, bool more);
 
-typedef enum { WR_FMT_TABLE, WR_FMT_CSV, WR_FMT_JSON } wr_format;
-
 /* Loads what a csv or json sink has committed (the files its metadata log
  * names, never others) into a table named after the sink in env->db, for
  * SQL over it. */
 bool wr_file_sink_load(const wr_query *q, const wr_sink_env *env, char *errstr, size_t errlen);
+
+/* The run's catalog: a SQLite database in WAL mode in a fresh temporary
+ * folder (path malloc'd), where memory sinks keep their tables, each written
+ * through its own connection; removed with its folder at the end. */
+char *wr_catalog_create(char *errstr, size_t errlen);
+void wr_catalog_remove(const char *path);
+/* A connection to a catalog or a durable sink's file (WAL; durable: fsync at
+ * each commit); busy writers wait their turn. */
+sqlite3 *wr_catalog_connect(const char *path, bool durable, char *errstr, size_t errlen);
+
+/* A reader: SQL over the sinks on its own connection. Each statement sees
+ * whole committed batches only (WAL snapshots) and holds no writer up. It
+ * refuses INSERT, UPDATE, DELETE, CREATE, DROP, ATTACH, transactions and
+ * pragmas that change anything, each with its own message; REGEXP is
+ * PCRE2. Durable memory sinks are attached by wr_reader_attach. */
+typedef struct wr_reader wr_reader;
+wr_reader *wr_reader_open(const char *catalog, char *errstr, size_t errlen);
+bool wr_reader_attach(wr_reader *r, const wr_sink_def *sink, char *errstr, size_t errlen);
+bool wr_reader_query(wr_reader *r, const char *sql, wr_format fmt, FILE *out, char *errstr, size_t errlen);
+void wr_reader_close(wr_reader *r);
 
 /* Runs one SQL statement over the memory sinks and prints its rows. */
 bool wr_memory_query(sqlite3 *db, const char *sql, wr_format fmt, FILE *out, char *errstr, size_t errlen);
