@@ -6,6 +6,8 @@
 #include <getopt.h>
 #include <stdbool.h>
 
+#include "engine/wr_stream.h"
+#include "planner/wr_plan.h"
 #include "util/wr_util.h"
 
 /* Exit codes: 0 success, 1 runtime failure, 2 bad usage. */
@@ -40,5 +42,10 @@ int cmd_topics(int argc, char **argv);
 int cmd_produce(int argc, char **argv);
 int cmd_consume(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_shell(int argc, char **argv);
+
+/* A query's stream options from the job's settings (workers, state
+ * partitions, retention, snapshots), stopping when *stop is set. */
+wr_stream_opts cli_stream_opts(const wr_job *job, volatile sig_atomic_t *stop);
 
 #endif

@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli/cli.h"
 #include "engine/wr_stream.h"
 #include "planner/wr_plan.h"
@@ -43,6 +45,39 @@ typedef struct qthread {
     char err[1024];
     pthread_t th;
 } qthread;
+
+/* The live status line on a terminal: after each batch, the query's batch,
+ * offsets done of the offsets Kafka had, rows/s and the time left. */
+typedef struct status {
+    pthread_mutex_t lock;
+    bool shown;
+} status;
+
+static int64_t offsets_sum(json_t *o) {
+    int64_t n = 0;
+    const char *k, *p;
+    json_t *t, *v;
+    json_object_foreach(o, k, t) json_object_foreach(t, p, v) n += json_integer_value(v);
+    return n;
+}
+
+static void on_status(void *ctx, int64_t batch, const char *text) {
+    status *st = ctx;
+    json_t *j = json_loads(text, 0, NULL), *src = json_array_get(json_object_get(j, "sources"), 0);
+    int64_t start = offsets_sum(json_object_get(src, "startOffset")), end = offsets_sum(json_object_get(src, "endOffset")),
+            latest = offsets_sum(json_object_get(src, "latestOffset"));
+    double rate = json_number_value(json_object_get(j, "processedRowsPerSecond"));
+    (void)start;
+    char eta[32] = "-";
+    if (rate > 0 && latest > end) snprintf(eta, sizeof eta, "%.0f s", (double)(latest - end) / rate);
+    pthread_mutex_lock(&st->lock);
+    fprintf(stderr, "\r\033[K%s: batch %lld, offsets %lld of %lld, %.0f rows/s, ETA %s", json_string_value(json_object_get(j, "name")),
+            (long long)batch, (long long)end, (long long)(latest > end ? latest : end), rate, eta);
+    fflush(stderr);
+    st->shown = true;
+    pthread_mutex_unlock(&st->lock);
+    json_decref(j);
+}
 
 static void *query_main(void *arg) {
     qthread *t = arg;
@@ -106,17 +141,13 @@ int cmd_run(int argc, char **argv) {
         goto out;
     }
 
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    const char *wk = wr_job_setting(job, "weir.workers"), *sp = wr_job_setting(job, "weir.shuffle.partitions"),
-               *keep = wr_job_setting(job, "spark.sql.streaming.minBatchesToRetain"),
-               *snap = wr_job_setting(job, "spark.sql.streaming.stateStore.minDeltasForSnapshot");
-    wr_stream_opts so = {.workers = wk ? atoi(wk) : (int)(cores > 0 ? cores : 1),
-                         .state_partitions = sp ? atoi(sp) : (int)(cores > 0 ? cores : 1),
-                         .state_partitions_set = sp != NULL,
-                         .stop = &stop_flag,
-                         .min_batches_to_retain = keep ? atoi(keep) : 0,
-                         .snapshot_every = snap ? atoi(snap) : 0,
-                         .progress = progress ? stderr : NULL};
+    wr_stream_opts so = cli_stream_opts(job, &stop_flag);
+    so.progress = progress ? stderr : NULL;
+    status st = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    if (!progress && isatty(2)) { /* a live line for a person; logs stay clean */
+        so.on_progress = on_status;
+        so.progress_ctx = &st;
+    }
 
     char *catalog = wr_catalog_create(err, sizeof err);
     if (!catalog) {
@@ -137,6 +168,7 @@ int cmd_run(int argc, char **argv) {
         pthread_create(&qt[i].th, NULL, query_main, &qt[i]);
     }
     for (int i = 0; i < job->nqueries; i++) pthread_join(qt[i].th, NULL);
+    if (st.shown) fputs("\r\033[K", stderr);
     for (int i = 0; i < job->nqueries; i++)
         if (!qt[i].ok) rc = cli_error("run", CLI_FAIL, "query %s failed: %s", qt[i].q->name, qt[i].err);
     /* file sinks: the trailing SELECTs read what their logs commit */

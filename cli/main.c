@@ -15,6 +15,7 @@ static const char usage[] =
     "  produce   send one message per line of stdin or a file\n"
     "  consume   print messages of a topic\n"
     "  run       run a job file of streaming SQL\n"
+    "  shell     an interactive prompt: run a job, query its sinks with SQL\n"
     "\n"
     "Run 'weir COMMAND --help' for a command's options. The README is the manual.\n";
 
@@ -37,10 +38,11 @@ int main(int argc, char **argv) {
         {"produce", cmd_produce},
         {"consume", cmd_consume},
         {"run", cmd_run},
+        {"shell", cmd_shell},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "weir: unknown command '%s' (commands: broker, topics, produce, consume, run)\n",
+    fprintf(stderr, "weir: unknown command '%s' (commands: broker, topics, produce, consume, run, shell)\n",
             argv[1]);
     return CLI_USAGE;
 }

@@ -344,6 +344,7 @@ static void report(runner *r, wr_ckpt *ck, const wr_stream_opts *o, wr_progress 
     json_decref(j);
     char err[512];
     if (ck && !wr_ckpt_write_progress(ck, pg->batch_id, text, err, sizeof err)) fprintf(stderr, "weir: warning: %s\n", err);
+    if (o->on_progress) o->on_progress(o->progress_ctx, pg->batch_id, text);
     if (o->progress) {
         flockfile(o->progress);
         fprintf(o->progress, "%s\n", text);

@@ -20,6 +20,9 @@ typedef struct wr_stream_opts {
     int min_batches_to_retain;   /* batches the checkpoint can still recover (0: 100) */
     int snapshot_every;          /* a state snapshot every N batches (0: 10) */
     FILE *progress;              /* when set: each batch's progress JSON, one line */
+    /* when set: called after each batch with its progress JSON (one line) */
+    void (*on_progress)(void *ctx, int64_t batch, const char *json);
+    void *progress_ctx;
 } wr_stream_opts;
 
 typedef struct wr_stream_stats {

@@ -498,7 +498,7 @@ wr_job *wr_plan_job(const char *file, const char *src, size_t len, const wr_plan
         }
     }
     for (int i = 0; i < job->nqueries && !c.failed; i++) check_modes(&c, inserts[i], &job->queries[i]);
-    if (!c.failed && !job->nqueries && !job->nselects) {
+    if (!c.failed && !job->nqueries && !job->nselects && !ov->allow_empty) {
         wr_errf(errstr, errlen, "%s: the job has no INSERT INTO ... SELECT and no SELECT: nothing to run", file);
         c.failed = true;
     }

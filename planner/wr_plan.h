@@ -144,6 +144,7 @@ typedef struct wr_plan_overrides {
     const char *checkpoint; /* DIR: the query of sink S checkpoints at DIR/S */
     const char *trigger;    /* replaces every sink's trigger */
     const wr_strlist *sets; /* key=value, as SET */
+    bool allow_empty;       /* a job without queries is fine (weir shell) */
 } wr_plan_overrides;
 
 /* Compiles a job file. Errors: "FILE:LINE:COL: message", one line. */

@@ -98,7 +98,9 @@ static int authorize(void *ctx, int action, const char *a, const char *b, const 
     case SQLITE_FUNCTION:
     case SQLITE_RECURSIVE: return SQLITE_OK;
     case SQLITE_PRAGMA:
-        if (!b && reading_pragma(a)) return SQLITE_OK;
+        /* PRAGMA x reads; PRAGMA x(table) reads for the table pragmas; PRAGMA x = v writes */
+        if (reading_pragma(a) && (!b || !strncasecmp(a, "table_", 6) || !strncasecmp(a, "index_", 6) || !strcasecmp(a, "foreign_key_list")))
+            return SQLITE_OK;
         snprintf(r->denied, sizeof r->denied, "PRAGMA %s%s%s is not allowed: SQL over sinks is read-only (pragmas that only read, "
                  "such as table_info, are)", a, b ? " = " : "", b ? b : "");
         return SQLITE_DENY;
@@ -106,7 +108,7 @@ static int authorize(void *ctx, int action, const char *a, const char *b, const 
     case SQLITE_DETACH: what = action == SQLITE_ATTACH ? "ATTACH" : "DETACH"; break;
     case SQLITE_INSERT: what = "INSERT"; break;
     case SQLITE_UPDATE: what = "UPDATE"; break;
-    case SQLITE_DELETE: what = "DELETE"; break;
+    case SQLITE_DELETE: what = !strcasecmp(a, "sqlite_master") || !strcasecmp(a, "sqlite_schema") ? "DROP" : "DELETE"; break;
     case SQLITE_TRANSACTION: what = "a transaction statement"; break;
     default: what = "a statement that changes the database"; break;
     }
@@ -174,4 +176,8 @@ void wr_reader_close(wr_reader *r) {
     if (!r) return;
     sqlite3_close(r->db);
     free(r);
+}
+
+void wr_reader_interrupt(wr_reader *r) {
+    sqlite3_interrupt(r->db);
 }

@@ -70,6 +70,8 @@ wr_reader *wr_reader_open(const char *catalog, char *errstr, size_t errlen);
 bool wr_reader_attach(wr_reader *r, const wr_sink_def *sink, char *errstr, size_t errlen);
 bool wr_reader_query(wr_reader *r, const char *sql, wr_format fmt, FILE *out, char *errstr, size_t errlen);
 void wr_reader_close(wr_reader *r);
+/* Stops the reader's running statement (safe from a signal handler). */
+void wr_reader_interrupt(wr_reader *r);
 
 /* Runs one SQL statement over the memory sinks and prints its rows. */
 bool wr_memory_query(sqlite3 *db, const char *sql, wr_format fmt, FILE *out, char *errstr, size_t errlen);
