@@ -260,20 +260,26 @@ static void first_word(const char *s, char *out, size_t n) {
     out[i] = '\0';
 }
 
-/* Whether `stmt` is a streaming INSERT for a sink without a query yet. */
-static bool new_streaming_insert(shell *sh, const char *stmt) {
+/* An INSERT: 1 a streaming query for a sink without one, -1 for a sink that
+ * has one, 0 other (VALUES, unknown targets: the reader refuses them). */
+static int streaming_insert(shell *sh, const char *stmt) {
     char into[8], name[128];
-    if (sscanf(stmt, " %*s %7s %127[A-Za-z0-9_]", into, name) != 2 || strcasecmp(into, "into")) return false;
-    if (find_query(sh, name)) return false;
+    if (sscanf(stmt, " %*s %7s %127[A-Za-z0-9_]", into, name) != 2 || strcasecmp(into, "into")) return 0;
     const char *v = strcasestr(stmt, "values");
-    return !(v && (v == stmt || !((v[-1] >= 'a' && v[-1] <= 'z') || (v[-1] >= 'A' && v[-1] <= 'Z'))));
+    if (v && (v == stmt || !((v[-1] >= 'a' && v[-1] <= 'z') || (v[-1] >= 'A' && v[-1] <= 'Z')))) return 0;
+    return find_query(sh, name) ? -1 : 1;
 }
 
 static void run_statement(shell *sh, const char *stmt) {
     char w[16];
     first_word(stmt, w, sizeof w);
     if (!w[0]) return;
-    if (!strcmp(w, "create") || !strcmp(w, "set") || (!strcmp(w, "insert") && new_streaming_insert(sh, stmt))) {
+    int ins = strcmp(w, "insert") ? 0 : streaming_insert(sh, stmt);
+    if (ins < 0) {
+        fprintf(stderr, "error: that sink already has a query (one INSERT INTO per sink; .queries lists them)\n");
+        return;
+    }
+    if (!strcmp(w, "create") || !strcmp(w, "set") || ins > 0) {
         add_to_job(sh, stmt, "shell");
         return;
     }

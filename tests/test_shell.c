@@ -3,8 +3,8 @@
  * committed batches only (every count is a batch boundary from the
  * checkpoint's progress files), the last answer equals the total computed
  * here; writes, ATTACH and writable pragmas are refused with their messages
- * and change nothing; after .quit a weir run resumes from the checkpoint
- * exactly. */
+ * and change nothing; a failing query shows its error and the shell goes
+ * on; after .stop and .quit a weir run resumes from the checkpoint exactly. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
@@ -215,6 +215,30 @@ Test(shell, selects_see_whole_batches_while_the_stream_runs) {
     free(out);
     out = say(&t, ".queries");
     cr_assert(strstr(out, "|mytable|running|"), "%s", out);
+    free(out);
+
+    /* a query that fails shows its error; the shell and the other query go on */
+    free(say(&t, "CREATE SOURCE bad USING kafka OPTIONS (assign = '{\"sh\":[7]}');"));
+    free(say(&t, "CREATE SINK b2 USING memory;"));
+    out = say(&t, "INSERT INTO b2\n  SELECT offset FROM bad;");
+    cr_assert(strstr(out, "query b2 started"), "%s", out);
+    free(out);
+    out = NULL;
+    for (int i = 0; i < 100 && !(out && strstr(out, "query b2 failed: source bad: assign names sh partition 7, which does not exist")); i++) {
+        free(out);
+        usleep(50000);
+        out = say(&t, "SELECT 1 AS n;");
+    }
+    cr_assert(out && strstr(out, "query b2 failed: source bad: assign names sh partition 7"), "%s", out);
+    free(out);
+    out = say(&t, "INSERT INTO mytable SELECT offset AS o FROM clicks;");
+    cr_assert(strstr(out, "error: that sink already has a query"), "%s", out);
+    free(out);
+    out = say(&t, ".stop mytable");
+    cr_assert(strstr(out, "query mytable stopped"), "%s", out);
+    free(out);
+    out = say(&t, ".queries");
+    cr_assert(strstr(out, "|b2     |failed |") && strstr(out, "|mytable|stopped|"), "%s", out);
     free(out);
 
     cr_assert_eq(write(t.fd, ".quit\n", 6), 6);
