@@ -17,6 +17,9 @@
 typedef struct mem {
     sqlite3 *db;            /* this sink's connection */
     sqlite3_stmt *insert;
+    sqlite3_stmt *insert_many; /* MANY rows a statement: fewer steps for big batches */
+    int many;
+    wr_buf scratch;            /* text of the value being bound */
     sqlite3_stmt *del_keys; /* update mode */
     char *table;            /* quoted, schema-qualified with path */
     char *schema;           /* "main" of the sink's own file (path), else NULL */
@@ -116,6 +119,17 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
         wr_errf(err, errlen, "memory sink %s: %s", s->def->name, sqlite3_errmsg(db));
         ok = false;
     }
+    m->many = sc->n > 0 ? 500 / sc->n : 0; /* under SQLite's 999 host parameters */
+    if (m->many > 64) m->many = 64;
+    for (int r = 1; ok && r < m->many; r++) {
+        wr_buf_puts(&b, ", (");
+        for (int c = 0; c < sc->n; c++) wr_buf_puts(&b, c ? ", ?" : "?");
+        wr_buf_puts(&b, ")");
+    }
+    if (ok && m->many > 1 && sqlite3_prepare_v2(db, b.p, -1, &m->insert_many, NULL) != SQLITE_OK) {
+        wr_errf(err, errlen, "memory sink %s: %s", s->def->name, sqlite3_errmsg(db));
+        ok = false;
+    }
     if (ok && m->schema) {
         ok = same_columns(db, m, s, err, errlen);
         char *g = wr_xasprintf("SELECT batch FROM %s.weir_batches WHERE sink = ?1", m->schema);
@@ -145,6 +159,8 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
     s->impl = m;
     if (!ok) {
         sqlite3_finalize(m->insert);
+        sqlite3_finalize(m->insert_many);
+        wr_buf_free(&m->scratch);
         sqlite3_finalize(m->del_keys);
         sqlite3_finalize(m->get_batch);
         sqlite3_finalize(m->set_batch);
@@ -156,7 +172,9 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
     return ok;
 }
 
-static void bind_val(sqlite3_stmt *st, int i, wr_val v, wr_type t) {
+/* Binds a value; strings are the batch's own (alive until the statement
+ * has run), other text goes through `scratch` and is copied. */
+static void bind_val(sqlite3_stmt *st, int i, wr_val v, wr_type t, wr_buf *scratch) {
     if (v.null) {
         sqlite3_bind_null(st, i);
         return;
@@ -166,14 +184,12 @@ static void bind_val(sqlite3_stmt *st, int i, wr_val v, wr_type t) {
     case WR_T_INT:
     case WR_T_BIGINT: sqlite3_bind_int64(st, i, v.u.i); break;
     case WR_T_DOUBLE: sqlite3_bind_double(st, i, v.u.d); break;
-    case WR_T_STRING: sqlite3_bind_text(st, i, v.u.p, (int)v.len, SQLITE_TRANSIENT); break;
-    case WR_T_BINARY: sqlite3_bind_blob(st, i, v.len ? v.u.p : "", (int)v.len, SQLITE_TRANSIENT); break;
-    default: {
-        wr_buf b = {0};
-        wr_val_format(&b, v, t, false);
-        sqlite3_bind_text(st, i, b.p ? b.p : "", (int)b.len, SQLITE_TRANSIENT);
-        wr_buf_free(&b);
-    }
+    case WR_T_STRING: sqlite3_bind_text(st, i, v.len ? v.u.p : "", (int)v.len, SQLITE_STATIC); break;
+    case WR_T_BINARY: sqlite3_bind_blob(st, i, v.len ? v.u.p : "", (int)v.len, SQLITE_STATIC); break;
+    default:
+        scratch->len = 0;
+        wr_val_format(scratch, v, t, false);
+        sqlite3_bind_text(st, i, scratch->p ? scratch->p : "", (int)scratch->len, SQLITE_TRANSIENT);
     }
 }
 
@@ -208,16 +224,23 @@ static bool memory_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t 
         ok = exec(db, sql, err, errlen);
         free(sql);
     }
-    for (size_t r = 0; ok && r < nrows; r++) {
+    size_t r = 0;
+    /* appends go MANY rows a statement; upserts row by row (delete, insert) */
+    for (size_t many = (size_t)m->many; ok && !m->del_keys && m->insert_many && r + many <= nrows; r += many) {
+        for (size_t k = 0; k < many; k++)
+            for (size_t c = 0; c < nc; c++) bind_val(m->insert_many, (int)(k * nc + c) + 1, rows[(r + k) * nc + c], sc->cols[c].type, &m->scratch);
+        ok = step_done(db, m->insert_many, err, errlen);
+    }
+    for (; ok && r < nrows; r++) {
         const wr_val *row = rows + r * nc;
         if (m->del_keys) {
             for (int k = 0; k < agg->nkeys; k++) {
                 int c = agg->out_key_cols[k];
-                bind_val(m->del_keys, k + 1, row[c], sc->cols[c].type);
+                bind_val(m->del_keys, k + 1, row[c], sc->cols[c].type, &m->scratch);
             }
             ok = step_done(db, m->del_keys, err, errlen);
         }
-        for (size_t c = 0; ok && c < nc; c++) bind_val(m->insert, (int)c + 1, row[c], sc->cols[c].type);
+        for (size_t c = 0; ok && c < nc; c++) bind_val(m->insert, (int)c + 1, row[c], sc->cols[c].type, &m->scratch);
         ok = ok && step_done(db, m->insert, err, errlen);
     }
     if (ok && m->set_batch) {
@@ -233,6 +256,8 @@ static bool memory_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t 
 static void memory_close(wr_sink *s) {
     mem *m = s->impl;
     sqlite3_finalize(m->insert);
+    sqlite3_finalize(m->insert_many);
+    wr_buf_free(&m->scratch);
     sqlite3_finalize(m->del_keys);
     sqlite3_finalize(m->get_batch);
     sqlite3_finalize(m->set_batch);
