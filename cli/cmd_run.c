@@ -144,7 +144,9 @@ int cmd_run(int argc, char **argv) {
     wr_stream_opts so = cli_stream_opts(job, &stop_flag);
     so.progress = progress ? stderr : NULL;
     status st = {.lock = PTHREAD_MUTEX_INITIALIZER};
-    if (!progress && isatty(2)) { /* a live line for a person; logs stay clean */
+    bool console_here = false; /* a console sink's tables on the same screen would be cut by the line */
+    for (int i = 0; i < job->nsinks; i++) console_here |= job->sinks[i].kind == WR_SINK_CONSOLE && isatty(1);
+    if (!progress && isatty(2) && !console_here) { /* a live line for a person; logs stay clean */
         so.on_progress = on_status;
         so.progress_ctx = &st;
     }

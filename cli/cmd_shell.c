@@ -416,7 +416,10 @@ int cmd_shell(int argc, char **argv) {
         }
         size_t k = 0;
         while (k < buf.len && (buf.p[k] == ' ' || buf.p[k] == '\n' || buf.p[k] == '\t')) k++;
-        if (k == buf.len) buf.len = 0, buf.p ? buf.p[0] = '\0' : 0;
+        if (k == buf.len && buf.p) { /* only blanks left: the next line starts a statement */
+            buf.len = 0;
+            buf.p[0] = '\0';
+        }
     }
     if (tty && hist) write_history(hist);
     free(hist);

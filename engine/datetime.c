@@ -45,7 +45,14 @@ bool wr_ts_parse_pattern(const char *s, size_t len, const char *pat, size_t plen
             p += n;
             continue;
         }
-        int fixed = n == 1 ? 1 : (int)n, maxd = n == 1 ? 2 : (int)n;
+        /* two-digit fields: one letter takes 1-2 digits, more take exactly that many */
+        int *field = c == 'M' ? &mo : c == 'd' ? &d : c == 'H' || c == 'h' ? &h : c == 'm' ? &mi : c == 's' ? &se : NULL;
+        if (field) {
+            if (!num(&s, e, n == 1 ? 1 : (int)n, n == 1 ? 2 : (int)n, field)) return false;
+            twelve |= c == 'h';
+            p += n;
+            continue;
+        }
         switch (c) {
         case 'y':
         case 'u':
@@ -55,25 +62,6 @@ bool wr_ts_parse_pattern(const char *s, size_t len, const char *pat, size_t plen
             } else if (!num(&s, e, n == 1 ? 1 : (int)n, n == 1 ? 9 : (int)n, &y)) {
                 return false;
             }
-            break;
-        case 'M':
-            if (!num(&s, e, fixed, maxd, &mo)) return false;
-            break;
-        case 'd':
-            if (!num(&s, e, fixed, maxd, &d)) return false;
-            break;
-        case 'H':
-            if (!num(&s, e, fixed, maxd, &h)) return false;
-            break;
-        case 'h':
-            if (!num(&s, e, fixed, maxd, &h)) return false;
-            twelve = true;
-            break;
-        case 'm':
-            if (!num(&s, e, fixed, maxd, &mi)) return false;
-            break;
-        case 's':
-            if (!num(&s, e, fixed, maxd, &se)) return false;
             break;
         case 'S':
             if (!num(&s, e, (int)n, (int)n, &frac)) return false;

@@ -20,6 +20,14 @@ static inline bool wr_et_closed(const wr_aggregate *agg, wr_entry *e, int64_t wm
  * of a key go to one state partition, where they can merge. */
 uint64_t wr_et_session_hash(const wr_aggregate *agg, const wr_val *keys);
 
+/* The watermark (ms) after a batch: the latest event time seen (µs;
+ * INT64_MIN: none) less the delay (µs), never below the current one. */
+static inline int64_t wr_et_next_watermark(int64_t wm_ms, int64_t max_event, int64_t delay) {
+    if (max_event == INT64_MIN) return wm_ms;
+    int64_t max_ms = max_event >= 0 ? max_event / 1000 : -((-max_event + 999) / 1000);
+    return max_ms - delay / 1000 > wm_ms ? max_ms - delay / 1000 : wm_ms;
+}
+
 /* Removes the closed groups; returns how many. */
 int64_t wr_et_evict(wr_table *st, int64_t wm);
 

@@ -8,12 +8,13 @@
 #include "engine/progress.h"
 
 static json_t *iso_time(int64_t ms) {
-    time_t s = (time_t)(ms / 1000);
+    int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000); /* floor, for times before 1970 */
+    time_t s = (time_t)secs;
     struct tm tm;
     gmtime_r(&s, &tm);
     char buf[64], out[80];
     strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, sizeof out, "%s.%03dZ", buf, (int)(ms % 1000));
+    snprintf(out, sizeof out, "%s.%03dZ", buf, (int)(ms - secs * 1000));
     return json_string(out);
 }
 

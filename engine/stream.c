@@ -500,12 +500,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             int64_t t = wr_now_ms();
             ok = run_batch(&r, sink, batch_id, from, to, &pg.input_rows, &pg.output_rows, err, errlen);
             pg.add_batch_ms = wr_now_ms() - t;
-            /* the next watermark: the latest event time seen, less the delay, never back */
-            int64_t next_wm = wm_ms;
-            if (event_time && r.max_event != INT64_MIN) {
-                int64_t max_ms = r.max_event >= 0 ? r.max_event / 1000 : -((-r.max_event + 999) / 1000);
-                if (max_ms - agg->wm_delay / 1000 > next_wm) next_wm = max_ms - agg->wm_delay / 1000;
-            }
+            int64_t next_wm = event_time ? wr_et_next_watermark(wm_ms, r.max_event, agg->wm_delay) : wm_ms;
             pg.event_time = event_time;
             pg.watermark_ms = wm_ms;
             pg.max_event = r.max_event, pg.min_event = r.min_event;
