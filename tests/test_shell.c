@@ -257,3 +257,50 @@ Test(shell, selects_see_whole_batches_while_the_stream_runs) {
     unlink(path);
     free(path), free(job), free(db), free(ck);
 }
+
+/* A long SELECT at the prompt holds no stream up: batches go on committing
+ * while it runs. */
+Test(shell, a_long_select_does_not_stall_the_streams) {
+    const char *lines[200];
+    for (int i = 0; i < 200; i++) lines[i] = "x";
+    wrt_produce(bs, "sh", 0, lines, NULL, 200);
+    char *ck = wr_xasprintf("%s/ck2", dir);
+    char *path = wrt_temp_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'sh', startingOffsets = 'earliest', maxOffsetsPerTrigger = 2);\n"
+                              "CREATE SINK slow USING memory OPTIONS (trigger = 'processingTime=20 milliseconds');\n"
+                              "INSERT INTO slow SELECT offset AS o FROM s;\n");
+    term t;
+    t.pid = forkpty(&t.fd, NULL, NULL, NULL);
+    cr_assert_geq(t.pid, 0);
+    if (t.pid == 0) {
+        setenv("TERM", "dumb", 1);
+        setenv("HOME", dir, 1);
+        execl(WEIR_BINARY, "weir", "shell", path, "--bootstrap", bs, "--checkpoint", ck, (char *)NULL);
+        _exit(127);
+    }
+    free(read_until(&t, "weir> ", 30000));
+    free(say(&t, ".mode csv"));
+    long before = -1;
+    for (int i = 0; i < 200 && before <= 0; i++) { /* until the first batches are in */
+        char *out = say(&t, "SELECT count(*) AS n FROM slow;");
+        if (!strstr(out, "no such table")) before = count_of(out);
+        free(out);
+        usleep(20000);
+    }
+    int64_t t0 = wr_now_ms();
+    char *out = say(&t, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) AS n FROM c;");
+    int64_t took = wr_now_ms() - t0;
+    cr_assert_eq(count_of(out), 3000000, "%s", out);
+    free(out);
+    out = say(&t, "SELECT count(*) AS n FROM slow;");
+    long after = count_of(out);
+    free(out);
+    cr_assert_gt(took, 300, "the long SELECT was not long (%lld ms)", (long long)took);
+    cr_assert_gt(after, before + 20, "the stream stalled behind a %lld ms SELECT: %ld rows before, %ld after", (long long)took, before, after);
+    cr_assert_eq(write(t.fd, ".quit\n", 6), 6);
+    int status;
+    cr_assert_eq(waitpid(t.pid, &status, 0), t.pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(t.fd);
+    unlink(path);
+    free(path), free(ck);
+}
