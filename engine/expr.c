@@ -240,3 +240,15 @@ wr_expr *wr_expr_substitute(const wr_expr *e, wr_expr *const *cols) {
     for (int i = 0; i < e->nargs; i++) c->args[i] = wr_expr_substitute(e->args[i], cols);
     return c;
 }
+
+bool wr_expr_equal(const wr_expr *a, const wr_expr *b) {
+    if (a->op != b->op || a->type.kind != b->type.kind || a->type.elem != b->type.elem || a->nargs != b->nargs ||
+        a->has_else != b->has_else || a->iarg != b->iarg || a->fn != b->fn)
+        return false;
+    if (a->op == WR_E_COL && a->col != b->col) return false;
+    if (a->op == WR_E_LIT && !(a->lit.null == b->lit.null && wr_val_eq(a->lit, b->lit, a->type))) return false;
+    if ((a->op == WR_E_LIKE || a->op == WR_E_RLIKE) && a->re != b->re) return false; /* patterns: only the same node */
+    for (int i = 0; i < a->nargs; i++)
+        if (!wr_expr_equal(a->args[i], b->args[i])) return false;
+    return true;
+}

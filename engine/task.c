@@ -122,6 +122,11 @@ static void push(wr_task *t, int si, const wr_val *row) {
         for (int i = 0; i < st->nexprs; i++) out[i] = wr_expr_eval(st->exprs[i], row, &t->ev);
         push(t, si + 1, out);
         return;
+    case WR_STEP_EXTEND:
+        memcpy(out, row, sizeof *row * (size_t)st->in_width);
+        for (int i = 0; i < st->nexprs; i++) out[st->in_width + i] = wr_expr_eval(st->exprs[i], row, &t->ev);
+        push(t, si + 1, out);
+        return;
     case WR_STEP_EXPLODE: {
         wr_val arr = wr_expr_eval(st->expr, row, &t->ev);
         memcpy(out, row, sizeof *row * (size_t)st->in_width);

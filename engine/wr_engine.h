@@ -185,6 +185,8 @@ wr_expr *wr_expr_col(int col, wr_type t);
  * cols is not NULL, every column reference i is replaced by a copy of cols[i]
  * (inlining a projection into what reads it). */
 wr_expr *wr_expr_substitute(const wr_expr *e, wr_expr *const *cols);
+/* Whether two bound expressions compute the same thing. */
+bool wr_expr_equal(const wr_expr *a, const wr_expr *b);
 /* x cast to t, or x itself when it already has type t. */
 wr_expr *wr_expr_cast(wr_expr *x, wr_type t);
 /* The common type two operands are widened to for comparison / arithmetic /

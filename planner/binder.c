@@ -1112,6 +1112,7 @@ bool wr_bind_query(const wr_bind_env *env, wr_select *sel, wr_query *q, char *er
     for (int i = 0; i < p.sc.n; i++) q->out.cols[i] = (wr_column){names[i], p.sc.cols[i].type};
     free(names);
     inline_last_projection(q);
+    wr_plan_share(q);
     q->uses_timestamp = reads_timestamp(q);
     scope_free(&p.sc);
     return true;

@@ -30,4 +30,7 @@ bool wr_bind_view_check(const wr_bind_env *env, wr_select *sel, char *errstr, si
 
 void wr_query_free_parts(wr_query *q);
 
+/* Computes values several expressions of a step share once (share.c). */
+void wr_plan_share(wr_query *q);
+
 #endif

@@ -23,7 +23,10 @@ typedef struct wr_schema {
     int n;
 } wr_schema;
 
-typedef enum { WR_STEP_FILTER, WR_STEP_PROJECT, WR_STEP_EXPLODE } wr_step_kind;
+/* FILTER keeps rows; PROJECT computes a new row; EXPLODE appends one column
+ * per array item; EXTEND appends computed columns (values several
+ * expressions after it share, computed once). */
+typedef enum { WR_STEP_FILTER, WR_STEP_PROJECT, WR_STEP_EXPLODE, WR_STEP_EXTEND } wr_step_kind;
 
 /* One stateless step over rows. EXPLODE appends the generated element column
  * to the input row (OUTER keeps rows whose array is NULL or empty, with NULL). */

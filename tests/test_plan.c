@@ -1,0 +1,69 @@
+/* The plan itself (through wr_plan_job, no broker needed): values several
+ * expressions share are computed once by an EXTEND step, in projections and
+ * in the aggregation's inputs, and the results are as without sharing (the
+ * SQL tables and end-to-end tests run such queries). */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "planner/wr_plan.h"
+
+static wr_job *plan(const char *text) {
+    wr_strlist sets = {0};
+    wr_plan_overrides ov = {.bootstrap = "localhost:1", .sets = &sets};
+    char err[512];
+    wr_job *job = wr_plan_job("t.sql", text, strlen(text), &ov, err, sizeof err);
+    cr_assert_not_null(job, "%s", err);
+    return job;
+}
+
+static int count_kind(const wr_query *q, wr_step_kind k) {
+    int n = 0;
+    for (int i = 0; i < q->nsteps; i++) n += q->steps[i].kind == k;
+    return n;
+}
+
+Test(plan, a_split_used_twice_is_computed_once) {
+    wr_job *job = plan("CREATE SOURCE clicks USING kafka OPTIONS (subscribe = 't');\n"
+                       "CREATE SINK m USING memory;\n"
+                       "INSERT INTO m SELECT split(CAST(value AS STRING), '\\t')[4] AS ip,\n"
+                       "  CAST(split(CAST(value AS STRING), '\\t')[6] AS INT) AS spent, offset FROM clicks;");
+    const wr_query *q = &job->queries[0];
+    cr_assert_eq(count_kind(q, WR_STEP_EXTEND), 1);
+    const wr_step *ext = &q->steps[0], *proj = &q->steps[1];
+    cr_assert_eq(ext->kind, WR_STEP_EXTEND);
+    cr_assert_eq(ext->nexprs, 1, "one shared value: the split");
+    cr_assert_eq(ext->exprs[0]->op, WR_E_FUNC);
+    cr_assert_str_eq(ext->exprs[0]->fname, "split");
+    cr_assert_eq(proj->kind, WR_STEP_PROJECT);
+    /* ip = column 7 (the split) [4]; spent = CAST(column 7 [6]); offset stays column 4 */
+    cr_assert_eq(proj->exprs[0]->op, WR_E_INDEX);
+    cr_assert_eq(proj->exprs[0]->args[0]->op, WR_E_COL);
+    cr_assert_eq(proj->exprs[0]->args[0]->col, WR_KCOL_COUNT);
+    cr_assert_eq(proj->exprs[1]->args[0]->args[0]->col, WR_KCOL_COUNT);
+    cr_assert_eq(proj->exprs[2]->op, WR_E_COL);
+    cr_assert_eq(proj->exprs[2]->col, WR_KCOL_OFFSET);
+    wr_job_free(job);
+}
+
+Test(plan, the_aggregation_inputs_share_too) {
+    wr_job *job = plan("CREATE SOURCE clicks USING kafka OPTIONS (subscribe = 't');\n"
+                       "CREATE SINK m USING memory OPTIONS (outputMode = 'complete');\n"
+                       "INSERT INTO m SELECT split(CAST(value AS STRING), ',')[0] AS k, sum(CAST(split(CAST(value AS STRING), ',')[1] AS INT)) AS s\n"
+                       "  FROM clicks GROUP BY split(CAST(value AS STRING), ',')[0];");
+    const wr_query *q = &job->queries[0];
+    cr_assert_eq(q->nsteps, 1);
+    cr_assert_eq(q->steps[0].kind, WR_STEP_EXTEND);
+    cr_assert_eq(q->agg->keys[0]->op, WR_E_INDEX);
+    cr_assert_eq(q->agg->keys[0]->args[0]->op, WR_E_COL, "the key reads the shared split");
+    wr_job_free(job);
+}
+
+Test(plan, nothing_to_share_adds_no_step) {
+    wr_job *job = plan("CREATE SOURCE clicks USING kafka OPTIONS (subscribe = 't');\n"
+                       "CREATE SINK m USING memory;\n"
+                       "INSERT INTO m SELECT upper(CAST(value AS STRING)) AS u, lower(CAST(value AS STRING)) AS l FROM clicks;");
+    const wr_query *q = &job->queries[0];
+    /* CAST(value AS STRING) is a free view; the two different calls share nothing */
+    cr_assert_eq(count_kind(q, WR_STEP_EXTEND), 0);
+    wr_job_free(job);
+}
