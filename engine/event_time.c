@@ -5,13 +5,26 @@
 
 #include "engine/event_time.h"
 
+typedef struct closing {
+    const wr_aggregate *agg;
+    int64_t wm;
+} closing;
+
+static bool is_closed(const void *ctx, wr_entry *e) {
+    const closing *c = ctx;
+    return wr_et_closed(c->agg, e, c->wm);
+}
+
 int64_t wr_et_evict(wr_table *st, int64_t wm) {
-    int64_t n = 0;
-    for (uint32_t i = st->n; i-- > 0;) /* from the end: removal moves the last entry into i */
-        if (wr_et_closed(st->agg, wr_table_at(st, i), wm)) {
-            wr_table_remove(st, i);
-            n++;
-        }
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < st->n; i++) n += wr_et_closed(st->agg, wr_table_at(st, i), wm);
+    if (!n) return 0;
+    if ((uint64_t)n * 8 >= st->n) { /* many: one pass and a new index */
+        closing c = {st->agg, wm};
+        return wr_table_drop_where(st, is_closed, &c);
+    }
+    for (uint32_t i = st->n; i-- > 0;) /* few: from the end, as removal moves the last entry into i */
+        if (wr_et_closed(st->agg, wr_table_at(st, i), wm)) wr_table_remove(st, i);
     return n;
 }
 

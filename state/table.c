@@ -157,6 +157,20 @@ wr_entry *wr_table_upsert(wr_table *t, const wr_val *keys, uint64_t hash) {
     return e;
 }
 
+/* Keeps a removed entry's keys for the next delta and frees its states. */
+static void retire(wr_table *t, wr_entry *e) {
+    const wr_aggregate *agg = t->agg;
+    if (!t->owned) return;
+    if (t->nremoved == t->removed_cap) {
+        t->removed_cap = t->removed_cap ? t->removed_cap * 2 : 64;
+        t->removed = wr_xrealloc(t->removed, sizeof *t->removed * t->removed_cap * (size_t)(agg->nkeys ? agg->nkeys : 1));
+    }
+    memcpy(t->removed + (size_t)t->nremoved++ * (size_t)agg->nkeys, wr_entry_keys(e), sizeof(wr_val) * (size_t)agg->nkeys);
+    wr_aggst *st = wr_entry_states(e, agg->nkeys);
+    for (int i = 0; i < agg->naggs; i++)
+        if ((agg->aggs[i].kind == WR_AGG_MIN || agg->aggs[i].kind == WR_AGG_MAX) && st[i].n) wr_val_free(st[i].v, agg->aggs[i].out);
+}
+
 /* The slot that holds entry idx. */
 static uint32_t slot_of(const wr_table *t, uint32_t idx) {
     uint64_t hash = wr_table_at(t, idx)->hash;
@@ -176,7 +190,6 @@ wr_entry *wr_table_find(const wr_table *t, const wr_val *keys, uint64_t hash) {
 }
 
 void wr_table_remove(wr_table *t, uint32_t idx) {
-    const wr_aggregate *agg = t->agg;
     uint32_t mask = t->nslots - 1, s = slot_of(t, idx);
     /* backward-shift deletion keeps every probe chain unbroken */
     for (uint32_t next = (s + 1) & mask; t->slots[next]; next = (next + 1) & mask) {
@@ -188,16 +201,7 @@ void wr_table_remove(wr_table *t, uint32_t idx) {
     }
     t->slots[s] = 0;
     wr_entry *e = wr_table_at(t, idx);
-    if (t->owned) {
-        if (t->nremoved == t->removed_cap) {
-            t->removed_cap = t->removed_cap ? t->removed_cap * 2 : 64;
-            t->removed = wr_xrealloc(t->removed, sizeof *t->removed * t->removed_cap * (size_t)(agg->nkeys ? agg->nkeys : 1));
-        }
-        memcpy(t->removed + (size_t)t->nremoved++ * (size_t)agg->nkeys, wr_entry_keys(e), sizeof(wr_val) * (size_t)agg->nkeys);
-        wr_aggst *st = wr_entry_states(e, agg->nkeys);
-        for (int i = 0; i < agg->naggs; i++)
-            if ((agg->aggs[i].kind == WR_AGG_MIN || agg->aggs[i].kind == WR_AGG_MAX) && st[i].n) wr_val_free(st[i].v, agg->aggs[i].out);
-    }
+    retire(t, e);
     uint32_t last = t->n - 1;
     if (idx != last) { /* the last entry moves into the hole */
         uint32_t ls = slot_of(t, last);
@@ -205,6 +209,23 @@ void wr_table_remove(wr_table *t, uint32_t idx) {
         t->slots[ls] = (t->slots[ls] & 0xffffffff00000000ULL) | (uint64_t)(idx + 1);
     }
     t->n--;
+}
+
+uint32_t wr_table_drop_where(wr_table *t, bool (*drop)(const void *ctx, wr_entry *e), const void *ctx) {
+    uint32_t w = 0;
+    for (uint32_t i = 0; i < t->n; i++) {
+        wr_entry *e = wr_table_at(t, i);
+        if (drop(ctx, e)) {
+            retire(t, e);
+            continue;
+        }
+        if (w != i) memcpy(wr_table_at(t, w), e, t->entry_size);
+        w++;
+    }
+    uint32_t gone = t->n - w;
+    t->n = w;
+    if (gone && t->nslots) rehash(t, t->nslots);
+    return gone;
 }
 
 static void set_extreme(const wr_table *tb, wr_aggst *st, wr_val v, wr_type t, bool want_min) {

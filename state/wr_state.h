@@ -48,6 +48,9 @@ void wr_table_reset(wr_table *t);
 /* Removes entry i (the last entry moves into its place). An owned table
  * keeps the removed keys for the next delta. */
 void wr_table_remove(wr_table *t, uint32_t i);
+/* Removes every entry `drop` says so of, in one pass that rebuilds the index
+ * (cheaper than wr_table_remove when many go); returns how many. */
+uint32_t wr_table_drop_where(wr_table *t, bool (*drop)(const void *ctx, wr_entry *e), const void *ctx);
 /* Finds the entry for keys, or NULL. */
 wr_entry *wr_table_find(const wr_table *t, const wr_val *keys, uint64_t hash);
 
