@@ -102,6 +102,24 @@ static char *read_until(term *t, const char *until, int timeout_ms) {
 }
 
 /* Types a line and returns the output up to the next prompt. */
+static char *say(term *t, const char *line);
+
+/* weir shell JOB --checkpoint CK on a pseudo-terminal, at its first prompt, in csv mode. */
+static term shell_on(const char *job, const char *ck) {
+    term t;
+    t.pid = forkpty(&t.fd, NULL, NULL, NULL);
+    cr_assert_geq(t.pid, 0);
+    if (t.pid == 0) {
+        setenv("TERM", "dumb", 1);
+        setenv("HOME", dir, 1); /* the history file goes there */
+        execl(WEIR_BINARY, "weir", "shell", job, "--bootstrap", bs, "--checkpoint", ck, (char *)NULL);
+        _exit(127);
+    }
+    free(read_until(&t, "weir> ", 30000));
+    free(say(&t, ".mode csv"));
+    return t;
+}
+
 static char *say(term *t, const char *line) {
     cr_assert_eq(write(t->fd, line, strlen(line)), (ssize_t)strlen(line));
     cr_assert_eq(write(t->fd, "\n", 1), 1);
@@ -153,17 +171,7 @@ Test(shell, selects_see_whole_batches_while_the_stream_runs) {
     pthread_t th;
     pthread_create(&th, NULL, produce_main, &done);
 
-    term t;
-    t.pid = forkpty(&t.fd, NULL, NULL, NULL);
-    cr_assert_geq(t.pid, 0);
-    if (t.pid == 0) {
-        setenv("TERM", "dumb", 1);
-        setenv("HOME", dir, 1);
-        execl(WEIR_BINARY, "weir", "shell", path, "--bootstrap", bs, "--checkpoint", ck, (char *)NULL);
-        _exit(127);
-    }
-    free(read_until(&t, "weir> ", 30000));
-    free(say(&t, ".mode csv"));
+    term t = shell_on(path, ck);
     long seen[400];
     int nseen = 0;
     long n = 0;
@@ -268,17 +276,7 @@ Test(shell, a_long_select_does_not_stall_the_streams) {
     char *path = wrt_temp_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'sh', startingOffsets = 'earliest', maxOffsetsPerTrigger = 2);\n"
                               "CREATE SINK slow USING memory OPTIONS (trigger = 'processingTime=20 milliseconds');\n"
                               "INSERT INTO slow SELECT offset AS o FROM s;\n");
-    term t;
-    t.pid = forkpty(&t.fd, NULL, NULL, NULL);
-    cr_assert_geq(t.pid, 0);
-    if (t.pid == 0) {
-        setenv("TERM", "dumb", 1);
-        setenv("HOME", dir, 1);
-        execl(WEIR_BINARY, "weir", "shell", path, "--bootstrap", bs, "--checkpoint", ck, (char *)NULL);
-        _exit(127);
-    }
-    free(read_until(&t, "weir> ", 30000));
-    free(say(&t, ".mode csv"));
+    term t = shell_on(path, ck);
     long before = -1;
     for (int i = 0; i < 200 && before <= 0; i++) { /* until the first batches are in */
         char *out = say(&t, "SELECT count(*) AS n FROM slow;");
