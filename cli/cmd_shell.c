@@ -284,7 +284,20 @@ static void run_statement(shell *sh, const char *stmt) {
         return;
     }
     char err[1024];
-    if (!wr_reader_query(sh->reader, stmt, sh->fmt, stdout, err, sizeof err)) fprintf(stderr, "error: %s\n", err);
+    if (!wr_reader_query(sh->reader, stmt, sh->fmt, stdout, err, sizeof err)) {
+        const char *t = strstr(err, "no such table: ");
+        squery *sq = t ? find_query(sh, t + 15) : NULL;
+        bool starting = false;
+        if (sq) {
+            pthread_mutex_lock(&sq->lock);
+            starting = !sq->progress && sq->state == Q_RUNNING;
+            pthread_mutex_unlock(&sq->lock);
+        }
+        if (starting) /* its query is still starting: the sink makes its table when it opens */
+            fprintf(stderr, "error: %s (query %s has not opened its sink yet: try again in a moment)\n", err, sq->q->name);
+        else
+            fprintf(stderr, "error: %s\n", err);
+    }
     fflush(stdout);
 }
 

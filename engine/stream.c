@@ -313,6 +313,28 @@ static bool store_all(runner *r, int64_t version, bool commit, const wr_stream_o
     return true;
 }
 
+static void fault_point(const char *stage, int64_t batch);
+
+/* After the sink has batch N: its state files, then commits/N with the
+ * watermark of the next batch; then the processed offsets go to the
+ * consumer group (lag for Kafka tools) and retention runs. */
+static bool commit_batch(runner *r, wr_ckpt *ck, const wr_stream_opts *o, int64_t batch, int64_t next_wm, const int64_t *to,
+                         wr_progress *pg, char *err, size_t errlen) {
+    fault_point("sink", batch);
+    int64_t t = wr_now_ms();
+    bool ok = !r->q->agg || store_all(r, batch, true, o, err, errlen);
+    pg->state_commit_ms = wr_now_ms() - t;
+    if (ok) fault_point("state", batch);
+    if (ok) ok = wr_ckpt_write_commit(ck, batch, next_wm, err, errlen);
+    if (ok) {
+        fault_point("commit", batch);
+        wr_ksrc_commit(r->src, to);
+        wr_ckpt_cleanup(ck, batch - o->min_batches_to_retain + 1);
+    }
+    pg->commit_ms = wr_now_ms() - t;
+    return ok;
+}
+
 /* Fault injection for the tests of recovery: WEIR_FAULT=STAGE:N ends the
  * process (exit 70, no cleanup, like a crash) at STAGE of batch N: after
  * `offsets` (the log entry), `sink` (the sink has the batch), `state` (state
@@ -505,20 +527,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             pg.watermark_ms = wm_ms;
             pg.max_event = r.max_event, pg.min_event = r.min_event;
             pg.dropped = r.dropped, pg.state_removed = r.removed;
-            if (ok && ck) {
-                fault_point("sink", batch_id);
-                t = wr_now_ms();
-                ok = !q->agg || store_all(&r, batch_id, true, &opts, err, errlen);
-                pg.state_commit_ms = wr_now_ms() - t;
-                if (ok) fault_point("state", batch_id);
-                if (ok) ok = wr_ckpt_write_commit(ck, batch_id, next_wm, err, errlen);
-                if (ok) {
-                    fault_point("commit", batch_id);
-                    wr_ksrc_commit(src, to); /* lag for Kafka tools, after commits/N */
-                    wr_ckpt_cleanup(ck, batch_id - opts.min_batches_to_retain + 1);
-                }
-                pg.commit_ms = wr_now_ms() - t;
-            }
+            if (ok && ck) ok = commit_batch(&r, ck, &opts, batch_id, next_wm, to, &pg, err, errlen);
             if (q->agg)
                 for (int p = 0; p < r.nparts; p++) pg.state_updated += wr_table_clear_updated(&r.state[p]);
             if (ok) {
