@@ -72,6 +72,8 @@ static bool exec(sqlite3 *db, const char *sql, char *err, size_t errlen) {
     return true;
 }
 
+static void memory_close(wr_sink *s);
+
 bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
     const wr_schema *sc = &s->query->out;
     mem *m = wr_xcalloc(1, sizeof *m);
@@ -157,18 +159,7 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
     }
     wr_buf_free(&b);
     s->impl = m;
-    if (!ok) {
-        sqlite3_finalize(m->insert);
-        sqlite3_finalize(m->insert_many);
-        wr_buf_free(&m->scratch);
-        sqlite3_finalize(m->del_keys);
-        sqlite3_finalize(m->get_batch);
-        sqlite3_finalize(m->set_batch);
-        sqlite3_close(m->db);
-        free(m->table);
-        free(m->schema);
-        free(m);
-    }
+    if (!ok) memory_close(s);
     return ok;
 }
 

@@ -244,3 +244,17 @@ void wrt_remove_tree(const char *dir) {
     cr_assert_eq(system(cmd), 0);
     free(cmd);
 }
+
+void wrt_world_start(wrt_world *w, const char *name, const char *topic, int partitions) {
+    w->broker = wrt_mock_start(&w->bs);
+    if (topic) {
+        char err[256];
+        cr_assert_eq(wr_broker_create_topic(w->broker, topic, partitions, err, sizeof err), 0, "%s", err);
+    }
+    wrt_temp_dir(w->dir, name);
+}
+
+void wrt_world_stop(wrt_world *w) {
+    wrt_remove_tree(w->dir);
+    wr_broker_stop(w->broker);
+}

@@ -50,6 +50,17 @@ void wrt_produce(const char *bootstrap, const char *topic, int partition, const 
 /* The earliest offset still in topic/partition (asserts on failure). */
 int64_t wrt_earliest(const char *bootstrap, const char *topic, int partition);
 
+/* What most suites start with: the mock cluster (with `topic` of
+ * `partitions` partitions unless topic is NULL) and a fresh folder
+ * /tmp/weir-NAME-XXXXXX; wrt_world_stop removes both. */
+typedef struct wrt_world {
+    struct wr_broker *broker;
+    const char *bs; /* bootstrap address */
+    char dir[64];
+} wrt_world;
+void wrt_world_start(wrt_world *w, const char *name, const char *topic, int partitions);
+void wrt_world_stop(wrt_world *w);
+
 /* Writes `text` to a temporary job file and runs `weir run FILE args...
  * extra...` (either list NULL-terminated, or NULL), then removes the file. */
 wrt_result wrt_run_job(const char *text, const char *const *args, const char *const *extra);

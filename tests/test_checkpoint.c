@@ -13,20 +13,14 @@
 #include "support.h"
 #include "util/wr_util.h"
 
-static wr_broker *broker;
-static const char *bs;
-static char ckdir[64];
+static wrt_world w;
 
 static void start(void) {
-    broker = wrt_mock_start(&bs);
-    char err[256];
-    cr_assert_eq(wr_broker_create_topic(broker, "w", 2, err, sizeof err), 0);
-    wrt_temp_dir(ckdir, "ck");
+    wrt_world_start(&w, "ck", "w", 2);
 }
 
 static void stop(void) {
-    wrt_remove_tree(ckdir);
-    wr_broker_stop(broker);
+    wrt_world_stop(&w);
 }
 
 TestSuite(checkpoint, .init = start, .fini = stop, .timeout = 120);
@@ -38,16 +32,16 @@ TestSuite(checkpoint, .init = start, .fini = stop, .timeout = 120);
     "SELECT * FROM counts ORDER BY 1;"
 
 static wrt_result run(const char *job, const char *const *extra) {
-    return wrt_run_job(job, (const char *const[]){"--bootstrap", bs, "--checkpoint", ckdir, "--trigger", "availableNow", "--format", "csv", NULL},
+    return wrt_run_job(job, (const char *const[]){"--bootstrap", w.bs, "--checkpoint", w.dir, "--trigger", "availableNow", "--format", "csv", NULL},
                        extra);
 }
 
 static void produce(const char *const *m, int n) {
-    wrt_produce(bs, "w", -1, m, NULL, n);
+    wrt_produce(w.bs, "w", -1, m, NULL, n);
 }
 
 static char *path_in(const char *rel) {
-    return wr_xasprintf("%s/counts/%s", ckdir, rel);
+    return wr_xasprintf("%s/counts/%s", w.dir, rel);
 }
 
 static const char *job = JOB("CAST(value AS STRING) AS k, count(*) AS n", "CAST(value AS STRING)");
@@ -146,12 +140,12 @@ Test(checkpoint, a_second_process_cannot_take_a_running_querys_checkpoint) {
                               "CREATE SINK counts USING console OPTIONS (outputMode = 'complete');\n"
                               "INSERT INTO counts SELECT count(*) AS n FROM s;");
     int fd;
-    pid_t pid = wrt_spawn((const char *const[]){"run", path, "--bootstrap", bs, "--checkpoint", ckdir, NULL}, &fd);
+    pid_t pid = wrt_spawn((const char *const[]){"run", path, "--bootstrap", w.bs, "--checkpoint", w.dir, NULL}, &fd);
     /* wait until the first process holds the checkpoint */
     char *meta = path_in("metadata");
     for (int i = 0; i < 200 && access(meta, F_OK) != 0; i++) usleep(25000);
     free(meta);
-    wrt_result r = WRT_RUN(NULL, "run", path, "--bootstrap", bs, "--checkpoint", ckdir, "--trigger", "once");
+    wrt_result r = WRT_RUN(NULL, "run", path, "--bootstrap", w.bs, "--checkpoint", w.dir, "--trigger", "once");
     cr_assert_eq(r.status, 1);
     cr_assert(strstr(r.err, "is in use by another running query"), "%s", r.err);
     wrt_result_free(&r);
@@ -172,10 +166,10 @@ Test(checkpoint, a_checkpoint_ahead_of_the_log_is_an_error) {
     char err[256];
     wr_broker *other = wr_broker_start(-1, err, sizeof err);
     cr_assert_eq(wr_broker_create_topic(other, "w", 2, err, sizeof err), 0);
-    const char *saved = bs;
-    bs = wr_broker_bootstrap(other);
+    const char *saved = w.bs;
+    w.bs = wr_broker_bootstrap(other);
     r = run(job, NULL);
-    bs = saved;
+    w.bs = saved;
     cr_assert_eq(r.status, 1);
     cr_assert(strstr(r.err, "ends at offset 0, before offset") && strstr(r.err, "the topic was recreated"), "%s", r.err);
     wrt_result_free(&r);
@@ -185,7 +179,7 @@ Test(checkpoint, a_checkpoint_ahead_of_the_log_is_an_error) {
 /* A durable memory sink: its SQLite file keeps the rows and the last batch id
  * in one transaction, so a batch replayed after a crash changes nothing. */
 Test(checkpoint, a_durable_memory_sink_is_exactly_once_across_replays) {
-    char *db = wr_xasprintf("%s/out.sqlite", ckdir);
+    char *db = wr_xasprintf("%s/out.sqlite", w.dir);
     char *job_text = wr_xasprintf("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest', maxOffsetsPerTrigger = 2);\n"
                                   "CREATE SINK counts USING memory OPTIONS (outputMode = 'append', path = '%s');\n"
                                   "INSERT INTO counts SELECT CAST(value AS STRING) AS v FROM s;\n"
@@ -212,7 +206,7 @@ Test(checkpoint, a_durable_memory_sink_is_exactly_once_across_replays) {
                             "CREATE SINK counts USING memory OPTIONS (path = '%s');\n"
                             "INSERT INTO counts SELECT offset FROM s;", db);
     char *path = wrt_temp_job(job_text);
-    r = WRT_RUN(NULL, "run", path, "--bootstrap", bs, "--trigger", "once");
+    r = WRT_RUN(NULL, "run", path, "--bootstrap", w.bs, "--trigger", "once");
     cr_assert_eq(r.status, 1);
     cr_assert(strstr(r.err, "holds a table counts with other columns"), "%s", r.err);
     wrt_result_free(&r);
@@ -235,7 +229,7 @@ Test(checkpoint, processed_offsets_are_committed_to_the_consumer_group) {
     wrt_result_free(&r);
     const char *m2[] = {"late"};
     produce(m2, 1);
-    r = WRT_RUN(NULL, "consume", "--topic", "w", "--group", "lagtest", "--from-beginning", "--timeout-ms", "2000", "--bootstrap", bs);
+    r = WRT_RUN(NULL, "consume", "--topic", "w", "--group", "lagtest", "--from-beginning", "--timeout-ms", "2000", "--bootstrap", w.bs);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_str_eq(r.out, "late\n", "the group did not start after the processed offsets: %s", r.out);
     wrt_result_free(&r);
@@ -247,8 +241,8 @@ Test(checkpoint, processed_offsets_are_committed_to_the_consumer_group) {
  * uninterrupted one, in a durable memory sink (update mode) and a csv sink. */
 Test(checkpoint, a_crash_at_each_stage_of_a_batch_recovers_exactly) {
     const char *p0[] = {"a", "b", "a"}, *p1[] = {"c", "a", "b"};
-    wrt_produce(bs, "w", 0, p0, NULL, 3);
-    wrt_produce(bs, "w", 1, p1, NULL, 3);
+    wrt_produce(w.bs, "w", 0, p0, NULL, 3);
+    wrt_produce(w.bs, "w", 1, p1, NULL, 3);
     const char *stages[] = {"offsets", "sink", "state", "commit"};
     for (int s = 0; s < 4; s++) {
         char *job = wr_xasprintf(
@@ -259,9 +253,9 @@ Test(checkpoint, a_crash_at_each_stage_of_a_batch_recovers_exactly) {
             "INSERT INTO lines SELECT partition, offset, CAST(value AS STRING) AS v FROM s;\n"
             "SELECT * FROM counts ORDER BY k;\n"
             "SELECT * FROM lines ORDER BY partition, offset;",
-            ckdir, stages[s], ckdir, stages[s]);
-        char *ck = wr_xasprintf("%s/ck-%s", ckdir, stages[s]), *fault = wr_xasprintf("%s:1", stages[s]);
-        const char *const args[] = {"--bootstrap", bs, "--checkpoint", ck, "--trigger", "availableNow", "--format", "csv", NULL};
+            w.dir, stages[s], w.dir, stages[s]);
+        char *ck = wr_xasprintf("%s/ck-%s", w.dir, stages[s]), *fault = wr_xasprintf("%s:1", stages[s]);
+        const char *const args[] = {"--bootstrap", w.bs, "--checkpoint", ck, "--trigger", "availableNow", "--format", "csv", NULL};
         setenv("WEIR_FAULT", fault, 1);
         wrt_result r = wrt_run_job(job, args, NULL);
         unsetenv("WEIR_FAULT");

@@ -21,20 +21,14 @@
 #include "support.h"
 #include "util/wr_util.h"
 
-static wr_broker *broker;
-static const char *bs;
-static char dir[64];
+static wrt_world w;
 
 static void start(void) {
-    broker = wrt_mock_start(&bs);
-    char err[256];
-    cr_assert_eq(wr_broker_create_topic(broker, "cw", 4, err, sizeof err), 0);
-    wrt_temp_dir(dir, "crash");
+    wrt_world_start(&w, "crash", "cw", 4);
 }
 
 static void stop(void) {
-    wrt_remove_tree(dir);
-    wr_broker_stop(broker);
+    wrt_world_stop(&w);
 }
 
 TestSuite(crash, .init = start, .fini = stop, .timeout = 600);
@@ -61,7 +55,7 @@ static void *produce_main(void *arg) {
     producer *p = arg;
     char err[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", bs, err, sizeof err);
+    rd_kafka_conf_set(conf, "bootstrap.servers", w.bs, err, sizeof err);
     rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof err);
     rd_kafka_conf_set(conf, "sticky.partitioning.linger.ms", "0", err, sizeof err);
     rd_kafka_conf_set_opaque(conf, p);
@@ -100,9 +94,9 @@ Test(crash, sigkill_at_random_moments_loses_and_doubles_nothing) {
         "INSERT INTO counts SELECT word, count(*) AS n\n"
         "  FROM (SELECT explode(split(CAST(value AS STRING), ' ')) AS word FROM s) GROUP BY word;\n"
         "INSERT INTO lines SELECT CAST(value AS STRING) AS v FROM s;\n",
-        dir, dir);
+        w.dir, w.dir);
     char *job = wrt_temp_job(job_text);
-    char *ck = wr_xasprintf("%s/ck", dir);
+    char *ck = wr_xasprintf("%s/ck", w.dir);
     producer prod = {0};
     pthread_t th;
     pthread_create(&th, NULL, produce_main, &prod);
@@ -110,7 +104,7 @@ Test(crash, sigkill_at_random_moments_loses_and_doubles_nothing) {
     srand(seed);
     for (int k = 0; k < KILLS; k++) {
         int fd;
-        pid_t pid = wrt_spawn((const char *const[]){"run", job, "--bootstrap", bs, "--checkpoint", ck, NULL}, &fd);
+        pid_t pid = wrt_spawn((const char *const[]){"run", job, "--bootstrap", w.bs, "--checkpoint", ck, NULL}, &fd);
         usleep((useconds_t)(30 + rand() % 1200) * 1000);
         int status;
         cr_assert_eq(waitpid(pid, &status, WNOHANG), 0, "weir run stopped by itself before kill %d (seed %u)", k, seed);
@@ -123,12 +117,12 @@ Test(crash, sigkill_at_random_moments_loses_and_doubles_nothing) {
     cr_assert_eq(prod.failed, 0, "the producer failed");
     int n = prod.produced;
     cr_assert_gt(n, 0);
-    wrt_result r = WRT_RUN(NULL, "run", job, "--bootstrap", bs, "--checkpoint", ck, "--trigger", "availableNow");
+    wrt_result r = WRT_RUN(NULL, "run", job, "--bootstrap", w.bs, "--checkpoint", ck, "--trigger", "availableNow");
     cr_assert_eq(r.status, 0, "%s", r.err);
     wrt_result_free(&r);
 
     /* the lines: each exactly once */
-    char *path = wr_xasprintf("%s/lines.sqlite", dir);
+    char *path = wr_xasprintf("%s/lines.sqlite", w.dir);
     sqlite3 *db;
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
     unsigned char *seen = wr_xcalloc((size_t)n, 1);
@@ -153,7 +147,7 @@ Test(crash, sigkill_at_random_moments_loses_and_doubles_nothing) {
     /* the counts: the number words once each, wK as the lines give */
     int exp[97] = {0};
     for (int i = 0; i < n; i++) exp[i % 97]++, exp[i % 13]++, exp[i % 5]++;
-    path = wr_xasprintf("%s/counts.sqlite", dir);
+    path = wr_xasprintf("%s/counts.sqlite", w.dir);
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
     cr_assert_eq(sqlite3_prepare_v2(db, "SELECT word, n FROM counts", -1, &st, NULL), SQLITE_OK);
     memset(seen, 0, (size_t)n);

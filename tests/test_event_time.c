@@ -13,18 +13,14 @@
 #include "support.h"
 #include "util/wr_util.h"
 
-static wr_broker *broker;
-static const char *bs;
-static char dir[64];
+static wrt_world w;
 
 static void start(void) {
-    broker = wrt_mock_start(&bs);
-    wrt_temp_dir(dir, "et");
+    wrt_world_start(&w, "et", NULL, 0);
 }
 
 static void stop(void) {
-    wrt_remove_tree(dir);
-    wr_broker_stop(broker);
+    wrt_world_stop(&w);
 }
 
 TestSuite(event_time, .init = start, .fini = stop, .timeout = 180);
@@ -81,23 +77,23 @@ static void run_case(const et_case *c, int idx) {
     char topic[32];
     snprintf(topic, sizeof topic, "et%d", idx);
     char err[256];
-    cr_assert_eq(wr_broker_create_topic(broker, topic, 1, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(wr_broker_create_topic(w.broker, topic, 1, err, sizeof err), 0, "%s", err);
     char *job = wr_xasprintf("CREATE SOURCE s USING kafka OPTIONS (subscribe = '%s', startingOffsets = 'earliest');\n"
                              "CREATE VIEW ev AS SELECT CAST(CAST(split(CAST(value AS STRING), ',')[0] AS BIGINT) AS TIMESTAMP) AS t,\n"
                              "  split(CAST(value AS STRING), ',')[1] AS k, CAST(split(CAST(value AS STRING), ',')[2] AS INT) AS v FROM s;\n"
                              "CREATE SINK out USING console OPTIONS (outputMode = '%s', truncate = 'false', numRows = 100);\n"
                              "INSERT INTO out %s;",
                              topic, c->mode, c->select);
-    char *ck = wr_xasprintf("%s/ck%d", dir, idx);
+    char *ck = wr_xasprintf("%s/ck%d", w.dir, idx);
     wr_buf got = {0};
     for (int r = 0; r < 6 && c->runs[r]; r++) {
         char *ev = wr_xstrdup(c->runs[r]), *save = NULL;
         const char *msgs[64];
         int n = 0;
         for (char *m = strtok_r(ev, ";", &save); m && n < 64; m = strtok_r(NULL, ";", &save)) msgs[n++] = m;
-        wrt_produce(bs, topic, 0, msgs, NULL, n);
+        wrt_produce(w.bs, topic, 0, msgs, NULL, n);
         free(ev);
-        wrt_result res = wrt_run_job(job, (const char *const[]){"--bootstrap", bs, "--checkpoint", ck, "--trigger", "availableNow", NULL}, NULL);
+        wrt_result res = wrt_run_job(job, (const char *const[]){"--bootstrap", w.bs, "--checkpoint", ck, "--trigger", "availableNow", NULL}, NULL);
         cr_assert_eq(res.status, 0, "%s, run %d: %s", c->name, r, res.err);
         canonical(res.out, &got);
         wrt_result_free(&res);
@@ -161,7 +157,7 @@ Test(event_time, append_windows_reach_a_file_sink_once_across_crashes) {
         char topic[32];
         snprintf(topic, sizeof topic, "ef%d", s);
         char err[256];
-        cr_assert_eq(wr_broker_create_topic(broker, topic, 1, err, sizeof err), 0, "%s", err);
+        cr_assert_eq(wr_broker_create_topic(w.broker, topic, 1, err, sizeof err), 0, "%s", err);
         char *job = wr_xasprintf(
             "CREATE SOURCE s USING kafka OPTIONS (subscribe = '%s', startingOffsets = 'earliest');\n"
             "CREATE VIEW ev AS SELECT CAST(CAST(split(CAST(value AS STRING), ',')[0] AS BIGINT) AS TIMESTAMP) AS t,\n"
@@ -170,11 +166,11 @@ Test(event_time, append_windows_reach_a_file_sink_once_across_crashes) {
             "INSERT INTO out SELECT window, k, count(*) AS n FROM ev WATERMARK t DELAY OF INTERVAL 10 SECONDS\n"
             "  GROUP BY window(t, '1 minute'), k;\n"
             "SELECT window, k, n FROM out ORDER BY window, k;",
-            topic, dir, stages[s]);
-        char *ck = wr_xasprintf("%s/ckf-%s", dir, stages[s]), *fault = wr_xasprintf("%s:1", stages[s]);
-        const char *const args[] = {"--bootstrap", bs, "--checkpoint", ck, "--trigger", "availableNow", "--format", "csv", "--progress", NULL};
+            topic, w.dir, stages[s]);
+        char *ck = wr_xasprintf("%s/ckf-%s", w.dir, stages[s]), *fault = wr_xasprintf("%s:1", stages[s]);
+        const char *const args[] = {"--bootstrap", w.bs, "--checkpoint", ck, "--trigger", "availableNow", "--format", "csv", "--progress", NULL};
         const char *m1[] = {"0,a", "10,b", "5,a", "75,a"};
-        wrt_produce(bs, topic, 0, m1, NULL, 4);
+        wrt_produce(w.bs, topic, 0, m1, NULL, 4);
         /* batch 0 takes all four; the watermark moves to 65: batch 1, without data, closes [0, 60) */
         setenv("WEIR_FAULT", fault, 1);
         wrt_result r = wrt_run_job(job, args, NULL);
@@ -182,7 +178,7 @@ Test(event_time, append_windows_reach_a_file_sink_once_across_crashes) {
         cr_assert_eq(r.status, 70, "%s: %s", stages[s], r.err);
         wrt_result_free(&r);
         const char *m2[] = {"3,a", "190,b"}; /* a@3 is late; 190 closes [60, 120) */
-        wrt_produce(bs, topic, 0, m2, NULL, 2);
+        wrt_produce(w.bs, topic, 0, m2, NULL, 2);
         r = wrt_run_job(job, args, NULL);
         cr_assert_eq(r.status, 0, "%s: %s", stages[s], r.err);
         cr_assert_str_eq(r.out, "window,k,n\n"

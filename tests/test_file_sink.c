@@ -14,34 +14,28 @@
 #include "support.h"
 #include "util/wr_util.h"
 
-static wr_broker *broker;
-static const char *bs;
-static char dir[64];
+static wrt_world w;
 
 static void start(void) {
-    broker = wrt_mock_start(&bs);
-    char err[256];
-    cr_assert_eq(wr_broker_create_topic(broker, "f", 1, err, sizeof err), 0);
-    wrt_temp_dir(dir, "fs");
+    wrt_world_start(&w, "fs", "f", 1);
 }
 
 static void stop(void) {
-    wrt_remove_tree(dir);
-    wr_broker_stop(broker);
+    wrt_world_stop(&w);
 }
 
 TestSuite(file_sink, .init = start, .fini = stop, .timeout = 120);
 
 static wrt_result run(const char *text) {
-    char *ck = wr_xasprintf("%s/ck", dir);
-    wrt_result r = wrt_run_job(text, (const char *const[]){"--bootstrap", bs, "--checkpoint", ck, "--trigger", "availableNow", "--format", "csv", NULL},
+    char *ck = wr_xasprintf("%s/ck", w.dir);
+    wrt_result r = wrt_run_job(text, (const char *const[]){"--bootstrap", w.bs, "--checkpoint", ck, "--trigger", "availableNow", "--format", "csv", NULL},
                                NULL);
     free(ck);
     return r;
 }
 
 static char *slurp(const char *rel) {
-    char *p = wr_xasprintf("%s/%s", dir, rel);
+    char *p = wr_xasprintf("%s/%s", w.dir, rel);
     size_t len;
     char *t = wr_read_file(p, &len);
     cr_assert_not_null(t, "no file %s", p);
@@ -57,11 +51,11 @@ static char *csv_job(void) {
                         "INSERT INTO c SELECT CAST(value AS STRING) AS v, offset, CASE WHEN offset %% 2 = 0 THEN NULL ELSE offset / 2 END AS half,\n"
                         "  CAST('2023-11-14 22:13:20.5' AS TIMESTAMP) AS ts FROM s;\n"
                         "SELECT v, offset, half, ts FROM c ORDER BY offset;",
-                        dir);
+                        w.dir);
 }
 
 Test(file_sink, csv_files_log_and_trailing_select) {
-    wrt_produce(bs, "f", 0, lines, NULL, 6);
+    wrt_produce(w.bs, "f", 0, lines, NULL, 6);
     char *job = csv_job();
     wrt_result r = run(job);
     cr_assert_eq(r.status, 0, "%s", r.err);
@@ -92,7 +86,7 @@ Test(file_sink, csv_files_log_and_trailing_select) {
     cr_assert_null(strchr(t + 3, '\n'), "one file, one line: %s", t);
     json_t *j = json_loads(t + 3, 0, NULL);
     cr_assert_not_null(j);
-    char *want = wr_xasprintf("file://%s/c/batch-1.csv", dir);
+    char *want = wr_xasprintf("file://%s/c/batch-1.csv", w.dir);
     cr_assert_str_eq(json_string_value(json_object_get(j, "path")), want);
     cr_assert_eq(json_integer_value(json_object_get(j, "size")), (json_int_t)strlen(batch1));
     cr_assert_str_eq(json_string_value(json_object_get(j, "action")), "add");
@@ -104,18 +98,18 @@ Test(file_sink, csv_files_log_and_trailing_select) {
 }
 
 Test(file_sink, replays_write_nothing_twice_and_readers_see_only_committed_files) {
-    wrt_produce(bs, "f", 0, lines, NULL, 6);
+    wrt_produce(w.bs, "f", 0, lines, NULL, 6);
     char *job = csv_job();
     wrt_result r = run(job);
     cr_assert_eq(r.status, 0, "%s", r.err);
     wrt_result_free(&r);
     char *before = slurp("c/batch-1.csv");
     /* died after the sink's log entry, before commits/1: batch 1 runs again, writes nothing */
-    char *p = wr_xasprintf("%s/ck/c/commits/1", dir);
+    char *p = wr_xasprintf("%s/ck/c/commits/1", w.dir);
     cr_assert_eq(unlink(p), 0);
     free(p);
     /* a file no log entry names (an attempt that died before its entry) */
-    p = wr_xasprintf("%s/c/batch-9.csv", dir);
+    p = wr_xasprintf("%s/c/batch-9.csv", w.dir);
     FILE *f = fopen(p, "w");
     fputs("v,offset,half,ts\nstray,99,,\n", f);
     fclose(f);
@@ -130,19 +124,19 @@ Test(file_sink, replays_write_nothing_twice_and_readers_see_only_committed_files
     free(after);
     /* died after writing the file, before the log entry and commits/1: the
      * batch runs again and its file is written anew, once */
-    p = wr_xasprintf("%s/ck/c/commits/1", dir);
+    p = wr_xasprintf("%s/ck/c/commits/1", w.dir);
     cr_assert_eq(unlink(p), 0);
     free(p);
-    p = wr_xasprintf("%s/c/_spark_metadata/1", dir);
+    p = wr_xasprintf("%s/c/_spark_metadata/1", w.dir);
     cr_assert_eq(unlink(p), 0);
     free(p);
-    p = wr_xasprintf("%s/c/batch-1.csv", dir);
+    p = wr_xasprintf("%s/c/batch-1.csv", w.dir);
     f = fopen(p, "w");
     fputs("v,offset\nhalf-written", f);
     fclose(f);
     free(p);
     const char *more[] = {"late"};
-    wrt_produce(bs, "f", 0, more, NULL, 1);
+    wrt_produce(w.bs, "f", 0, more, NULL, 1);
     r = run(job);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_eq(wrt_count_lines(r.out, r.outlen), 8, "%s", r.out);
@@ -156,14 +150,14 @@ Test(file_sink, replays_write_nothing_twice_and_readers_see_only_committed_files
 }
 
 Test(file_sink, json_lines_as_spark_writes_them) {
-    wrt_produce(bs, "f", 0, lines, NULL, 3);
+    wrt_produce(w.bs, "f", 0, lines, NULL, 3);
     char *job = wr_xasprintf("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'f', startingOffsets = 'earliest');\n"
                              "CREATE SINK j USING json OPTIONS (path = '%s/j');\n"
                              "INSERT INTO j SELECT CAST(value AS STRING) AS v, split(CAST(value AS STRING), 'l') AS parts, value AS raw,\n"
                              "  CASE WHEN offset = 1 THEN NULL ELSE offset END AS o, offset > 0 AS later, CAST(offset AS DOUBLE) / 4 AS q,\n"
                              "  CAST('2023-11-14 22:13:20' AS TIMESTAMP) AS ts FROM s;\n"
                              "SELECT v, parts, hex(raw), o, later, q, ts FROM j ORDER BY v;",
-                             dir);
+                             w.dir);
     wrt_result r = run(job);
     cr_assert_eq(r.status, 0, "%s", r.err);
     char *t = slurp("j/batch-0.json");

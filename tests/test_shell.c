@@ -27,20 +27,14 @@
 #include "support.h"
 #include "util/wr_util.h"
 
-static wr_broker *broker;
-static const char *bs;
-static char dir[64];
+static wrt_world w;
 
 static void start(void) {
-    broker = wrt_mock_start(&bs);
-    char err[256];
-    cr_assert_eq(wr_broker_create_topic(broker, "sh", 1, err, sizeof err), 0, "%s", err);
-    wrt_temp_dir(dir, "shell");
+    wrt_world_start(&w, "shell", "sh", 1);
 }
 
 static void stop(void) {
-    wrt_remove_tree(dir);
-    wr_broker_stop(broker);
+    wrt_world_stop(&w);
 }
 
 TestSuite(shell, .init = start, .fini = stop, .timeout = 180);
@@ -55,7 +49,7 @@ static void *produce_main(void *arg) {
     atomic_int *done = arg;
     char err[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", bs, err, sizeof err);
+    rd_kafka_conf_set(conf, "bootstrap.servers", w.bs, err, sizeof err);
     rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof err);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     for (int i = 0; rk && i < CLICKS; i++) {
@@ -111,8 +105,8 @@ static term shell_on(const char *job, const char *ck) {
     cr_assert_geq(t.pid, 0);
     if (t.pid == 0) {
         setenv("TERM", "dumb", 1);
-        setenv("HOME", dir, 1); /* the history file goes there */
-        execl(WEIR_BINARY, "weir", "shell", job, "--bootstrap", bs, "--checkpoint", ck, (char *)NULL);
+        setenv("HOME", w.dir, 1); /* the history file goes there */
+        execl(WEIR_BINARY, "weir", "shell", job, "--bootstrap", w.bs, "--checkpoint", ck, (char *)NULL);
         _exit(127);
     }
     free(read_until(&t, "weir> ", 30000));
@@ -158,7 +152,7 @@ static int boundaries(const char *ck, long *out, int max) {
 }
 
 Test(shell, selects_see_whole_batches_while_the_stream_runs) {
-    char *db = wr_xasprintf("%s/clicks.sqlite", dir), *ck = wr_xasprintf("%s/ck", dir);
+    char *db = wr_xasprintf("%s/clicks.sqlite", w.dir), *ck = wr_xasprintf("%s/ck", w.dir);
     char *job = wr_xasprintf(
         "CREATE SOURCE clicks USING kafka OPTIONS (subscribe = 'sh', startingOffsets = 'earliest', maxOffsetsPerTrigger = 70);\n"
         "CREATE SINK mytable USING memory OPTIONS (outputMode = 'append', path = '%s');\n"
@@ -256,7 +250,7 @@ Test(shell, selects_see_whole_batches_while_the_stream_runs) {
     close(t.fd);
 
     /* the checkpoint is consistent: a run resumes with nothing to do, the file holds each click once */
-    wrt_result r = WRT_RUN(NULL, "run", path, "--bootstrap", bs, "--checkpoint", ck, "--trigger", "availableNow", "--format", "csv");
+    wrt_result r = WRT_RUN(NULL, "run", path, "--bootstrap", w.bs, "--checkpoint", ck, "--trigger", "availableNow", "--format", "csv");
     cr_assert_eq(r.status, 0, "%s", r.err);
     char *want = wr_xasprintf("n,d,t\n%d,%d,%ld\n", CLICKS, CLICKS, total);
     cr_assert_str_eq(r.out, want);
@@ -271,8 +265,8 @@ Test(shell, selects_see_whole_batches_while_the_stream_runs) {
 Test(shell, a_long_select_does_not_stall_the_streams) {
     const char *lines[200];
     for (int i = 0; i < 200; i++) lines[i] = "x";
-    wrt_produce(bs, "sh", 0, lines, NULL, 200);
-    char *ck = wr_xasprintf("%s/ck2", dir);
+    wrt_produce(w.bs, "sh", 0, lines, NULL, 200);
+    char *ck = wr_xasprintf("%s/ck2", w.dir);
     char *path = wrt_temp_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'sh', startingOffsets = 'earliest', maxOffsetsPerTrigger = 2);\n"
                               "CREATE SINK slow USING memory OPTIONS (trigger = 'processingTime=20 milliseconds');\n"
                               "INSERT INTO slow SELECT offset AS o FROM s;\n");

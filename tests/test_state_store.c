@@ -15,20 +15,14 @@
 #include "support.h"
 #include "util/wr_util.h"
 
-static wr_broker *broker;
-static const char *bs;
-static char ckdir[64];
+static wrt_world w;
 
 static void start(void) {
-    broker = wrt_mock_start(&bs);
-    char err[256];
-    cr_assert_eq(wr_broker_create_topic(broker, "w", 2, err, sizeof err), 0);
-    wrt_temp_dir(ckdir, "st");
+    wrt_world_start(&w, "st", "w", 2);
 }
 
 static void stop(void) {
-    wrt_remove_tree(ckdir);
-    wr_broker_stop(broker);
+    wrt_world_stop(&w);
 }
 
 TestSuite(state_store, .init = start, .fini = stop, .timeout = 120);
@@ -43,13 +37,13 @@ static const char *job = "SET spark.sql.streaming.stateStore.minDeltasForSnapsho
                          "SELECT * FROM counts ORDER BY 1;";
 
 static wrt_result run(const char *text, const char *const *extra) {
-    return wrt_run_job(text, (const char *const[]){"--bootstrap", bs, "--checkpoint", ckdir, "--trigger", "availableNow", "--format", "csv", NULL},
+    return wrt_run_job(text, (const char *const[]){"--bootstrap", w.bs, "--checkpoint", w.dir, "--trigger", "availableNow", "--format", "csv", NULL},
                        extra);
 }
 
 /* Produces values[i] to partition i % 2, in order. */
 static void produce(const char *const *values, int n) {
-    for (int i = 0; i < n; i++) wrt_produce(bs, "w", i % 2, &values[i], NULL, 1);
+    for (int i = 0; i < n; i++) wrt_produce(w.bs, "w", i % 2, &values[i], NULL, 1);
 }
 
 static int by_version(const void *a, const void *b) {
@@ -58,7 +52,7 @@ static int by_version(const void *a, const void *b) {
 
 /* The sorted names in a folder of the checkpoint, space-separated. */
 static char *listing(const char *rel) {
-    char *dir = wr_xasprintf("%s/counts/%s", ckdir, rel);
+    char *dir = wr_xasprintf("%s/counts/%s", w.dir, rel);
     DIR *d = opendir(dir);
     cr_assert_not_null(d, "no folder %s", dir);
     char *names[256];
@@ -78,7 +72,7 @@ static char *listing(const char *rel) {
 }
 
 static void remove_in(const char *rel) {
-    char *p = wr_xasprintf("%s/counts/%s", ckdir, rel);
+    char *p = wr_xasprintf("%s/counts/%s", w.dir, rel);
     cr_assert_eq(unlink(p), 0, "cannot remove %s", p);
     free(p);
 }
@@ -184,7 +178,7 @@ Test(state_store, progress_reports_each_batch) {
         cr_assert_str_eq(json_string_value(json_object_get(sink, "description")), "MemorySink[counts]");
         cr_assert_eq(geti(sink, "numOutputRows"), want_out[b]); /* complete mode: every group */
         /* the same object is in progress/<batch> */
-        char *pf = wr_xasprintf("%s/counts/progress/%d", ckdir, b);
+        char *pf = wr_xasprintf("%s/counts/progress/%d", w.dir, b);
         size_t len;
         char *text = wr_read_file(pf, &len);
         cr_assert_not_null(text, "no %s", pf);
@@ -200,7 +194,7 @@ Test(state_store, progress_reports_each_batch) {
         cr_assert_str_eq(r1, run_id);
         json_decref(j);
     }
-    char *mp = wr_xasprintf("%s/counts/metadata", ckdir);
+    char *mp = wr_xasprintf("%s/counts/metadata", w.dir);
     size_t ml;
     char *meta = wr_read_file(mp, &ml);
     cr_assert(meta && strstr(meta, id), "the progress id is not the checkpoint's query id");
