@@ -174,6 +174,9 @@ Test(run, processing_time_trigger_runs_until_sigint_then_stops_cleanly) {
     line = wrt_read_line_with(fd, "Batch: 1", 20000);
     cr_assert_not_null(line, "no second batch");
     free(line);
+    /* the memory query polls every 100 ms and shows no output: give it time
+     * to take "c" too (a stop ends each query after its current batch) */
+    usleep(500000);
     kill(pid, SIGINT);
     char *rows = wrt_read_line_with(fd, "3", 10000); /* the trailing SELECT's row */
     cr_assert_not_null(rows, "trailing SELECT did not print 3 rows");
