@@ -64,10 +64,8 @@ static int64_t offsets_sum(json_t *o) {
 static void on_status(void *ctx, int64_t batch, const char *text) {
     status *st = ctx;
     json_t *j = json_loads(text, 0, NULL), *src = json_array_get(json_object_get(j, "sources"), 0);
-    int64_t start = offsets_sum(json_object_get(src, "startOffset")), end = offsets_sum(json_object_get(src, "endOffset")),
-            latest = offsets_sum(json_object_get(src, "latestOffset"));
+    int64_t end = offsets_sum(json_object_get(src, "endOffset")), latest = offsets_sum(json_object_get(src, "latestOffset"));
     double rate = json_number_value(json_object_get(j, "processedRowsPerSecond"));
-    (void)start;
     char eta[32] = "-";
     if (rate > 0 && latest > end) snprintf(eta, sizeof eta, "%.0f s", (double)(latest - end) / rate);
     pthread_mutex_lock(&st->lock);

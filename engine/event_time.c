@@ -82,7 +82,8 @@ void wr_et_merge_sessions(wr_table *st, wr_task *tasks, int ntasks, int p) {
     for (int w = 0; w < ntasks; w++) np += tasks[w].nbucket[p];
     if (!np) return;
     /* the new sessions, and the state's sessions of the same keys */
-    sess *all = wr_xmalloc(sizeof *all * np);
+    size_t cap = np * 2;
+    sess *all = wr_xmalloc(sizeof *all * cap);
     uint64_t *hashes = wr_xmalloc(sizeof *hashes * np);
     size_t n = 0;
     for (int w = 0; w < ntasks; w++)
@@ -96,7 +97,7 @@ void wr_et_merge_sessions(wr_table *st, wr_task *tasks, int ntasks, int p) {
         wr_entry *e = wr_table_at(st, i);
         uint64_t h = wr_et_session_hash(agg, wr_entry_keys(e));
         if (!bsearch(&h, hashes, np, sizeof *hashes, cmp_u64)) continue;
-        all = wr_xrealloc(all, sizeof *all * (n + 1));
+        if (n == cap) all = wr_xrealloc(all, sizeof *all * (cap *= 2));
         all[n++] = make(agg, e, i);
     }
     free(hashes);
@@ -122,7 +123,7 @@ void wr_et_merge_sessions(wr_table *st, wr_task *tasks, int ntasks, int p) {
             fresh |= all[j].idx < 0;
             j++;
         }
-        if (fresh && !(j == i + 1 && all[i].idx >= 0)) {
+        if (fresh) { /* untouched state sessions stay as they are */
             /* one session [all[i].start, end) out of all[i..j) */
             merged m = {wr_arena_alloc(&tmp, sizeof(wr_val) * (size_t)agg->nkeys), wr_xcalloc(1, ssz ? ssz : 1)};
             const wr_val *src = NULL;
@@ -132,10 +133,7 @@ void wr_et_merge_sessions(wr_table *st, wr_task *tasks, int ntasks, int p) {
                 else src = wr_entry_keys(all[x].e); /* a partial's keys outlive the removals */
             }
             memcpy(m.keys, src, sizeof(wr_val) * (size_t)agg->nkeys);
-            wr_arr *w = wr_arena_alloc(&tmp, sizeof *w + 2 * sizeof(wr_val));
-            w->n = 2;
-            w->items[0] = wr_int(all[i].start), w->items[1] = wr_int(end);
-            m.keys[agg->win.key] = (wr_val){.u.a = w};
+            m.keys[agg->win.key] = wr_et_window(&tmp, all[i].start, end);
             out[nout++] = m;
         }
         i = j;

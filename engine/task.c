@@ -50,10 +50,7 @@ static void add_windowed(wr_task *t, int64_t start, int64_t end) {
         t->dropped++;
         return;
     }
-    wr_arr *w = wr_arena_alloc(&t->tmp_arena, sizeof *w + 2 * sizeof(wr_val));
-    w->n = 2;
-    w->items[0] = wr_int(start), w->items[1] = wr_int(end);
-    t->keybuf[agg->win.key] = (wr_val){.u.a = w};
+    t->keybuf[agg->win.key] = wr_et_window(&t->tmp_arena, start, end);
     wr_entry *e = wr_table_upsert(&t->partial, t->keybuf, wr_keys_hash(agg, t->keybuf));
     wr_agg_update(&t->partial, wr_entry_states(e, agg->nkeys), t->inbuf);
 }
