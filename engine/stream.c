@@ -78,7 +78,7 @@ static void *read_worker(void *arg) {
             break;
         }
         if (!wr_ksrc_read(r->src, rg->part, rg->start, rg->end, wr_task_chunk, t, err, sizeof err)) {
-            set_error(r, err);
+            set_error(r, t->err[0] ? t->err : err);
             break;
         }
     }

@@ -3,6 +3,7 @@
  * payloads; each row is pushed through the steps (filter, project, explode);
  * what comes out is copied (rows) or folded into the partial aggregate (keys
  * copied once per distinct key). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@ void wr_task_start_batch(wr_task *t, int64_t late_before) {
     t->max_event = INT64_MIN;
     t->min_event = INT64_MAX;
     t->dropped = 0;
+    t->err[0] = '\0';
 }
 
 void wr_task_begin(wr_task *t, const char *topic, int32_t partition) {
@@ -157,6 +159,12 @@ bool wr_task_chunk(void *ctx, rd_kafka_message_t **msgs, int n) {
         if (t->q->uses_timestamp) {
             rd_kafka_timestamp_type_t tt;
             int64_t ts = rd_kafka_message_timestamp(m, &tt);
+            if (ts > WR_TS_MAX_US / 1000) { /* Spark's exact conversion to microseconds fails here too */
+                snprintf(t->err, sizeof t->err, "%s partition %d offset %lld has timestamp %lld ms, after 9999-12-31, the end of "
+                         "the TIMESTAMP range: fix the producer's timestamps, or do not read the timestamp column", t->topic,
+                         (int)t->partition, (long long)m->offset, (long long)ts);
+                return false;
+            }
             row[WR_KCOL_TIMESTAMP] = ts >= 0 ? wr_int(ts * 1000) : wr_null();
             row[WR_KCOL_TIMESTAMP_TYPE] = wr_int(tt == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? 1 : 0);
         } else {

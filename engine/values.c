@@ -140,7 +140,7 @@ bool wr_ts_parse(const char *s, size_t len, int64_t *us) {
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59) return false;
     int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
     *us = ((days * 86400 + h * 3600 + mi * 60 + se) * 1000000) + frac;
-    return true;
+    return wr_ts_in_range(*us); /* year 0000 is not a TIMESTAMP */
 }
 
 /* ---- casts ---- */
@@ -371,15 +371,18 @@ wr_val wr_cast(wr_val v, wr_type from, wr_type to, wr_arena *arena) {
             return wr_null();
         default: return wr_null();
         }
-    case WR_T_TIMESTAMP:
+    case WR_T_TIMESTAMP: /* outside years 1..9999: NULL (wr_engine.h) */
         switch (from.kind) {
+        case WR_T_BOOL: return wr_int(v.u.i); /* Spark: true is 1 microsecond after the epoch */
         case WR_T_INT:
         case WR_T_BIGINT:
-            if (v.u.i > INT64_MAX / 1000000 || v.u.i < INT64_MIN / 1000000) return wr_null();
+            if (v.u.i > WR_TS_MAX_US / 1000000 || v.u.i < WR_TS_MIN_US / 1000000) return wr_null();
             return wr_int(v.u.i * 1000000);
-        case WR_T_DOUBLE:
-            if (isnan(v.u.d) || isinf(v.u.d) || fabs(v.u.d) > 9.2e12) return wr_null();
-            return wr_int((int64_t)(v.u.d * 1e6));
+        case WR_T_DOUBLE: {
+            if (isnan(v.u.d) || isinf(v.u.d) || fabs(v.u.d) > 3e11) return wr_null();
+            int64_t us = (int64_t)(v.u.d * 1e6);
+            return wr_ts_in_range(us) ? wr_int(us) : wr_null();
+        }
         case WR_T_STRING:
             if (wr_ts_parse(v.u.p, v.len, &i)) return wr_int(i);
             return wr_null();

@@ -34,6 +34,18 @@ typedef struct wr_type {
 } wr_type;
 
 #define WR_TYPE(k) ((wr_type){(k), 0})
+
+/* TIMESTAMP values lie in Spark's documented range, 0001-01-01 00:00:00 to
+ * 9999-12-31 23:59:59.999999 UTC (microseconds since the epoch): casts and
+ * parsers that would leave it give NULL, a Kafka timestamp outside it fails
+ * its batch, and so window bounds and watermarks never overflow. Intervals
+ * (window sizes, slides, gaps, watermark delays) are at most 10,000 years. */
+#define WR_TS_MIN_US (-62135596800000000LL)
+#define WR_TS_MAX_US 253402300799999999LL
+#define WR_MAX_INTERVAL_US (10000LL * 366 * 86400000000LL)
+static inline bool wr_ts_in_range(int64_t us) {
+    return us >= WR_TS_MIN_US && us <= WR_TS_MAX_US;
+}
 #define WR_TYPE_WINDOW ((wr_type){WR_T_WINDOW, WR_T_TIMESTAMP})
 
 /* Arrays and windows share their representation (a wr_arr of items). */

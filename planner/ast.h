@@ -53,6 +53,7 @@ typedef enum {
 typedef struct wr_ast {
     wr_ast_kind kind;
     int line, col;
+    int height; /* 1 + the tallest argument's height (the parser bounds it) */
     const char *name; /* column / function / type / field name */
     const char *qual; /* table qualifier of a column */
     const char *op;
@@ -138,8 +139,22 @@ typedef struct wr_script {
 bool wr_parse_script(const char *file, const char *src, size_t len, wr_arena *arena,
                      wr_script *out, char *errstr, size_t errlen);
 
-/* Parses an interval text such as "10 minutes" or "1 hour 30 seconds" into
- * microseconds; false if malformed. */
-bool wr_parse_interval_text(const char *s, int64_t *us);
+/* How deeply expressions and subqueries may nest (SQLite's expression depth
+ * limit): deeper input is an error, never a stack overflow. */
+#define WR_MAX_DEPTH 1000
+
+/* How many sliding windows one row may fall into (size / slide): beyond
+ * this a typo such as a 1-millisecond slide of a 1-day window would put each
+ * row into millions of windows. */
+#define WR_MAX_WINDOWS_PER_ROW 10000
+
+/* Intervals (interval.c). A unit word's microseconds ("minute", "MINUTES",
+ * "ms"; 0 if unknown); one term, a decimal number text times a unit; a whole
+ * interval text such as "10 minutes" or "1 hour 30 seconds" (false with a
+ * message saying malformed or too large). */
+enum { WR_INTERVAL_OK, WR_INTERVAL_MALFORMED, WR_INTERVAL_OVERFLOW };
+int64_t wr_interval_unit(const char *word, size_t len);
+int wr_interval_term(const char *num, size_t len, int64_t unit, int64_t *out);
+bool wr_interval_parse(const char *s, size_t len, int64_t *us, char *why, size_t whylen);
 
 #endif

@@ -132,73 +132,6 @@ static bool ast_equal(const wr_ast *x, const wr_ast *y) {
     return true;
 }
 
-/* A column name derived from an expression, close to Spark's. */
-static void ast_sql(wr_buf *o, const wr_ast *a) {
-    switch (a->kind) {
-    case AST_NULL: wr_buf_puts(o, "NULL"); break;
-    case AST_BOOL: wr_buf_puts(o, a->ival ? "true" : "false"); break;
-    case AST_INT: wr_buf_printf(o, "%lld", (long long)a->ival); break;
-    case AST_DOUBLE: wr_buf_printf(o, "%g", a->dval); break;
-    case AST_STRING: wr_buf_put(o, a->sval, a->slen); break;
-    case AST_INTERVAL: wr_buf_printf(o, "INTERVAL %lld MICROSECONDS", (long long)a->ival); break;
-    case AST_COLUMN: wr_buf_puts(o, a->name); break;
-    case AST_STAR: wr_buf_puts(o, "1"); break; /* count(*) is named count(1) */
-    case AST_CALL:
-        for (const char *c = a->name; *c; c++) wr_buf_putc(o, (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c));
-        wr_buf_putc(o, '(');
-        if (a->flag) wr_buf_puts(o, "DISTINCT ");
-        for (int i = 0; i < a->nargs; i++) {
-            if (i) wr_buf_puts(o, ", ");
-            ast_sql(o, a->args[i]);
-        }
-        wr_buf_putc(o, ')');
-        break;
-    case AST_UNARY:
-        wr_buf_puts(o, !strcmp(a->op, "NOT") ? "(NOT " : "(- ");
-        ast_sql(o, a->args[0]);
-        wr_buf_putc(o, ')');
-        break;
-    case AST_BINARY:
-        wr_buf_putc(o, '(');
-        ast_sql(o, a->args[0]);
-        wr_buf_printf(o, " %s ", a->op);
-        ast_sql(o, a->args[1]);
-        wr_buf_putc(o, ')');
-        break;
-    case AST_IS_NULL:
-        wr_buf_putc(o, '(');
-        ast_sql(o, a->args[0]);
-        wr_buf_puts(o, a->flag ? " IS NOT NULL)" : " IS NULL)");
-        break;
-    case AST_CAST: {
-        wr_type t;
-        wr_buf_puts(o, "CAST(");
-        ast_sql(o, a->args[0]);
-        wr_buf_printf(o, " AS %s)", wr_type_parse(a->name, &t) ? wr_type_name(t) : a->name);
-        break;
-    }
-    case AST_INDEX:
-        ast_sql(o, a->args[0]);
-        wr_buf_putc(o, '[');
-        ast_sql(o, a->args[1]);
-        wr_buf_putc(o, ']');
-        break;
-    case AST_FIELD:
-        ast_sql(o, a->args[0]);
-        wr_buf_printf(o, ".%s", a->name);
-        break;
-    default: wr_buf_puts(o, a->kind == AST_CASE ? "CASE" : a->kind == AST_LIKE ? "LIKE" : "IN"); break;
-    }
-}
-
-static char *derive_name(const wr_ast *a) {
-    if (a->kind == AST_COLUMN) return wr_xstrdup(a->name);
-    if (a->kind == AST_FIELD) return wr_xstrdup(a->name);
-    wr_buf o = {0};
-    ast_sql(&o, a);
-    return o.p ? o.p : wr_xstrdup("");
-}
-
 static void scope_add(scope *s, const char *name, const char *rel, wr_type t) {
     s->cols = wr_xrealloc(s->cols, sizeof *s->cols * (size_t)(s->n + 1));
     s->cols[s->n++] = (scol){name, rel, t};
@@ -260,10 +193,17 @@ static bool is_window_call(const wr_ast *a) {
 
 /* A constant interval argument: INTERVAL ... or a string such as '10 minutes'. */
 static bool interval_arg(binder *b, const wr_ast *a, const char *what, int64_t *us) {
+    char why[300];
     if (a->kind == AST_INTERVAL) *us = a->ival;
-    else if (a->kind != AST_STRING || !wr_parse_interval_text(a->sval, us))
+    else if (a->kind != AST_STRING)
         return fail(b, a, 0, 0, "the %s must be a constant interval such as '10 minutes' or INTERVAL 10 MINUTES", what), false;
+    else if (memchr(a->sval, '\0', a->slen) || !wr_interval_parse(a->sval, a->slen, us, why, sizeof why))
+        return fail(b, a, 0, 0, "the %s must be a constant interval such as '10 minutes' or INTERVAL 10 MINUTES: %s", what,
+                    memchr(a->sval, '\0', a->slen) ? "an interval must not contain a NUL byte" : why),
+               false;
     if (*us <= 0) return fail(b, a, 0, 0, "the %s must be positive", what), false;
+    if (*us > WR_MAX_INTERVAL_US)
+        return fail(b, a, 0, 0, "the %s is longer than 10,000 years, the span of timestamps (years 1 to 9999)", what), false;
     return true;
 }
 
@@ -282,6 +222,10 @@ static wr_expr *bind_window(binder *b, const wr_ast *a, const scope *s, wr_windo
         w->slide = w->size;
         if (a->nargs == 3 && !interval_arg(b, a->args[2], "window slide", &w->slide)) return NULL;
         if (w->slide > w->size) return fail(b, a->args[2], 0, 0, "the window slide must not exceed the window size");
+        int64_t per_row = w->size / w->slide + (w->size % w->slide != 0);
+        if (per_row > WR_MAX_WINDOWS_PER_ROW)
+            return fail(b, a, 0, 0, "this window puts each row into %lld windows (its size divided by its slide); at most %d are "
+                        "allowed: make the slide longer or the window shorter", (long long)per_row, WR_MAX_WINDOWS_PER_ROW);
         w->kind = w->slide == w->size ? WR_WIN_TUMBLING : WR_WIN_SLIDING;
     }
     wr_expr *ts = bind_expr(b, a->args[0], s);
@@ -436,7 +380,9 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
         return wr_expr_lit(wr_int(a->ival), WR_TYPE(a->ival >= INT32_MIN && a->ival <= INT32_MAX ? WR_T_INT : WR_T_BIGINT));
     case AST_DOUBLE: return wr_expr_lit(wr_dbl(a->dval), WR_TYPE(WR_T_DOUBLE));
     case AST_STRING: return wr_expr_lit(wr_str(a->sval, a->slen), WR_TYPE(WR_T_STRING));
-    case AST_INTERVAL: return fail(b, a, 0, 0, "interval values are only for window() and WATERMARK, which are not supported yet");
+    case AST_INTERVAL:
+        return fail(b, a, 0, 0, "an interval is only allowed as an argument of window() or session_window() and after WATERMARK "
+                    "col DELAY OF (interval arithmetic such as ts + INTERVAL 1 HOUR is not supported yet)");
     case AST_COLUMN: {
         int c = resolve(b, s, a);
         return c < 0 ? NULL : wr_expr_col(c, s->cols[c].type);
@@ -761,6 +707,8 @@ static bool bind_from(binder *b, wr_from *f, pipe *p) {
             return fail(b, NULL, f->line, f->col, "the WATERMARK column %s must be a TIMESTAMP, not %s (use CAST(... AS TIMESTAMP) or to_timestamp)",
                         f->wm_col, wr_type_name(p->sc.cols[c].type)), false;
         if (f->wm_delay_us < 0) return fail(b, NULL, f->line, f->col, "the WATERMARK delay must not be negative"), false;
+        if (f->wm_delay_us > WR_MAX_INTERVAL_US)
+            return fail(b, NULL, f->line, f->col, "the WATERMARK delay is longer than 10,000 years, the span of timestamps"), false;
         b->wm_name = f->wm_col;
         b->wm_delay = f->wm_delay_us;
     }
@@ -874,16 +822,21 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
         b->pre = &p->sc;
         for (int i = 0; i < sel->ngroup; i++) {
             wr_ast *k = sel->group_by[i];
-            if (has_agg(k)) {
-                fail(b, k, 0, 0, "aggregate functions are not allowed in GROUP BY");
-                break;
-            }
             /* GROUP BY a select-list alias (Spark's groupByAliases) */
-            if (k->kind == AST_COLUMN && !k->qual) {
+            if (k->kind == AST_COLUMN && !k->qual) { /* an input column of that name wins, as in Spark */
                 bool in_scope = false;
                 for (int c = 0; c < p->sc.n; c++) in_scope |= !strcasecmp(p->sc.cols[c].name, k->name);
+                const char *name = k->name;
                 for (int j = 0; !in_scope && j < sel->nitems; j++)
-                    if (sel->items[j].alias && !strcasecmp(sel->items[j].alias, k->name)) k = sel->items[j].expr;
+                    if (sel->items[j].alias && !strcasecmp(sel->items[j].alias, name)) {
+                        k = sel->items[j].expr;
+                        break;
+                    }
+            }
+            if (has_agg(k)) {
+                fail(b, sel->group_by[i], 0, 0, "aggregate functions are not allowed in GROUP BY%s",
+                     k != sel->group_by[i] ? " (this name is the alias of an aggregate in the select list)" : "");
+                break;
             }
             if (k->kind == AST_INT) {
                 fail(b, k, 0, 0, "GROUP BY position is not supported: name the column");
@@ -953,7 +906,7 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
         }
         wr_expr *x = bind_expr(b, it->expr, &p->sc);
         if (!x) break;
-        PUSH_OUT(x, it->alias ? wr_xstrdup(it->alias) : derive_name(it->expr), 0);
+        PUSH_OUT(x, it->alias ? wr_xstrdup(it->alias) : wr_ast_column_name(it->expr), 0);
     }
     if (!b->failed && aggregating && sel->having) {
         wr_expr *h = bind_expr(b, sel->having, &p->sc);
@@ -1102,6 +1055,22 @@ bool wr_bind_query(const wr_bind_env *env, wr_select *sel, wr_query *q, char *er
         return false;
     }
     free_owned(&b);
+    for (int i = 0; i < p.sc.n; i++) /* a sink's columns are told apart by name, as Spark's sinks require */
+        for (int j = 0; j < i; j++)
+            if (!strcasecmp(names[i], names[j]) && !b.failed)
+                fail(&b, NULL, sel->line, sel->col, "the query's output has two columns named '%s' (columns %d and %d): give one "
+                     "of them another name with AS", names[i], j + 1, i + 1);
+    if (b.failed) {
+        for (int i = 0; i < p.sc.n; i++) free(names[i]);
+        free(names);
+        free_steps(p.steps, p.nsteps);
+        scope_free(&p.sc);
+        if (agg) {
+            wr_query tmp = {.agg = agg};
+            wr_query_free_parts(&tmp);
+        }
+        return false;
+    }
     q->source = p.source;
     q->steps = p.steps;
     q->nsteps = p.nsteps;

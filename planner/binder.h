@@ -30,6 +30,9 @@ bool wr_bind_view_check(const wr_bind_env *env, wr_select *sel, char *errstr, si
 
 void wr_query_free_parts(wr_query *q);
 
+/* The name Spark gives a select-list item without an alias (names.c). */
+char *wr_ast_column_name(const wr_ast *a);
+
 /* Computes values several expressions of a step share once (share.c). */
 void wr_plan_share(wr_query *q);
 

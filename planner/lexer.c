@@ -241,6 +241,12 @@ bool wr_lex(const char *file, const char *src, size_t len, wr_arena *arena, wr_t
                 }
                 wr_buf_putc(&b, (char)d);
             }
+            if (memchr(b.p ? b.p : "", '\0', b.len)) {
+                wr_buf_free(&b);
+                fail(&L, t->line, t->col, "a `quoted identifier` must not contain a NUL byte");
+                free(out);
+                return false;
+            }
             t->kind = TK_IDENT;
             t->quoted = true;
             t->len = b.len;

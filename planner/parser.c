@@ -18,6 +18,7 @@ typedef struct parser {
     char *err;
     size_t errlen;
     bool failed;
+    int nest; /* recursion depth of expressions and subqueries being parsed */
 } parser;
 
 /* Words that end an expression or cannot be an implicit alias. */
@@ -120,66 +121,54 @@ static wr_ast *node(parser *p, wr_ast_kind k, const wr_tok *at) {
     a->kind = k;
     a->line = at->line;
     a->col = at->col;
+    a->height = 1;
     return a;
 }
 
+static const char too_deep[] = "the statement nests too deeply: more than 1000 levels of expressions or subqueries "
+                               "(Weir's limit, as SQLite's); simplify it";
+
+/* Enters one level of recursion (an expression or a subquery); false, with
+ * an error at `at`, past WR_MAX_DEPTH. Every enter is paired with leave. */
+static bool enter(parser *p, const wr_tok *at) {
+    if (++p->nest <= WR_MAX_DEPTH) return true;
+    fail_at(p, at, "%s", too_deep);
+    return false;
+}
+
+static void leave(parser *p) {
+    p->nest--;
+}
+
+/* Arguments grow a node's height: a long chain such as a + a + ... + a is
+ * parsed without recursion but is as deep as nested parentheses for
+ * whatever walks the tree later, so it has the same limit. */
 static void add_arg(parser *p, wr_ast *a, wr_ast *arg) {
     wr_ast **args = wr_arena_alloc(p->arena, sizeof *args * (size_t)(a->nargs + 1));
     if (a->nargs) memcpy(args, a->args, sizeof *args * (size_t)a->nargs);
     args[a->nargs++] = arg;
     a->args = args;
+    if (arg && arg->height + 1 > a->height) a->height = arg->height + 1;
+    if (a->height > WR_MAX_DEPTH && !p->failed) {
+        p->failed = true;
+        wr_errf(p->err, p->errlen, "%s:%d:%d: %s", p->file, a->line, a->col, too_deep);
+    }
 }
 
 static wr_ast *parse_expr(parser *p);
 static wr_select *parse_select(parser *p);
 
-static const struct {
-    const char *unit;
-    int64_t us;
-} units[] = {{"microsecond", 1},          {"millisecond", 1000},         {"second", 1000000},
-             {"minute", 60000000LL},      {"hour", 3600000000LL},       {"day", 86400000000LL},
-             {"week", 7 * 86400000000LL}, {"sec", 1000000},             {"min", 60000000LL},
-             {"ms", 1000},                {"us", 1}};
-
-static int64_t unit_lookup(const char *word, size_t len) {
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (strlen(units[i].unit) == len && !strncasecmp(word, units[i].unit, len)) return units[i].us;
-    return 0;
-}
-
-/* Microseconds in a unit word: "minute", "MINUTES", "ms"...; 0 if unknown. */
-static int64_t unit_us(const char *word, size_t len) {
-    int64_t us = unit_lookup(word, len);
-    if (!us && len > 1 && (word[len - 1] == 's' || word[len - 1] == 'S')) us = unit_lookup(word, len - 1); /* plural */
-    return us;
-}
-
-bool wr_parse_interval_text(const char *s, int64_t *us) {
-    int64_t total = 0;
-    bool any = false;
-    const char *c = s;
-    while (*c) {
-        while (isspace((unsigned char)*c)) c++;
-        if (!*c) break;
-        if (!strncasecmp(c, "interval", 8) && isspace((unsigned char)c[8])) {
-            c += 8;
-            continue;
-        }
-        char *end;
-        double n = strtod(c, &end);
-        if (end == c) return false;
-        c = end;
-        while (isspace((unsigned char)*c)) c++;
-        const char *w = c;
-        while (isalpha((unsigned char)*c)) c++;
-        int64_t u = unit_us(w, (size_t)(c - w));
-        if (!u) return false;
-        total += (int64_t)(n * (double)u);
-        any = true;
-    }
-    if (!any) return false;
-    *us = total;
-    return true;
+/* Adds one term to an interval being parsed, or fails naming the text. */
+static bool interval_add(parser *p, const wr_tok *at, const char *num, size_t nlen, int64_t unit, int64_t *total) {
+    int64_t v = 0;
+    int rc = wr_interval_term(num, nlen, unit, &v);
+    if (rc == WR_INTERVAL_OK && __builtin_add_overflow(*total, v, total)) rc = WR_INTERVAL_OVERFLOW;
+    if (rc == WR_INTERVAL_OVERFLOW)
+        fail_at(p, at, "interval %.*s is too large (intervals are microseconds in 64 bits: at most about 292,000 years)",
+                (int)(nlen > 60 ? 60 : nlen), num);
+    else if (rc != WR_INTERVAL_OK)
+        fail_at(p, at, "malformed interval number '%.*s' (expected a decimal number such as 10 or 1.5)", (int)(nlen > 60 ? 60 : nlen), num);
+    return rc == WR_INTERVAL_OK;
 }
 
 /* INTERVAL 10 MINUTES | INTERVAL '10 minutes' | INTERVAL '10' MINUTE [n UNIT]... */
@@ -189,31 +178,33 @@ static wr_ast *parse_interval(parser *p, const wr_tok *start) {
     for (;;) {
         wr_tok *t = cur(p);
         if (t->kind == TK_STRING) {
-            int64_t us;
             p->pos++;
-            if (cur(p)->kind == TK_IDENT && unit_us(cur(p)->text, cur(p)->len)) {
-                char *end;
-                double n = strtod(t->text, &end);
-                if (*end) return fail_at(p, t, "malformed interval '%s'", t->text);
-                total += (int64_t)(n * (double)unit_us(cur(p)->text, cur(p)->len));
+            int64_t unit = cur(p)->kind == TK_IDENT ? wr_interval_unit(cur(p)->text, cur(p)->len) : 0;
+            if (unit) { /* '10' MINUTE */
                 p->pos++;
-            } else if (wr_parse_interval_text(t->text, &us)) {
-                total += us;
+                if (!interval_add(p, t, t->text, t->len, unit, &total)) return NULL;
             } else {
-                return fail_at(p, t, "malformed interval '%s' (expected e.g. '10 minutes')", t->text);
+                int64_t us;
+                char why[300];
+                if (memchr(t->text, '\0', t->len) || !wr_interval_parse(t->text, t->len, &us, why, sizeof why))
+                    return fail_at(p, t, "%s", memchr(t->text, '\0', t->len) ? "an interval must not contain a NUL byte" : why);
+                if (__builtin_add_overflow(total, us, &total))
+                    return fail_at(p, t, "the interval is too large (intervals are microseconds in 64 bits)");
             }
             any = true;
         } else if (t->kind == TK_INT || t->kind == TK_FLOAT || is_op(t, "-")) {
             bool neg = accept_op(p, "-");
             t = cur(p);
             if (t->kind != TK_INT && t->kind != TK_FLOAT) return expected(p, "a number", "in INTERVAL");
-            double n = t->kind == TK_INT ? (double)t->ival : t->fval;
             p->pos++;
             wr_tok *u = cur(p);
-            int64_t uu = u->kind == TK_IDENT ? unit_us(u->text, u->len) : 0;
-            if (!uu) return expected(p, "a time unit (SECONDS, MINUTES, HOURS, DAYS, ...)", "in INTERVAL");
+            int64_t unit = u->kind == TK_IDENT ? wr_interval_unit(u->text, u->len) : 0;
+            if (!unit) return expected(p, "a time unit (SECONDS, MINUTES, HOURS, DAYS, ...)", "in INTERVAL");
             p->pos++;
-            total += (int64_t)((neg ? -n : n) * (double)uu);
+            int64_t v = 0;
+            if (!interval_add(p, t, t->text, t->len, unit, &v)) return NULL;
+            if (__builtin_add_overflow(total, neg ? -v : v, &total))
+                return fail_at(p, t, "the interval is too large (intervals are microseconds in 64 bits)");
             any = true;
         } else {
             break;
@@ -262,6 +253,8 @@ static wr_ast *parse_primary(parser *p) {
         p->pos++;
         wr_ast *a = node(p, AST_DOUBLE, t);
         a->dval = t->fval;
+        a->sval = t->text; /* as written: column names show it so */
+        a->slen = t->len;
         return a;
     }
     case TK_STRING: {
@@ -383,16 +376,30 @@ static wr_ast *parse_postfix(parser *p) {
 static wr_ast *parse_unary(parser *p) {
     wr_tok *t = cur(p);
     if (accept_op(p, "-")) {
+        if (!enter(p, t)) return NULL;
         wr_ast *x = parse_unary(p);
+        leave(p);
         if (!x) return NULL;
         if (x->kind == AST_INT) return x->ival = -x->ival, x->line = t->line, x->col = t->col, x;
-        if (x->kind == AST_DOUBLE) return x->dval = -x->dval, x->line = t->line, x->col = t->col, x;
+        if (x->kind == AST_DOUBLE) {
+            x->dval = -x->dval, x->line = t->line, x->col = t->col;
+            char *text = wr_arena_alloc(p->arena, x->slen + 2);
+            text[0] = '-';
+            memcpy(text + 1, x->sval, x->slen + 1);
+            x->sval = text, x->slen++;
+            return x;
+        }
         wr_ast *a = node(p, AST_UNARY, t);
         a->op = "-";
         add_arg(p, a, x);
         return a;
     }
-    if (accept_op(p, "+")) return parse_unary(p);
+    if (accept_op(p, "+")) {
+        if (!enter(p, t)) return NULL;
+        wr_ast *x = parse_unary(p);
+        leave(p);
+        return x;
+    }
     return parse_postfix(p);
 }
 
@@ -499,7 +506,9 @@ static wr_ast *parse_cmp(parser *p) {
 static wr_ast *parse_not(parser *p) {
     wr_tok *t = cur(p);
     if (accept_kw(p, "not") || accept_op(p, "!")) {
+        if (!enter(p, t)) return NULL;
         wr_ast *x = parse_not(p);
+        leave(p);
         if (!x) return NULL;
         wr_ast *a = node(p, AST_UNARY, t);
         a->op = "NOT";
@@ -520,13 +529,14 @@ static wr_ast *parse_and(parser *p) {
 }
 
 static wr_ast *parse_expr(parser *p) {
-    if (p->failed) return NULL;
+    if (p->failed || !enter(p, cur(p))) return NULL;
     wr_ast *l = parse_and(p);
     while (l && !p->failed && is_kw(cur(p), "or")) {
         wr_tok *t = cur(p);
         p->pos++;
         l = binary(p, t, "OR", l, parse_and(p));
     }
+    leave(p);
     return p->failed ? NULL : l;
 }
 
@@ -623,7 +633,17 @@ static wr_from *parse_from(parser *p) {
     return f;
 }
 
+static wr_select *parse_select_body(parser *p);
+
+/* A SELECT, one level deeper (subqueries nest through here). */
 static wr_select *parse_select(parser *p) {
+    if (!enter(p, cur(p))) return NULL;
+    wr_select *s = parse_select_body(p);
+    leave(p);
+    return s;
+}
+
+static wr_select *parse_select_body(parser *p) {
     wr_tok *t = cur(p);
     if (!expect_kw(p, "select", NULL)) return NULL;
     wr_select *s = wr_arena_zalloc(p->arena, sizeof *s);
@@ -710,6 +730,7 @@ static bool parse_options(parser *p, wr_stmt *st) {
         wr_tok *kt = cur(p);
         wr_buf key = {0};
         if (kt->kind == TK_STRING) {
+            if (memchr(kt->text, '\0', kt->len)) return fail_at(p, kt, "an option name must not contain a NUL byte"), false;
             wr_buf_put(&key, kt->text, kt->len);
             p->pos++;
         } else if (kt->kind == TK_IDENT) {
@@ -728,6 +749,10 @@ static bool parse_options(parser *p, wr_stmt *st) {
         wr_buf_free(&key);
         accept_op(p, "="); /* Spark allows `key 'value'` as well as `key = 'value'` */
         wr_tok *vt = cur(p);
+        if (vt->kind == TK_STRING && memchr(vt->text, '\0', vt->len)) {
+            fail_at(p, vt, "the value of option %s contains a NUL byte (\\0), which no option accepts", o.key);
+            return false;
+        }
         if (vt->kind == TK_STRING || vt->kind == TK_INT || vt->kind == TK_FLOAT || (vt->kind == TK_IDENT && !is_reserved(vt))) {
             o.value = vt->text;
             p->pos++;
@@ -800,6 +825,7 @@ static bool parse_stmt(parser *p, wr_stmt *st) {
         wr_tok *v = cur(p);
         if (v->kind == TK_EOF || is_op(v, ";")) return expected(p, "a value", "after '='"), false;
         if (v->kind == TK_STRING) {
+            if (memchr(v->text, '\0', v->len)) return fail_at(p, v, "the value of setting %s contains a NUL byte (\\0)", st->name), false;
             st->value = v->text;
             p->pos++;
         } else {

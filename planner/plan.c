@@ -55,8 +55,13 @@ bool wr_trigger_parse(const char *s, wr_trigger *t, char *errstr, size_t errlen)
     size_t n = strlen(b);
     while (n && (isspace((unsigned char)b[n - 1]) || b[n - 1] == '\'' || b[n - 1] == '"')) b[--n] = '\0';
     int64_t us;
-    if (!wr_parse_interval_text(b, &us) || us < 0) {
-        wr_errf(errstr, errlen, "trigger '%s' is not valid (accepted: availableNow, once, processingTime=<interval> such as 'processingTime=5 seconds')", s);
+    char why[300];
+    if (!wr_interval_parse(b, strlen(b), &us, why, sizeof why) || us < 0) {
+        if (strstr(why, "too large"))
+            wr_errf(errstr, errlen, "trigger '%s': %s", s, why);
+        else
+            wr_errf(errstr, errlen, "trigger '%s' is not valid (accepted: availableNow, once, processingTime=<interval> such as "
+                    "'processingTime=5 seconds')", s);
         return false;
     }
     t->kind = us ? WR_TRIGGER_INTERVAL : WR_TRIGGER_DEFAULT;
@@ -150,11 +155,16 @@ static bool plan_source(planctx *c, const wr_stmt *st, wr_source_def *src) {
             const char *rk = k + 6;
             if (!strcasecmp(rk, "enable.auto.commit") || !strcasecmp(rk, "auto.offset.reset"))
                 return failf(c, o->line, o->col, "option %s is managed by Weir (offsets are tracked per batch in the checkpoint; use startingOffsets)", k);
+            /* Checked against librdkafka's own table, except plugin.library.paths: setting it loads the
+             * libraries, which must not happen while a job is only being planned (it happens when the
+             * query starts). */
             char msg[256];
-            rd_kafka_conf_t *probe = rd_kafka_conf_new();
-            rd_kafka_conf_res_t r = rd_kafka_conf_set(probe, rk, o->value, msg, sizeof msg);
-            rd_kafka_conf_destroy(probe);
-            if (r != RD_KAFKA_CONF_OK) return failf(c, o->line, o->col, "option %s: %s", k, msg);
+            if (strcasecmp(rk, "plugin.library.paths")) {
+                rd_kafka_conf_t *probe = rd_kafka_conf_new();
+                rd_kafka_conf_res_t r = rd_kafka_conf_set(probe, rk, o->value, msg, sizeof msg);
+                rd_kafka_conf_destroy(probe);
+                if (r != RD_KAFKA_CONF_OK) return failf(c, o->line, o->col, "option %s: %s", k, msg);
+            }
             char *kk = wr_xasprintf("kafka.%s", rk);
             kv_set(&src->opts, &src->nopts, kk, o->value);
             free(kk);

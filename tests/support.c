@@ -158,6 +158,11 @@ static void count_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *op
 }
 
 void wrt_produce(const char *bootstrap, const char *topic, int partition, const char *const *values, const size_t *lens, int n) {
+    wrt_produce_at(bootstrap, topic, partition, values, lens, NULL, n);
+}
+
+void wrt_produce_at(const char *bootstrap, const char *topic, int partition, const char *const *values, const size_t *lens,
+                    const int64_t *timestamps, int n) {
     char err[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err);
@@ -175,7 +180,7 @@ void wrt_produce(const char *bootstrap, const char *topic, int partition, const 
         for (;;) {
             rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
                                                       RD_KAFKA_V_VALUE((void *)values[i], len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                                      RD_KAFKA_V_END);
+                                                      RD_KAFKA_V_TIMESTAMP(timestamps ? timestamps[i] : 0), RD_KAFKA_V_END);
             if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                 rd_kafka_poll(rk, 10);
                 continue;

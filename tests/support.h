@@ -47,6 +47,10 @@ struct wr_broker *wrt_mock_start(const char **bootstrap);
  * through a real librdkafka producer; asserts every delivery. */
 void wrt_produce(const char *bootstrap, const char *topic, int partition, const char *const *values, const size_t *lens, int n);
 
+/* The same with each message's CreateTime (ms) from timestamps (NULL: now). */
+void wrt_produce_at(const char *bootstrap, const char *topic, int partition, const char *const *values, const size_t *lens,
+                    const int64_t *timestamps, int n);
+
 /* The earliest offset still in topic/partition (asserts on failure). */
 int64_t wrt_earliest(const char *bootstrap, const char *topic, int partition);
 

@@ -194,3 +194,34 @@ Test(event_time, append_windows_reach_a_file_sink_once_across_crashes) {
         free(job), free(ck), free(fault);
     }
 }
+
+/* A Kafka timestamp beyond year 9999 (here 9.3e15 ms, which overflowed when
+ * turned into microseconds) fails the batch with an error naming topic,
+ * partition and offset, as Spark's exact conversion fails; a query that does
+ * not read the timestamp column reads the same messages fine. */
+Test(event_time, kafka_timestamp_out_of_range) {
+    char err[256];
+    cr_assert_eq(wr_broker_create_topic(w.broker, "tsrange", 1, err, sizeof err), 0, "%s", err);
+    const char *msgs[] = {"a", "b"};
+    const int64_t ts[] = {1700000000000LL, 9300000000000000LL};
+    wrt_produce_at(w.bs, "tsrange", 0, msgs, NULL, ts, 2);
+    const char *const args[] = {"--bootstrap", w.bs, "--trigger", "availableNow", "--format", "csv", NULL};
+    wrt_result r = wrt_run_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'tsrange', startingOffsets = 'earliest');\n"
+                               "CREATE SINK out USING memory;\n"
+                               "INSERT INTO out SELECT CAST(value AS STRING) AS v, timestamp FROM s;\n"
+                               "SELECT * FROM out;",
+                               args, NULL);
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    cr_assert_str_eq(r.err, "weir run: query out failed: tsrange partition 0 offset 1 has timestamp 9300000000000000 ms, after "
+                            "9999-12-31, the end of the TIMESTAMP range: fix the producer's timestamps, or do not read the timestamp "
+                            "column\n");
+    wrt_result_free(&r);
+    r = wrt_run_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'tsrange', startingOffsets = 'earliest');\n"
+                    "CREATE SINK out USING memory;\n"
+                    "INSERT INTO out SELECT CAST(value AS STRING) AS v, offset FROM s;\n"
+                    "SELECT * FROM out ORDER BY offset;",
+                    args, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "v,offset\na,0\nb,1\n");
+    wrt_result_free(&r);
+}

@@ -94,6 +94,36 @@ static const bad_job jobs[] = {
     {SRC ASINK "INSERT INTO out SELECT topic, count(*) AS n FROM lines WATERMARK timestamp DELAY OF INTERVAL 10 SECONDS GROUP BY topic;",
      "3:1: outputMode 'append' needs the WATERMARK column or a window of it among the GROUP BY keys"},
     {SRC SINK "INSERT INTO out SELECT window.middle, count(*) AS n FROM lines GROUP BY window(timestamp, '1 minute');", "3:24: a window has fields start and end, not 'middle'"},
+    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '1 day', '1 millisecond');",
+     "3:58: this window puts each row into 86400000 windows (its size divided by its slide); at most 10000 are allowed"},
+    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, INTERVAL 1 MINUTE, INTERVAL 0.0000001 MINUTES);",
+     "3:58: this window puts each row into 10000000 windows"},
+    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '1000000 weeks');",
+     "3:76: the window size is longer than 10,000 years"},
+    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '0x10 minutes');",
+     "3:76: the window size must be a constant interval such as '10 minutes' or INTERVAL 10 MINUTES: malformed interval '0x10 minutes' (expected a decimal number and a unit"},
+    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '1e3 seconds');",
+     "3:76: the window size must be a constant interval such as '10 minutes' or INTERVAL 10 MINUTES: malformed interval '1e3 seconds'"},
+    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '99999999999999 days');",
+     "3:76: the window size must be a constant interval such as '10 minutes' or INTERVAL 10 MINUTES: interval '99999999999999 days' is too large (intervals are microseconds in 64 bits"},
+    {SRC ASINK "INSERT INTO out SELECT offset FROM lines WATERMARK timestamp DELAY OF INTERVAL 9999999999999 DAYS;",
+     "3:80: interval 9999999999999 is too large (intervals are microseconds in 64 bits"},
+    {SRC ASINK "INSERT INTO out SELECT offset FROM lines WATERMARK timestamp DELAY OF INTERVAL 'inf' SECONDS;",
+     "3:80: malformed interval number 'inf'"},
+    {SRC ASINK "INSERT INTO out SELECT INTERVAL 1 HOUR AS h FROM lines;",
+     "3:24: an interval is only allowed as an argument of window() or session_window() and after WATERMARK col DELAY OF"},
+    {SRC "CREATE SINK out USING console OPTIONS (trigger = 'processingTime=99999999999999999 hours');",
+     "2:40: option trigger 'processingTime=99999999999999999 hours': interval '99999999999999999 hours' is too large"},
+    /* what comes out */
+    {SRC ASINK "INSERT INTO out SELECT value, CAST(value AS STRING) FROM lines;",
+     "3:17: the query's output has two columns named 'value' (columns 1 and 2): give one of them another name with AS"},
+    {SRC ASINK "INSERT INTO out SELECT offset AS n, partition AS N FROM lines;", "3:17: the query's output has two columns named 'N'"},
+    {SRC SINK "INSERT INTO out SELECT count(*) AS c FROM lines GROUP BY c;",
+     "3:58: aggregate functions are not allowed in GROUP BY (this name is the alias of an aggregate in the select list)"},
+    /* NUL bytes never cut a value short */
+    {"CREATE SOURCE lines USING kafka OPTIONS ('kafka.bootstrap.servers' = 'localhost:1', subscribe = 't1\\0t2');",
+     "1:97: the value of option subscribe contains a NUL byte"},
+    {SRC "SET weir.workers = '2\\0';", "2:20: the value of setting weir.workers contains a NUL byte"},
     /* file sinks */
     {SRC "CREATE SINK out USING csv OPTIONS (checkpointLocation = '/tmp/c');", "2:1: a csv sink needs option path (the folder its files go to)"},
     {SRC "CREATE SINK out USING csv OPTIONS (path = '/tmp/o', sep = ';;');", "2:53: option sep must be one character (not a line break), not ';;'"},
@@ -159,4 +189,87 @@ Test(job_errors, command_line_errors) {
     wrt_result_free(&r);
     unlink(path);
     free(path);
+}
+
+/* Raw NUL bytes in a job file (inside a quoted identifier or a string):
+ * refused where they would cut a name or value short. */
+Test(job_errors, raw_nul_bytes) {
+    static const struct {
+        const char *text;
+        size_t len;
+        const char *want;
+    } cases[] = {
+        {SRC SINK "INSERT INTO out SELECT `a\0b` FROM lines;", sizeof(SRC SINK "INSERT INTO out SELECT `a\0b` FROM lines;") - 1,
+         "3:24: a `quoted identifier` must not contain a NUL byte"},
+        {SRC "CREATE SINK m USING memory OPTIONS (path = 'a\0b');", sizeof(SRC "CREATE SINK m USING memory OPTIONS (path = 'a\0b');") - 1,
+         "2:44: the value of option path contains a NUL byte"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[] = "/tmp/weir-nul-XXXXXX.sql";
+        int fd = mkstemps(path, 4);
+        cr_assert_geq(fd, 0);
+        cr_assert_eq(write(fd, cases[i].text, cases[i].len), (ssize_t)cases[i].len);
+        close(fd);
+        wrt_result r = WRT_RUN(NULL, "run", path, "--trigger", "once");
+        char *want = wr_xasprintf("%s:%s", path, cases[i].want);
+        cr_expect_eq(r.status, 1, "case %zu: %s", i, r.err);
+        cr_expect(!strncmp(r.err, want, strlen(want)), "case %zu:\n  got:  %s  want: %s", i, r.err, want);
+        free(want);
+        wrt_result_free(&r);
+        unlink(path);
+    }
+}
+
+/* Deep nesting: parentheses, unary minus, NOT, CASE, long chains and
+ * subqueries, 50,000 deep, are refused with a position (they used to
+ * overflow the stack); 900 levels, under the limit, plan fine (the job then
+ * fails only because no broker answers). */
+static char *nested(const char *open, const char *mid, const char *close, int n) {
+    wr_buf b = {0};
+    for (int i = 0; i < n; i++) wr_buf_puts(&b, open);
+    wr_buf_puts(&b, mid);
+    for (int i = 0; close && i < n; i++) wr_buf_puts(&b, close);
+    return b.p;
+}
+
+Test(job_errors, nesting_depth_is_limited) {
+    struct {
+        char *expr; /* the select list item (or, for subqueries, the FROM) */
+        bool from;
+    } cases[] = {
+        {nested("(", "offset", ")", 50000), false},
+        {nested("- ", "offset", NULL, 50000), false},
+        {nested("NOT ", "true", NULL, 50000), false},
+        {nested("CASE WHEN true THEN ", "1", " END", 50000), false},
+        {nested("offset + ", "1", NULL, 50000), false},
+        {nested("true AND ", "true", NULL, 50000), false},
+        {nested("(SELECT * FROM ", "lines", ")", 50000), true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *job = cases[i].from ? wr_xasprintf(SRC ASINK "INSERT INTO out SELECT offset FROM %s;", cases[i].expr)
+                                  : wr_xasprintf(SRC ASINK "INSERT INTO out SELECT %s AS x FROM lines;", cases[i].expr);
+        char *path = wrt_temp_job(job);
+        wrt_result r = WRT_RUN(NULL, "run", path, "--trigger", "once");
+        cr_expect_eq(r.status, 1, "case %zu: exit %d: %.300s", i, r.status, r.err);
+        cr_expect(strstr(r.err, "nests too deeply: more than 1000 levels of expressions or subqueries"), "case %zu: %.300s", i, r.err);
+        cr_expect(!strncmp(r.err, path, strlen(path)) && r.err[strlen(path)] == ':' && strstr(r.err, ":3:"), "case %zu: no position: %.200s", i,
+                  r.err);
+        wrt_result_free(&r);
+        unlink(path);
+        free(path);
+        free(job);
+        free(cases[i].expr);
+    }
+    char *ok[] = {nested("(", "offset", ")", 900), nested("- ", "offset", NULL, 900), nested("offset + ", "1", NULL, 900)};
+    for (size_t i = 0; i < 3; i++) {
+        char *job = wr_xasprintf(SRC ASINK "INSERT INTO out SELECT %s AS x FROM lines;", ok[i]);
+        char *path = wrt_temp_job(job);
+        wrt_result r = WRT_RUN(NULL, "run", path, "--trigger", "once");
+        cr_expect(strstr(r.err, "cannot reach Kafka at localhost:1"), "deep but legal %zu: %.300s", i, r.err);
+        wrt_result_free(&r);
+        unlink(path);
+        free(path);
+        free(job);
+        free(ok[i]);
+    }
 }

@@ -139,3 +139,79 @@ Test(sql, aggregates_with_nulls_and_modes) {
     };
     run_sql_cases(cases, sizeof cases / sizeof cases[0]);
 }
+
+/* GROUP BY a select-list alias of any expression (Spark's groupByAliases):
+ * an index into split(...), CASE, arithmetic; the first matching alias wins. */
+Test(sql, group_by_aliases) {
+    static const sql_case cases[] = {
+        {{"1\ts\t/a\tGET\t10.0.0.1\tM\t5", "2\ts\t/b\tGET\t10.0.0.2\tM\t7", "3\ts\t/c\tGET\t10.0.0.1\tM\t1"}, 3,
+         "SELECT split(" V ", '\\t')[4] AS userip, count(*) AS c, sum(CAST(split(" V ", '\\t')[6] AS INT)) AS t FROM src GROUP BY userip",
+         "SELECT * FROM out ORDER BY userip", "userip,c,t\n10.0.0.1,2,6\n10.0.0.2,1,7\n", "complete"},
+        {{"1", "5", "12", "x"}, 4,
+         "SELECT CASE WHEN CAST(" V " AS INT) < 10 THEN 'small' ELSE 'big' END AS size, count(*) AS n FROM src GROUP BY size",
+         "SELECT * FROM out ORDER BY size", "size,n\nbig,2\nsmall,2\n", "complete"},
+        {{"1", "2", "3", "4"}, 4, "SELECT CAST(" V " AS INT) % 2 + 10 AS parity, count(*) AS n FROM src GROUP BY parity",
+         "SELECT * FROM out ORDER BY parity", "parity,n\n10,2\n11,2\n", "complete"},
+        /* the alias `lower` of count(*) must not be taken for w's alias lookup */
+        {{"A", "a", "b"}, 3, "SELECT lower(" V ") AS w, count(*) AS lower FROM src GROUP BY w", "SELECT * FROM out ORDER BY w",
+         "w,lower\na,2\nb,1\n", "complete"},
+    };
+    run_sql_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
+/* Columns without an alias are named as Spark 3.5 names them (ResolveAliases:
+ * a column or a CAST of a column keeps the column's name, a field its last
+ * part; anything else is its pretty SQL, with the casts Spark adds itself
+ * left out and defaults shown). The header of the csv output is the sink's
+ * column names, quoted where they hold a comma or a quote. */
+Test(sql, column_names_as_spark) {
+    static const sql_case cases[] = {
+        {{"x"}, 1, "SELECT CAST(key AS STRING), CAST(value AS STRING), topic, src.partition, offset + 1 FROM src",
+         "SELECT * FROM out LIMIT 0", "key,value,topic,partition,(offset + 1)\n"},
+        {{"x"}, 1, "SELECT CAST(offset AS INT), CAST(CAST(value AS STRING) AS INT), upper(CAST(value AS STRING)), lcase(" V "), "
+         "length(value) FROM src",
+         "SELECT * FROM out LIMIT 0", "offset,CAST(CAST(value AS STRING) AS INT),upper(CAST(value AS STRING)),lcase(CAST(value AS STRING)),"
+                                      "length(value)\n"},
+        {{"x"}, 1, "SELECT split(" V ", ' ')[1], size(split(" V ", ',')), substring(" V ", 2), substr(" V ", 1, 2) FROM src",
+         "SELECT * FROM out LIMIT 0",
+         "\"split(CAST(value AS STRING),  , -1)[1]\",\"size(split(CAST(value AS STRING), ,, -1))\","
+         "\"substring(CAST(value AS STRING), 2, 2147483647)\",\"substr(CAST(value AS STRING), 1, 2)\"\n"},
+        {{"x"}, 1, "SELECT 1 + 2, 7 / 2, 3 div 2, 'a' || 'b', 1 = 1, 1 != 2, NOT true, -offset, 1.50, 2.5e3, NULL, 'lit' FROM src",
+         "SELECT * FROM out LIMIT 0",
+         "(1 + 2),(7 / 2),(3 div 2),\"concat(a, b)\",(1 = 1),(NOT (1 = 2)),(NOT true),(- offset),1.50,2500.0,NULL,lit\n"},
+        {{"x"}, 1, "SELECT offset IS NULL, offset BETWEEN 1 AND 2, offset IN (1, 2), " V " LIKE 'a%', " V " NOT RLIKE 'b', "
+         "CASE offset WHEN 0 THEN 'z' ELSE 'nz' END, coalesce(NULL, 'd'), regexp_extract(" V ", '(x)'), unix_timestamp(" V ") FROM src",
+         "SELECT * FROM out LIMIT 0",
+         "(offset IS NULL),((offset >= 1) AND (offset <= 2)),\"(offset IN (1, 2))\",CAST(value AS STRING) LIKE a%,"
+         "(NOT CAST(value AS STRING) RLIKE b),CASE WHEN (offset = 0) THEN z ELSE nz END,\"coalesce(NULL, d)\","
+         "\"regexp_extract(CAST(value AS STRING), (x), 1)\",\"unix_timestamp(CAST(value AS STRING), yyyy-MM-dd HH:mm:ss)\"\n"},
+        {{"a"}, 1, "SELECT " V ", count(*), count(value), sum(offset), avg(offset), min(offset), max(offset) FROM src GROUP BY " V,
+         "SELECT * FROM out LIMIT 0", "value,count(1),count(value),sum(offset),avg(offset),min(offset),max(offset)\n", "complete"},
+        {{"a"}, 1, "SELECT window.start, window.end, window, count(*) FROM src GROUP BY window(timestamp, '1 minute')",
+         "SELECT * FROM out LIMIT 0", "start,end,window,count(1)\n", "complete"},
+    };
+    run_sql_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
+/* TIMESTAMP values stay in years 1..9999: casts that leave the range are
+ * NULL (they used to overflow into windows that end before they start). */
+Test(sql, timestamps_stay_in_range) {
+    static const sql_case cases[] = {
+        {{"x"}, 1,
+         "SELECT CAST(9223372036854 AS TIMESTAMP) AS a, CAST(-9223372036854 AS TIMESTAMP) AS b, CAST(253402300799 AS TIMESTAMP) AS c, "
+         "CAST(253402300800 AS TIMESTAMP) AS d, CAST(-62135596800 AS TIMESTAMP) AS e, CAST(-62135596801 AS TIMESTAMP) AS f, "
+         "CAST('0000-12-31 00:00:00' AS TIMESTAMP) AS g, CAST(1e300 AS TIMESTAMP) AS h, to_timestamp('0000-01-01', 'yyyy-MM-dd') AS i, "
+         "CAST(true AS TIMESTAMP) AS j FROM src",
+         "SELECT quote(a), quote(b), quote(c), quote(d), quote(e), quote(f), quote(g), quote(h), quote(i), quote(j) FROM out",
+         "quote(a),quote(b),quote(c),quote(d),quote(e),quote(f),quote(g),quote(h),quote(i),quote(j)\n"
+         "NULL,NULL,'9999-12-31 23:59:59',NULL,'0001-01-01 00:00:00',NULL,NULL,NULL,NULL,'1970-01-01 00:00:00.000001'\n"},
+        /* the last window of time: its end is in year 10000, computed without overflow */
+        {{"x"}, 1,
+         "SELECT window.start AS s, window.end AS e, count(*) AS n FROM src GROUP BY window(CAST(253402300799 AS TIMESTAMP), '1 day')",
+         NULL, "s,e,n\n9999-12-31 00:00:00,10000-01-01 00:00:00,1\n", "complete"},
+        {{"x"}, 1,
+         "SELECT window.start AS s, count(*) AS n FROM src GROUP BY window(CAST(9223372036854 AS TIMESTAMP), '1 day', '1 hour')",
+         NULL, "s,n\n", "complete"},
+    };
+    run_sql_cases(cases, sizeof cases / sizeof cases[0]);
+}
