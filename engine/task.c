@@ -2,7 +2,9 @@
  * offset, timestamp, timestampType] whose strings are views into the message
  * payloads; each row is pushed through the steps (filter, project, explode);
  * what comes out is copied (rows) or folded into the partial aggregate (keys
- * copied once per distinct key). */
+ * copied once per distinct key). A row whose evaluation fails stops the
+ * task: its error (with the row's Kafka position) fails the batch. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +29,7 @@ void wr_task_init(wr_task *t, const wr_query *q, int nparts) {
 }
 
 void wr_task_start_batch(wr_task *t, int64_t late_before) {
+    t->ev.failed = false;
     t->late_before = late_before;
     t->max_event = INT64_MIN;
     t->min_event = INT64_MAX;
@@ -163,6 +166,13 @@ bool wr_task_chunk(void *ctx, rd_kafka_message_t **msgs, int n) {
             row[WR_KCOL_TIMESTAMP] = row[WR_KCOL_TIMESTAMP_TYPE] = wr_null();
         }
         push(t, 0, row);
+        if (t->ev.failed) { /* the batch fails: say where */
+            size_t l = strlen(t->ev.err);
+            snprintf(t->ev.err + l, sizeof t->ev.err - l, " (topic %s, partition %d, offset %lld)", t->topic, (int)m->partition,
+                     (long long)m->offset);
+            wr_arena_reset(&t->tmp_arena);
+            return false;
+        }
     }
     t->input_rows += n;
     wr_arena_reset(&t->tmp_arena);

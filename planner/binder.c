@@ -654,10 +654,11 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
         }
         bool rlike = !strcmp(a->op, "rlike");
         char *re = rlike ? wr_xstrndup(pat->lit.u.p, pat->lit.len) : like_to_regex(pat->lit.u.p, pat->lit.len);
-        wr_expr_free(pat);
         char why[300];
         e = wr_expr_new(rlike ? WR_E_RLIKE : WR_E_LIKE, WR_TYPE(WR_T_BOOL), 1);
         e->args[0] = wr_expr_cast(x, WR_TYPE(WR_T_STRING));
+        e->pattern = wr_xstrndup(pat->lit.u.p, pat->lit.len);
+        wr_expr_free(pat);
         e->re = wr_regex_compile(re, strlen(re), why, sizeof why);
         free(re);
         if (!e->re) {

@@ -272,3 +272,28 @@ Test(checkpoint, a_crash_at_each_stage_of_a_batch_recovers_exactly) {
         free(job), free(ck), free(fault);
     }
 }
+
+/* A row whose evaluation fails (a regex over its match limit) fails the
+ * batch before the sink: nothing is committed, and the next run replays the
+ * batch (and fails the same way) instead of skipping it. */
+Test(checkpoint, a_failed_batch_is_not_committed_and_runs_again) {
+    const char *m1[] = {"a", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"};
+    wrt_produce(w.bs, "w", 0, m1, NULL, 2);
+    const char *rx_job = "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest');\n"
+                         "CREATE SINK counts USING memory;\n"
+                         "INSERT INTO counts SELECT CAST(value AS STRING) AS v FROM s WHERE CAST(value AS STRING) RLIKE '(a+)+$';\n"
+                         "SELECT * FROM counts;";
+    const char *want = "weir run: query counts failed: RLIKE: the regular expression '(a+)+$' failed on a 41-byte value: "
+                       "match limit exceeded (topic w, partition 0, offset 1)\n";
+    for (int i = 0; i < 2; i++) {
+        wrt_result r = run(rx_job, NULL);
+        cr_assert_eq(r.status, 1, "run %d: %s", i, r.err);
+        cr_assert_str_eq(r.err, want, "run %d", i);
+        wrt_result_free(&r);
+        char *off = path_in("offsets/0"), *commit = path_in("commits/0"), *next = path_in("offsets/1");
+        cr_assert_eq(access(off, F_OK), 0, "run %d: no offsets/0", i);
+        cr_assert_neq(access(commit, F_OK), 0, "run %d: the failed batch was committed", i);
+        cr_assert_neq(access(next, F_OK), 0, "run %d: the failed batch was skipped", i);
+        free(off), free(commit), free(next);
+    }
+}
