@@ -274,7 +274,10 @@ static char *query_signature(const wr_query *q) {
         for (int k = 0; k < q->agg->nkeys; k++) wr_buf_printf(&b, "%s%s", k ? ", " : "", wr_type_name(q->agg->key_types[k]));
         wr_buf_puts(&b, "), aggregates");
         static const char *names[] = {"count(*)", "count", "sum", "avg", "min", "max"};
-        for (int a = 0; a < q->agg->naggs; a++) wr_buf_printf(&b, " %s", names[q->agg->aggs[a].kind]);
+        /* avg of integers sums in DOUBLE now: a checkpoint whose state holds
+         * a BIGINT sum (written before) is refused, not misread */
+        for (int a = 0; a < q->agg->naggs; a++)
+            wr_buf_printf(&b, " %s%s", names[q->agg->aggs[a].kind], q->agg->aggs[a].int_avg ? "(DOUBLE sum)" : "");
         const wr_window *w = &q->agg->win;
         if (w->kind == WR_WIN_SESSION) wr_buf_printf(&b, "; session window gap %lldus", (long long)w->gap);
         else if (w->kind) wr_buf_printf(&b, "; window %lldus slide %lldus", (long long)w->size, (long long)w->slide);

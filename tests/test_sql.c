@@ -194,3 +194,26 @@ Test(sql, a_regex_that_fails_fails_the_batch) {
 #undef RUNAWAY_ERR
     run_sql_cases(cases, sizeof cases / sizeof cases[0]);
 }
+
+/* Spark 3.5: sum of INT or BIGINT is a BIGINT that wraps on overflow; avg
+ * sums the values as DOUBLE (Average.sumDataType) and divides. The expected
+ * values were computed apart in Python (IEEE doubles, 64-bit wrapping) and
+ * are shown shortest, as Java prints them (each names one double). */
+Test(sql, sums_and_averages_near_the_bigint_limits) {
+    static const sql_case cases[] = {
+        {{"9223372036854775807 1", "1 1", "-9223372036854775808 2", "-1 2", "9223372036854775807 3", "9223372036854775807 3",
+          "9223372036854775807 3", "9007199254740993 4", "1 4", "2147483647 5", "2147483647 5"},
+         11,
+         "SELECT g, sum(n) AS s, avg(n) AS a, sum(i) AS si, avg(i) AS ai FROM (SELECT split(v, ' ')[1] AS g, "
+         "CAST(split(v, ' ')[0] AS BIGINT) AS n, CAST(split(v, ' ')[0] AS INT) AS i FROM (SELECT " V " AS v FROM src)) GROUP BY g",
+         "SELECT g, s, a, quote(si) AS si, ai FROM out ORDER BY g",
+         "g,s,a,si,ai\n"
+         "1,-9223372036854775808,4.611686018427388E18,1,1.0\n"
+         "2,9223372036854775807,-4.611686018427388E18,-1,-1.0\n"
+         "3,9223372036854775805,9.223372036854776E18,NULL,\n"
+         "4,9007199254740994,4.503599627370496E15,1,1.0\n"
+         "5,4294967294,2.147483647E9,4294967294,2.147483647E9\n",
+         "complete"},
+    };
+    run_sql_cases(cases, sizeof cases / sizeof cases[0]);
+}
