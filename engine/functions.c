@@ -164,20 +164,28 @@ static wr_val fn_trim(const wr_expr *e, const wr_val *args, wr_eval *ev) {
     return wr_str(p, n);
 }
 
+/* Characters as Spark's UTF8String counts them (numChars, substring): a
+ * character is as long as its first byte says (numBytesForFirstByte): 2 for
+ * C2..DF, 3 for E0..EF, 4 for F0..F4, else 1 (ASCII, and bytes no character
+ * starts with: stray continuation bytes 80..BF, C0, C1, F5..FF). The bytes
+ * that follow are not checked, so invalid UTF-8 counts as Spark 3.5 counts
+ * it, with no replacement characters: "\xE2ab" is one character. */
+static inline size_t utf8_step(unsigned char c) {
+    return c < 0xC2 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 1;
+}
+
 static size_t utf8_chars(const char *p, size_t n) {
     size_t c = 0;
-    for (size_t i = 0; i < n; i++) c += ((unsigned char)p[i] & 0xC0) != 0x80;
+    for (size_t i = 0; i < n; i += utf8_step((unsigned char)p[i])) c++;
     return c;
 }
 
-/* Byte offset of character index ci (clamped to n). */
+/* Byte offset of character index ci; n when the string has fewer characters
+ * (a last character cut short ends at n: Spark would read past the end). */
 static size_t utf8_offset(const char *p, size_t n, int64_t ci) {
     size_t i = 0;
-    for (int64_t c = 0; i < n && c < ci; c++) {
-        i++;
-        while (i < n && ((unsigned char)p[i] & 0xC0) == 0x80) i++;
-    }
-    return i;
+    for (int64_t c = 0; i < n && c < ci; c++) i += utf8_step((unsigned char)p[i]);
+    return i < n ? i : n;
 }
 
 static wr_val fn_length(const wr_expr *e, const wr_val *args, wr_eval *ev) {

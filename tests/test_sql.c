@@ -217,3 +217,30 @@ Test(sql, sums_and_averages_near_the_bigint_limits) {
     };
     run_sql_cases(cases, sizeof cases / sizeof cases[0]);
 }
+
+/* Spark 3.5 counts characters by their first byte alone
+ * (UTF8String.numBytesForFirstByte): no replacement characters, and
+ * continuation bytes are not checked. Values are raw bytes; hex() shows the
+ * substrings exactly. */
+Test(sql, length_and_substring_of_invalid_utf8) {
+    static const sql_case cases[] = {
+        {{"\x80\x80", "\xe2" "ab", "\xc0\xaf", "\xf5\xff", "\xf0\x9f\x98\x80", "\xed\xa0\x80", "\xf8\x88\x80\x80\x80",
+          "\x80\x80" "abc", "ab\xe2", "x\xc3\xa9y"},
+         10,
+         "SELECT offset, length(" V ") AS n, length(value) AS b, substring(" V ", 2) AS s2, substring(" V ", 2, 2) AS s22, "
+         "substring(" V ", -1) AS sm1 FROM src",
+         "SELECT offset, n, b, hex(s2), hex(s22), hex(sm1) FROM out ORDER BY offset",
+         "offset,n,b,hex(s2),hex(s22),hex(sm1)\n"
+         "0,2,2,80,80,80\n"                   /* stray continuation bytes: one character each */
+         "1,1,3,,,E26162\n"                   /* E2 takes the next two bytes, whatever they are */
+         "2,2,2,AF,AF,AF\n"                   /* overlong C0 AF: C0 starts no character */
+         "3,2,2,FF,FF,FF\n"                   /* F5..FF */
+         "4,1,4,,,F09F9880\n"                 /* a valid 4-byte character */
+         "5,1,3,,,EDA080\n"                   /* a surrogate's encoding counts as one */
+         "6,5,5,88808080,8880,80\n"           /* a 5-byte form: F8 and four continuations */
+         "7,5,5,80616263,8061,63\n"
+         "8,3,3,62E2,62E2,E2\n"               /* cut short at the end: stops at the end */
+         "9,3,4,C3A979,C3A979,79\n"},
+    };
+    run_sql_cases(cases, sizeof cases / sizeof cases[0]);
+}
