@@ -1,6 +1,10 @@
 /* Evaluation of bound expressions, one row at a time, with Spark's non-ANSI
- * semantics: NULL propagates, integer overflow wraps, division by zero is NULL. */
+ * semantics: NULL propagates, integer overflow wraps, division by zero is NULL.
+ * What cannot be computed at all (a regex that hits a match limit) is an
+ * error recorded in the evaluation context, never a wrong value. */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,11 +13,36 @@
 void wr_eval_init(wr_eval *ev, wr_arena *arena) {
     ev->arena = arena;
     ev->md = pcre2_match_data_create(32, NULL);
+    ev->rx = wr_regex_ctx_new();
+    ev->failed = false;
+    ev->err[0] = '\0';
 }
 
 void wr_eval_destroy(wr_eval *ev) {
     pcre2_match_data_free(ev->md);
     ev->md = NULL;
+    wr_regex_ctx_free(ev->rx);
+    ev->rx = NULL;
+}
+
+void wr_eval_fail(wr_eval *ev, const char *fmt, ...) {
+    if (ev->failed) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ev->err, sizeof ev->err, fmt, ap);
+    va_end(ap);
+    ev->failed = true;
+}
+
+int wr_eval_match(const wr_expr *e, const char *what, const char *s, size_t n, size_t start, wr_eval *ev) {
+    int rc = wr_regex_exec(ev->rx, e->re, s, n, start, 0, ev->md);
+    if (rc >= 0 || rc == PCRE2_ERROR_NOMATCH) return rc;
+    char why[160];
+    wr_regex_strerror(rc, why, sizeof why);
+    const char *pat = e->pattern ? e->pattern : "?";
+    wr_eval_fail(ev, "%s: the %s '%.200s%s' failed on a %zu-byte value: %s", what,
+                 e->op == WR_E_LIKE ? "pattern" : "regular expression", pat, strlen(pat) > 200 ? "..." : "", n, why);
+    return rc;
 }
 
 void wr_expr_free(wr_expr *e) {
@@ -21,6 +50,7 @@ void wr_expr_free(wr_expr *e) {
     for (int i = 0; i < e->nargs; i++) wr_expr_free(e->args[i]);
     free(e->args);
     if (e->re) pcre2_code_free(e->re);
+    free(e->pattern);
     if (e->op == WR_E_LIT && !e->lit.null) wr_val_free(e->lit, e->type);
     free(e);
 }
@@ -58,7 +88,8 @@ static wr_val arith(const wr_expr *e, wr_val a, wr_val b) {
 
 static wr_val like_match(const wr_expr *e, wr_val s, wr_eval *ev) {
     if (s.null || !e->re) return wr_null();
-    int rc = pcre2_match(e->re, (PCRE2_SPTR)s.u.p, s.len, 0, 0, ev->md, NULL);
+    int rc = wr_eval_match(e, e->op == WR_E_LIKE ? "LIKE" : "RLIKE", s.u.p, s.len, 0, ev);
+    if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) return wr_null(); /* failed: ev says why */
     return wr_int(rc >= 0);
 }
 
@@ -236,6 +267,7 @@ wr_expr *wr_expr_substitute(const wr_expr *e, wr_expr *const *cols) {
         c->re = pcre2_code_copy(e->re);
         pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE);
     }
+    if (e->pattern) c->pattern = wr_xstrdup(e->pattern);
     c->args = e->nargs ? wr_xcalloc((size_t)e->nargs, sizeof *c->args) : NULL;
     for (int i = 0; i < e->nargs; i++) c->args[i] = wr_expr_substitute(e->args[i], cols);
     return c;

@@ -1,6 +1,7 @@
 /* Scalar functions (split, size, lower, upper, trim, length, substring, concat,
  * concat_ws, regexp_extract, regexp_replace, coalesce): binding (argument
- * checks, result types, constant patterns compiled once) and evaluation. */
+ * checks, result types, constant patterns compiled once) and evaluation; and
+ * the limits every regex match runs with. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,50 @@ pcre2_code *wr_regex_compile(const char *pat, size_t len, char *errstr, size_t e
     }
     pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
     return re;
+}
+
+struct wr_regex_ctx {
+    pcre2_match_context *mc;
+    pcre2_jit_stack *jit; /* made on the first JIT match */
+};
+
+/* PCRE2 asks for the JIT stack at each JIT match. */
+static pcre2_jit_stack *jit_stack(void *arg) {
+    wr_regex_ctx *rx = arg;
+    if (!rx->jit) rx->jit = pcre2_jit_stack_create(32 * 1024, WR_REGEX_JIT_STACK, NULL);
+    return rx->jit; /* NULL (no memory): PCRE2 uses 32 KiB of the machine stack */
+}
+
+wr_regex_ctx *wr_regex_ctx_new(void) {
+    wr_regex_ctx *rx = wr_xcalloc(1, sizeof *rx);
+    rx->mc = pcre2_match_context_create(NULL);
+    if (!rx->mc) {
+        fputs("weir: out of memory\n", stderr);
+        abort();
+    }
+    pcre2_set_match_limit(rx->mc, WR_REGEX_MATCH_LIMIT);
+    pcre2_set_depth_limit(rx->mc, WR_REGEX_DEPTH_LIMIT);
+    pcre2_set_heap_limit(rx->mc, WR_REGEX_HEAP_LIMIT_KIB);
+    pcre2_jit_stack_assign(rx->mc, jit_stack, rx);
+    return rx;
+}
+
+void wr_regex_ctx_free(wr_regex_ctx *rx) {
+    if (!rx) return;
+    pcre2_match_context_free(rx->mc);
+    if (rx->jit) pcre2_jit_stack_free(rx->jit);
+    free(rx);
+}
+
+int wr_regex_exec(wr_regex_ctx *rx, const pcre2_code *re, const char *s, size_t n, size_t start, uint32_t options,
+                  pcre2_match_data *md) {
+    return pcre2_match(re, (PCRE2_SPTR)s, n, start, options, md, rx->mc);
+}
+
+void wr_regex_strerror(int rc, char *buf, size_t len) {
+    PCRE2_UCHAR msg[160];
+    if (pcre2_get_error_message(rc, msg, sizeof msg) < 0) snprintf((char *)msg, sizeof msg, "error %d", rc);
+    snprintf(buf, len, "%s", (char *)msg);
 }
 
 static wr_arr *arr_new(wr_arena *a, int n) {
@@ -60,8 +105,12 @@ static wr_val fn_split(const wr_expr *e, const wr_val *args, wr_eval *ev) {
     wr_val *items = wr_xmalloc(sizeof *items * (size_t)cap);
     size_t index = 0, pos = 0;
     while (pos <= n && cnt < limit - 1) {
-        int rc = pcre2_match(e->re, (PCRE2_SPTR)p, n, pos, 0, ev->md, NULL);
-        if (rc < 0) break;
+        int rc = wr_eval_match(e, e->fname, p, n, pos, ev);
+        if (rc == PCRE2_ERROR_NOMATCH) break;
+        if (rc < 0) { /* failed: ev says why */
+            free(items);
+            return wr_null();
+        }
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(ev->md);
         size_t ms = ov[0], me = ov[1];
         if (me == ms) { /* zero-width match */
@@ -115,20 +164,28 @@ static wr_val fn_trim(const wr_expr *e, const wr_val *args, wr_eval *ev) {
     return wr_str(p, n);
 }
 
+/* Characters as Spark's UTF8String counts them (numChars, substring): a
+ * character is as long as its first byte says (numBytesForFirstByte): 2 for
+ * C2..DF, 3 for E0..EF, 4 for F0..F4, else 1 (ASCII, and bytes no character
+ * starts with: stray continuation bytes 80..BF, C0, C1, F5..FF). The bytes
+ * that follow are not checked, so invalid UTF-8 counts as Spark 3.5 counts
+ * it, with no replacement characters: "\xE2ab" is one character. */
+static inline size_t utf8_step(unsigned char c) {
+    return c < 0xC2 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 1;
+}
+
 static size_t utf8_chars(const char *p, size_t n) {
     size_t c = 0;
-    for (size_t i = 0; i < n; i++) c += ((unsigned char)p[i] & 0xC0) != 0x80;
+    for (size_t i = 0; i < n; i += utf8_step((unsigned char)p[i])) c++;
     return c;
 }
 
-/* Byte offset of character index ci (clamped to n). */
+/* Byte offset of character index ci; n when the string has fewer characters
+ * (a last character cut short ends at n: Spark would read past the end). */
 static size_t utf8_offset(const char *p, size_t n, int64_t ci) {
     size_t i = 0;
-    for (int64_t c = 0; i < n && c < ci; c++) {
-        i++;
-        while (i < n && ((unsigned char)p[i] & 0xC0) == 0x80) i++;
-    }
-    return i;
+    for (int64_t c = 0; i < n && c < ci; c++) i += utf8_step((unsigned char)p[i]);
+    return i < n ? i : n;
 }
 
 static wr_val fn_length(const wr_expr *e, const wr_val *args, wr_eval *ev) {
@@ -192,7 +249,8 @@ static wr_val fn_concat_ws(const wr_expr *e, const wr_val *args, wr_eval *ev) {
 static wr_val fn_regexp_extract(const wr_expr *e, const wr_val *args, wr_eval *ev) {
     if (args[0].null || args[1].null || (e->nargs > 2 && args[2].null)) return wr_null();
     int64_t idx = e->nargs > 2 ? args[2].u.i : 1;
-    int rc = pcre2_match(e->re, (PCRE2_SPTR)args[0].u.p, args[0].len, 0, 0, ev->md, NULL);
+    int rc = wr_eval_match(e, e->fname, args[0].u.p, args[0].len, 0, ev);
+    if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) return wr_null(); /* failed: ev says why */
     if (rc < 0 || idx >= rc) return wr_str("", 0);
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(ev->md);
     if (ov[2 * idx] == PCRE2_UNSET) return wr_str("", 0);
@@ -206,8 +264,12 @@ static wr_val fn_regexp_replace(const wr_expr *e, const wr_val *args, wr_eval *e
     size_t n = args[0].len, rn = args[2].len, pos = 0, last = 0;
     wr_buf b = {0};
     while (pos <= n) {
-        int rc = pcre2_match(e->re, (PCRE2_SPTR)s, n, pos, 0, ev->md, NULL);
-        if (rc < 0) break;
+        int rc = wr_eval_match(e, e->fname, s, n, pos, ev);
+        if (rc == PCRE2_ERROR_NOMATCH) break;
+        if (rc < 0) { /* failed: ev says why */
+            wr_buf_free(&b);
+            return wr_null();
+        }
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(ev->md);
         wr_buf_put(&b, s + last, ov[0] - last);
         for (size_t i = 0; i < rn; i++) {
@@ -302,6 +364,7 @@ static bool want_pattern(wr_expr *e, int i, const char *name, char *err, size_t 
         wr_errf(err, len, "%s: %s", name, why);
         return false;
     }
+    e->pattern = wr_xstrndup(a->lit.u.p, a->lit.len);
     return true;
 }
 

@@ -78,7 +78,7 @@ static void *read_worker(void *arg) {
             break;
         }
         if (!wr_ksrc_read(r->src, rg->part, rg->start, rg->end, wr_task_chunk, t, err, sizeof err)) {
-            set_error(r, t->err[0] ? t->err : err);
+            set_error(r, t->ev.failed ? t->ev.err : err);
             break;
         }
     }
@@ -123,8 +123,8 @@ static void run_parallel(runner *r, void *(*fn)(void *)) {
 
 /* Builds the sink rows of an aggregating query (complete: all groups; update:
  * the groups this batch changed; append: the groups the watermark closed)
- * into `arena`. */
-static wr_val *agg_rows(runner *r, wr_arena *arena, size_t *nrows) {
+ * into `arena`; NULL when evaluating HAVING or the select list failed. */
+static wr_val *agg_rows(runner *r, wr_arena *arena, size_t *nrows, char *err, size_t errlen) {
     const wr_query *q = r->q;
     const wr_aggregate *agg = q->agg;
     wr_output_mode mode = q->sink->mode;
@@ -150,9 +150,11 @@ static wr_val *agg_rows(runner *r, wr_arena *arena, size_t *nrows) {
             n++;
         }
     }
+    bool failed = ev.failed;
+    if (failed) wr_errf(err, errlen, "%s (computing a group's result row)", ev.err);
     wr_eval_destroy(&ev);
     *nrows = n;
-    return rows;
+    return failed ? NULL : rows;
 }
 
 /* Runs batch `batch_id` over [from, to) into the state and the sink; counts
@@ -187,7 +189,7 @@ static bool run_batch(runner *r, wr_sink *sink, int64_t batch_id, const int64_t 
         wr_val *rows;
         if (r->q->agg) {
             run_parallel(r, merge_worker);
-            rows = agg_rows(r, &arena, &nrows);
+            rows = agg_rows(r, &arena, &nrows, err, errlen);
         } else {
             size_t w = (size_t)r->q->out.n, total = 0;
             for (int k = 0; k < r->workers; k++) total += r->tasks[k].nrows;
@@ -198,7 +200,7 @@ static bool run_batch(runner *r, wr_sink *sink, int64_t batch_id, const int64_t 
                 nrows += r->tasks[k].nrows;
             }
         }
-        ok = sink->ops->add_batch(sink, batch_id, rows, nrows, err, errlen);
+        ok = rows && sink->ops->add_batch(sink, batch_id, rows, nrows, err, errlen);
         *out_rows = (int64_t)nrows;
         if (ok && r->evict) /* after the sink: the rows point into the state */
             for (int p = 0; p < r->nparts; p++) r->removed += wr_et_evict(&r->state[p], r->watermark);
@@ -272,7 +274,10 @@ static char *query_signature(const wr_query *q) {
         for (int k = 0; k < q->agg->nkeys; k++) wr_buf_printf(&b, "%s%s", k ? ", " : "", wr_type_name(q->agg->key_types[k]));
         wr_buf_puts(&b, "), aggregates");
         static const char *names[] = {"count(*)", "count", "sum", "avg", "min", "max"};
-        for (int a = 0; a < q->agg->naggs; a++) wr_buf_printf(&b, " %s", names[q->agg->aggs[a].kind]);
+        /* avg of integers sums in DOUBLE now: a checkpoint whose state holds
+         * a BIGINT sum (written before) is refused, not misread */
+        for (int a = 0; a < q->agg->naggs; a++)
+            wr_buf_printf(&b, " %s%s", names[q->agg->aggs[a].kind], q->agg->aggs[a].int_avg ? "(DOUBLE sum)" : "");
         const wr_window *w = &q->agg->win;
         if (w->kind == WR_WIN_SESSION) wr_buf_printf(&b, "; session window gap %lldus", (long long)w->gap);
         else if (w->kind) wr_buf_printf(&b, "; window %lldus slide %lldus", (long long)w->size, (long long)w->slide);

@@ -2,7 +2,8 @@
  * offset, timestamp, timestampType] whose strings are views into the message
  * payloads; each row is pushed through the steps (filter, project, explode);
  * what comes out is copied (rows) or folded into the partial aggregate (keys
- * copied once per distinct key). */
+ * copied once per distinct key). A row whose evaluation fails stops the
+ * task: its error (with the row's Kafka position) fails the batch. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +29,11 @@ void wr_task_init(wr_task *t, const wr_query *q, int nparts) {
 }
 
 void wr_task_start_batch(wr_task *t, int64_t late_before) {
+    t->ev.failed = false;
     t->late_before = late_before;
     t->max_event = INT64_MIN;
     t->min_event = INT64_MAX;
     t->dropped = 0;
-    t->err[0] = '\0';
 }
 
 void wr_task_begin(wr_task *t, const char *topic, int32_t partition) {
@@ -160,7 +161,8 @@ bool wr_task_chunk(void *ctx, rd_kafka_message_t **msgs, int n) {
             rd_kafka_timestamp_type_t tt;
             int64_t ts = rd_kafka_message_timestamp(m, &tt);
             if (ts > WR_TS_MAX_US / 1000) { /* Spark's exact conversion to microseconds fails here too */
-                snprintf(t->err, sizeof t->err, "%s partition %d offset %lld has timestamp %lld ms, after 9999-12-31, the end of "
+                t->ev.failed = true;
+                snprintf(t->ev.err, sizeof t->ev.err, "%s partition %d offset %lld has timestamp %lld ms, after 9999-12-31, the end of "
                          "the TIMESTAMP range: fix the producer's timestamps, or do not read the timestamp column", t->topic,
                          (int)t->partition, (long long)m->offset, (long long)ts);
                 return false;
@@ -171,6 +173,13 @@ bool wr_task_chunk(void *ctx, rd_kafka_message_t **msgs, int n) {
             row[WR_KCOL_TIMESTAMP] = row[WR_KCOL_TIMESTAMP_TYPE] = wr_null();
         }
         push(t, 0, row);
+        if (t->ev.failed) { /* the batch fails: say where */
+            size_t l = strlen(t->ev.err);
+            snprintf(t->ev.err + l, sizeof t->ev.err - l, " (topic %s, partition %d, offset %lld)", t->topic, (int)m->partition,
+                     (long long)m->offset);
+            wr_arena_reset(&t->tmp_arena);
+            return false;
+        }
     }
     t->input_rows += n;
     wr_arena_reset(&t->tmp_arena);

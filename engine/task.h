@@ -31,7 +31,6 @@ typedef struct wr_task {
     int64_t late_before;
     int64_t max_event, min_event; /* of the watermark column (INT64_MIN / MAX: none) */
     int64_t dropped;              /* (row, window) pairs dropped as late */
-    char err[512];                /* why wr_task_chunk stopped (an error of the batch), or "" */
 } wr_task;
 
 void wr_task_init(wr_task *t, const wr_query *q, int nparts);
@@ -39,8 +38,8 @@ void wr_task_init(wr_task *t, const wr_query *q, int nparts);
 void wr_task_start_batch(wr_task *t, int64_t late_before);
 /* Prepares for a new range of `topic`/`partition`. */
 void wr_task_begin(wr_task *t, const char *topic, int32_t partition);
-/* wr_ksrc_chunk_fn: processes a chunk of messages; false (with t->err) when
- * a message cannot be processed, which fails the batch. */
+/* wr_ksrc_chunk_fn: processes a chunk of messages; false when a row's
+ * evaluation failed (t->ev.failed, t->ev.err says why and where). */
 bool wr_task_chunk(void *ctx, rd_kafka_message_t **msgs, int n);
 /* Splits the partial aggregate into per-state-partition buckets. */
 void wr_task_finish(wr_task *t);

@@ -171,19 +171,35 @@ struct wr_expr {
     const char *fname;
     bool has_else;   /* WR_E_CASE */
     pcre2_code *re;  /* constant pattern compiled once (split, regexp_*, LIKE) */
+    char *pattern;   /* that pattern as written (a LIKE pattern for LIKE), for messages */
     char sep;        /* split fast path: a one-character literal pattern */
     bool sep_fast;
     int64_t iarg;    /* constant integer argument where useful */
 };
 
-/* Per-thread evaluation context: the arena for results, and PCRE2 match data. */
+typedef struct wr_regex_ctx wr_regex_ctx;
+
+/* Per-thread evaluation context: the arena for results, PCRE2 match data and
+ * match context, and the first error evaluation met. A value whose
+ * evaluation failed (a regex that hit a limit) is NULL, and `failed` is set:
+ * whoever evaluates checks it and fails the batch with `err`. */
 struct wr_eval {
     wr_arena *arena;
     pcre2_match_data *md;
+    wr_regex_ctx *rx;
+    bool failed;
+    char err[512];
 };
 
 void wr_eval_init(wr_eval *ev, wr_arena *arena);
 void wr_eval_destroy(wr_eval *ev);
+/* Records an evaluation error; the first one is kept. */
+void wr_eval_fail(wr_eval *ev, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Matches e->re (e->pattern as written) against s[0, n) from `start`:
+ * pcre2_match's result. A failure other than "no match" (a match limit, the
+ * JIT stack) is recorded in ev naming `what` (the function), the pattern and
+ * the value's size; the caller then returns NULL. */
+int wr_eval_match(const wr_expr *e, const char *what, const char *s, size_t n, size_t start, wr_eval *ev);
 
 wr_val wr_expr_eval(const wr_expr *e, const wr_val *row, wr_eval *ev);
 bool wr_expr_is_true(const wr_expr *e, const wr_val *row, wr_eval *ev);
@@ -214,5 +230,24 @@ extern const char *const wr_func_names[];
 
 /* Compiles a regex with Java-compatible options; NULL + errstr on error. */
 pcre2_code *wr_regex_compile(const char *pat, size_t len, char *errstr, size_t errlen);
+
+/* Limits every regex match runs with (wr_regex_ctx): a runaway pattern
+ * fails with "match limit exceeded" instead of running for hours, and the
+ * JIT's stack (made on first use, reserved, not committed) is large enough
+ * for ^(a|b)*$ over about a megabyte. */
+#define WR_REGEX_MATCH_LIMIT 10000000u     /* pcre2_set_match_limit */
+#define WR_REGEX_DEPTH_LIMIT 10000000u     /* pcre2_set_depth_limit (interpreter) */
+#define WR_REGEX_HEAP_LIMIT_KIB (64u * 1024) /* pcre2_set_heap_limit (interpreter) */
+#define WR_REGEX_JIT_STACK ((size_t)64 << 20)
+
+/* A match context with those limits and a JIT stack of its own: one per
+ * thread (not thread-safe). */
+wr_regex_ctx *wr_regex_ctx_new(void);
+void wr_regex_ctx_free(wr_regex_ctx *rx);
+/* pcre2_match of re over s[0, n) from start with rx's limits. */
+int wr_regex_exec(wr_regex_ctx *rx, const pcre2_code *re, const char *s, size_t n, size_t start, uint32_t options,
+                  pcre2_match_data *md);
+/* The text of a PCRE2 error code ("match limit exceeded"). */
+void wr_regex_strerror(int rc, char *buf, size_t len);
 
 #endif

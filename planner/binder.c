@@ -332,11 +332,12 @@ static wr_expr *bind_agg_call(binder *b, const wr_ast *a) {
             wr_expr_free(g.arg);
             return fail(b, a->args[0], 0, 0, "%s needs a number, not %s", n, wr_type_name(t));
         }
-        if (t.kind == WR_T_INT) {
-            g.arg = wr_expr_cast(g.arg, WR_TYPE(WR_T_BIGINT));
-            g.in = WR_TYPE(WR_T_BIGINT);
-        }
         g.kind = !strcasecmp(n, "sum") ? WR_AGG_SUM : WR_AGG_AVG;
+        /* Spark: sum of integers is a BIGINT (wrapping), avg sums in DOUBLE */
+        wr_type sum_t = g.kind == WR_AGG_AVG ? WR_TYPE(WR_T_DOUBLE) : t.kind == WR_T_INT ? WR_TYPE(WR_T_BIGINT) : t;
+        g.int_avg = g.kind == WR_AGG_AVG && t.kind != WR_T_DOUBLE;
+        g.arg = wr_expr_cast(g.arg, sum_t);
+        g.in = sum_t;
         g.out = g.kind == WR_AGG_AVG ? WR_TYPE(WR_T_DOUBLE) : g.in;
     } else if (!strcasecmp(n, "min") || !strcasecmp(n, "max")) {
         if (g.in.kind == WR_T_ARRAY) {
@@ -600,10 +601,11 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
         }
         bool rlike = !strcmp(a->op, "rlike");
         char *re = rlike ? wr_xstrndup(pat->lit.u.p, pat->lit.len) : like_to_regex(pat->lit.u.p, pat->lit.len);
-        wr_expr_free(pat);
         char why[300];
         e = wr_expr_new(rlike ? WR_E_RLIKE : WR_E_LIKE, WR_TYPE(WR_T_BOOL), 1);
         e->args[0] = wr_expr_cast(x, WR_TYPE(WR_T_STRING));
+        e->pattern = wr_xstrndup(pat->lit.u.p, pat->lit.len);
+        wr_expr_free(pat);
         e->re = wr_regex_compile(re, strlen(re), why, sizeof why);
         free(re);
         if (!e->re) {

@@ -116,27 +116,60 @@ static int authorize(void *ctx, int action, const char *a, const char *b, const 
     return SQLITE_DENY;
 }
 
+/* A REGEXP pattern compiled once per statement, with what matching needs. */
+typedef struct regexp_aux {
+    pcre2_code *re;
+    pcre2_match_data *md;
+    wr_regex_ctx *rx; /* the engine's match limits and JIT stack */
+    char *pattern;
+} regexp_aux;
+
+static void regexp_aux_free(void *p) {
+    regexp_aux *a = p;
+    pcre2_code_free(a->re);
+    pcre2_match_data_free(a->md);
+    wr_regex_ctx_free(a->rx);
+    free(a->pattern);
+    free(a);
+}
+
 /* x REGEXP y: regexp(y, x), PCRE2 with Java-like options; the compiled
- * pattern is kept between rows. */
+ * pattern is kept between rows. A match that fails (a limit) is an error of
+ * the statement naming the pattern, never "no match". */
 static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) return;
-    pcre2_code *re = sqlite3_get_auxdata(ctx, 0);
-    if (!re) {
+    regexp_aux *a = sqlite3_get_auxdata(ctx, 0);
+    if (!a) {
         char why[300];
-        re = wr_regex_compile((const char *)sqlite3_value_text(argv[0]), (size_t)sqlite3_value_bytes(argv[0]), why, sizeof why);
+        const char *pat = (const char *)sqlite3_value_text(argv[0]);
+        size_t plen = (size_t)sqlite3_value_bytes(argv[0]);
+        pcre2_code *re = wr_regex_compile(pat, plen, why, sizeof why);
         if (!re) {
             sqlite3_result_error(ctx, why, -1);
             return;
         }
-        sqlite3_set_auxdata(ctx, 0, re, (void (*)(void *))pcre2_code_free);
-        re = sqlite3_get_auxdata(ctx, 0);
-        if (!re) return; /* out of memory: set_auxdata freed it */
+        a = wr_xcalloc(1, sizeof *a);
+        a->re = re;
+        a->md = pcre2_match_data_create_from_pattern(re, NULL);
+        a->rx = wr_regex_ctx_new();
+        a->pattern = wr_xstrndup(pat, plen);
+        sqlite3_set_auxdata(ctx, 0, a, regexp_aux_free);
+        a = sqlite3_get_auxdata(ctx, 0);
+        if (!a) return; /* out of memory: set_auxdata freed it */
     }
-    const unsigned char *s = sqlite3_value_text(argv[1]);
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-    int rc = pcre2_match(re, s, (size_t)sqlite3_value_bytes(argv[1]), 0, 0, md, NULL);
-    pcre2_match_data_free(md);
+    const char *s = (const char *)sqlite3_value_text(argv[1]);
+    size_t n = (size_t)sqlite3_value_bytes(argv[1]);
+    int rc = wr_regex_exec(a->rx, a->re, s, n, 0, 0, a->md);
+    if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
+        char why[160];
+        wr_regex_strerror(rc, why, sizeof why);
+        char *msg = wr_xasprintf("REGEXP: the regular expression '%.200s%s' failed on a %zu-byte value: %s", a->pattern,
+                                 strlen(a->pattern) > 200 ? "..." : "", n, why);
+        sqlite3_result_error(ctx, msg, -1);
+        free(msg);
+        return;
+    }
     sqlite3_result_int(ctx, rc >= 0);
 }
 

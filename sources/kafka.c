@@ -81,15 +81,25 @@ static bool resolve_partitions(wr_ksrc *s, const rd_kafka_metadata_t *md, char *
             return false;
         }
         pcre2_match_data *m = pcre2_match_data_create_from_pattern(re, NULL);
-        for (int i = 0; i < md->topic_cnt; i++) {
+        wr_regex_ctx *rx = wr_regex_ctx_new();
+        bool matched = true;
+        for (int i = 0; i < md->topic_cnt && matched; i++) {
             const char *t = md->topics[i].topic;
             /* Java's Pattern.matcher(topic).matches(): the whole name */
-            int rc = pcre2_match(re, (PCRE2_SPTR)t, strlen(t), 0, PCRE2_ANCHORED | PCRE2_ENDANCHORED, m, NULL);
-            if (rc >= 0 && strncmp(t, "__", 2))
+            int rc = wr_regex_exec(rx, re, t, strlen(t), 0, PCRE2_ANCHORED | PCRE2_ENDANCHORED, m);
+            if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
+                char why[160];
+                wr_regex_strerror(rc, why, sizeof why);
+                wr_errf(err, errlen, "source %s: subscribePattern '%s' failed on topic '%s': %s", s->def->name, pat, t, why);
+                matched = false;
+            } else if (rc >= 0 && strncmp(t, "__", 2)) {
                 for (int k = 0; k < md->topics[i].partition_cnt; k++) add_part(s, t, md->topics[i].partitions[k].id);
+            }
         }
+        wr_regex_ctx_free(rx);
         pcre2_match_data_free(m);
         pcre2_code_free(re);
+        if (!matched) return false;
         if (!s->nparts) {
             wr_errf(err, errlen, "source %s: no topic matches subscribePattern '%s'", s->def->name, pat);
             return false;

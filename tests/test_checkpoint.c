@@ -272,3 +272,73 @@ Test(checkpoint, a_crash_at_each_stage_of_a_batch_recovers_exactly) {
         free(job), free(ck), free(fault);
     }
 }
+
+/* avg of integers sums in DOUBLE (as Spark) since state format 2; a
+ * checkpoint whose avg state holds a BIGINT sum (as weir wrote it before) is
+ * refused with both signatures, not misread as a double. */
+Test(checkpoint, an_avg_state_of_an_older_format_is_refused) {
+    const char *m1[] = {"5", "6"};
+    wrt_produce(w.bs, "w", 0, m1, NULL, 2);
+    const char *avg_job = JOB("partition, avg(CAST(CAST(value AS STRING) AS BIGINT)) AS a", "partition");
+    wrt_result r = run(avg_job, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "partition,a\n0,5.5\n");
+    wrt_result_free(&r);
+    /* the metadata as weir wrote it before avg of integers summed in DOUBLE */
+    char *meta = path_in("metadata");
+    size_t len;
+    char *text = wr_read_file(meta, &len);
+    cr_assert_not_null(text);
+    char *at = strstr(text, " avg(DOUBLE sum)");
+    cr_assert_not_null(at, "%s", text);
+    memmove(at + 4, at + 16, strlen(at + 16) + 1);
+    FILE *f = fopen(meta, "w");
+    fputs(text, f);
+    fclose(f);
+    free(text);
+    free(meta);
+    r = run(avg_job, NULL);
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.err, "was written by a different query (it has: source s subscribe=w; columns partition INT, a DOUBLE; "
+                            "group by 1 key (INT), aggregates avg; this query: source s subscribe=w; columns partition INT, a DOUBLE; "
+                            "group by 1 key (INT), aggregates avg(DOUBLE sum))"),
+              "%s", r.err);
+    wrt_result_free(&r);
+    /* avg of a DOUBLE summed in DOUBLE before too: its signature is as it was */
+    r = run("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest');\n"
+            "CREATE SINK davg USING memory OPTIONS (outputMode = 'complete');\n"
+            "INSERT INTO davg SELECT avg(CAST(CAST(value AS STRING) AS DOUBLE)) AS a FROM s;",
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    wrt_result_free(&r);
+    meta = wr_xasprintf("%s/davg/metadata", w.dir);
+    text = wr_read_file(meta, &len);
+    cr_assert(text && strstr(text, "columns a DOUBLE; group by 0 keys (), aggregates avg\"}"), "%s", text);
+    free(text);
+    free(meta);
+}
+
+/* A row whose evaluation fails (a regex over its match limit) fails the
+ * batch before the sink: nothing is committed, and the next run replays the
+ * batch (and fails the same way) instead of skipping it. */
+Test(checkpoint, a_failed_batch_is_not_committed_and_runs_again) {
+    const char *m1[] = {"a", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"};
+    wrt_produce(w.bs, "w", 0, m1, NULL, 2);
+    const char *rx_job = "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest');\n"
+                         "CREATE SINK counts USING memory;\n"
+                         "INSERT INTO counts SELECT CAST(value AS STRING) AS v FROM s WHERE CAST(value AS STRING) RLIKE '(a+)+$';\n"
+                         "SELECT * FROM counts;";
+    const char *want = "weir run: query counts failed: RLIKE: the regular expression '(a+)+$' failed on a 41-byte value: "
+                       "match limit exceeded (topic w, partition 0, offset 1)\n";
+    for (int i = 0; i < 2; i++) {
+        wrt_result r = run(rx_job, NULL);
+        cr_assert_eq(r.status, 1, "run %d: %s", i, r.err);
+        cr_assert_str_eq(r.err, want, "run %d", i);
+        wrt_result_free(&r);
+        char *off = path_in("offsets/0"), *commit = path_in("commits/0"), *next = path_in("offsets/1");
+        cr_assert_eq(access(off, F_OK), 0, "run %d: no offsets/0", i);
+        cr_assert_neq(access(commit, F_OK), 0, "run %d: the failed batch was committed", i);
+        cr_assert_neq(access(next, F_OK), 0, "run %d: the failed batch was skipped", i);
+        free(off), free(commit), free(next);
+    }
+}

@@ -132,6 +132,18 @@ Test(run, subscribe_pattern_assign_and_starting_offsets) {
     wrt_result_free(&r);
 }
 
+/* A subscribePattern whose match over a topic name hits the match limit is
+ * an error naming the pattern and the topic, not "no match". */
+Test(run, a_subscribe_pattern_that_fails_is_an_error) {
+    topic("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", 1);
+    const char *const csv[] = {"--trigger", "availableNow", "--format", "csv", NULL};
+    wrt_result r = run_job(count_job("subscribePattern = '(a+)+'"), csv);
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    cr_assert_str_eq(r.err, "weir run: query out failed: source s: subscribePattern '(a+)+' failed on topic "
+                            "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab': match limit exceeded\n");
+    wrt_result_free(&r);
+}
+
 Test(run, once_ignores_the_rate_limit_and_formats_print) {
     topic("o1", 2);
     const char *m[] = {"a", "b", "c", "d", "e"};

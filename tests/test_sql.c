@@ -2,6 +2,7 @@
  * Spark's (non-ANSI) semantics, through real Kafka messages and `weir run`.
  * Empty strings show as '' and NULLs as NULL via SQLite's quote(). */
 #include <criterion/criterion.h>
+#include <string.h>
 
 #include "sql_harness.h"
 
@@ -136,6 +137,110 @@ Test(sql, aggregates_with_nulls_and_modes) {
          NULL, "n,s,s2,al\n3,4.0,4.0,3.0\n", "complete"},
         {{"a", "b"}, 2, "SELECT w AS word, count(*) AS n FROM (SELECT " V " AS w FROM src) GROUP BY word", "SELECT * FROM out ORDER BY word",
          "word,n\na,1\nb,1\n", "complete"},
+    };
+    run_sql_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
+/* A 100 KB value that ^(a|b)*$ matches needs a deep backtracking stack: the
+ * JIT's default 32 KiB gave "JIT stack limit reached", which read as "no
+ * match" (rows vanished, extracts were ''). */
+Test(sql, regex_functions_match_long_values) {
+    static char big[102401];
+    for (size_t i = 0; i < sizeof big - 1; i++) big[i] = i % 3 == 2 ? 'b' : 'a';
+    big[sizeof big - 2] = 'b';
+    const sql_case cases[] = {
+        {{big, "abc"}, 2,
+         "SELECT length(v) AS n, v RLIKE '^(a|b)*$' AS m, regexp_extract(v, '^(a|b)*$', 1) AS g, "
+         "size(split(v, '^(a|b)*$')) AS s, regexp_replace(v, '^(a|b)*$', 'Z') AS r, v "
+         "FROM (SELECT " V " AS v FROM src)",
+         "SELECT n, m, quote(g), s, substr(r, 1, 5) AS r5, length(r) AS rn, v REGEXP '^(a|b)*$' AS re FROM out",
+         "n,m,quote(g),s,r5,rn,re\n102400,1,'b',2,Z,1,1\n3,0,'',1,abc,3,0\n"},
+        {{big, "abc"}, 2, "SELECT length(" V ") AS n FROM src WHERE " V " RLIKE '^(a|b)*$'", NULL, "n\n102400\n"},
+    };
+    run_sql_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
+/* A match that cannot finish (the match limit: (a+)+$ backtracks without
+ * end on a's followed by a b) is an error of the batch naming the function,
+ * the pattern and the row's Kafka position, never "no match". */
+Test(sql, a_regex_that_fails_fails_the_batch) {
+    static const char *const runaway = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab";
+    static char poly[2012]; /* 2000 a's, b, 10 a's: the b lets the match start */
+    memset(poly, 'a', sizeof poly - 1);
+    poly[2000] = 'b';
+#define RUNAWAY_ERR(fn, what, pat, n) \
+    "weir run: query out failed: " fn ": the " what " '" pat "' failed on a " n "-byte value: match limit exceeded (topic "
+    const sql_case cases[] = {
+        {{"ok", runaway}, 2, "SELECT " V " AS v FROM src WHERE " V " RLIKE '(a+)+$'", NULL, NULL, NULL, NULL,
+         RUNAWAY_ERR("RLIKE", "regular expression", "(a+)+$", "41") "case0, partition 0, offset 1)\n"},
+        {{runaway}, 1, "SELECT regexp_extract(" V ", '(a+)+$', 1) AS g FROM src", NULL, NULL, NULL, NULL,
+         RUNAWAY_ERR("regexp_extract", "regular expression", "(a+)+$", "41") "case1, partition 0, offset 0)\n"},
+        {{"x", "y", runaway}, 3, "SELECT regexp_replace(" V ", '(a+)+$', '') AS r FROM src", NULL, NULL, NULL, NULL,
+         RUNAWAY_ERR("regexp_replace", "regular expression", "(a+)+$", "41") "case2, partition 0, offset 2)\n"},
+        {{runaway}, 1, "SELECT split(" V ", '(a+)+$') AS p FROM src", NULL, NULL, NULL, NULL,
+         RUNAWAY_ERR("split", "regular expression", "(a+)+$", "41") "case3, partition 0, offset 0)\n"},
+        /* LIKE: polynomial backtracking */
+        {{poly}, 1, "SELECT " V " LIKE '%a%a%a%a%a%a%b' AS l FROM src", NULL, NULL, NULL, NULL,
+         RUNAWAY_ERR("LIKE", "pattern", "%a%a%a%a%a%a%b", "2011") "case4, partition 0, offset 0)\n"},
+        /* HAVING over the aggregated groups */
+        {{runaway}, 1, "SELECT " V " AS k, count(*) AS n FROM src GROUP BY " V " HAVING " V " RLIKE '(a+)+$'", NULL, NULL,
+         "complete", NULL,
+         "weir run: query out failed: RLIKE: the regular expression '(a+)+$' failed on a 41-byte value: match limit exceeded "
+         "(computing a group's result row)\n"},
+        /* REGEXP in SQL over the sink */
+        {{runaway}, 1, "SELECT " V " AS v FROM src", "SELECT v FROM out WHERE v REGEXP '(a+)+$'", NULL, NULL, NULL,
+         "weir run: SELECT failed: REGEXP: the regular expression '(a+)+$' failed on a 41-byte value: match limit exceeded\n"},
+    };
+#undef RUNAWAY_ERR
+    run_sql_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
+/* Spark 3.5: sum of INT or BIGINT is a BIGINT that wraps on overflow; avg
+ * sums the values as DOUBLE (Average.sumDataType) and divides. The expected
+ * values were computed apart in Python (IEEE doubles, 64-bit wrapping) and
+ * are shown shortest, as Java prints them (each names one double). */
+Test(sql, sums_and_averages_near_the_bigint_limits) {
+    static const sql_case cases[] = {
+        {{"9223372036854775807 1", "1 1", "-9223372036854775808 2", "-1 2", "9223372036854775807 3", "9223372036854775807 3",
+          "9223372036854775807 3", "9007199254740993 4", "1 4", "2147483647 5", "2147483647 5"},
+         11,
+         "SELECT g, sum(n) AS s, avg(n) AS a, sum(i) AS si, avg(i) AS ai FROM (SELECT split(v, ' ')[1] AS g, "
+         "CAST(split(v, ' ')[0] AS BIGINT) AS n, CAST(split(v, ' ')[0] AS INT) AS i FROM (SELECT " V " AS v FROM src)) GROUP BY g",
+         "SELECT g, s, a, quote(si) AS si, ai FROM out ORDER BY g",
+         "g,s,a,si,ai\n"
+         "1,-9223372036854775808,4.611686018427388E18,1,1.0\n"
+         "2,9223372036854775807,-4.611686018427388E18,-1,-1.0\n"
+         "3,9223372036854775805,9.223372036854776E18,NULL,\n"
+         "4,9007199254740994,4.503599627370496E15,1,1.0\n"
+         "5,4294967294,2.147483647E9,4294967294,2.147483647E9\n",
+         "complete"},
+    };
+    run_sql_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
+/* Spark 3.5 counts characters by their first byte alone
+ * (UTF8String.numBytesForFirstByte): no replacement characters, and
+ * continuation bytes are not checked. Values are raw bytes; hex() shows the
+ * substrings exactly. */
+Test(sql, length_and_substring_of_invalid_utf8) {
+    static const sql_case cases[] = {
+        {{"\x80\x80", "\xe2" "ab", "\xc0\xaf", "\xf5\xff", "\xf0\x9f\x98\x80", "\xed\xa0\x80", "\xf8\x88\x80\x80\x80",
+          "\x80\x80" "abc", "ab\xe2", "x\xc3\xa9y"},
+         10,
+         "SELECT offset, length(" V ") AS n, length(value) AS b, substring(" V ", 2) AS s2, substring(" V ", 2, 2) AS s22, "
+         "substring(" V ", -1) AS sm1 FROM src",
+         "SELECT offset, n, b, hex(s2), hex(s22), hex(sm1) FROM out ORDER BY offset",
+         "offset,n,b,hex(s2),hex(s22),hex(sm1)\n"
+         "0,2,2,80,80,80\n"                   /* stray continuation bytes: one character each */
+         "1,1,3,,,E26162\n"                   /* E2 takes the next two bytes, whatever they are */
+         "2,2,2,AF,AF,AF\n"                   /* overlong C0 AF: C0 starts no character */
+         "3,2,2,FF,FF,FF\n"                   /* F5..FF */
+         "4,1,4,,,F09F9880\n"                 /* a valid 4-byte character */
+         "5,1,3,,,EDA080\n"                   /* a surrogate's encoding counts as one */
+         "6,5,5,88808080,8880,80\n"           /* a 5-byte form: F8 and four continuations */
+         "7,5,5,80616263,8061,63\n"
+         "8,3,3,62E2,62E2,E2\n"               /* cut short at the end: stops at the end */
+         "9,3,4,C3A979,C3A979,79\n"},
     };
     run_sql_cases(cases, sizeof cases / sizeof cases[0]);
 }
