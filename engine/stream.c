@@ -22,6 +22,8 @@ typedef struct range {
     int64_t start, end;
 } range;
 
+typedef struct worker_arg worker_arg;
+
 typedef struct runner {
     const wr_query *q;
     wr_ksrc *src;
@@ -45,12 +47,23 @@ typedef struct runner {
     atomic_bool failed;
     pthread_mutex_t err_lock;
     char err[512];
+    /* the pool: workers 1.. on threads of their own for the life of the
+     * query, worker 0 on the query's thread; each phase runs `fn` on all */
+    pthread_t *threads;
+    worker_arg *args;
+    int nthreads; /* started */
+    pthread_mutex_t pool_lock;
+    pthread_cond_t go, done;
+    void *(*fn)(void *);
+    int64_t phase;
+    int pending;
+    bool quit;
 } runner;
 
-typedef struct worker_arg {
+struct worker_arg {
     runner *r;
     int id;
-} worker_arg;
+};
 
 static void set_error(runner *r, const char *msg) {
     pthread_mutex_lock(&r->err_lock);
@@ -109,16 +122,74 @@ static void *merge_worker(void *arg) {
     return NULL;
 }
 
-static void run_parallel(runner *r, void *(*fn)(void *)) {
-    pthread_t th[256];
-    worker_arg args[256];
-    int n = r->workers < 256 ? r->workers : 256;
-    for (int i = 0; i < n; i++) {
-        args[i] = (worker_arg){r, i};
-        if (i > 0) pthread_create(&th[i], NULL, fn, &args[i]);
+/* A pool thread: runs each phase's fn with its worker id. */
+static void *pool_main(void *arg) {
+    worker_arg *wa = arg;
+    runner *r = wa->r;
+    int64_t seen = 0;
+    pthread_mutex_lock(&r->pool_lock);
+    for (;;) {
+        while (r->phase == seen && !r->quit) pthread_cond_wait(&r->go, &r->pool_lock);
+        if (r->quit) break;
+        seen = r->phase;
+        void *(*fn)(void *) = r->fn;
+        pthread_mutex_unlock(&r->pool_lock);
+        fn(wa);
+        pthread_mutex_lock(&r->pool_lock);
+        if (--r->pending == 0) pthread_cond_signal(&r->done);
     }
-    fn(&args[0]);
-    for (int i = 1; i < n; i++) pthread_join(th[i], NULL);
+    pthread_mutex_unlock(&r->pool_lock);
+    return NULL;
+}
+
+/* Starts the pool's threads, one per worker but the first; every merge and
+ * state commit counts on each worker's share being done, so a thread that
+ * cannot start fails the query. */
+static bool pool_start(runner *r, char *err, size_t errlen) {
+    pthread_mutex_init(&r->pool_lock, NULL);
+    pthread_cond_init(&r->go, NULL);
+    pthread_cond_init(&r->done, NULL);
+    r->threads = wr_xcalloc((size_t)r->workers, sizeof *r->threads);
+    r->args = wr_xcalloc((size_t)r->workers, sizeof *r->args);
+    for (int i = 0; i < r->workers; i++) r->args[i] = (worker_arg){r, i};
+    for (int i = 1; i < r->workers; i++) {
+        int e = pthread_create(&r->threads[i], NULL, pool_main, &r->args[i]);
+        if (e) {
+            wr_errf(err, errlen, "cannot start worker thread %d of %d: %s (the system's limit on threads? lower SET weir.workers)", i + 1,
+                    r->workers, strerror(e));
+            return false;
+        }
+        r->nthreads++;
+    }
+    return true;
+}
+
+static void pool_stop(runner *r) {
+    if (!r->threads) return;
+    pthread_mutex_lock(&r->pool_lock);
+    r->quit = true;
+    pthread_cond_broadcast(&r->go);
+    pthread_mutex_unlock(&r->pool_lock);
+    for (int i = 1; i <= r->nthreads; i++) pthread_join(r->threads[i], NULL);
+    free(r->threads);
+    free(r->args);
+    pthread_mutex_destroy(&r->pool_lock);
+    pthread_cond_destroy(&r->go);
+    pthread_cond_destroy(&r->done);
+}
+
+/* Runs fn for every worker id and returns when all are done. */
+static void run_parallel(runner *r, void *(*fn)(void *)) {
+    pthread_mutex_lock(&r->pool_lock);
+    r->fn = fn;
+    r->phase++;
+    r->pending = r->nthreads;
+    pthread_cond_broadcast(&r->go);
+    pthread_mutex_unlock(&r->pool_lock);
+    fn(&r->args[0]);
+    pthread_mutex_lock(&r->pool_lock);
+    while (r->pending > 0) pthread_cond_wait(&r->done, &r->pool_lock);
+    pthread_mutex_unlock(&r->pool_lock);
 }
 
 /* Builds the sink rows of an aggregating query (complete: all groups; update:
@@ -447,18 +518,19 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     wr_trigger trig = q->sink->trigger;
     int64_t batch_id = 0;
     bool replay = false; /* batch `batch_id` was planned but not committed: run it again as logged */
-    if (last < 0) {
+    ok = pool_start(&r, err, errlen);
+    if (ok && last < 0) {
         ok = wr_ksrc_starting(src, from, err, errlen);
         if (ok && ck) {
             json_t *j = offsets_json(src, from);
             ok = wr_ckpt_write_sources(ck, j, err, errlen);
             json_decref(j);
         }
-    } else if (committed) {
+    } else if (ok && committed) {
         ok = offsets_from_json(src, ends, from, err, errlen) && wr_ckpt_read_commit(ck, last, &wm_ms, err, errlen) &&
              (!q->agg || store_all(&r, last, false, &opts, err, errlen));
         batch_id = last + 1;
-    } else {
+    } else if (ok) {
         wm_ms = last_wm_ms;
         json_t *start = last == 0 ? wr_ckpt_read_sources(ck, err, errlen) : wr_ckpt_read_offsets(ck, last - 1, NULL, NULL, err, errlen);
         ok = start && offsets_from_json(src, start, from, err, errlen) && offsets_from_json(src, ends, to, err, errlen) &&
@@ -564,6 +636,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         if (trig.kind == WR_TRIGGER_INTERVAL) nap((int)(trig.interval_ms - spent), opts.stop);
         else if (!any) nap(100, opts.stop); /* nothing new: poll again shortly */
     }
+    pool_stop(&r);
     for (int w = 0; w < r.workers; w++) wr_task_free(&r.tasks[w]);
     free(r.tasks);
     if (q->agg) {
