@@ -418,6 +418,54 @@ static void fault_point(const char *stage, int64_t batch) {
     _exit(70);
 }
 
+/* What a durable sink holds must agree with the checkpoint: the batches of
+ * this query, up to the last commit or one batch beyond it (the sink took
+ * batch N, the process died before commits/N: the replay skips it), never
+ * past the last planned batch. Anything else would lose or double rows
+ * silently: refused, naming the file and the way out. */
+static bool check_sink(const wr_query *q, wr_sink *sink, wr_ckpt *ck, char *err, size_t errlen) {
+    wr_sink_held h = {0};
+    if (!sink->ops->last_committed) return true;
+    if (!sink->ops->last_committed(sink, &h, err, errlen)) return false;
+    if (!h.where) return true;
+    const char *name = q->sink->name, *path = q->sink->path;
+    if (!ck) {
+        if (h.last_batch < 0 && !h.query_id[0]) return true;
+        wr_errf(err, errlen, "sink %s: %s holds batches of an earlier run, and this query has no checkpoint to continue from (it would "
+                "start again at batch 0): give sink %s a checkpointLocation (or weir run --checkpoint DIR), or remove %s to start fresh",
+                name, path, name, path);
+        return false;
+    }
+    const char *dir = wr_ckpt_dir(ck);
+    bool committed;
+    int64_t planned = wr_ckpt_last_batch(ck, &committed), done = wr_ckpt_last_commit(ck);
+    if (h.query_id[0] && strcmp(h.query_id, wr_ckpt_id(ck))) {
+        wr_errf(err, errlen, "sink %s: %s holds the batches of another query (%s names query %s; checkpoint %s is query %s): give the "
+                "sink its own path, or, to start fresh, remove both %s and %s", name, path, h.id_file, h.query_id, dir, wr_ckpt_id(ck),
+                path, dir);
+        return false;
+    }
+    if (h.last_batch > planned) {
+        char have[64];
+        if (planned < 0) snprintf(have, sizeof have, "has no batch yet");
+        else snprintf(have, sizeof have, "has no batch after %lld", (long long)planned);
+        wr_errf(err, errlen, "sink %s: %s holds batch %lld but checkpoint %s %s (was the checkpoint removed while the sink's output "
+                "was kept?): restore the checkpoint, or, to start fresh, remove %s as well", name, h.where, (long long)h.last_batch, dir,
+                have, path);
+        return false;
+    }
+    if (h.last_batch < done) {
+        char have[64];
+        if (h.last_batch < 0) snprintf(have, sizeof have, "holds no batch");
+        else snprintf(have, sizeof have, "holds batches only up to %lld", (long long)h.last_batch);
+        wr_errf(err, errlen, "sink %s: %s %s but checkpoint %s committed batch %lld (%s/commits/%lld): the sink's output was removed or "
+                "damaged; restore it, or, to start fresh, remove both %s and %s", name, h.where, have, dir, (long long)done, dir,
+                (long long)done, dir, path);
+        return false;
+    }
+    return true;
+}
+
 /* Reports a batch: progress/<N> in the checkpoint, a line on opts->progress
  * (with the ranges the source skipped since the last report). */
 static void report(runner *r, wr_ckpt *ck, const wr_stream_opts *o, wr_progress *pg) {
@@ -490,6 +538,19 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         ok = src != NULL;
     }
     if (ok) ok = (sink = wr_sink_open(q, env, err, errlen)) != NULL;
+    char run_id[37], query_id[37];
+    wr_uuid4(run_id);
+    if (ck) snprintf(query_id, sizeof query_id, "%s", wr_ckpt_id(ck));
+    else wr_uuid4(query_id);
+    if (ok) {
+        snprintf(sink->query_id, sizeof sink->query_id, "%s", query_id);
+        ok = check_sink(q, sink, ck, err, errlen);
+    }
+    int64_t next = committed ? last + 1 : last; /* the batch this run starts at */
+    if (ok && next > 0 && q->sink->kind == WR_SINK_MEMORY && !q->sink->path)
+        fprintf(stderr, "weir: warning: query %s resumes checkpoint %s at batch %lld, but memory sink %s has no path: its table holds "
+                "only what this run writes; give the sink a path to keep its rows across runs\n", q->name, q->sink->checkpoint,
+                (long long)next, q->sink->name);
     if (!ok) {
         json_decref(ends);
         wr_ckpt_close(ck);
@@ -544,10 +605,6 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         target = wr_xcalloc((size_t)np + 1, sizeof *target);
         ok = wr_ksrc_watermarks(src, NULL, target, err, errlen);
     }
-    char run_id[37], query_id[37];
-    wr_uuid4(run_id);
-    if (ck) snprintf(query_id, sizeof query_id, "%s", wr_ckpt_id(ck));
-    else wr_uuid4(query_id);
     int64_t prev_trigger = -1;
     /* the watermark moved past groups' ends: run a batch without new data to
      * close them, as Spark does */
