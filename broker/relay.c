@@ -192,7 +192,17 @@ wr_relay *wr_relay_start(int port, int target_port, char *errstr, size_t errlen)
     }
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->idle, NULL);
-    pthread_create(&r->acceptor, NULL, accept_main, r);
+    int e = pthread_create(&r->acceptor, NULL, accept_main, r);
+    if (e) {
+        wr_errf(errstr, errlen, "cannot start the relay's thread: %s", strerror(e));
+        for (int i = 0; i < r->nlisteners; i++) close(r->listeners[i]);
+        close(r->wake[0]);
+        close(r->wake[1]);
+        pthread_mutex_destroy(&r->lock);
+        pthread_cond_destroy(&r->idle);
+        free(r);
+        return NULL;
+    }
     return r;
 }
 

@@ -33,44 +33,69 @@ static void fsync_dir(const char *path) {
 bool wr_ckpt_write_file(const char *path, const void *data, size_t len, char *err, size_t errlen) {
     char *tmp = wr_xasprintf("%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    bool ok = fd >= 0;
+    int e = fd < 0 ? errno : 0; /* the first failure's cause */
     const char *p = data;
-    for (size_t off = 0; ok && off < len;) {
+    for (size_t off = 0; !e && off < len;) {
         ssize_t w = write(fd, p + off, len - off);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) ok = false;
+        if (w < 0) e = errno;
+        else if (w == 0) e = ENOSPC;
         else off += (size_t)w;
     }
-    if (ok && fsync(fd) < 0) ok = false;
-    if (fd >= 0 && close(fd) < 0) ok = false;
-    if (ok && rename(tmp, path) < 0) ok = false;
-    if (!ok) {
-        wr_errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    if (!e && fsync(fd) < 0) e = errno;
+    if (fd >= 0 && close(fd) < 0 && !e) e = errno;
+    if (!e && rename(tmp, path) < 0) e = errno;
+    if (e) {
+        wr_errf(err, errlen, "cannot write %s: %s", path, strerror(e));
         unlink(tmp);
     } else {
         fsync_dir(path);
     }
     free(tmp);
-    return ok;
+    errno = e;
+    return !e;
 }
 
+/* Why a checkpoint folder cannot be written: read-only for this process
+ * (a read-only file system, or no permission) or another cause. */
+static bool read_only(int e) {
+    return e == EROFS || e == EACCES || e == EPERM;
+}
+
+/* The newest batch N with a file `sub`/N (-1: none). */
+static int64_t max_batch(const char *dir, const char *sub);
+
 wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t errlen) {
-    if (!wr_mkdirs(dir, err, errlen)) return NULL;
+    char why[600];
+    bool made = wr_mkdirs(dir, why, sizeof why);
     char *sub[] = {"offsets", "commits", "sources/0", "state/0", "progress"};
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; made && i < 5; i++) {
         char *p = wr_xasprintf("%s/%s", dir, sub[i]);
-        bool ok = wr_mkdirs(p, err, errlen);
+        made = wr_mkdirs(p, why, sizeof why);
         free(p);
-        if (!ok) return NULL;
+    }
+    if (!made) {
+        if (read_only(errno)) wr_errf(err, errlen, "checkpoint %s is read-only (%s); a query must write its checkpoint: make it writable or choose another checkpointLocation", dir, why);
+        else wr_errf(err, errlen, "checkpoint %s: %s", dir, why);
+        return NULL;
     }
     char *lock = wr_xasprintf("%s/.lock", dir);
     int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    free(lock);
-    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        wr_errf(err, errlen, "checkpoint %s is in use by another running query (only one query may own a checkpoint)", dir);
-        if (fd >= 0) close(fd);
+    if (fd < 0) {
+        int e = errno;
+        if (read_only(e)) wr_errf(err, errlen, "checkpoint %s is read-only (cannot open %s for writing: %s); a query must write its checkpoint: make it writable or choose another checkpointLocation", dir, lock, strerror(e));
+        else wr_errf(err, errlen, "checkpoint %s: cannot open %s: %s", dir, lock, strerror(e));
+        free(lock);
         return NULL;
     }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno == EWOULDBLOCK) wr_errf(err, errlen, "checkpoint %s is in use by another running query (only one query may own a checkpoint)", dir);
+        else wr_errf(err, errlen, "checkpoint %s: cannot lock %s: %s", dir, lock, strerror(errno));
+        close(fd);
+        free(lock);
+        return NULL;
+    }
+    free(lock);
     wr_ckpt *c = wr_xcalloc(1, sizeof *c);
     c->dir = wr_xstrdup(dir);
     c->lock_fd = fd;
@@ -95,6 +120,14 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t 
         }
         json_decref(m);
         free(text);
+    } else if (errno != ENOENT) {
+        wr_errf(err, errlen, "cannot read checkpoint file %s: %s", mpath, strerror(errno));
+        ok = false;
+    } else if (max_batch(dir, "offsets") >= 0 || max_batch(dir, "commits") >= 0) {
+        /* written before any batch: its loss would make a new query id and skip the check of the query */
+        wr_errf(err, errlen, "checkpoint file %s is missing but %s holds batches: restore it, or remove %s (and the output of a durable "
+                "sink it writes) to start fresh", mpath, dir, dir);
+        ok = false;
     } else {
         char id[37];
         wr_uuid4(id);
@@ -106,6 +139,15 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t 
         json_decref(m);
     }
     free(mpath);
+    /* commits/N without offsets/N: the log lost its newest entry, and the
+     * next batch would reuse N over other offsets */
+    int64_t lo = ok ? max_batch(dir, "offsets") : -1, lc = ok ? max_batch(dir, "commits") : -1;
+    if (ok && lc > lo) {
+        wr_errf(err, errlen, "checkpoint %s has %s/commits/%lld but no %s/offsets/%lld (%s): restore that file, or remove %s (and the "
+                "output of a durable sink it writes) to start fresh", dir, dir, (long long)lc, dir, (long long)lc,
+                lo < 0 ? "no offsets file at all" : "the newest offsets file is of an earlier batch", dir);
+        ok = false;
+    }
     if (!ok) {
         wr_ckpt_close(c);
         return NULL;
@@ -126,8 +168,10 @@ const char *wr_ckpt_id(const wr_ckpt *c) {
 }
 
 
-static int64_t max_batch(const char *dir) {
-    DIR *d = opendir(dir);
+static int64_t max_batch(const char *dir, const char *sub) {
+    char *path = wr_xasprintf("%s/%s", dir, sub);
+    DIR *d = opendir(path);
+    free(path);
     int64_t best = -1;
     if (!d) return -1;
     struct dirent *e;
@@ -140,9 +184,7 @@ static int64_t max_batch(const char *dir) {
 }
 
 int64_t wr_ckpt_last_batch(wr_ckpt *c, bool *committed) {
-    char *od = wr_xasprintf("%s/offsets", c->dir);
-    int64_t last = max_batch(od);
-    free(od);
+    int64_t last = max_batch(c->dir, "offsets");
     *committed = false;
     if (last >= 0) {
         char *cp = wr_xasprintf("%s/commits/%lld", c->dir, (long long)last);
@@ -150,6 +192,14 @@ int64_t wr_ckpt_last_batch(wr_ckpt *c, bool *committed) {
         free(cp);
     }
     return last;
+}
+
+int64_t wr_ckpt_last_commit(wr_ckpt *c) {
+    return max_batch(c->dir, "commits");
+}
+
+const char *wr_ckpt_dir(const wr_ckpt *c) {
+    return c->dir;
 }
 
 static bool write_lines(const char *path, json_t *line2, const json_t *line3, char *err, size_t errlen) {

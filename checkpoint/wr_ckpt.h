@@ -19,14 +19,21 @@
 typedef struct wr_ckpt wr_ckpt;
 
 /* Opens (creating) the folder and takes its lock. `signature` describes the
- * query: a folder written by a different query is refused, naming both. */
+ * query: a folder written by a different query is refused, naming both; so
+ * are a read-only folder, one locked by a running query, and commits/N
+ * without offsets/N. */
 wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *errstr, size_t errlen);
 void wr_ckpt_close(wr_ckpt *c);
 /* The query id kept in `metadata`. */
 const char *wr_ckpt_id(const wr_ckpt *c);
 
+/* The folder. */
+const char *wr_ckpt_dir(const wr_ckpt *c);
+
 /* The newest batch with an offsets file (-1: none) and whether it is committed. */
 int64_t wr_ckpt_last_batch(wr_ckpt *c, bool *committed);
+/* The newest batch with a commits file (-1: none). */
+int64_t wr_ckpt_last_commit(wr_ckpt *c);
 
 /* Offsets: JSON objects {"topic": {"partition": offset}}. */
 /* offsets/N also records the batch's watermark (ms) and the state partition

@@ -163,11 +163,19 @@ int cmd_run(int argc, char **argv) {
     sigaction(SIGTERM, &sa, NULL);
 
     qthread *qt = wr_xcalloc((size_t)job->nqueries + 1, sizeof *qt);
+    bool *started = wr_xcalloc((size_t)job->nqueries + 1, sizeof *started);
     for (int i = 0; i < job->nqueries; i++) {
         qt[i] = (qthread){.q = &job->queries[i], .env = &env, .opts = so};
-        pthread_create(&qt[i].th, NULL, query_main, &qt[i]);
+        int e = pthread_create(&qt[i].th, NULL, query_main, &qt[i]);
+        started[i] = !e;
+        if (e) {
+            snprintf(qt[i].err, sizeof qt[i].err, "cannot start its thread: %s", strerror(e));
+            stop_flag = 1; /* as a failed query: the others stop */
+        }
     }
-    for (int i = 0; i < job->nqueries; i++) pthread_join(qt[i].th, NULL);
+    for (int i = 0; i < job->nqueries; i++)
+        if (started[i]) pthread_join(qt[i].th, NULL);
+    free(started);
     if (st.shown) fputs("\r\033[K", stderr);
     for (int i = 0; i < job->nqueries; i++)
         if (!qt[i].ok) rc = cli_error("run", CLI_FAIL, "query %s failed: %s", qt[i].q->name, qt[i].err);

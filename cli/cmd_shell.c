@@ -134,7 +134,13 @@ static void start_new(shell *sh) {
         sq->opts.progress_ctx = sq;
         sh->queries = wr_xrealloc(sh->queries, sizeof *sh->queries * (size_t)(sh->nqueries + 1));
         sh->queries[sh->nqueries++] = sq;
-        pthread_create(&sq->th, NULL, query_main, sq);
+        int e = pthread_create(&sq->th, NULL, query_main, sq);
+        if (e) { /* shown as a failed query */
+            sq->state = Q_FAILED;
+            sq->joined = true;
+            snprintf(sq->err, sizeof sq->err, "cannot start its thread: %s", strerror(e));
+            continue;
+        }
         printf("query %s started\n", q->name);
     }
 }

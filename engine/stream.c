@@ -22,6 +22,8 @@ typedef struct range {
     int64_t start, end;
 } range;
 
+typedef struct worker_arg worker_arg;
+
 typedef struct runner {
     const wr_query *q;
     wr_ksrc *src;
@@ -45,12 +47,23 @@ typedef struct runner {
     atomic_bool failed;
     pthread_mutex_t err_lock;
     char err[512];
+    /* the pool: workers 1.. on threads of their own for the life of the
+     * query, worker 0 on the query's thread; each phase runs `fn` on all */
+    pthread_t *threads;
+    worker_arg *args;
+    int nthreads; /* started */
+    pthread_mutex_t pool_lock;
+    pthread_cond_t go, done;
+    void *(*fn)(void *);
+    int64_t phase;
+    int pending;
+    bool quit;
 } runner;
 
-typedef struct worker_arg {
+struct worker_arg {
     runner *r;
     int id;
-} worker_arg;
+};
 
 static void set_error(runner *r, const char *msg) {
     pthread_mutex_lock(&r->err_lock);
@@ -109,16 +122,74 @@ static void *merge_worker(void *arg) {
     return NULL;
 }
 
-static void run_parallel(runner *r, void *(*fn)(void *)) {
-    pthread_t th[256];
-    worker_arg args[256];
-    int n = r->workers < 256 ? r->workers : 256;
-    for (int i = 0; i < n; i++) {
-        args[i] = (worker_arg){r, i};
-        if (i > 0) pthread_create(&th[i], NULL, fn, &args[i]);
+/* A pool thread: runs each phase's fn with its worker id. */
+static void *pool_main(void *arg) {
+    worker_arg *wa = arg;
+    runner *r = wa->r;
+    int64_t seen = 0;
+    pthread_mutex_lock(&r->pool_lock);
+    for (;;) {
+        while (r->phase == seen && !r->quit) pthread_cond_wait(&r->go, &r->pool_lock);
+        if (r->quit) break;
+        seen = r->phase;
+        void *(*fn)(void *) = r->fn;
+        pthread_mutex_unlock(&r->pool_lock);
+        fn(wa);
+        pthread_mutex_lock(&r->pool_lock);
+        if (--r->pending == 0) pthread_cond_signal(&r->done);
     }
-    fn(&args[0]);
-    for (int i = 1; i < n; i++) pthread_join(th[i], NULL);
+    pthread_mutex_unlock(&r->pool_lock);
+    return NULL;
+}
+
+/* Starts the pool's threads, one per worker but the first; every merge and
+ * state commit counts on each worker's share being done, so a thread that
+ * cannot start fails the query. */
+static bool pool_start(runner *r, char *err, size_t errlen) {
+    pthread_mutex_init(&r->pool_lock, NULL);
+    pthread_cond_init(&r->go, NULL);
+    pthread_cond_init(&r->done, NULL);
+    r->threads = wr_xcalloc((size_t)r->workers, sizeof *r->threads);
+    r->args = wr_xcalloc((size_t)r->workers, sizeof *r->args);
+    for (int i = 0; i < r->workers; i++) r->args[i] = (worker_arg){r, i};
+    for (int i = 1; i < r->workers; i++) {
+        int e = pthread_create(&r->threads[i], NULL, pool_main, &r->args[i]);
+        if (e) {
+            wr_errf(err, errlen, "cannot start worker thread %d of %d: %s (the system's limit on threads? lower SET weir.workers)", i + 1,
+                    r->workers, strerror(e));
+            return false;
+        }
+        r->nthreads++;
+    }
+    return true;
+}
+
+static void pool_stop(runner *r) {
+    if (!r->threads) return;
+    pthread_mutex_lock(&r->pool_lock);
+    r->quit = true;
+    pthread_cond_broadcast(&r->go);
+    pthread_mutex_unlock(&r->pool_lock);
+    for (int i = 1; i <= r->nthreads; i++) pthread_join(r->threads[i], NULL);
+    free(r->threads);
+    free(r->args);
+    pthread_mutex_destroy(&r->pool_lock);
+    pthread_cond_destroy(&r->go);
+    pthread_cond_destroy(&r->done);
+}
+
+/* Runs fn for every worker id and returns when all are done. */
+static void run_parallel(runner *r, void *(*fn)(void *)) {
+    pthread_mutex_lock(&r->pool_lock);
+    r->fn = fn;
+    r->phase++;
+    r->pending = r->nthreads;
+    pthread_cond_broadcast(&r->go);
+    pthread_mutex_unlock(&r->pool_lock);
+    fn(&r->args[0]);
+    pthread_mutex_lock(&r->pool_lock);
+    while (r->pending > 0) pthread_cond_wait(&r->done, &r->pool_lock);
+    pthread_mutex_unlock(&r->pool_lock);
 }
 
 /* Builds the sink rows of an aggregating query (complete: all groups; update:
@@ -352,6 +423,54 @@ static void fault_point(const char *stage, int64_t batch) {
     _exit(70);
 }
 
+/* What a durable sink holds must agree with the checkpoint: the batches of
+ * this query, up to the last commit or one batch beyond it (the sink took
+ * batch N, the process died before commits/N: the replay skips it), never
+ * past the last planned batch. Anything else would lose or double rows
+ * silently: refused, naming the file and the way out. */
+static bool check_sink(const wr_query *q, wr_sink *sink, wr_ckpt *ck, char *err, size_t errlen) {
+    wr_sink_held h = {0};
+    if (!sink->ops->last_committed) return true;
+    if (!sink->ops->last_committed(sink, &h, err, errlen)) return false;
+    if (!h.where) return true;
+    const char *name = q->sink->name, *path = q->sink->path;
+    if (!ck) {
+        if (h.last_batch < 0 && !h.query_id[0]) return true;
+        wr_errf(err, errlen, "sink %s: %s holds batches of an earlier run, and this query has no checkpoint to continue from (it would "
+                "start again at batch 0): give sink %s a checkpointLocation (or weir run --checkpoint DIR), or remove %s to start fresh",
+                name, path, name, path);
+        return false;
+    }
+    const char *dir = wr_ckpt_dir(ck);
+    bool committed;
+    int64_t planned = wr_ckpt_last_batch(ck, &committed), done = wr_ckpt_last_commit(ck);
+    if (h.query_id[0] && strcmp(h.query_id, wr_ckpt_id(ck))) {
+        wr_errf(err, errlen, "sink %s: %s holds the batches of another query (%s names query %s; checkpoint %s is query %s): give the "
+                "sink its own path, or, to start fresh, remove both %s and %s", name, path, h.id_file, h.query_id, dir, wr_ckpt_id(ck),
+                path, dir);
+        return false;
+    }
+    if (h.last_batch > planned) {
+        char have[64];
+        if (planned < 0) snprintf(have, sizeof have, "has no batch yet");
+        else snprintf(have, sizeof have, "has no batch after %lld", (long long)planned);
+        wr_errf(err, errlen, "sink %s: %s holds batch %lld but checkpoint %s %s (was the checkpoint removed while the sink's output "
+                "was kept?): restore the checkpoint, or, to start fresh, remove %s as well", name, h.where, (long long)h.last_batch, dir,
+                have, path);
+        return false;
+    }
+    if (h.last_batch < done) {
+        char have[64];
+        if (h.last_batch < 0) snprintf(have, sizeof have, "holds no batch");
+        else snprintf(have, sizeof have, "holds batches only up to %lld", (long long)h.last_batch);
+        wr_errf(err, errlen, "sink %s: %s %s but checkpoint %s committed batch %lld (%s/commits/%lld): the sink's output was removed or "
+                "damaged; restore it, or, to start fresh, remove both %s and %s", name, h.where, have, dir, (long long)done, dir,
+                (long long)done, dir, path);
+        return false;
+    }
+    return true;
+}
+
 /* Reports a batch: progress/<N> in the checkpoint, a line on opts->progress
  * (with the ranges the source skipped since the last report). */
 static void report(runner *r, wr_ckpt *ck, const wr_stream_opts *o, wr_progress *pg) {
@@ -424,6 +543,19 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         ok = src != NULL;
     }
     if (ok) ok = (sink = wr_sink_open(q, env, err, errlen)) != NULL;
+    char run_id[37], query_id[37];
+    wr_uuid4(run_id);
+    if (ck) snprintf(query_id, sizeof query_id, "%s", wr_ckpt_id(ck));
+    else wr_uuid4(query_id);
+    if (ok) {
+        snprintf(sink->query_id, sizeof sink->query_id, "%s", query_id);
+        ok = check_sink(q, sink, ck, err, errlen);
+    }
+    int64_t next = committed ? last + 1 : last; /* the batch this run starts at */
+    if (ok && next > 0 && q->sink->kind == WR_SINK_MEMORY && !q->sink->path)
+        fprintf(stderr, "weir: warning: query %s resumes checkpoint %s at batch %lld, but memory sink %s has no path: its table holds "
+                "only what this run writes; give the sink a path to keep its rows across runs\n", q->name, q->sink->checkpoint,
+                (long long)next, q->sink->name);
     if (!ok) {
         json_decref(ends);
         wr_ckpt_close(ck);
@@ -452,18 +584,19 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     wr_trigger trig = q->sink->trigger;
     int64_t batch_id = 0;
     bool replay = false; /* batch `batch_id` was planned but not committed: run it again as logged */
-    if (last < 0) {
+    ok = pool_start(&r, err, errlen);
+    if (ok && last < 0) {
         ok = wr_ksrc_starting(src, from, err, errlen);
         if (ok && ck) {
             json_t *j = offsets_json(src, from);
             ok = wr_ckpt_write_sources(ck, j, err, errlen);
             json_decref(j);
         }
-    } else if (committed) {
+    } else if (ok && committed) {
         ok = offsets_from_json(src, ends, from, err, errlen) && wr_ckpt_read_commit(ck, last, &wm_ms, err, errlen) &&
              (!q->agg || store_all(&r, last, false, &opts, err, errlen));
         batch_id = last + 1;
-    } else {
+    } else if (ok) {
         wm_ms = last_wm_ms;
         json_t *start = last == 0 ? wr_ckpt_read_sources(ck, err, errlen) : wr_ckpt_read_offsets(ck, last - 1, NULL, NULL, err, errlen);
         ok = start && offsets_from_json(src, start, from, err, errlen) && offsets_from_json(src, ends, to, err, errlen) &&
@@ -477,10 +610,6 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         target = wr_xcalloc((size_t)np + 1, sizeof *target);
         ok = wr_ksrc_watermarks(src, NULL, target, err, errlen);
     }
-    char run_id[37], query_id[37];
-    wr_uuid4(run_id);
-    if (ck) snprintf(query_id, sizeof query_id, "%s", wr_ckpt_id(ck));
-    else wr_uuid4(query_id);
     int64_t prev_trigger = -1;
     /* the watermark moved past groups' ends: run a batch without new data to
      * close them, as Spark does */
@@ -569,6 +698,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         if (trig.kind == WR_TRIGGER_INTERVAL) nap((int)(trig.interval_ms - spent), opts.stop);
         else if (!any) nap(100, opts.stop); /* nothing new: poll again shortly */
     }
+    pool_stop(&r);
     for (int w = 0; w < r.workers; w++) wr_task_free(&r.tasks[w]);
     free(r.tasks);
     if (q->agg) {

@@ -2,7 +2,10 @@
 -- every one-minute window, sliding every 30 seconds, from the click's own
 -- time (field 0, seconds since the epoch). Clicks may arrive up to 30 seconds
 -- late; a window is appended to the csv files once the watermark passes its
--- end, and never changes after that.
+-- end, and never changes after that. The files and the checkpoint together
+-- keep the answer: a second run resumes and prints the same windows (plus
+-- any new ones); to start over, remove both out/webclicks_per_minute and
+-- checkpoints/webclicks_per_minute.
 CREATE SOURCE clicks USING kafka OPTIONS (
   'kafka.bootstrap.servers' = 'localhost:9092',
   subscribe = 't2',

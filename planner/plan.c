@@ -244,6 +244,7 @@ static bool plan_sink(planctx *c, const wr_stmt *st, wr_sink_def *sk) {
             else if (!strcasecmp(o->value, "complete")) sk->mode = WR_MODE_COMPLETE;
             else return failf(c, o->line, o->col, "option outputMode must be append, update or complete, not '%s'", o->value);
         } else if (!strcasecmp(k, "checkpointLocation")) {
+            if (!*o->value) return failf(c, o->line, o->col, "option checkpointLocation must name a folder (it is empty)");
             free(sk->checkpoint);
             sk->checkpoint = wr_xstrdup(o->value);
         } else if (!strcasecmp(k, "trigger")) {
@@ -492,6 +493,10 @@ wr_job *wr_plan_job(const char *file, const char *src, size_t len, const wr_plan
             wr_errf(errstr, errlen, "%s: source %s has no option 'kafka.bootstrap.servers' (set it, or give --bootstrap)", file, s->name);
             c.failed = true;
         }
+    }
+    if (ov->checkpoint && !*ov->checkpoint) {
+        wr_errf(errstr, errlen, "--checkpoint must name a folder (it is empty)");
+        c.failed = true;
     }
     for (int i = 0; i < job->nsinks && !c.failed; i++) {
         wr_sink_def *sk = &job->sinks[i];

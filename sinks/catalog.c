@@ -26,7 +26,7 @@ char *wr_catalog_create(char *err, size_t errlen) {
     }
     char *path = wr_xasprintf("%s/catalog.db", dir);
     free(dir);
-    sqlite3 *db = wr_catalog_connect(path, false, err, errlen);
+    sqlite3 *db = wr_catalog_connect(path, false, NULL, err, errlen);
     if (!db) {
         free(path);
         return NULL;
@@ -48,10 +48,12 @@ void wr_catalog_remove(const char *path) {
     free(dir);
 }
 
-sqlite3 *wr_catalog_connect(const char *path, bool durable, char *err, size_t errlen) {
+sqlite3 *wr_catalog_connect(const char *path, bool durable, int *code, char *err, size_t errlen) {
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
+    if (rc != SQLITE_OK) {
         wr_errf(err, errlen, "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        if (code) *code = rc;
         sqlite3_close(db);
         return NULL;
     }
@@ -59,8 +61,9 @@ sqlite3 *wr_catalog_connect(const char *path, bool durable, char *err, size_t er
     char *msg = NULL;
     /* durable files survive power loss at each commit; the catalog is scratch */
     const char *sql = durable ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;";
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    if ((rc = sqlite3_exec(db, sql, NULL, NULL, &msg)) != SQLITE_OK) {
         wr_errf(err, errlen, "cannot use %s: %s", path, msg ? msg : sqlite3_errmsg(db));
+        if (code) *code = rc;
         sqlite3_free(msg);
         sqlite3_close(db);
         return NULL;
@@ -175,7 +178,7 @@ static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 wr_reader *wr_reader_open(const char *catalog, char *err, size_t errlen) {
     wr_reader *r = wr_xcalloc(1, sizeof *r);
-    r->db = wr_catalog_connect(catalog, false, err, errlen);
+    r->db = wr_catalog_connect(catalog, false, NULL, err, errlen);
     if (!r->db) {
         free(r);
         return NULL;

@@ -39,4 +39,4 @@ static void console_close(wr_sink *s) {
     (void)s;
 }
 
-const wr_sink_ops wr_console_ops = {console_add, console_close};
+const wr_sink_ops wr_console_ops = {console_add, NULL, console_close};

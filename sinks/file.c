@@ -4,7 +4,10 @@
  * _spark_metadata/<N> naming the file, in Spark's format. A batch whose log
  * entry exists is not written again, so a replay after a crash changes
  * nothing; readers that follow the log never see a file of an unfinished
- * batch. */
+ * batch. Beside the log, _weir_sink ({"queryId": ...}, written durably
+ * before the query's first entry) says which query the entries belong to;
+ * Spark's readers skip files whose names begin with '_'. */
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -156,17 +159,32 @@ static void format_rows(const wr_sink *s, const wr_val *rows, size_t nrows, wr_b
     wr_buf_free(&tmp);
 }
 
+typedef struct fsink {
+    char *log;     /* path/_spark_metadata */
+    char *id_file; /* path/_weir_sink */
+    bool bound;    /* id_file names s->query_id */
+    bool log_made; /* the log's folder exists */
+} fsink;
+
 static bool file_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nrows, char *err, size_t errlen) {
     const wr_sink_def *d = s->def;
+    fsink *f = s->impl;
     char *log = wr_file_sink_log(d, batch_id);
     if (access(log, F_OK) == 0) { /* committed before a crash: replayed */
         free(log);
         return true;
     }
+    bool ok = f->log_made || (f->log_made = wr_mkdirs(f->log, err, errlen));
+    if (ok && !f->bound) { /* the query's first entry here: say whose entries these are */
+        json_t *j = json_pack("{s:s}", "queryId", s->query_id);
+        char *text = json_dumps(j, JSON_COMPACT);
+        ok = f->bound = wr_ckpt_write_file(f->id_file, text, strlen(text), err, errlen);
+        free(text);
+        json_decref(j);
+    }
     wr_buf entry = {0};
     wr_buf_puts(&entry, "v1");
-    bool ok = true;
-    if (nrows) {
+    if (ok && nrows) {
         wr_buf data = {0};
         format_rows(s, rows, nrows, &data);
         char *file = wr_xasprintf("%s/batch-%lld.%s", d->path, (long long)batch_id, d->kind == WR_SINK_CSV ? "csv" : "json");
@@ -191,15 +209,84 @@ static bool file_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nr
     return ok;
 }
 
-static void file_close(wr_sink *s) {
-    (void)s;
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
 }
 
-bool wr_file_open(wr_sink *s, char *err, size_t errlen) {
-    char *log = wr_file_sink_log(s->def, -1);
-    bool ok = wr_mkdirs(log, err, errlen);
-    free(log);
+/* The query id in _weir_sink and the newest entry of the log; entries are
+ * never compacted, so 0..newest must all be there. */
+static bool file_last_committed(wr_sink *s, wr_sink_held *h, char *err, size_t errlen) {
+    fsink *f = s->impl;
+    const wr_sink_def *d = s->def;
+    const char *ck = d->checkpoint ? d->checkpoint : "its checkpoint";
+    h->where = f->log;
+    h->id_file = f->id_file;
+    h->query_id[0] = '\0';
+    h->last_batch = -1;
+    size_t len;
+    char *text = wr_read_file(f->id_file, &len);
+    if (text) {
+        json_t *j = json_loads(text, 0, NULL);
+        const char *id = json_string_value(json_object_get(j, "queryId"));
+        bool valid = id && *id && strlen(id) < sizeof h->query_id;
+        if (valid) snprintf(h->query_id, sizeof h->query_id, "%s", id);
+        else wr_errf(err, errlen, "file sink %s: %s is damaged (expected {\"queryId\": \"...\"}); restore it, or remove %s and %s to "
+                     "start fresh", d->name, f->id_file, d->path, ck);
+        json_decref(j);
+        free(text);
+        if (!valid) return false;
+    } else if (errno != ENOENT) {
+        wr_errf(err, errlen, "file sink %s: cannot read %s: %s", d->name, f->id_file, strerror(errno));
+        return false;
+    }
+    DIR *dh = opendir(f->log);
+    if (!dh) {
+        if (errno == ENOENT) return true;
+        wr_errf(err, errlen, "file sink %s: cannot read %s: %s", d->name, f->log, strerror(errno));
+        return false;
+    }
+    int64_t *b = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(dh))) {
+        int64_t v;
+        if (!wr_parse_i64(e->d_name, 0, INT64_MAX, &v)) continue;
+        if (n == cap) b = wr_xrealloc(b, sizeof *b * (cap = cap ? cap * 2 : 64));
+        b[n++] = v;
+    }
+    closedir(dh);
+    qsort(b, n, sizeof *b, cmp_i64);
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++)
+        if (b[i] != (int64_t)i) {
+            wr_errf(err, errlen, "file sink %s: its log %s has entries up to %lld but no %s/%lld: restore that file, or remove %s and %s "
+                    "to start fresh", d->name, f->log, (long long)b[n - 1], f->log, (long long)i, d->path, ck);
+            ok = false;
+        }
+    if (ok && n) h->last_batch = b[n - 1];
+    f->bound = ok && !strcmp(h->query_id, s->query_id);
+    free(b);
     return ok;
 }
 
-const wr_sink_ops wr_file_ops = {file_add, file_close};
+static void file_close(wr_sink *s) {
+    fsink *f = s->impl;
+    free(f->log);
+    free(f->id_file);
+    free(f);
+}
+
+bool wr_file_open(wr_sink *s, char *err, size_t errlen) {
+    fsink *f = wr_xcalloc(1, sizeof *f);
+    f->log = wr_file_sink_log(s->def, -1);
+    f->id_file = wr_xasprintf("%s/_weir_sink", s->def->path);
+    s->impl = f;
+    if (!wr_mkdirs(s->def->path, err, errlen)) { /* the log's folder comes with the first batch */
+        file_close(s);
+        return false;
+    }
+    return true;
+}
+
+const wr_sink_ops wr_file_ops = {file_add, file_last_committed, file_close};

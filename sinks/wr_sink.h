@@ -14,11 +14,24 @@ typedef struct wr_sink wr_sink;
 
 typedef enum { WR_FMT_TABLE, WR_FMT_CSV, WR_FMT_JSON } wr_format;
 
+/* What a durable sink holds, as it records it (wr_sink_ops.last_committed). */
+typedef struct wr_sink_held {
+    const char *where;    /* the file or folder holding the batches (NULL: the sink keeps nothing across runs) */
+    const char *id_file;  /* the file recording the query id */
+    char query_id[64];    /* the query whose batches it holds ("": none recorded) */
+    int64_t last_batch;   /* the newest batch it holds (-1: none) */
+} wr_sink_held;
+
 typedef struct wr_sink_ops {
     /* Receives batch `batch_id`: nrows rows of schema->n values, row-major. In
      * complete mode the rows are the whole result; in update mode the changed
-     * rows; in append mode the new rows. */
+     * rows; in append mode the new rows. A durable sink records s->query_id
+     * with its batches, and skips a batch it already holds (a replay). */
     bool (*add_batch)(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nrows, char *errstr, size_t errlen);
+    /* What the sink holds before the first batch, for the driver to check
+     * against the checkpoint; false (errstr naming the file) when its record
+     * is damaged. NULL for sinks that keep nothing across runs. */
+    bool (*last_committed)(wr_sink *s, wr_sink_held *held, char *errstr, size_t errlen);
     void (*close)(wr_sink *s);
 } wr_sink_ops;
 
@@ -35,6 +48,7 @@ struct wr_sink {
     const wr_sink_def *def;
     const wr_query *query;
     const wr_sink_env *env;
+    char query_id[64]; /* the query writing it (the checkpoint's id), set before the first batch */
     void *impl;
 };
 
@@ -57,8 +71,9 @@ bool wr_file_sink_load(const wr_query *q, const wr_sink_env *env, char *errstr, 
 char *wr_catalog_create(char *errstr, size_t errlen);
 void wr_catalog_remove(const char *path);
 /* A connection to a catalog or a durable sink's file (WAL; durable: fsync at
- * each commit); busy writers wait their turn. */
-sqlite3 *wr_catalog_connect(const char *path, bool durable, char *errstr, size_t errlen);
+ * each commit); busy writers wait their turn. On failure, *code (if not
+ * NULL) is SQLite's result code. */
+sqlite3 *wr_catalog_connect(const char *path, bool durable, int *code, char *errstr, size_t errlen);
 
 /* A reader: SQL over the sinks on its own connection. Each statement sees
  * whole committed batches only (WAL snapshots) and holds no writer up. It

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -93,6 +95,55 @@ wrt_result wrt_run(const char *input, size_t inlen, int timeout_s, const char *c
     unlink(out_path);
     unlink(err_path);
     return r;
+}
+
+wrt_result wrt_run_as(const wrt_child *c, const char *const *argv) {
+    char out_path[64], err_path[64];
+    int out_fd = temp_file(out_path, sizeof out_path), err_fd = temp_file(err_path, sizeof err_path);
+    int in_fd = open("/dev/null", O_RDONLY);
+    const char **v = full_argv(argv);
+    pid_t pid = fork();
+    if (pid < 0) abort();
+    if (pid == 0) { /* only async-signal-safe calls until exec */
+        dup2(in_fd, 0);
+        dup2(out_fd, 1);
+        dup2(err_fd, 2);
+        if (c->cwd && chdir(c->cwd) < 0) _exit(126);
+        if (c->fsize) {
+            struct rlimit rl = {(rlim_t)c->fsize, (rlim_t)c->fsize};
+            signal(SIGXFSZ, SIG_IGN);
+            if (setrlimit(RLIMIT_FSIZE, &rl) < 0) _exit(126);
+        }
+        if (c->uid && geteuid() == 0) {
+            if (c->nproc) {
+                struct rlimit rl = {(rlim_t)c->nproc, (rlim_t)c->nproc};
+                if (setrlimit(RLIMIT_NPROC, &rl) < 0) _exit(126);
+            }
+            if (setgroups(0, NULL) < 0 || setgid(c->uid) < 0 || setuid(c->uid) < 0) _exit(126);
+        }
+        execve(WEIR_BINARY, (char *const *)v, environ);
+        _exit(127);
+    }
+    free(v);
+    close(in_fd);
+    close(out_fd);
+    close(err_fd);
+    wrt_result r = {0};
+    r.status = wrt_wait(pid, 60000);
+    if (r.status < 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        r.status = -1; /* timed out */
+    }
+    r.out = slurp(out_path, &r.outlen);
+    r.err = slurp(err_path, NULL);
+    unlink(out_path);
+    unlink(err_path);
+    return r;
+}
+
+unsigned wrt_spare_uid(void) {
+    return 40000 + (unsigned)getpid() % 20000; /* concurrent suites differ */
 }
 
 void wrt_result_free(wrt_result *r) {

@@ -22,6 +22,21 @@ wrt_result wrt_run(const char *input, size_t inlen, int timeout_s, const char *c
 size_t wrt_strlen(const char *s); /* 0 for NULL */
 void wrt_result_free(wrt_result *r);
 
+/* How wrt_run_as starts the child: in folder `cwd` (NULL: the test's); as
+ * user `uid` when the tests run as root, who ignores permission bits (0:
+ * as the test); with at most `nproc` processes and threads of that user
+ * (0: no limit; only with uid); and with files of at most `fsize` bytes (0:
+ * no limit; SIGXFSZ is ignored, so a write past it fails with EFBIG). */
+typedef struct wrt_child {
+    const char *cwd;
+    unsigned uid;
+    long nproc;
+    long fsize;
+} wrt_child;
+wrt_result wrt_run_as(const wrt_child *c, const char *const *argv);
+/* A user id no process runs as (for wrt_child.uid). */
+unsigned wrt_spare_uid(void);
+
 /* Starts WEIR_BINARY in the background with stdout to a pipe; returns its pid and
  * the read end in *out_fd. */
 pid_t wrt_spawn(const char *const *argv, int *out_fd);

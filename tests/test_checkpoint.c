@@ -1,12 +1,17 @@
 /* Checkpoints: a query resumes from its checkpoint (offsets and aggregation
  * state) with exact results; an uncommitted batch runs again over exactly its
- * logged ranges; damaged files, another query's checkpoint, a changed state
- * partition count and a second running process are errors naming the cause. */
+ * logged ranges; damaged or lost files, another query's checkpoint, a changed
+ * state partition count, a second running process and a read-only folder are
+ * errors naming the cause; a durable memory sink must agree with its
+ * checkpoint, and sink errors name the sink's file. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "broker/wr_broker.h"
@@ -271,6 +276,238 @@ Test(checkpoint, a_crash_at_each_stage_of_a_batch_recovers_exactly) {
         wrt_result_free(&r);
         free(job), free(ck), free(fault);
     }
+}
+
+static void remove_db(const char *db) {
+    static const char *sfx[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char *p = wr_xasprintf("%s%s", db, sfx[i]);
+        unlink(p);
+        free(p);
+    }
+}
+
+/* The query id in a checkpoint's metadata (malloc'd). */
+static char *checkpoint_id(const char *ck) {
+    char *p = wr_xasprintf("%s/metadata", ck);
+    json_t *j = json_load_file(p, 0, NULL);
+    cr_assert_not_null(j, "no %s", p);
+    char *id = wr_xstrdup(json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    free(p);
+    return id;
+}
+
+/* A durable memory sink and its checkpoint must agree: a removed sink file,
+ * a removed checkpoint with the file kept (another query's file), and a
+ * file that holds batches for a query without a checkpoint are refused,
+ * naming the file and the way out; a file of an earlier Weir (no query
+ * column) is taken over. */
+Test(checkpoint, a_durable_memory_sink_and_its_checkpoint_must_agree) {
+    char *db = wr_xasprintf("%s/out.sqlite", w.dir), *ck = wr_xasprintf("%s/counts", w.dir);
+    char *job_text = wr_xasprintf("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest', maxOffsetsPerTrigger = 2);\n"
+                                  "CREATE SINK counts USING memory OPTIONS (path = '%s');\n"
+                                  "INSERT INTO counts SELECT CAST(value AS STRING) AS v FROM s;\n"
+                                  "SELECT v FROM counts ORDER BY v;", db);
+    const char *m1[] = {"a", "b", "c", "d", "e"};
+    produce(m1, 5);
+    wrt_result r = run(job_text, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "v\na\nb\nc\nd\ne\n");
+    wrt_result_free(&r);
+    /* the sink's file removed, the checkpoint kept */
+    remove_db(db);
+    r = run(job_text, NULL);
+    cr_assert_eq(r.status, 1, "a removed sink file was not noticed: %s", r.out);
+    char *want = wr_xasprintf("weir run: query counts failed: sink counts: %s holds no batch but checkpoint %s committed batch 2 (%s/commits/2): "
+                              "the sink's output was removed or damaged; restore it, or, to start fresh, remove both %s and %s\n",
+                              db, ck, ck, ck, db);
+    cr_assert_str_eq(r.err, want);
+    free(want);
+    wrt_result_free(&r);
+    /* both removed: a fresh start */
+    remove_db(db);
+    wrt_remove_tree(ck);
+    r = run(job_text, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "v\na\nb\nc\nd\ne\n");
+    wrt_result_free(&r);
+    /* only the checkpoint removed: the file holds another query's batches */
+    char *old_id = checkpoint_id(ck);
+    wrt_remove_tree(ck);
+    r = run(job_text, NULL);
+    cr_assert_eq(r.status, 1, "a kept sink under a fresh checkpoint was not noticed: %s", r.out);
+    char *new_id = checkpoint_id(ck);
+    want = wr_xasprintf("weir run: query counts failed: sink counts: %s holds the batches of another query (%s names query %s; checkpoint %s is "
+                        "query %s): give the sink its own path, or, to start fresh, remove both %s and %s\n",
+                        db, db, old_id, ck, new_id, db, ck);
+    cr_assert_str_eq(r.err, want);
+    free(want);
+    free(old_id);
+    free(new_id);
+    wrt_result_free(&r);
+    /* a file of an earlier Weir, without the query column: taken over */
+    remove_db(db);
+    wrt_remove_tree(ck);
+    r = run(job_text, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    wrt_result_free(&r);
+    sqlite3 *h;
+    cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(h, "ALTER TABLE weir_batches DROP COLUMN query", NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(h));
+    sqlite3_close(h);
+    const char *m2[] = {"f"};
+    produce(m2, 1);
+    r = run(job_text, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "v\na\nb\nc\nd\ne\nf\n");
+    wrt_result_free(&r);
+    cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(h, "SELECT sink, batch, query FROM weir_batches", -1, &st, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    char *id = checkpoint_id(ck);
+    cr_assert_str_eq((const char *)sqlite3_column_text(st, 0), "counts");
+    cr_assert_eq(sqlite3_column_int64(st, 1), 3);
+    cr_assert_str_eq((const char *)sqlite3_column_text(st, 2), id);
+    free(id);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    /* no checkpoint: the run would start at batch 0 again, and the file skip it */
+    char *path = wrt_temp_job(job_text);
+    r = WRT_RUN(NULL, "run", path, "--bootstrap", w.bs, "--trigger", "availableNow");
+    cr_assert_eq(r.status, 1, "a durable sink without a checkpoint took batches again: %s", r.out);
+    want = wr_xasprintf("weir run: query counts failed: sink counts: %s holds batches of an earlier run, and this query has no checkpoint to "
+                        "continue from (it would start again at batch 0): give sink counts a checkpointLocation (or weir run --checkpoint "
+                        "DIR), or remove %s to start fresh\n", db, db);
+    cr_assert_str_eq(r.err, want);
+    free(want);
+    wrt_result_free(&r);
+    unlink(path);
+    free(path);
+    free(job_text);
+    free(ck);
+    free(db);
+}
+
+/* A checkpoint that lost the offsets file of its newest commit, or its
+ * metadata, is refused naming the file. */
+Test(checkpoint, commits_without_offsets_or_a_lost_metadata_file_are_refused) {
+    const char *m1[] = {"a", "b", "a", "c", "a"};
+    produce(m1, 5);
+    wrt_result r = run(job, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    wrt_result_free(&r);
+    char *ck = wr_xasprintf("%s/counts", w.dir), *off = path_in("offsets/2"), *com = path_in("commits/2"), *meta = path_in("metadata");
+    cr_assert_eq(unlink(off), 0);
+    const char *m2[] = {"b"};
+    produce(m2, 1);
+    r = run(job, NULL);
+    cr_assert_eq(r.status, 1, "commits/2 without offsets/2 was not noticed: %s", r.out);
+    char *want = wr_xasprintf("weir run: query counts failed: checkpoint %s has %s/commits/2 but no %s/offsets/2 (the newest offsets file is "
+                              "of an earlier batch): restore that file, or remove %s (and the output of a durable sink it writes) to start fresh\n",
+                              ck, ck, ck, ck);
+    cr_assert_str_eq(r.err, want);
+    free(want);
+    wrt_result_free(&r);
+    cr_assert_eq(unlink(meta), 0);
+    cr_assert_eq(unlink(com), 0);
+    r = run(job, NULL);
+    cr_assert_eq(r.status, 1, "a lost metadata file was not noticed: %s", r.out);
+    want = wr_xasprintf("weir run: query counts failed: checkpoint file %s is missing but %s holds batches: restore it, or remove %s (and the "
+                        "output of a durable sink it writes) to start fresh\n", meta, ck, ck);
+    cr_assert_str_eq(r.err, want);
+    free(want);
+    wrt_result_free(&r);
+    free(ck), free(off), free(com), free(meta);
+}
+
+/* A checkpoint the process cannot write says "read-only" (root ignores
+ * permission bits: the run is another user's), not "in use". */
+Test(checkpoint, a_read_only_checkpoint_says_so) {
+    const char *m1[] = {"a"};
+    produce(m1, 1);
+    wrt_result r = run(job, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    wrt_result_free(&r);
+    char *ck = wr_xasprintf("%s/counts", w.dir), *fresh = wr_xasprintf("%s/counts/new", w.dir);
+    cr_assert_eq(chmod(w.dir, 0755), 0);
+    cr_assert_eq(chmod(ck, 0555), 0);
+    char *path = wrt_temp_job(job);
+    cr_assert_eq(chmod(path, 0644), 0);
+    wrt_child c = {.cwd = "/", .uid = wrt_spare_uid()};
+    r = wrt_run_as(&c, (const char *const[]){"run", path, "--bootstrap", w.bs, "--checkpoint", w.dir, "--trigger", "availableNow", NULL});
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    char *want = wr_xasprintf("weir run: query counts failed: checkpoint %s is read-only (cannot open %s/.lock for writing: Permission denied); "
+                              "a query must write its checkpoint: make it writable or choose another checkpointLocation\n", ck, ck);
+    cr_assert_str_eq(r.err, want);
+    free(want);
+    wrt_result_free(&r);
+    /* a new checkpoint in a folder it cannot write */
+    r = wrt_run_as(&c, (const char *const[]){"run", path, "--bootstrap", w.bs, "--checkpoint", fresh, "--trigger", "availableNow", NULL});
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    want = wr_xasprintf("weir run: query counts failed: checkpoint %s/counts is read-only (cannot create %s: Permission denied); a query must "
+                        "write its checkpoint: make it writable or choose another checkpointLocation\n", fresh, fresh);
+    cr_assert_str_eq(r.err, want);
+    free(want);
+    wrt_result_free(&r);
+    unlink(path);
+    free(path);
+    free(ck);
+    free(fresh);
+}
+
+/* Sink errors name the sink's file: a write that fails (here past the
+ * file size limit, as on a full disk) and a damaged durable file. */
+Test(checkpoint, sink_errors_name_the_file) {
+    char *db = wr_xasprintf("%s/out.sqlite", w.dir), *ck = wr_xasprintf("%s/counts", w.dir), *dir = wr_xasprintf("%s/files", w.dir);
+    char *job_text = wr_xasprintf("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest');\n"
+                                  "CREATE SINK counts USING memory OPTIONS (path = '%s');\n"
+                                  "INSERT INTO counts SELECT CAST(value AS STRING) AS v, offset FROM s;", db);
+    enum { N = 2000 };
+    const char *big[N];
+    static char line[201];
+    memset(line, 'x', 200);
+    for (int i = 0; i < N; i++) big[i] = line;
+    produce(big, N); /* 400 KB */
+    char *path = wrt_temp_job(job_text);
+    wrt_child c = {.fsize = 65536};
+    wrt_result r = wrt_run_as(&c, (const char *const[]){"run", path, "--bootstrap", w.bs, "--checkpoint", w.dir, "--trigger", "availableNow", NULL});
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    char *want = wr_xasprintf("weir run: query counts failed: memory sink counts: %s: ", db);
+    cr_assert(!strncmp(r.err, want, strlen(want)) && wrt_count_lines(r.err, strlen(r.err)) == 1, "%s", r.err);
+    free(want);
+    wrt_result_free(&r);
+    /* a file that is not a database */
+    remove_db(db);
+    FILE *f = fopen(db, "w");
+    for (int i = 0; i < 100; i++) fputs("not a database at all, ", f);
+    fclose(f);
+    r = wrt_run_job(job_text, (const char *const[]){"--bootstrap", w.bs, "--checkpoint", w.dir, "--trigger", "availableNow", NULL}, NULL);
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    want = wr_xasprintf("weir run: query counts failed: cannot use %s: file is not a database; the file of memory sink counts is damaged: "
+                        "restore it, or remove it and %s to start fresh\n", db, ck);
+    cr_assert_str_eq(r.err, want);
+    free(want);
+    wrt_result_free(&r);
+    unlink(path);
+    free(path);
+    free(job_text);
+    /* a csv sink's batch file */
+    job_text = wr_xasprintf("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest');\n"
+                            "CREATE SINK lines USING csv OPTIONS (path = '%s');\n"
+                            "INSERT INTO lines SELECT CAST(value AS STRING) AS v FROM s;", dir);
+    path = wrt_temp_job(job_text);
+    r = wrt_run_as(&c, (const char *const[]){"run", path, "--bootstrap", w.bs, "--checkpoint", w.dir, "--trigger", "availableNow", NULL});
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    want = wr_xasprintf("weir run: query lines failed: cannot write %s/batch-0.csv: File too large\n", dir);
+    cr_assert_str_eq(r.err, want);
+    free(want);
+    wrt_result_free(&r);
+    unlink(path);
+    free(path);
+    free(job_text);
+    free(db), free(ck), free(dir);
 }
 
 /* avg of integers sums in DOUBLE (as Spark) since state format 2; a

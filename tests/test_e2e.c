@@ -1,7 +1,9 @@
 /* End to end through a real Kafka protocol server: word count and webclicks
  * over a few hundred thousand messages on several partitions, compared with
- * answers computed here, independently of Weir. */
+ * answers computed here, independently of Weir; and every shipped example
+ * gives its answer on every run. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,5 +162,81 @@ Test(e2e, webclicks_example_top10, .timeout = 300) {
     wrt_result_free(&r);
     for (int i = 0; i < N; i++) free(lines[i]);
     free(lines);
+    wr_broker_stop(b);
+}
+
+static int cmp_line(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of text, sorted (a console table's rows come in any order). */
+static char *sorted_lines(const char *text) {
+    char *copy = wr_xstrdup(text), **v = NULL, *save = NULL;
+    size_t n = 0;
+    for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        v = wr_xrealloc(v, sizeof *v * (n + 1));
+        v[n++] = l;
+    }
+    qsort(v, n, sizeof *v, cmp_line);
+    wr_buf b = {0};
+    for (size_t i = 0; i < n; i++) wr_buf_printf(&b, "%s\n", v[i]);
+    free(v);
+    free(copy);
+    return b.p ? b.p : wr_xstrdup("");
+}
+
+static void produce_file(const char *bs, const char *topic, const char *file) {
+    size_t len;
+    char *text = wr_read_file(file, &len), *save = NULL;
+    cr_assert_not_null(text, "%s", file);
+    const char **v = NULL;
+    int n = 0;
+    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        v = wr_xrealloc(v, sizeof *v * (size_t)(n + 1));
+        v[n++] = l;
+    }
+    wrt_produce(bs, topic, -1, v, NULL, n);
+    free(v);
+    free(text);
+}
+
+/* Every shipped example, run twice as the README runs it (from a folder of
+ * its own, availableNow), prints its answer both times: the same rows, not
+ * an empty table the second time. */
+Test(e2e, every_example_gives_its_answer_on_every_run, .timeout = 300) {
+    char err[256];
+    const char *bs;
+    wr_broker *b = wrt_mock_start(&bs);
+    cr_assert_eq(wr_broker_create_topic(b, "t1", 4, err, sizeof err), 0);
+    cr_assert_eq(wr_broker_create_topic(b, "t2", 4, err, sizeof err), 0);
+    produce_file(bs, "t1", WEIR_SOURCE_DIR "/examples/lines.txt");
+    produce_file(bs, "t2", WEIR_SOURCE_DIR "/examples/webclicks.tsv");
+    DIR *d = opendir(WEIR_SOURCE_DIR "/examples");
+    cr_assert_not_null(d);
+    struct dirent *e;
+    int examples = 0;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".sql")) continue;
+        examples++;
+        char cwd[64];
+        wrt_temp_dir(cwd, "example");
+        char *job = wr_xasprintf("%s/examples/%s", WEIR_SOURCE_DIR, e->d_name);
+        wrt_child c = {.cwd = cwd};
+        const char *const argv[] = {"run", job, "--bootstrap", bs, "--trigger", "availableNow", "--format", "csv", NULL};
+        wrt_result r1 = wrt_run_as(&c, argv), r2 = wrt_run_as(&c, argv);
+        cr_assert_eq(r1.status, 0, "%s: %s", e->d_name, r1.err);
+        cr_assert_eq(r2.status, 0, "%s, second run: %s", e->d_name, r2.err);
+        cr_assert_geq(wrt_count_lines(r1.out, r1.outlen), 3, "%s printed no answer: %s", e->d_name, r1.out);
+        char *s1 = sorted_lines(r1.out), *s2 = sorted_lines(r2.out);
+        cr_assert_str_eq(s2, s1, "%s: the second run printed\n%s\nthe first\n%s", e->d_name, r2.out, r1.out);
+        free(s1), free(s2);
+        wrt_result_free(&r1);
+        wrt_result_free(&r2);
+        free(job);
+        wrt_remove_tree(cwd);
+    }
+    closedir(d);
+    cr_assert_geq(examples, 3);
     wr_broker_stop(b);
 }

@@ -1,8 +1,8 @@
 /* The csv and json file sinks: exact file contents (quoting, NULLs, header,
  * Spark's JSON and timestamp forms), the metadata log in Spark's format,
  * exactly-once across replays (a committed batch is not written again, an
- * uncommitted one is rewritten), and trailing SELECTs that read only the
- * files the log commits. */
+ * uncommitted one is rewritten), trailing SELECTs that read only the
+ * files the log commits, and a log that must agree with the checkpoint. */
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -172,4 +172,108 @@ Test(file_sink, json_lines_as_spark_writes_them) {
                             "plain,\"[p, ain]\",706C61696E,,1,0.25,2023-11-14 22:13:20\n");
     wrt_result_free(&r);
     free(job);
+}
+
+static void move(const char *from_rel, const char *to_rel) {
+    char *a = wr_xasprintf("%s/%s", w.dir, from_rel), *b = wr_xasprintf("%s/%s", w.dir, to_rel);
+    cr_assert_eq(rename(a, b), 0, "rename %s %s", a, b);
+    free(a);
+    free(b);
+}
+
+/* Runs the job and expects exit 1 with stderr "weir run: query c failed: " + want. */
+static void refused(const char *job, const char *want) {
+    wrt_result r = run(job);
+    cr_assert_eq(r.status, 1, "not refused (want: %s): %s", want, r.out);
+    char *full = wr_xasprintf("weir run: query c failed: %s\n", want);
+    cr_assert_str_eq(r.err, full);
+    free(full);
+    wrt_result_free(&r);
+}
+
+/* The sink records which query its log entries belong to (_weir_sink,
+ * beside _spark_metadata); at start the log must agree with the
+ * checkpoint. A removed checkpoint with the files kept, a removed newest or
+ * middle log entry, a removed log and a damaged _weir_sink are refused,
+ * naming the file and the way out; a folder of an earlier Weir (no
+ * _weir_sink) is taken over. */
+Test(file_sink, the_log_and_the_checkpoint_must_agree) {
+    wrt_produce(w.bs, "f", 0, lines, NULL, 6);
+    char *job = csv_job();
+    wrt_result r = run(job);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    wrt_result_free(&r);
+    char *meta = slurp("ck/c/metadata");
+    json_t *m = json_loads(meta, 0, NULL);
+    char *id = wr_xstrdup(json_string_value(json_object_get(m, "id")));
+    json_decref(m);
+    free(meta);
+    char *mark = slurp("c/_weir_sink"), *want = wr_xasprintf("{\"queryId\":\"%s\"}", id);
+    cr_assert_str_eq(mark, want);
+    free(mark), free(want);
+    char *ck = wr_xasprintf("%s/ck/c", w.dir), *sink = wr_xasprintf("%s/c", w.dir);
+    /* the README's old "start fresh": the checkpoint removed, the files kept */
+    move("ck", "ck.kept");
+    r = run(job);
+    cr_assert_eq(r.status, 1, "a sink kept under a fresh checkpoint was not noticed: %s", r.out);
+    char *fresh = slurp("ck/c/metadata");
+    m = json_loads(fresh, 0, NULL);
+    want = wr_xasprintf("weir run: query c failed: sink c: %s holds the batches of another query (%s/_weir_sink names query %s; checkpoint %s "
+                        "is query %s): give the sink its own path, or, to start fresh, remove both %s and %s\n",
+                        sink, sink, id, ck, json_string_value(json_object_get(m, "id")), sink, ck);
+    cr_assert_str_eq(r.err, want);
+    free(want);
+    json_decref(m);
+    free(fresh);
+    wrt_result_free(&r);
+    char *rm = wr_xasprintf("%s/ck", w.dir);
+    wrt_remove_tree(rm);
+    free(rm);
+    move("ck.kept", "ck");
+    /* the newest log entry removed: the sink is behind the checkpoint */
+    move("c/_spark_metadata/1", "entry1");
+    want = wr_xasprintf("sink c: %s/_spark_metadata holds batches only up to 0 but checkpoint %s committed batch 1 (%s/commits/1): the sink's "
+                        "output was removed or damaged; restore it, or, to start fresh, remove both %s and %s", sink, ck, ck, ck, sink);
+    refused(job, want);
+    free(want);
+    move("entry1", "c/_spark_metadata/1");
+    /* an older entry removed */
+    move("c/_spark_metadata/0", "entry0");
+    want = wr_xasprintf("file sink c: its log %s/_spark_metadata has entries up to 1 but no %s/_spark_metadata/0: restore that file, or remove "
+                        "%s and %s to start fresh", sink, sink, sink, ck);
+    refused(job, want);
+    free(want);
+    move("entry0", "c/_spark_metadata/0");
+    /* the whole log removed */
+    move("c/_spark_metadata", "log");
+    want = wr_xasprintf("sink c: %s/_spark_metadata holds no batch but checkpoint %s committed batch 1 (%s/commits/1): the sink's output was "
+                        "removed or damaged; restore it, or, to start fresh, remove both %s and %s", sink, ck, ck, ck, sink);
+    refused(job, want);
+    free(want);
+    move("log", "c/_spark_metadata");
+    /* a damaged _weir_sink */
+    move("c/_weir_sink", "mark");
+    char *p = wr_xasprintf("%s/c/_weir_sink", w.dir);
+    FILE *f = fopen(p, "w");
+    fputs("{\"queryId\":", f);
+    fclose(f);
+    want = wr_xasprintf("file sink c: %s/_weir_sink is damaged (expected {\"queryId\": \"...\"}); restore it, or remove %s and %s to start fresh",
+                        sink, sink, ck);
+    refused(job, want);
+    free(want);
+    /* no _weir_sink (a folder of an earlier Weir): taken over at the next batch */
+    cr_assert_eq(unlink(p), 0);
+    free(p);
+    const char *more[] = {"late"};
+    wrt_produce(w.bs, "f", 0, more, NULL, 1);
+    r = run(job);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(wrt_count_lines(r.out, r.outlen), 8, "%s", r.out);
+    cr_assert(strstr(r.out, "\nlate,6,,2023-11-14 22:13:20.5\n"), "%s", r.out);
+    wrt_result_free(&r);
+    mark = slurp("c/_weir_sink");
+    want = wr_xasprintf("{\"queryId\":\"%s\"}", id);
+    cr_assert_str_eq(mark, want);
+    free(mark), free(want);
+    free(id), free(ck), free(sink), free(job);
 }

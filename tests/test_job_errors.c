@@ -140,6 +140,8 @@ static const bad_job jobs[] = {
      "3:1: a json sink is exactly-once through its checkpoint: give sink out option checkpointLocation (or weir run --checkpoint DIR)"},
     {SRC "CREATE SINK out USING csv OPTIONS (path = '/tmp/o', checkpointLocation = '/tmp/c');\nINSERT INTO out SELECT value FROM lines;",
      "3:1: a csv sink cannot hold column value of type BINARY: cast it to STRING, or use a json sink"},
+    {SRC "CREATE SINK out USING memory OPTIONS (checkpointLocation = '');\nINSERT INTO out SELECT value FROM lines;",
+     "2:39: option checkpointLocation must name a folder (it is empty)"},
 };
 
 Test(job_errors, each_malformed_job_gives_one_clear_line) {
@@ -182,6 +184,18 @@ Test(job_errors, command_line_errors) {
     cr_assert_eq(r.status, 1);
     cr_assert_str_eq(r.err, "--set setting weir.workers must be a whole number from 1 to 4096, not '0'\n");
     wrt_result_free(&r);
+    /* an empty checkpoint folder is an error, not a checkpoint in / */
+    char *job = wrt_temp_job(SRC "CREATE SINK weir_empty_checkpoint_test USING console;\n"
+                                 "INSERT INTO weir_empty_checkpoint_test SELECT value FROM lines;");
+    r = WRT_RUN(NULL, "run", job, "--checkpoint", "", "--trigger", "once");
+    cr_assert_eq(r.status, 1);
+    cr_assert_str_eq(r.err, "--checkpoint must name a folder (it is empty)\n");
+    bool in_root = access("/weir_empty_checkpoint_test", F_OK) == 0;
+    if (in_root) wrt_remove_tree("/weir_empty_checkpoint_test");
+    cr_assert(!in_root, "a checkpoint was created in /");
+    wrt_result_free(&r);
+    unlink(job);
+    free(job);
     /* a reachable-nowhere broker: a clear error within the timeout, no hang */
     r = WRT_RUN(NULL, "run", path, "--trigger", "once");
     cr_assert_eq(r.status, 1);

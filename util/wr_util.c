@@ -286,19 +286,22 @@ bool wr_base64_decode(wr_buf *b, const char *s, size_t len) {
 }
 
 bool wr_mkdirs(const char *path, char *err, size_t errlen) {
+    if (!*path) {
+        wr_errf(err, errlen, "cannot create a folder with an empty name");
+        errno = EINVAL;
+        return false;
+    }
     char *p = wr_xstrdup(path);
-    for (char *s = p + 1; *s; s++) {
+    int e = 0;
+    for (char *s = p + 1; *s && !e; s++) {
         if (*s != '/') continue;
         *s = '\0';
-        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-            wr_errf(err, errlen, "cannot create %s: %s", p, strerror(errno));
-            free(p);
-            return false;
-        }
-        *s = '/';
+        if (mkdir(p, 0755) < 0 && errno != EEXIST) e = errno;
+        else *s = '/';
     }
-    bool ok = mkdir(p, 0755) == 0 || errno == EEXIST;
-    if (!ok) wr_errf(err, errlen, "cannot create %s: %s", p, strerror(errno));
+    if (!e && mkdir(p, 0755) < 0 && errno != EEXIST) e = errno;
+    if (e) wr_errf(err, errlen, "cannot create %s: %s", p, strerror(e));
     free(p);
-    return ok;
+    errno = e;
+    return !e;
 }

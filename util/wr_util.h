@@ -93,7 +93,8 @@ static inline uint64_t wr_hash_u64(uint64_t x) {
 void wr_base64_encode(wr_buf *b, const void *data, size_t len);
 bool wr_base64_decode(wr_buf *b, const char *s, size_t len);
 
-/* mkdir -p; false with errstr naming the folder that could not be made. */
+/* mkdir -p; false with errstr naming the folder that could not be made
+ * (errno tells why; an empty path is refused). */
 bool wr_mkdirs(const char *path, char *errstr, size_t errlen);
 
 #endif
