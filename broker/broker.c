@@ -135,7 +135,7 @@ void wr_broker_report_retention(wr_broker *b, FILE *out) {
             const rd_kafka_topic_partition_t *tp = &l->elems[i];
             if (tp->err || tp->offset < 0) continue;
             low_mark key = {tp->topic, tp->partition, 0};
-            low_mark *m = bsearch(&key, b->lows, (size_t)known, sizeof *b->lows, cmp_low);
+            low_mark *m = known ? bsearch(&key, b->lows, (size_t)known, sizeof *b->lows, cmp_low) : NULL;
             if (!m) {
                 b->lows = wr_xrealloc(b->lows, sizeof *b->lows * (size_t)(b->nlows + 1));
                 m = &b->lows[b->nlows++];
