@@ -171,9 +171,14 @@ int cmd_produce(int argc, char **argv) {
         if (conf) rd_kafka_conf_destroy(conf);
         goto out;
     }
-    rd_kafka_topic_conf_t *tconf = rd_kafka_topic_conf_new();
-    rd_kafka_topic_conf_set_partitioner_cb(tconf, place);
-    rd_kafka_conf_set_default_topic_conf(conf, tconf); /* -X partitioner=... still wins */
+    bool own_partitioner = false; /* -X partitioner=...: librdkafka's, as asked */
+    for (int i = 0; i < k.props.n; i++)
+        own_partitioner |= !strncmp(k.props.items[i], "partitioner=", 12);
+    if (!own_partitioner) {
+        rd_kafka_topic_conf_t *tconf = rd_kafka_topic_conf_new();
+        rd_kafka_topic_conf_set_partitioner_cb(tconf, place);
+        rd_kafka_conf_set_default_topic_conf(conf, tconf);
+    }
     next_partition = (unsigned)(wr_wall_ms() ^ getpid());
     char tmo[32];
     snprintf(tmo, sizeof tmo, "%d", k.timeout_ms);

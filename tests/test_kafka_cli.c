@@ -310,6 +310,24 @@ Test(kafka_cli, unkeyed_lines_take_the_partitions_in_turn) {
     wrt_result_free(&r);
 }
 
+Test(kafka_cli, a_partitioner_given_with_X_is_used) {
+    /* librdkafka's "consistent" hashes the missing key: one partition for all */
+    const char *in = "a\nb\nc\nd\ne\nf\ng\nh\n";
+    produce("four", in, strlen(in), (const char *const[]){"-X", "partitioner=consistent", NULL});
+    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "four", "--bootstrap", bs, "--from-beginning",
+                           "--max-messages", "8", "--property", "print.partition=true");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(wrt_count_lines(r.out, r.outlen), 8);
+    int first = -1;
+    for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n")) {
+        int p;
+        cr_assert_eq(sscanf(line, "Partition:%d", &p), 1, "%s", line);
+        if (first < 0) first = p;
+        cr_assert_eq(p, first, "lines on partitions %d and %d", first, p);
+    }
+    wrt_result_free(&r);
+}
+
 Test(kafka_cli, eleven_megabytes_of_unkeyed_lines_all_come_back) {
     /* 11 MB over 4 partitions: each keeps its share, none passes the 5 MB the
      * embedded broker keeps, nothing is deleted. */
