@@ -551,3 +551,29 @@ Test(kafka_cli, a_group_that_never_answers_is_an_error_not_zero_messages) {
                             "Processed a total of 0 messages\n");
     wrt_result_free(&r);
 }
+
+Test(kafka_cli, ctrl_c_closes_the_group_consumer_cleanly) {
+    /* Closing commits the position and leaves the group: the next run of the
+     * group continues after the message already printed, without a stall. */
+    produce("one", "m1\nm2\n", 6, NULL);
+    int out, err;
+    pid_t pid = wrt_spawn_err((const char *const[]){"consume", "--topic", "one", "--bootstrap", bs,
+                                                    "--group", "ctrlc", "--from-beginning",
+                                                    "--max-messages", "1000", NULL},
+                              &out, &err);
+    char *first = wrt_read_line_with(out, "m", 30000);
+    char *second = first ? wrt_read_line_with(out, "m", 30000) : NULL;
+    kill(pid, SIGINT);
+    int st = wrt_wait(pid, 20000);
+    char *said = wrt_read_line_containing(err, "Processed", 5000);
+    close(out);
+    close(err);
+    cr_assert_str_eq(first ? first : "(nothing)", "1");
+    cr_assert_str_eq(second ? second : "(nothing)", "2");
+    cr_assert_eq(st, 0, "exit status %d after SIGINT", st);
+    cr_assert_str_eq(said ? said : "(nothing)", "Processed a total of 2 messages");
+    free(first), free(second), free(said);
+    produce("one", "m3\n", 3, NULL);
+    int64_t took = timed_group_run("ctrlc", "1", "m3\n");
+    cr_assert_lt(took, 15000, "the run after Ctrl-C took %lld ms", (long long)took);
+}
