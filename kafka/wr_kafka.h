@@ -34,8 +34,10 @@ rd_kafka_t *wr_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, char *errs
 /* Destroys a client made by wr_kafka_new (closing a consumer first). */
 void wr_kafka_destroy(rd_kafka_t *rk);
 
-/* Waits until the cluster answers a metadata request for all topics. Fails fast
- * when every broker refuses connections, otherwise after timeout_ms. On success
+/* Waits until the cluster answers a metadata request for all topics. Fails at
+ * once when every address of every bootstrap server refuses connections (or does
+ * not resolve), checked by connecting to each after librdkafka reports a failed
+ * connection; otherwise after timeout_ms. On success
  * *md (if not NULL) holds the metadata: free it with rd_kafka_metadata_destroy. */
 bool wr_kafka_probe(rd_kafka_t *rk, int timeout_ms, const rd_kafka_metadata_t **md, char *errstr,
                     size_t errlen);
