@@ -10,11 +10,21 @@
 #include "broker/relay.h"
 #include "util/wr_util.h"
 
+/* The earliest offset of one partition, as last seen. */
+typedef struct low_mark {
+    char *topic;
+    int32_t partition;
+    int64_t low;
+} low_mark;
+
 struct wr_broker {
     rd_kafka_t *rk; /* the handle that owns the mock cluster */
     rd_kafka_mock_cluster_t *mcluster;
     wr_relay *relay;
     char bootstrap[128];
+    rd_kafka_t *watch; /* a client of the mock asking for earliest offsets */
+    low_mark *lows;    /* sorted by topic, partition */
+    int nlows;
 };
 
 static void quiet_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
@@ -92,6 +102,63 @@ int wr_broker_create_topic(wr_broker *b, const char *name, int partitions, char 
     return 0;
 }
 
+static int cmp_low(const void *a, const void *b) {
+    const low_mark *x = a, *y = b;
+    int c = strcmp(x->topic, y->topic);
+    return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+void wr_broker_report_retention(wr_broker *b, FILE *out) {
+    char why[512];
+    if (!b->watch) {
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_conf_set_log_cb(conf, quiet_log);
+        rd_kafka_conf_set(conf, "bootstrap.servers", rd_kafka_mock_cluster_bootstraps(b->mcluster),
+                          why, sizeof why);
+        b->watch = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
+        if (!b->watch) {
+            rd_kafka_conf_destroy(conf);
+            return;
+        }
+    }
+    const rd_kafka_metadata_t *md = NULL;
+    if (rd_kafka_metadata(b->watch, 1, NULL, &md, 2000)) return;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(16);
+    for (int t = 0; t < md->topic_cnt; t++)
+        for (int p = 0; p < md->topics[t].partition_cnt; p++)
+            rd_kafka_topic_partition_list_add(l, md->topics[t].topic, md->topics[t].partitions[p].id)
+                ->offset = RD_KAFKA_OFFSET_BEGINNING; /* as a timestamp: the earliest offset */
+    rd_kafka_metadata_destroy(md);
+    if (l->cnt && !rd_kafka_offsets_for_times(b->watch, l, 2000)) {
+        int known = b->nlows;
+        for (int i = 0; i < l->cnt; i++) {
+            const rd_kafka_topic_partition_t *tp = &l->elems[i];
+            if (tp->err || tp->offset < 0) continue;
+            low_mark key = {tp->topic, tp->partition, 0};
+            low_mark *m = known ? bsearch(&key, b->lows, (size_t)known, sizeof *b->lows, cmp_low) : NULL;
+            if (!m) {
+                b->lows = wr_xrealloc(b->lows, sizeof *b->lows * (size_t)(b->nlows + 1));
+                m = &b->lows[b->nlows++];
+                *m = (low_mark){wr_xstrdup(tp->topic), tp->partition, 0};
+            }
+            if (tp->offset > m->low)
+                fprintf(out,
+                        "weir broker: retention deleted %s partition %d offsets %lld..%lld (each "
+                        "partition keeps its newest 5 MB, at most %d batches)\n",
+                        tp->topic, (int)tp->partition, (long long)m->low,
+                        (long long)tp->offset - 1, WR_BROKER_RETAIN_BATCHES);
+            if (tp->offset > m->low) m->low = tp->offset;
+        }
+        if (b->nlows > known) qsort(b->lows, (size_t)b->nlows, sizeof *b->lows, cmp_low);
+        fflush(out);
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+rd_kafka_mock_cluster_t *wr_broker_mock(wr_broker *b) {
+    return b->mcluster;
+}
+
 const char *wr_broker_bootstrap(const wr_broker *b) {
     return b->bootstrap;
 }
@@ -99,6 +166,9 @@ const char *wr_broker_bootstrap(const wr_broker *b) {
 void wr_broker_stop(wr_broker *b) {
     if (!b) return;
     wr_relay_stop(b->relay);
+    if (b->watch) rd_kafka_destroy(b->watch);
+    for (int i = 0; i < b->nlows; i++) free(b->lows[i].topic);
+    free(b->lows);
     rd_kafka_mock_cluster_destroy(b->mcluster);
     rd_kafka_destroy(b->rk);
     free(b);

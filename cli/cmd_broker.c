@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -17,7 +18,8 @@ static const char help[] =
     "  --port N       loopback port clients bootstrap from (default 9092; 0 picks one)\n"
     "  --topic T[:P]  create topic T with P partitions (default 1); repeatable\n"
     "Memory only: everything is gone when it stops. Each partition keeps only its\n"
-    "most recent 5 MB (and 100000 batches); older messages are deleted.\n";
+    "most recent 5 MB (and 100000 batches); older messages are deleted, and each\n"
+    "deletion is reported on stderr (topic, partition, offsets).\n";
 
 int cmd_broker(int argc, char **argv) {
     static const struct option longopts[] = {{"port", required_argument, 0, 'p'},
@@ -80,8 +82,14 @@ int cmd_broker(int argc, char **argv) {
     printf("each partition keeps its most recent 5 MB; Ctrl-C stops\n");
     fflush(stdout);
 
-    int sig = 0;
-    sigwait(&stop, &sig);
+    /* Until a stop signal, report each second what retention deleted. */
+    int sig;
+    for (;;) {
+        struct timespec tick = {1, 0};
+        sig = sigtimedwait(&stop, NULL, &tick);
+        if (sig == SIGINT || sig == SIGTERM) break;
+        wr_broker_report_retention(b, stderr);
+    }
     fprintf(stderr, "weir broker: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     wr_broker_stop(b);
 

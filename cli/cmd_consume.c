@@ -19,7 +19,8 @@ static const char help[] =
     "  --partition P      read only partition P (with --offset: where to start)\n"
     "  --max-messages N   exit after N messages\n"
     "  --timeout-ms MS    exit when no message arrives for MS milliseconds (also bounds\n"
-    "                     the wait for the cluster, default 10000)\n"
+    "                     the wait for the cluster, default 10000); a group that gives\n"
+    "                     no partitions within 2 x session.timeout.ms + 10 s is an error\n"
     "  --property         print.key, print.value, print.timestamp, print.partition,\n"
     "                     print.offset (true|false), key.separator, line.separator\n";
 
@@ -33,6 +34,42 @@ static volatile sig_atomic_t stop_requested;
 static void on_stop(int sig) {
     (void)sig;
     stop_requested = 1;
+}
+
+/* Set once the group has answered our join with an assignment (possibly empty:
+ * a group with more members than partitions). */
+static bool group_answered;
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+    (void)opaque;
+    bool coop = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+    rd_kafka_error_t *e = NULL;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        group_answered = true;
+        if (coop)
+            e = rd_kafka_incremental_assign(rk, parts);
+        else
+            rd_kafka_assign(rk, parts);
+    } else if (coop) {
+        e = rd_kafka_incremental_unassign(rk, parts);
+    } else {
+        rd_kafka_assign(rk, NULL);
+    }
+    if (e) rd_kafka_error_destroy(e);
+}
+
+/* How long a consumer with --timeout-ms waits for its group to answer: twice
+ * its session.timeout.ms and 10 s (the coordinator may first wait for a vanished
+ * member's session to end, then for the others to rejoin), 20 s on the
+ * embedded broker, 100 s with librdkafka's default 45 s session. */
+static int join_wait_ms(rd_kafka_t *rk) {
+    char v[32];
+    size_t n = sizeof v;
+    int64_t session = 45000;
+    if (rd_kafka_conf_get(rd_kafka_conf(rk), "session.timeout.ms", v, &n) == RD_KAFKA_CONF_OK)
+        wr_parse_i64(v, 1, 3600000, &session);
+    return (int)(2 * session + 10000);
 }
 
 static void sep(FILE *out, const print_opts *p, bool more) {
@@ -215,15 +252,33 @@ int cmd_consume(int argc, char **argv) {
         rc = cli_error("consume", CLI_USAGE, "%s", err);
         goto out;
     }
+    bool subscribe = partition < 0;
+    if (subscribe) rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    /* A second client with the embedded broker's group timing, if it is one. */
+    rd_kafka_conf_t *embedded_conf = subscribe ? rd_kafka_conf_dup(conf) : NULL;
     rk = wr_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
     if (!rk) {
+        if (embedded_conf) rd_kafka_conf_destroy(embedded_conf);
         rc = cli_error("consume", CLI_FAIL, "%s", err);
         goto out;
     }
     if (!wr_kafka_probe(rk, timeout_ms > 0 ? (int)timeout_ms : WR_KAFKA_DEFAULT_TIMEOUT_MS, &md,
                         err, sizeof err)) {
+        if (embedded_conf) rd_kafka_conf_destroy(embedded_conf);
         rc = cli_error("consume", CLI_FAIL, "%s", err);
         goto out;
+    }
+    if (embedded_conf && wr_kafka_is_embedded(rk)) {
+        /* Nothing was joined yet: replacing the client costs a connection. */
+        wr_kafka_conf_embedded_group(embedded_conf, &k.props);
+        wr_kafka_destroy(rk);
+        rk = wr_kafka_new(RD_KAFKA_CONSUMER, embedded_conf, err, sizeof err);
+        if (!rk) {
+            rc = cli_error("consume", CLI_FAIL, "%s", err);
+            goto out;
+        }
+    } else if (embedded_conf) {
+        rd_kafka_conf_destroy(embedded_conf);
     }
     const rd_kafka_metadata_topic_t *mt = wr_kafka_md_topic(md, topic);
     if (!mt || mt->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
@@ -238,9 +293,15 @@ int cmd_consume(int argc, char **argv) {
     }
     rd_kafka_poll_set_consumer(rk);
 
+    /* From here on a stop request ends the loop below, which closes the consumer:
+     * it leaves its group at once instead of holding it for a session timeout. */
+    struct sigaction sa = {.sa_handler = on_stop};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
     rd_kafka_topic_partition_list_t *tl = rd_kafka_topic_partition_list_new(1);
     rd_kafka_resp_err_t e;
-    if (partition >= 0) {
+    if (!subscribe) {
         rd_kafka_topic_partition_list_add(tl, topic, (int32_t)partition)->offset =
             offset_arg || !group ? start_offset : RD_KAFKA_OFFSET_STORED;
         e = rd_kafka_assign(rk, tl);
@@ -254,26 +315,27 @@ int cmd_consume(int argc, char **argv) {
         goto out;
     }
 
-    struct sigaction sa = {.sa_handler = on_stop};
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-
     long count = 0;
     int64_t last = wr_now_ms();
-    /* --timeout-ms counts idle time once partitions are assigned: joining a group
-     * takes a few seconds, and is bounded separately. */
-    bool assigned = partition >= 0;
-    int64_t join_deadline = last + WR_KAFKA_DEFAULT_TIMEOUT_MS * 3;
+    /* --timeout-ms counts idle time once the group has answered: joining takes
+     * a few seconds, and is bounded separately. */
+    int join_wait = join_wait_ms(rk);
+    int64_t join_deadline = last + join_wait;
     while (!stop_requested && (max_messages < 0 || count < max_messages)) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
         if (!m) {
             fflush(stdout);
-            if (!assigned) {
-                rd_kafka_topic_partition_list_t *a = NULL;
-                if (!rd_kafka_assignment(rk, &a) && a->cnt > 0) assigned = true;
-                if (a) rd_kafka_topic_partition_list_destroy(a);
-                if (!assigned && wr_now_ms() < join_deadline) last = wr_now_ms();
+            bool joined = !subscribe || group_answered;
+            if (!joined && timeout_ms > 0 && wr_now_ms() >= join_deadline) {
+                char who[300] = "its fresh group";
+                if (group) snprintf(who, sizeof who, "group '%s'", group);
+                rc = cli_error("consume", CLI_FAIL,
+                               "%s gave this consumer no partitions within %d s (its coordinator "
+                               "did not answer, or it is still rebalancing)",
+                               who, join_wait / 1000);
+                break;
             }
+            if (!joined) last = wr_now_ms();
             if (timeout_ms > 0 && wr_now_ms() - last >= timeout_ms) break;
             continue;
         }

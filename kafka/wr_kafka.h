@@ -34,11 +34,26 @@ rd_kafka_t *wr_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, char *errs
 /* Destroys a client made by wr_kafka_new (closing a consumer first). */
 void wr_kafka_destroy(rd_kafka_t *rk);
 
-/* Waits until the cluster answers a metadata request for all topics. Fails fast
- * when every broker refuses connections, otherwise after timeout_ms. On success
+/* Waits until the cluster answers a metadata request for all topics. Fails at
+ * once when every address of every bootstrap server refuses connections (or does
+ * not resolve), checked by connecting to each after librdkafka reports a failed
+ * connection; otherwise after timeout_ms. On success
  * *md (if not NULL) holds the metadata: free it with rd_kafka_metadata_destroy. */
 bool wr_kafka_probe(rd_kafka_t *rk, int timeout_ms, const rd_kafka_metadata_t **md, char *errstr,
                     size_t errlen);
+
+/* True when the cluster is librdkafka's mock cluster (`weir broker`, or one a
+ * test started), which names itself "mockCluster...". Call after wr_kafka_probe. */
+bool wr_kafka_is_embedded(rd_kafka_t *rk);
+
+/* Consumer group timing for the embedded broker. Its group coordinator waits
+ * session.timeout.ms - 1 s after a member leaves before the next one may join,
+ * and keeps a member that vanished while joining for session.timeout.ms (see
+ * README "Everyday Kafka commands"). Sets session.timeout.ms and
+ * heartbeat.interval.ms unless `props` (-X items) sets them. */
+#define WR_KAFKA_EMBEDDED_SESSION_MS 5000
+#define WR_KAFKA_EMBEDDED_HEARTBEAT_MS 1000
+void wr_kafka_conf_embedded_group(rd_kafka_conf_t *conf, const wr_strlist *props);
 
 /* The most recent error librdkafka reported on this client ("" if none). */
 void wr_kafka_last_error(rd_kafka_t *rk, char *buf, size_t len);

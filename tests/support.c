@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,13 +152,17 @@ void wrt_result_free(wrt_result *r) {
     free(r->err);
 }
 
-pid_t wrt_spawn(const char *const *argv, int *out_fd) {
-    int p[2];
-    if (pipe(p) < 0) abort();
+pid_t wrt_spawn_err(const char *const *argv, int *out_fd, int *err_fd) {
+    int p[2], e[2] = {-1, -1};
+    if (pipe(p) < 0 || (err_fd && pipe(e) < 0)) abort();
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, p[1], 1);
     posix_spawn_file_actions_addclose(&fa, p[0]);
+    if (err_fd) {
+        posix_spawn_file_actions_adddup2(&fa, e[1], 2);
+        posix_spawn_file_actions_addclose(&fa, e[0]);
+    }
     const char **v = full_argv(argv);
     pid_t pid;
     if (posix_spawn(&pid, WEIR_BINARY, &fa, NULL, (char *const *)v, environ) != 0) abort();
@@ -165,26 +170,58 @@ pid_t wrt_spawn(const char *const *argv, int *out_fd) {
     free(v);
     close(p[1]);
     *out_fd = p[0];
+    if (err_fd) {
+        close(e[1]);
+        *err_fd = e[0];
+    }
     return pid;
 }
 
-char *wrt_read_line_with(int fd, const char *prefix, int timeout_ms) {
+pid_t wrt_spawn(const char *const *argv, int *out_fd) {
+    return wrt_spawn_err(argv, out_fd, NULL);
+}
+
+/* Reads lines from fd until `match` accepts one or the time is up. */
+static char *read_line_until(int fd, bool (*match)(const char *line, const char *arg),
+                             const char *arg, int timeout_ms) {
     char buf[4096];
     size_t len = 0;
     int64_t deadline = wr_now_ms() + timeout_ms;
-    while (wr_now_ms() < deadline && len < sizeof buf - 1) {
+    while (wr_now_ms() < deadline) {
         struct pollfd pfd = {fd, POLLIN, 0};
         if (poll(&pfd, 1, 100) <= 0) continue;
-        ssize_t n = read(fd, buf + len, 1);
+        char c;
+        ssize_t n = read(fd, &c, 1);
         if (n <= 0) return NULL;
-        len++;
-        if (buf[len - 1] == '\n') {
-            buf[len - 1] = '\0';
-            if (!strncmp(buf, prefix, strlen(prefix))) return wr_xstrdup(buf + strlen(prefix));
-            len = 0;
+        if (c != '\n') {
+            if (len < sizeof buf - 1) buf[len++] = c; /* a longer line is cut */
+            continue;
         }
+        buf[len] = '\0';
+        len = 0;
+        if (match(buf, arg)) return wr_xstrdup(buf);
     }
     return NULL;
+}
+
+static bool has_prefix(const char *line, const char *prefix) {
+    return !strncmp(line, prefix, strlen(prefix));
+}
+
+static bool contains(const char *line, const char *needle) {
+    return strstr(line, needle) != NULL;
+}
+
+char *wrt_read_line_with(int fd, const char *prefix, int timeout_ms) {
+    char *line = read_line_until(fd, has_prefix, prefix, timeout_ms);
+    if (!line) return NULL;
+    char *rest = wr_xstrdup(line + strlen(prefix));
+    free(line);
+    return rest;
+}
+
+char *wrt_read_line_containing(int fd, const char *needle, int timeout_ms) {
+    return read_line_until(fd, contains, needle, timeout_ms);
 }
 
 size_t wrt_count_lines(const char *s, size_t len) {

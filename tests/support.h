@@ -38,12 +38,19 @@ wrt_result wrt_run_as(const wrt_child *c, const char *const *argv);
 unsigned wrt_spare_uid(void);
 
 /* Starts WEIR_BINARY in the background with stdout to a pipe; returns its pid and
- * the read end in *out_fd. */
+ * the read end in *out_fd. Its stderr is the test's. */
 pid_t wrt_spawn(const char *const *argv, int *out_fd);
+/* The same with stderr to a second pipe (read end in *err_fd), so that what the
+ * process says there is the test's to check, not noise in the suite's output. */
+pid_t wrt_spawn_err(const char *const *argv, int *out_fd, int *err_fd);
 
 /* Reads from fd until a line beginning with `prefix` arrives (or timeout); returns
  * the rest of that line, malloc'd, or NULL. */
 char *wrt_read_line_with(int fd, const char *prefix, int timeout_ms);
+
+/* Reads from fd until a line containing `needle` arrives (or timeout); returns
+ * that whole line, malloc'd, or NULL. */
+char *wrt_read_line_containing(int fd, const char *needle, int timeout_ms);
 
 /* Waits for pid to exit within timeout_ms; returns exit status or -1 on timeout. */
 int wrt_wait(pid_t pid, int timeout_ms);

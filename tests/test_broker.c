@@ -11,12 +11,12 @@
 #include "support.h"
 
 static pid_t broker_pid;
-static int broker_fd;
+static int broker_fd, broker_err; /* its stdout and stderr */
 static char *bootstrap;
 
 static void start_broker(void) {
-    broker_pid = wrt_spawn((const char *const[]){"broker", "--port", "0", "--topic", "t1:3", "--topic", "solo", NULL},
-                           &broker_fd);
+    broker_pid = wrt_spawn_err((const char *const[]){"broker", "--port", "0", "--topic", "t1:3", "--topic", "solo", NULL},
+                               &broker_fd, &broker_err);
     bootstrap = wrt_read_line_with(broker_fd, "bootstrap: ", 10000);
     cr_assert_not_null(bootstrap, "weir broker printed no bootstrap address");
     cr_assert(!strncmp(bootstrap, "localhost:", 10), "bootstrap was %s", bootstrap);
@@ -28,6 +28,7 @@ static void stop_broker(void) {
         wrt_wait(broker_pid, 5000);
     }
     close(broker_fd);
+    close(broker_err);
     free(bootstrap);
 }
 
@@ -75,6 +76,9 @@ Test(broker, stops_cleanly_on_sigterm) {
     int st = wrt_wait(broker_pid, 5000);
     broker_pid = 0;
     cr_assert_eq(st, 0, "weir broker exited with %d after SIGTERM", st);
+    char *said = wrt_read_line_containing(broker_err, "received", 1000);
+    cr_assert_str_eq(said ? said : "(nothing)", "weir broker: SIGTERM received, stopping");
+    free(said);
 }
 
 Test(broker, stops_cleanly_on_sigint) {
@@ -82,6 +86,39 @@ Test(broker, stops_cleanly_on_sigint) {
     int st = wrt_wait(broker_pid, 5000);
     broker_pid = 0;
     cr_assert_eq(st, 0, "weir broker exited with %d after SIGINT", st);
+    char *said = wrt_read_line_containing(broker_err, "received", 1000);
+    cr_assert_str_eq(said ? said : "(nothing)", "weir broker: SIGINT received, stopping");
+    free(said);
+}
+
+Test(broker, retention_deletions_are_reported_on_stderr) {
+    /* Six 1 MiB lines on one partition: it keeps the newest 5 MB, so offsets 0
+     * and 1 are deleted; the report comes within about a second (possibly in
+     * two lines). */
+    size_t line = 1024 * 1024, len = 6 * (line + 1);
+    char *in = malloc(len);
+    for (int i = 0; i < 6; i++) {
+        memset(in + (size_t)i * (line + 1), 'a' + i, line);
+        in[(size_t)i * (line + 1) + line] = '\n';
+    }
+    wrt_result p = wrt_run(in, len, 60, (const char *const[]){"produce", "--topic", "solo", "--bootstrap", bootstrap, NULL});
+    free(in);
+    cr_assert_eq(p.status, 0, "produce failed: %s", p.err);
+    wrt_result_free(&p);
+    const char *prefix = "weir broker: retention deleted solo partition 0 offsets ";
+    long long next = 0;
+    while (next < 2) {
+        char *said = wrt_read_line_with(broker_err, prefix, 10000);
+        cr_assert_not_null(said, "no report of offsets from %lld on", next);
+        long long from, to;
+        int used = 0;
+        cr_assert_eq(sscanf(said, "%lld..%lld%n", &from, &to, &used), 2, "%s", said);
+        cr_assert_eq(from, next, "%s", said);
+        cr_assert_str_eq(said + used, " (each partition keeps its newest 5 MB, at most 100000 batches)");
+        next = to + 1;
+        free(said);
+    }
+    cr_assert_eq(next, 2, "deleted up to offset %lld", next - 1);
 }
 
 Test(broker_cli, port_in_use_is_a_clear_error) {

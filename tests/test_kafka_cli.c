@@ -8,11 +8,14 @@
 #include <unistd.h>
 
 #include "broker/wr_broker.h"
+#include "kafka/wr_kafka.h"
 #include "support.h"
 #include "util/wr_util.h"
 
 #include <arpa/inet.h>
+#include <librdkafka/rdkafka_mock.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 
 static wr_broker *broker;
@@ -269,4 +272,308 @@ Test(kafka_cli, a_line_without_key_separator_stops_the_producer) {
                 "--property", "print.key=true");
     cr_assert_str_eq(r.out, "k\tv\n", "line 1 must have been delivered: %s", r.out);
     wrt_result_free(&r);
+}
+
+/* Writes `len` bytes to a fresh temporary file; returns its path (malloc'd). */
+static char *temp_file_with(const char *data, size_t len) {
+    char *path = wr_xstrdup("/tmp/weir-lines-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(fd, data + off, len - off);
+        cr_assert_gt(w, 0);
+        off += (size_t)w;
+    }
+    close(fd);
+    return path;
+}
+
+Test(kafka_cli, unkeyed_lines_take_the_partitions_in_turn) {
+    /* librdkafka's sticky default sent a burst of unkeyed lines to one partition */
+    const char *in = "l0\nl1\nl2\nl3\nl4\nl5\nl6\nl7\nl8\nl9\nl10\nl11\n";
+    produce("four", in, strlen(in), NULL);
+    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "four", "--bootstrap", bs, "--from-beginning",
+                           "--max-messages", "12", "--property", "print.partition=true");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    int part_of[12], count[4] = {0};
+    memset(part_of, -1, sizeof part_of);
+    for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n")) {
+        int p, i;
+        cr_assert_eq(sscanf(line, "Partition:%d\tl%d", &p, &i), 2, "%s", line);
+        part_of[i] = p;
+        count[p]++;
+    }
+    for (int i = 0; i < 12; i++)
+        cr_assert_eq(part_of[i], (part_of[0] + i) % 4, "line l%d went to partition %d, l0 to %d", i,
+                     part_of[i], part_of[0]);
+    for (int p = 0; p < 4; p++) cr_assert_eq(count[p], 3, "partition %d has %d lines", p, count[p]);
+    wrt_result_free(&r);
+}
+
+Test(kafka_cli, a_partitioner_given_with_X_is_used) {
+    /* librdkafka's "consistent" hashes the missing key: one partition for all */
+    const char *in = "a\nb\nc\nd\ne\nf\ng\nh\n";
+    produce("four", in, strlen(in), (const char *const[]){"-X", "partitioner=consistent", NULL});
+    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "four", "--bootstrap", bs, "--from-beginning",
+                           "--max-messages", "8", "--property", "print.partition=true");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(wrt_count_lines(r.out, r.outlen), 8);
+    int first = -1;
+    for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n")) {
+        int p;
+        cr_assert_eq(sscanf(line, "Partition:%d", &p), 1, "%s", line);
+        if (first < 0) first = p;
+        cr_assert_eq(p, first, "lines on partitions %d and %d", first, p);
+    }
+    wrt_result_free(&r);
+}
+
+Test(kafka_cli, eleven_megabytes_of_unkeyed_lines_all_come_back) {
+    /* 11 MB over 4 partitions: each keeps its share, none passes the 5 MB the
+     * embedded broker keeps, nothing is deleted. */
+    const int n = 11 * 1024;
+    size_t len = (size_t)n * 1024;
+    char *in = malloc(len + 1);
+    for (int i = 0; i < n; i++) {
+        char *line = in + (size_t)i * 1024;
+        memset(line, 'a' + i % 26, 1023);
+        sprintf(line, "%06d", i);
+        line[6] = '-';
+        line[1023] = '\n';
+    }
+    char *path = temp_file_with(in, len);
+    produce("four", NULL, 0, (const char *const[]){"--file", path, NULL});
+    unlink(path);
+    free(path);
+    for (int p = 0; p < 4; p++) cr_assert_eq(wrt_earliest(bs, "four", p), 0, "partition %d lost messages", p);
+    char max[16];
+    snprintf(max, sizeof max, "%d", n);
+    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "four", "--bootstrap", bs, "--from-beginning",
+                           "--max-messages", max);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(r.outlen, len);
+    char *seen = calloc((size_t)n, 1);
+    for (size_t off = 0; off < r.outlen; off += 1024) {
+        int i = atoi(r.out + off);
+        cr_assert(i >= 0 && i < n && !seen[i], "line %d twice or out of range", i);
+        seen[i] = 1;
+        cr_assert_eq(memcmp(r.out + off, in + (size_t)i * 1024, 1024), 0, "line %d differs", i);
+    }
+    free(seen);
+    wrt_result_free(&r);
+    free(in);
+}
+
+Test(kafka_cli, a_message_bigger_than_the_embedded_broker_keeps_is_refused) {
+    /* The largest message it keeps is sent and kept (with the line before it);
+     * one byte more is refused before it could wipe its partition. */
+    const size_t max = WR_BROKER_MAX_MESSAGE;
+    size_t len = 6 + (max + 1) + (max + 2) + 6;
+    char *in = malloc(len);
+    char *w = in;
+    w += sprintf(w, "small\n");
+    memset(w, 'x', max);
+    w[max] = '\n';
+    w += max + 1;
+    memset(w, 'y', max + 1);
+    w[max + 1] = '\n';
+    w += max + 2;
+    memcpy(w, "after\n", 6);
+    char *path = temp_file_with(in, len);
+    wrt_result r = WRT_RUN(NULL, "produce", "--topic", "one", "--bootstrap", bs, "--file", path);
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    char want[256];
+    snprintf(want, sizeof want,
+             "weir produce: line 3 is a message of %zu bytes; the embedded broker keeps at most %zu "
+             "bytes a message (5 MB a partition); nothing after line 2 was sent\n",
+             max + 1, max);
+    cr_assert_str_eq(r.err, want);
+    wrt_result_free(&r);
+    unlink(path);
+    free(path);
+
+    r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--partition", "0", "--offset",
+                "earliest", "--timeout-ms", "1500");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(r.outlen, 6 + max + 1);
+    cr_assert_eq(memcmp(r.out, in, 6 + max + 1), 0);
+    cr_assert_eq(wrt_earliest(bs, "one", 0), 0);
+    wrt_result_free(&r);
+
+    /* A key counts: 2 key bytes and max - 1 value bytes are one byte too many. */
+    memcpy(in, "kk\t", 3);
+    memset(in + 3, 'z', max - 1);
+    in[max + 2] = '\n';
+    r = wrt_run(in, max + 3, 60,
+                (const char *const[]){"produce", "--topic", "one", "--bootstrap", bs, "--property",
+                                      "parse.key=true", NULL});
+    cr_assert_eq(r.status, 1);
+    snprintf(want, sizeof want,
+             "weir produce: line 1 is a message of %zu bytes; the embedded broker keeps at most %zu "
+             "bytes a message (5 MB a partition); nothing was sent\n",
+             max + 1, max);
+    cr_assert_str_eq(r.err, want);
+    wrt_result_free(&r);
+    free(in);
+}
+
+Test(kafka_cli, messages_of_a_run_deleted_by_retention_are_reported) {
+    /* Six 1 MiB lines on one partition: the embedded broker keeps the newest 5 MB,
+     * so the first two are gone once the sixth is in. */
+    size_t line = 1024 * 1024, len = 6 * (line + 1);
+    char *in = malloc(len);
+    for (int i = 0; i < 6; i++) {
+        memset(in + (size_t)i * (line + 1), '0' + i, line);
+        in[(size_t)i * (line + 1) + line] = '\n';
+    }
+    char *path = temp_file_with(in, len);
+    wrt_result r = WRT_RUN(NULL, "produce", "--topic", "one", "--bootstrap", bs, "--file", path);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.err, "weir produce: warning: the embedded broker keeps only the newest 5 MB of "
+                            "each partition and has already deleted messages of this run: one "
+                            "partition 0 offsets 0..1\n");
+    cr_assert_eq(wrt_earliest(bs, "one", 0), 2);
+    wrt_result_free(&r);
+    unlink(path);
+    free(path);
+    free(in);
+}
+
+/* A loopback port nobody listens on (bound, then closed). */
+static int closed_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    cr_assert_eq(bind(fd, (struct sockaddr *)&a, len), 0);
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+Test(kafka_cli, refused_connections_fail_at_once_every_time) {
+    char addr[64];
+    snprintf(addr, sizeof addr, "localhost:%d", closed_port());
+    for (int i = 0; i < 4; i++) {
+        int64_t t0 = wr_now_ms();
+        EXPECT_ERROR(1, "Connection refused", "consume", "--topic", "x", "--bootstrap", addr);
+        EXPECT_ERROR(1, "Connection refused", "produce", "--topic", "x", "--bootstrap", addr);
+        EXPECT_ERROR(1, "Connection refused", "topics", "list", "--bootstrap", addr);
+        cr_assert_lt(wr_now_ms() - t0, 6000, "round %d: three refused connections took %lld ms", i,
+                     (long long)(wr_now_ms() - t0));
+    }
+}
+
+Test(kafka_cli, a_client_that_already_saw_refusals_still_fails_at_once) {
+    /* librdkafka reports "all brokers down" once; a refusal reported after it
+     * (a retry, or the next address of the name) used to hide it, and the probe
+     * waited for its whole timeout. */
+    char addr[64], err[512];
+    snprintf(addr, sizeof addr, "localhost:%d", closed_port());
+    rd_kafka_conf_t *conf = wr_kafka_conf_new(addr, NULL, err, sizeof err);
+    cr_assert_not_null(conf, "%s", err);
+    rd_kafka_t *rk = wr_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    cr_assert_not_null(rk, "%s", err);
+    const rd_kafka_metadata_t *md = NULL;
+    cr_assert_neq(rd_kafka_metadata(rk, 1, NULL, &md, 1000), 0);
+    int64_t t0 = wr_now_ms();
+    cr_assert(!wr_kafka_probe(rk, 10000, NULL, err, sizeof err));
+    int64_t took = wr_now_ms() - t0;
+    cr_assert_lt(took, 2000, "the probe took %lld ms: %s", (long long)took, err);
+    char want[128];
+    snprintf(want, sizeof want, "cannot reach Kafka at %s: connect to 127.0.0.1:", addr);
+    cr_assert(!strncmp(err, want, strlen(want)) && strstr(err, ": Connection refused"), "%s", err);
+    wr_kafka_destroy(rk);
+}
+
+Test(kafka_cli, one_refusing_bootstrap_server_does_not_hide_the_others) {
+    char list[256];
+    snprintf(list, sizeof list, "127.0.0.1:%d,%s", closed_port(), bs);
+    wrt_result r = WRT_RUN(NULL, "topics", "list", "--bootstrap", list);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "four\none\n");
+    wrt_result_free(&r);
+}
+
+/* Runs `weir consume --group G --from-beginning --max-messages N` and returns
+ * how long it took; asserts it printed `want`. */
+static int64_t timed_group_run(const char *group, const char *max, const char *want) {
+    int64_t t0 = wr_now_ms();
+    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--group", group,
+                           "--from-beginning", "--max-messages", max);
+    int64_t took = wr_now_ms() - t0;
+    cr_assert_eq(r.status, 0, "status %d after %lld ms: %s", r.status, (long long)took, r.err);
+    cr_assert_str_eq(r.out, want);
+    wrt_result_free(&r);
+    return took;
+}
+
+Test(kafka_cli, a_group_run_right_after_another_joins_quickly) {
+    /* The mock holds a group for session.timeout.ms - 1 s after a member leaves
+     * (44 s with librdkafka's default): consumers of the embedded broker use 5 s. */
+    produce("one", "m1\nm2\nm3\nm4\n", 12, NULL);
+    timed_group_run("quick", "2", "m1\nm2\n");
+    int64_t second = timed_group_run("quick", "2", "m3\nm4\n");
+    cr_assert_lt(second, 15000, "the second run took %lld ms", (long long)second);
+}
+
+Test(kafka_cli, a_consumer_killed_while_joining_holds_its_group_briefly) {
+    /* The mock keeps a member that vanished while joining for its session
+     * timeout, and makes it the leader nobody hears from. */
+    produce("one", "m1\nm2\n", 6, NULL);
+    int out, err;
+    pid_t pid = wrt_spawn_err((const char *const[]){"consume", "--topic", "one", "--bootstrap", bs,
+                                                    "--group", "killed", "-X", "debug=protocol", NULL},
+                              &out, &err);
+    char *line = wrt_read_line_containing(err, "Sent JoinGroupRequest", 30000);
+    kill(pid, SIGKILL);
+    wrt_wait(pid, 10000);
+    close(out);
+    close(err);
+    cr_assert_not_null(line, "the consumer never sent JoinGroup");
+    free(line);
+    int64_t took = timed_group_run("killed", "2", "m1\nm2\n");
+    cr_assert_lt(took, 25000, "the run after the killed consumer took %lld ms", (long long)took);
+}
+
+Test(kafka_cli, a_group_that_never_answers_is_an_error_not_zero_messages) {
+    /* No coordinator is ever found: no join can complete. */
+    produce("one", "m1\n", 3, NULL);
+    rd_kafka_resp_err_t errs[1000];
+    for (int i = 0; i < 1000; i++) errs[i] = RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE;
+    rd_kafka_mock_push_request_errors_array(wr_broker_mock(broker), 10 /* FindCoordinator */, 1000, errs);
+    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--group", "lost",
+                           "--from-beginning", "--timeout-ms", "1000", "-X", "session.timeout.ms=2000");
+    cr_assert_eq(r.status, 1, "status %d: %s", r.status, r.err);
+    cr_assert_str_eq(r.out, "");
+    cr_assert_str_eq(r.err, "weir consume: group 'lost' gave this consumer no partitions within 14 s (its "
+                            "coordinator did not answer, or it is still rebalancing)\n"
+                            "Processed a total of 0 messages\n");
+    wrt_result_free(&r);
+}
+
+Test(kafka_cli, ctrl_c_closes_the_group_consumer_cleanly) {
+    /* Closing commits the position and leaves the group: the next run of the
+     * group continues after the message already printed, without a stall. */
+    produce("one", "m1\nm2\n", 6, NULL);
+    int out, err;
+    pid_t pid = wrt_spawn_err((const char *const[]){"consume", "--topic", "one", "--bootstrap", bs,
+                                                    "--group", "ctrlc", "--from-beginning",
+                                                    "--max-messages", "1000", NULL},
+                              &out, &err);
+    char *first = wrt_read_line_with(out, "m", 30000);
+    char *second = first ? wrt_read_line_with(out, "m", 30000) : NULL;
+    kill(pid, SIGINT);
+    int st = wrt_wait(pid, 20000);
+    char *said = wrt_read_line_containing(err, "Processed", 5000);
+    close(out);
+    close(err);
+    cr_assert_str_eq(first ? first : "(nothing)", "1");
+    cr_assert_str_eq(second ? second : "(nothing)", "2");
+    cr_assert_eq(st, 0, "exit status %d after SIGINT", st);
+    cr_assert_str_eq(said ? said : "(nothing)", "Processed a total of 2 messages");
+    free(first), free(second), free(said);
+    produce("one", "m3\n", 3, NULL);
+    int64_t took = timed_group_run("ctrlc", "1", "m3\n");
+    cr_assert_lt(took, 15000, "the run after Ctrl-C took %lld ms", (long long)took);
 }
