@@ -183,7 +183,7 @@ int cmd_run(int argc, char **argv) {
         if (!wr_reader_attach(reader, &job->sinks[i], err, sizeof err)) rc = cli_error("run", CLI_FAIL, "%s", err);
     for (int i = 0; reader && rc == CLI_OK && i < job->nselects; i++) {
         if (i) fputc('\n', stdout);
-        if (!wr_reader_query(reader, job->selects[i], fmt, stdout, err, sizeof err)) rc = cli_error("run", CLI_FAIL, "%s", err);
+        if (!wr_reader_query(reader, job->selects[i].sql, fmt, stdout, err, sizeof err)) rc = cli_error("run", CLI_FAIL, "%s", err);
     }
     fflush(stdout);
     wr_reader_close(reader);

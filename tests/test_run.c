@@ -237,3 +237,15 @@ Test(run, fail_on_data_loss_false_skips_and_reports_the_lost_range) {
     free(want);
     wrt_result_free(&r);
 }
+
+/* Trailing SELECTs are SQLite SQL, cut where SQLite says: a string that
+ * ends in a backslash ends there, and WITH starts one too. */
+Test(run, trailing_selects_are_split_as_sqlite_splits_them) {
+    wrt_result r = run_job("SELECT 'a\\'; SELECT 1 AS one;\n"
+                           "WITH x(two) AS (SELECT 2) SELECT two, 'it''s; fine' AS s FROM x;\n"
+                           "SELECT 3 AS three -- the last one may leave out its ';'",
+                           (const char *const[]){"--format", "csv", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "'a\\'\na\\\n\none\n1\n\ntwo,s\n2,it's; fine\n\nthree\n3\n");
+    wrt_result_free(&r);
+}
