@@ -185,7 +185,7 @@ static void show_queries(shell *sh) {
         c[5] = wr_xstrdup(sq->err[0] ? sq->err : "");
         pthread_mutex_unlock(&sq->lock);
     }
-    wr_print_table(stdout, 6, (char *const *)hdr, cells, (size_t)sh->nqueries, 0, false);
+    wr_print_table(stdout, 6, (char *const *)hdr, cells, (size_t)sh->nqueries, 0, false, false);
     for (int i = 0; i < sh->nqueries * 6; i++) free(cells[i]);
     free(cells);
 }

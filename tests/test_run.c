@@ -149,7 +149,8 @@ Test(run, once_ignores_the_rate_limit_and_formats_print) {
     cr_assert(strstr(r.out, "\n{\"n\":5,\"s\":\"x,y\",\"d\":1.5}\n"), "%s", r.out);
     wrt_result_free(&r);
     r = run_job(job, (const char *const[]){"--trigger", "once", "--format", "table", NULL});
-    cr_assert(strstr(r.out, "+---+---+---+----+\n|n  |s  |d  |z   |\n+---+---+---+----+\n|5  |x,y|1.5|null|\n+---+---+---+----+\n"), "%s", r.out);
+    /* right-aligned, as Spark's show() prints */
+    cr_assert(strstr(r.out, "+---+---+---+----+\n|  n|  s|  d|   z|\n+---+---+---+----+\n|  5|x,y|1.5|null|\n+---+---+---+----+\n"), "%s", r.out);
     wrt_result_free(&r);
 }
 
@@ -247,5 +248,44 @@ Test(run, trailing_selects_are_split_as_sqlite_splits_them) {
                            (const char *const[]){"--format", "csv", NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_str_eq(r.out, "'a\\'\na\\\n\none\n1\n\ntwo,s\n2,it's; fine\n\nthree\n3\n");
+    wrt_result_free(&r);
+}
+
+/* Console sinks and trailing tables pad by display width: CJK and emoji
+ * take two columns, a combining accent none; the console cuts at 20
+ * characters and right-aligns, the trailing table right-aligns uncut. */
+Test(run, tables_pad_by_display_width) {
+    topic("w1", 1);
+    const char *msgs[] = {"日本語", "e\xcc\x81", "😀!", "ab", "字字字字字字字字字字字字字字字字字字字字字字字字字"};
+    wrt_produce(bs, "w1", 0, msgs, NULL, 5);
+    wrt_result r = run_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w1', startingOffsets = 'earliest');\n"
+                           "CREATE SINK out USING console;\n"
+                           "CREATE SINK mem USING memory;\n"
+                           "INSERT INTO out SELECT CAST(value AS STRING) AS v FROM s;\n"
+                           "INSERT INTO mem SELECT CAST(value AS STRING) AS v, offset AS o FROM s;\n"
+                           "SELECT v, o FROM mem WHERE o < 4 ORDER BY o;",
+                           (const char *const[]){"--trigger", "once", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    const char *console = "+-------------------------------------+\n"
+                          "|                                    v|\n"
+                          "+-------------------------------------+\n"
+                          "|                               日本語|\n"
+                          "|                                    e\xcc\x81|\n"
+                          "|                                  😀!|\n"
+                          "|                                   ab|\n"
+                          "|字字字字字字字字字字字字字字字字字...|\n"
+                          "+-------------------------------------+\n";
+    const char *trailing = "+------+---+\n"
+                           "|     v|  o|\n"
+                           "+------+---+\n"
+                           "|日本語|  0|\n"
+                           "|     e\xcc\x81|  1|\n"
+                           "|   😀!|  2|\n"
+                           "|    ab|  3|\n"
+                           "+------+---+\n";
+    char *want = wr_xasprintf("-------------------------------------------\nBatch: 0\n-------------------------------------------\n%s\n%s",
+                              console, trailing);
+    cr_assert_str_eq(r.out, want);
+    free(want);
     wrt_result_free(&r);
 }
