@@ -101,11 +101,16 @@ void wrt_result_free(wrt_result *r) {
 }
 
 pid_t wrt_spawn(const char *const *argv, int *out_fd) {
+    return wrt_spawn_err(argv, out_fd, NULL);
+}
+
+pid_t wrt_spawn_err(const char *const *argv, int *out_fd, const char *err_path) {
     int p[2];
     if (pipe(p) < 0) abort();
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+    if (err_path) posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_addclose(&fa, p[0]);
     const char **v = full_argv(argv);
     pid_t pid;

@@ -25,6 +25,8 @@ void wrt_result_free(wrt_result *r);
 /* Starts WEIR_BINARY in the background with stdout to a pipe; returns its pid and
  * the read end in *out_fd. */
 pid_t wrt_spawn(const char *const *argv, int *out_fd);
+/* The same, with stderr to the file err_path (NULL: inherited). */
+pid_t wrt_spawn_err(const char *const *argv, int *out_fd, const char *err_path);
 
 /* Reads from fd until a line beginning with `prefix` arrives (or timeout); returns
  * the rest of that line, malloc'd, or NULL. */

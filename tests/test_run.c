@@ -2,7 +2,9 @@
  * source options (subscribePattern, assign, startingOffsets JSON), triggers
  * (once, processingTime with a clean stop on SIGINT), output formats, and the
  * data-loss error when retention deleted offsets a query needs, or with
- * failOnDataLoss = false the skipped range, reported. */
+ * failOnDataLoss = false the skipped range, reported; trailing SELECTs cut as
+ * SQLite cuts them, tables padded by display width, and a trailing SELECT
+ * that runs away stopped by a signal. */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
@@ -288,4 +290,45 @@ Test(run, tables_pad_by_display_width) {
     cr_assert_str_eq(r.out, want);
     free(want);
     wrt_result_free(&r);
+}
+
+/* A trailing SELECT that never ends stops on SIGINT or SIGTERM: exit 130
+ * or 143, saying which SELECT it stopped. */
+Test(run, a_trailing_select_that_runs_away_stops_on_a_signal) {
+    topic("r1", 1);
+    const char *m[] = {"a"};
+    wrt_produce(bs, "r1", 0, m, NULL, 1);
+    char *path = wrt_temp_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'r1', startingOffsets = 'earliest');\n"
+                              "CREATE SINK out USING console;\n"
+                              "INSERT INTO out SELECT CAST(value AS STRING) AS v FROM s;\n"
+                              "SELECT 1 AS one;\n"
+                              "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) AS n FROM c;\n");
+    char err_path[] = "/tmp/weir-run-err-XXXXXX";
+    close(mkstemp(err_path));
+    const int sigs[] = {SIGINT, SIGTERM};
+    for (int k = 0; k < 2; k++) {
+        int fd;
+        pid_t pid = wrt_spawn_err((const char *const[]){"run", path, "--bootstrap", bs, "--trigger", "availableNow", "--format", "csv", NULL},
+                                  &fd, err_path);
+        char *line = wrt_read_line_with(fd, "one", 20000); /* the first SELECT is done: the second runs */
+        cr_assert_not_null(line, "the trailing SELECTs did not start");
+        free(line);
+        int status = -1;
+        for (int i = 0; i < 100 && status < 0; i++) { /* until it stops (10 s at most) */
+            kill(pid, sigs[k]);
+            status = wrt_wait(pid, 100);
+        }
+        if (status < 0) kill(pid, SIGKILL), wrt_wait(pid, 10000);
+        close(fd);
+        cr_assert_eq(status, 128 + sigs[k], "exit %d", status);
+        size_t len;
+        char *err = wr_read_file(err_path, &len);
+        char *want = wr_xasprintf("weir run: %s stopped the trailing SELECT at %s:5:1\n", k ? "SIGTERM" : "SIGINT", path);
+        cr_assert_str_eq(err, want);
+        free(want);
+        free(err);
+    }
+    unlink(err_path);
+    unlink(path);
+    free(path);
 }
