@@ -8,6 +8,8 @@
  * wait for and stop queries. Input is cut into statements as the planner
  * says (wr_statement_span): SQLite SQL as SQLite does. */
 #include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -502,6 +504,9 @@ int cmd_shell(int argc, char **argv) {
     struct sigaction sa = {.sa_handler = on_sigint};
     sigaction(SIGINT, &sa, NULL);
     bool tty = isatty(0);
+    /* libedit reads multibyte keys only in a UTF-8 LC_CTYPE (in "C" it drops
+     * them); Weir's text is UTF-8 whatever the environment says */
+    if (tty && (!setlocale(LC_CTYPE, "") || strcmp(nl_langinfo(CODESET), "UTF-8"))) setlocale(LC_CTYPE, "C.UTF-8");
     if (tty) printf("weir shell: statements end with ';', .help for commands, .quit to leave\n");
     char *hist = getenv("HOME") ? wr_xasprintf("%s/.weir_history", getenv("HOME")) : NULL;
     if (tty && hist) read_history(hist);

@@ -371,7 +371,8 @@ Test(shell, a_script_reads_right_after_insert_and_waits_for_the_query) {
 
 /* A statement typed over several lines comes back whole from the history
  * (Ctrl-P), and is kept whole in ~/.weir_history; Ctrl-C stops a SELECT
- * that never ends, and at the prompt drops what is typed. */
+ * that never ends, and at the prompt drops what is typed; UTF-8 typed at
+ * the prompt arrives whole. */
 Test(shell, history_recalls_whole_statements_and_ctrl_c_stops_a_select) {
     char *ck = wr_xasprintf("%s/ck3", w.dir);
     char *path = wrt_temp_job("SET weir.workers = 1;\n");
@@ -401,11 +402,23 @@ Test(shell, history_recalls_whole_statements_and_ctrl_c_stops_a_select) {
     wr_buf_free(&b);
     cr_assert_eq(write(t.fd, "SELECT 1\n", 9), 9); /* unfinished: Ctrl-C drops it */
     free(read_until(&t, "...> ", 30000));
-    cr_assert_eq(write(t.fd, "\x03", 1), 1);
-    free(read_until(&t, "weir> ", 30000));
-    out = say(&t, "SELECT 5 AS n;");
-    cr_assert_eq(count_of(out), 5, "%s", out);
-    free(out);
+    b = (wr_buf){0};
+    /* again every 300 ms: one that comes between the prompt and libedit's read is not seen */
+    for (int i = 0; i < 30 && !(b.p && strstr(b.p, "\nweir> ")); i++) {
+        cr_assert_eq(write(t.fd, "\x03", 1), 1);
+        for (int64_t until = wr_now_ms() + 300; wr_now_ms() < until;) {
+            struct pollfd p = {t.fd, POLLIN, 0};
+            char chunk[4096];
+            ssize_t n = poll(&p, 1, 20) > 0 ? read(t.fd, chunk, sizeof chunk) : 0;
+            if (n > 0) wr_buf_put(&b, chunk, (size_t)n), wr_buf_putc(&b, '\0'), b.len--;
+        }
+    }
+    cr_assert(b.p && strstr(b.p, "\nweir> "), "%s", b.p ? b.p : "");
+    wr_buf_free(&b);
+    /* the shell is there, "SELECT 1" is gone, and what is typed may be UTF-8 */
+    const char *utf8 = "SELECT 5 AS n, hex('\xc3\xa9\xe6\x97\xa5') AS h;\n";
+    cr_assert_eq(write(t.fd, utf8, strlen(utf8)), (ssize_t)strlen(utf8));
+    free(read_until(&t, "\nn,h\r\n5,C3A9E697A5\r\nweir> ", 30000));
     cr_assert_eq(write(t.fd, ".quit\n", 6), 6);
     int status;
     cr_assert_eq(waitpid(t.pid, &status, 0), t.pid);
