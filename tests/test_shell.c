@@ -334,9 +334,13 @@ Test(shell, a_script_reads_right_after_insert_and_waits_for_the_query) {
         ".stop m\n"
         "SHOW QUERIES;\n"
         ".wait nope\n"
-        ".wait m 0\n"
-        "SELECT 2 AS two\n";
-    wrt_result r = WRT_RUN(script, "shell", "--bootstrap", w.bs);
+        ".wait m 0\n";
+    wr_buf in = {0};
+    wr_buf_printf(&in, "%sSELECT 1", script); /* an expression 150 deep: over the reader's limit */
+    for (int i = 0; i < 149; i++) wr_buf_puts(&in, " + 1");
+    wr_buf_puts(&in, ";\nSELECT 2 AS two\n"); /* no ';': left open */
+    wrt_result r = WRT_RUN(in.p, "shell", "--bootstrap", w.bs);
+    wr_buf_free(&in);
     cr_assert_eq(r.status, 0, "%s", r.err);
     const char *head = "query m started\n"
                             "n\n0\n"
@@ -364,6 +368,7 @@ Test(shell, a_script_reads_right_after_insert_and_waits_for_the_query) {
                             "error: only statements that read are allowed: SQL over sinks is read-only\n"
                             "error: no query named 'nope' (see .queries)\n"
                             "error: .wait m SECONDS: a whole number from 1 to 86400, not '0'\n"
+                            "error: SELECT failed: Expression tree is too large (maximum depth 100)\n"
                             "error: the input ended inside a statement (no ';' ends it, or a string, comment or BEGIN ... END "
                             "is still open): SELECT 2 AS two\n");
     wrt_result_free(&r);
