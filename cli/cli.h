@@ -34,6 +34,10 @@ bool cli_int_opt(const char *cmd, const char *opt, const char *val, int64_t min,
 /* Parses "true"/"false" for --property values. */
 bool cli_bool_value(const char *cmd, const char *prop, const char *val, bool *out);
 
+/* Checks a --set key=value (a known setting, a valid value) or prints an
+ * error naming it. */
+bool cli_setting_opt(const char *cmd, const char *kv);
+
 /* Expands \t, \n, \r and \\ in separators given on the command line. */
 char *cli_unescape(const char *s);
 

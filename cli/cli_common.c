@@ -48,6 +48,18 @@ bool cli_bool_value(const char *cmd, const char *prop, const char *val, bool *ou
     return false;
 }
 
+bool cli_setting_opt(const char *cmd, const char *kv) {
+    char *k, *v, why[700];
+    if (!wr_split_kv(kv, '=', &k, &v)) {
+        cli_error(cmd, CLI_USAGE, "--set %s: expected key=value", kv);
+        return false;
+    }
+    bool ok = wr_setting_check(k, v, why, sizeof why);
+    if (!ok) cli_error(cmd, CLI_USAGE, "--set %s: %s", kv, why);
+    free(k), free(v);
+    return ok;
+}
+
 char *cli_unescape(const char *s) {
     char *out = wr_xmalloc(strlen(s) + 1), *o = out;
     for (; *s; s++) {

@@ -1,6 +1,7 @@
-/* `weir run JOB.sql`: plans the job, runs each streaming query on its own
- * thread until its trigger is done or SIGINT/SIGTERM, then runs the trailing
- * SELECTs over the memory sinks and prints them. */
+/* `weir run JOB.sql`: plans the job and checks its trailing SELECTs, runs
+ * each streaming query on its own thread until its trigger is done or
+ * SIGINT/SIGTERM, then runs the trailing SELECTs over the memory sinks and
+ * prints them (a signal stops one that runs away). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,12 +29,21 @@ static const char help[] =
     "  --format      how the trailing SELECTs print (default table)\n"
     "  --progress    each batch's progress (JSON, one line) on stderr\n"
     "With availableNow or once, weir run processes what Kafka holds when it starts,\n"
-    "prints the trailing SELECTs and exits 0; otherwise it runs until SIGINT/SIGTERM.\n";
+    "prints the trailing SELECTs and exits 0; otherwise it runs until SIGINT/SIGTERM.\n"
+    "Exit status: 0 done, 1 an error in the job or a failed query, 2 bad usage,\n"
+    "130/143 a trailing SELECT stopped by SIGINT/SIGTERM.\n";
 
-static volatile sig_atomic_t stop_flag;
+/* The first SIGINT/SIGTERM stops the streams after their batch; one that
+ * comes while a trailing SELECT runs stops that SELECT, and the run. */
+static volatile sig_atomic_t stop_flag, select_signal;
+static wr_reader *volatile select_reader; /* while the trailing SELECTs run */
 static void on_signal(int sig) {
-    (void)sig;
     stop_flag = 1;
+    wr_reader *r = select_reader;
+    if (r) {
+        select_signal = sig;
+        wr_reader_interrupt(r);
+    }
 }
 
 typedef struct qthread {
@@ -101,8 +111,17 @@ int cmd_run(int argc, char **argv) {
         switch (c) {
         case 'b': ov.bootstrap = optarg; break;
         case 'c': ov.checkpoint = optarg; break;
-        case 't': ov.trigger = optarg; break;
-        case 's': wr_strlist_push(&sets, optarg); break;
+        case 't': {
+            wr_trigger t;
+            char why[300];
+            ov.trigger = optarg;
+            if (!wr_trigger_parse(optarg, &t, why, sizeof why)) rc = cli_error("run", CLI_USAGE, "--trigger: %s", why);
+            break;
+        }
+        case 's':
+            if (!cli_setting_opt("run", optarg)) rc = CLI_USAGE;
+            wr_strlist_push(&sets, optarg);
+            break;
         case 'f':
             if (!strcasecmp(optarg, "table")) fmt = WR_FMT_TABLE;
             else if (!strcasecmp(optarg, "csv")) fmt = WR_FMT_CSV;
@@ -133,6 +152,10 @@ int cmd_run(int argc, char **argv) {
     char err[1024];
     wr_job *job = wr_plan_job(path, src, len, &ov, err, sizeof err);
     free(src);
+    if (job && !wr_check_selects(job, path, err, sizeof err)) { /* before any query starts */
+        wr_job_free(job);
+        job = NULL;
+    }
     if (!job) {
         fprintf(stderr, "%s\n", err);
         rc = CLI_FAIL;
@@ -189,10 +212,19 @@ int cmd_run(int argc, char **argv) {
     if (rc == CLI_OK && job->nselects && !reader) rc = cli_error("run", CLI_FAIL, "%s", err);
     for (int i = 0; reader && rc == CLI_OK && i < job->nsinks; i++)
         if (!wr_reader_attach(reader, &job->sinks[i], err, sizeof err)) rc = cli_error("run", CLI_FAIL, "%s", err);
+    select_reader = reader;
     for (int i = 0; reader && rc == CLI_OK && i < job->nselects; i++) {
         if (i) fputc('\n', stdout);
-        if (!wr_reader_query(reader, job->selects[i], fmt, stdout, err, sizeof err)) rc = cli_error("run", CLI_FAIL, "%s", err);
+        bool ok = wr_reader_query(reader, job->selects[i].sql, fmt, stdout, err, sizeof err);
+        fflush(stdout); /* each result as soon as it is there */
+        if (ok) continue;
+        if (select_signal)
+            rc = cli_error("run", 128 + select_signal, "%s stopped the trailing SELECT at %s:%d:%d",
+                           select_signal == SIGINT ? "SIGINT" : "SIGTERM", path, job->selects[i].line, job->selects[i].col);
+        else
+            rc = cli_error("run", CLI_FAIL, "%s", err);
     }
+    select_reader = NULL;
     fflush(stdout);
     wr_reader_close(reader);
     free(qt);

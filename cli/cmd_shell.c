@@ -1,10 +1,15 @@
 /* `weir shell [JOB.sql]`: an interactive prompt (libedit: line editing and
- * history) over a running job. Streaming queries run in the background;
- * statements typed at the prompt add sources, sinks, views and queries (the
- * job text grows and is planned again; new queries start), SELECTs read the
- * sinks at any moment on a reader connection (whole batches only, see
- * wr_sink.h), and dot commands show and stop queries. */
+ * history, a statement of several lines recalled whole) over a running job.
+ * Streaming queries run in the background; statements typed at the prompt
+ * add sources, sinks, views and queries (the job text grows and is planned
+ * again; new queries start, each back once its sink is open), SELECTs read
+ * the sinks at any moment on a reader connection (whole batches only, see
+ * wr_sink.h), DESCRIBE and SHOW tell what there is, and dot commands show,
+ * wait for and stop queries. Input is cut into statements as the planner
+ * says (wr_statement_span): SQLite SQL as SQLite does. */
 #include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,16 +30,23 @@ static const char help[] =
     "\n"
     "Starts JOB.sql's streaming queries in the background and reads statements\n"
     "ending in ';': CREATE SOURCE / SINK / VIEW, SET and INSERT INTO sink SELECT\n"
-    "add to the job (new queries start at once); SELECT reads the sinks.\n";
+    "add to the job (new queries start at once); SELECT reads the sinks;\n"
+    "DESCRIBE name, SHOW TABLES and SHOW QUERIES tell what there is.\n";
 
 static const char dot_help[] =
     ".queries          each query: state, batch, input and processing rates, last error\n"
     ".progress NAME    the last progress of query NAME\n"
+    ".wait NAME [SECONDS]  until query NAME has processed what its source holds now\n"
+    "                  (at most SECONDS, default 60; Ctrl-C stops waiting)\n"
     ".stop NAME        stops query NAME after its current batch\n"
-    ".mode table|csv|json   how SELECT results print\n"
+    ".mode table|csv|json   how results print\n"
     ".help             this text\n"
     ".quit             stops every query cleanly and leaves\n"
-    "SQL over sinks is read-only; REGEXP uses PCRE2.\n";
+    "Statements end with ';': SELECT / WITH ... (SQLite SQL over the memory sinks,\n"
+    "read-only; REGEXP uses PCRE2), DESCRIBE name, SHOW TABLES, SHOW QUERIES, and\n"
+    "the job's CREATE SOURCE / SINK / VIEW, SET, INSERT INTO sink SELECT.\n";
+
+enum { OPEN_WAIT_MS = 30000, WAIT_DEFAULT_S = 60 };
 
 typedef enum { Q_RUNNING, Q_FINISHED, Q_STOPPED, Q_FAILED } qstate;
 static const char *state_names[] = {"running", "finished", "stopped", "failed"};
@@ -53,6 +65,7 @@ typedef struct squery {
     int64_t batch;
     double in_rate, proc_rate;
     wr_stream_stats stats;
+    wr_stream_sync sync; /* its sink open; .wait */
 } squery;
 
 typedef struct shell {
@@ -92,8 +105,11 @@ static void *query_main(void *arg) {
     sq->state = !ok ? Q_FAILED : sq->stop ? Q_STOPPED : Q_FINISHED;
     if (!ok) snprintf(sq->err, sizeof sq->err, "%s", err);
     pthread_mutex_unlock(&sq->lock);
+    wr_stream_sync_end(&sq->sync);
     return NULL;
 }
+
+static volatile sig_atomic_t interrupted; /* Ctrl-C: stops a wait */
 
 static squery *find_query(shell *sh, const char *name) {
     for (int i = 0; i < sh->nqueries; i++)
@@ -132,6 +148,8 @@ static void start_new(shell *sh) {
         sq->opts = cli_stream_opts(job, &sq->stop);
         sq->opts.on_progress = on_progress;
         sq->opts.progress_ctx = sq;
+        wr_stream_sync_init(&sq->sync);
+        sq->opts.sync = &sq->sync;
         sh->queries = wr_xrealloc(sh->queries, sizeof *sh->queries * (size_t)(sh->nqueries + 1));
         sh->queries[sh->nqueries++] = sq;
         int e = pthread_create(&sq->th, NULL, query_main, sq);
@@ -142,6 +160,11 @@ static void start_new(shell *sh) {
             continue;
         }
         printf("query %s started\n", q->name);
+        fflush(stdout);
+        /* back once its sink is open: a SELECT right after the INSERT finds the table */
+        interrupted = 0;
+        if (!wr_stream_await_open(&sq->sync, OPEN_WAIT_MS, &interrupted))
+            fprintf(stderr, "query %s is still starting: its sink opens once it has reached Kafka\n", q->name);
     }
 }
 
@@ -172,13 +195,11 @@ static bool add_to_job(shell *sh, const char *stmt, const char *file) {
     return true;
 }
 
-static void show_queries(shell *sh) {
-    if (!sh->nqueries) {
-        printf("no queries (start one with INSERT INTO sink SELECT ...)\n");
-        return;
-    }
-    const char *hdr[] = {"query", "state", "batch", "input rows/s", "processed rows/s", "last error"};
-    char **cells = wr_xcalloc((size_t)sh->nqueries * 6, sizeof *cells);
+static const char *const query_headers[] = {"query", "state", "batch", "input rows/s", "processed rows/s", "last error"};
+
+/* One row per query, as .queries and SHOW QUERIES print them. */
+static char **query_rows(shell *sh) {
+    char **cells = wr_xcalloc((size_t)sh->nqueries * 6 + 1, sizeof *cells);
     for (int i = 0; i < sh->nqueries; i++) {
         squery *sq = sh->queries[i];
         pthread_mutex_lock(&sq->lock);
@@ -191,9 +212,84 @@ static void show_queries(shell *sh) {
         c[5] = wr_xstrdup(sq->err[0] ? sq->err : "");
         pthread_mutex_unlock(&sq->lock);
     }
-    wr_print_table(stdout, 6, (char *const *)hdr, cells, (size_t)sh->nqueries, 0, false);
-    for (int i = 0; i < sh->nqueries * 6; i++) free(cells[i]);
+    return cells;
+}
+
+static void free_cells(char **cells, size_t n) {
+    for (size_t i = 0; i < n; i++) free(cells[i]);
     free(cells);
+}
+
+static void show_queries(shell *sh, bool as_mode) {
+    if (!sh->nqueries && !as_mode) {
+        printf("no queries (start one with INSERT INTO sink SELECT ...)\n");
+        return;
+    }
+    char **cells = query_rows(sh);
+    if (as_mode) wr_print_rows(stdout, sh->fmt, 6, (char *const *)query_headers, cells, (size_t)sh->nqueries);
+    else wr_print_table(stdout, 6, (char *const *)query_headers, cells, (size_t)sh->nqueries, 0, false, false);
+    free_cells(cells, (size_t)sh->nqueries * 6);
+}
+
+/* SHOW TABLES: the memory sinks, what SELECT reads (Spark's columns but the
+ * namespace; temporary: gone when the shell leaves). */
+static void show_tables(shell *sh) {
+    const wr_job *job = sh->njobs ? sh->jobs[sh->njobs - 1] : NULL;
+    int n = 0;
+    char **cells = wr_xcalloc((size_t)(job ? job->nsinks : 0) * 2 + 1, sizeof *cells);
+    for (int i = 0; job && i < job->nsinks; i++)
+        if (job->sinks[i].kind == WR_SINK_MEMORY) {
+            cells[n * 2] = wr_xstrdup(job->sinks[i].name);
+            cells[n * 2 + 1] = wr_xstrdup(job->sinks[i].path ? "false" : "true");
+            n++;
+        }
+    const char *hdr[] = {"tableName", "isTemporary"};
+    wr_print_rows(stdout, sh->fmt, 2, (char *const *)hdr, cells, (size_t)n);
+    free_cells(cells, (size_t)n * 2);
+}
+
+/* A type as Spark's DESCRIBE writes it: struct<start:timestamp,end:timestamp>. */
+static char *spark_type(wr_type t) {
+    const char *name = wr_type_name(t);
+    char *out = wr_xmalloc(strlen(name) + 1), *o = out;
+    for (; *name; name++)
+        if (*name != ' ') *o++ = (char)(*name >= 'A' && *name <= 'Z' ? *name | 0x20 : *name);
+    *o = '\0';
+    return out;
+}
+
+/* DESCRIBE name: the columns of a sink (those of its query) or a source. */
+static void describe(shell *sh, const char *name) {
+    const wr_job *job = sh->njobs ? sh->jobs[sh->njobs - 1] : NULL;
+    const wr_query *q = NULL;
+    const wr_sink_def *sink = NULL;
+    bool source = false;
+    for (int i = 0; job && i < job->nsinks; i++)
+        if (!strcasecmp(job->sinks[i].name, name)) sink = &job->sinks[i];
+    for (int i = 0; job && i < job->nqueries; i++)
+        if (job->queries[i].sink == sink) q = &job->queries[i];
+    for (int i = 0; job && i < job->nsources; i++) source |= !strcasecmp(job->sources[i].name, name);
+    if (sink && !q) {
+        fprintf(stderr, "error: sink %s has no query yet: its columns are those of INSERT INTO %s SELECT ...\n", sink->name, sink->name);
+        return;
+    }
+    if (!q && !source) {
+        fprintf(stderr, "error: no sink or source named '%s' (SHOW TABLES lists the memory sinks)\n", name);
+        return;
+    }
+    int n = q ? q->out.n : WR_KCOL_COUNT;
+    char **cells = wr_xcalloc((size_t)n * 3 + 1, sizeof *cells);
+    for (int i = 0; i < n; i++) {
+        const char *col;
+        wr_type t;
+        if (q) col = q->out.cols[i].name, t = q->out.cols[i].type;
+        else wr_kafka_column(i, &col, &t);
+        cells[i * 3] = wr_xstrdup(col);
+        cells[i * 3 + 1] = spark_type(t);
+    }
+    const char *hdr[] = {"col_name", "data_type", "comment"};
+    wr_print_rows(stdout, sh->fmt, 3, (char *const *)hdr, cells, (size_t)n);
+    free_cells(cells, (size_t)n * 3);
 }
 
 static void show_progress(shell *sh, const char *name) {
@@ -228,13 +324,46 @@ static void report_failures(shell *sh) {
     }
 }
 
+/* .wait NAME [SECONDS]: until query NAME has processed every offset its
+ * source held when asked (Spark's processAllAvailable), or is over. */
+static void wait_for(shell *sh, const char *name, const char *secs) {
+    squery *sq = find_query(sh, name);
+    int64_t s = WAIT_DEFAULT_S;
+    if (!sq) {
+        fprintf(stderr, "error: no query named '%s' (see .queries)\n", name);
+        return;
+    }
+    if (secs && !wr_parse_i64(secs, 1, 86400, &s)) {
+        fprintf(stderr, "error: .wait %s SECONDS: a whole number from 1 to 86400, not '%s'\n", name, secs);
+        return;
+    }
+    interrupted = 0;
+    int r = wr_stream_await_caught_up(&sq->sync, (int)s * 1000, &interrupted);
+    pthread_mutex_lock(&sq->lock);
+    qstate state = sq->state;
+    int64_t batch = sq->batch;
+    if (r < 0 && state == Q_FAILED) {
+        fprintf(stderr, "error: query %s failed: %s\n", name, sq->err);
+        sq->reported = true;
+    }
+    pthread_mutex_unlock(&sq->lock);
+    if (r > 0) printf("query %s has processed what its source held (last batch %lld)\n", name, (long long)batch);
+    else if (r < 0 && state != Q_FAILED) printf("query %s is %s: nothing to wait for\n", name, state_names[state]);
+    else if (r < 0) return; /* its failure is said above */
+    else if (interrupted) fprintf(stderr, "error: .wait %s interrupted\n", name);
+    else fprintf(stderr, "error: query %s has not processed what its source holds within %lld s (.progress %s shows where it is)\n", name,
+                 (long long)s, name);
+}
+
 /* A dot command; false for .quit. */
 static bool dot_command(shell *sh, char *line) {
-    char *save = NULL, *cmd = strtok_r(line, " \t\r\n", &save), *arg = strtok_r(NULL, " \t\r\n", &save);
+    char *save = NULL, *cmd = strtok_r(line, " \t\r\n", &save), *arg = strtok_r(NULL, " \t\r\n", &save),
+         *arg2 = strtok_r(NULL, " \t\r\n", &save);
     if (!strcmp(cmd, ".quit") || !strcmp(cmd, ".exit")) return false;
     if (!strcmp(cmd, ".help")) fputs(dot_help, stdout);
-    else if (!strcmp(cmd, ".queries")) show_queries(sh);
+    else if (!strcmp(cmd, ".queries")) show_queries(sh, false);
     else if (!strcmp(cmd, ".progress") && arg) show_progress(sh, arg);
+    else if (!strcmp(cmd, ".wait") && arg) wait_for(sh, arg, arg2);
     else if (!strcmp(cmd, ".stop") && arg) {
         squery *sq = find_query(sh, arg);
         if (!sq) fprintf(stderr, "error: no query named '%s' (see .queries)\n", arg);
@@ -248,58 +377,38 @@ static bool dot_command(shell *sh, char *line) {
     return true;
 }
 
-/* The statement's first word, lower-cased, after spaces and comments. */
-static void first_word(const char *s, char *out, size_t n) {
-    for (;;) {
-        while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
-        if (s[0] == '-' && s[1] == '-') {
-            while (*s && *s != '\n') s++;
-        } else if (s[0] == '/' && s[1] == '*') {
-            const char *e = strstr(s + 2, "*/");
-            s = e ? e + 2 : s + strlen(s);
-        } else {
-            break;
-        }
-    }
-    size_t i = 0;
-    while (i + 1 < n && ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) out[i++] = (char)(*s++ | 0x20);
-    out[i] = '\0';
-}
-
-/* An INSERT: 1 a streaming query for a sink without one, -1 for a sink that
- * has one, 0 other (VALUES, unknown targets: the reader refuses them). */
-static int streaming_insert(shell *sh, const char *stmt) {
-    char into[8], name[128];
-    if (sscanf(stmt, " %*s %7s %127[A-Za-z0-9_]", into, name) != 2 || strcasecmp(into, "into")) return 0;
-    const char *v = strcasestr(stmt, "values");
-    if (v && (v == stmt || !((v[-1] >= 'a' && v[-1] <= 'z') || (v[-1] >= 'A' && v[-1] <= 'Z')))) return 0;
-    return find_query(sh, name) ? -1 : 1;
-}
-
-static void run_statement(shell *sh, const char *stmt) {
-    char w[16];
-    first_word(stmt, w, sizeof w);
-    if (!w[0]) return;
-    int ins = strcmp(w, "insert") ? 0 : streaming_insert(sh, stmt);
-    if (ins < 0) {
-        fprintf(stderr, "error: that sink already has a query (one INSERT INTO per sink; .queries lists them)\n");
+static void run_statement(shell *sh, const char *stmt, const wr_stmt_span *sp) {
+    switch (sp->cls) {
+    case WR_STMT_BLANK: return;
+    case WR_STMT_JOB:
+        if (sp->name[0] && find_query(sh, sp->name)) /* INSERT INTO a sink that has its query */
+            fprintf(stderr, "error: that sink already has a query (one INSERT INTO per sink; .queries lists them)\n");
+        else
+            add_to_job(sh, stmt, "shell");
         return;
-    }
-    if (!strcmp(w, "create") || !strcmp(w, "set") || ins > 0) {
-        add_to_job(sh, stmt, "shell");
+    case WR_STMT_DESCRIBE:
+        if (!sp->name[0] || sp->extra) fprintf(stderr, "error: DESCRIBE takes one name: DESCRIBE sink; or DESCRIBE source;\n");
+        else describe(sh, sp->name);
         return;
+    case WR_STMT_SHOW:
+        if (!strcasecmp(sp->name, "tables") && !sp->extra) show_tables(sh);
+        else if (!strcasecmp(sp->name, "queries") && !sp->extra) show_queries(sh, true);
+        else fprintf(stderr, "error: SHOW TABLES or SHOW QUERIES, not SHOW %s\n", sp->name);
+        return;
+    case WR_STMT_SQL: break;
     }
     char err[1024];
+    wr_reader_resume(sh->reader);
     if (!wr_reader_query(sh->reader, stmt, sh->fmt, stdout, err, sizeof err)) {
         const char *t = strstr(err, "no such table: ");
         squery *sq = t ? find_query(sh, t + 15) : NULL;
         bool starting = false;
         if (sq) {
-            pthread_mutex_lock(&sq->lock);
-            starting = !sq->progress && sq->state == Q_RUNNING;
-            pthread_mutex_unlock(&sq->lock);
+            pthread_mutex_lock(&sq->sync.lock);
+            starting = !sq->sync.opened && !sq->sync.ended;
+            pthread_mutex_unlock(&sq->sync.lock);
         }
-        if (starting) /* its query is still starting: the sink makes its table when it opens */
+        if (starting) /* its query has not reached Kafka yet: the sink makes its table when it opens */
             fprintf(stderr, "error: %s (query %s has not opened its sink yet: try again in a moment)\n", err, sq->q->name);
         else
             fprintf(stderr, "error: %s\n", err);
@@ -307,33 +416,22 @@ static void run_statement(shell *sh, const char *stmt) {
     fflush(stdout);
 }
 
-/* Length of the first complete statement in buf (through its ';'), or 0. */
-static size_t statement_end(const char *buf) {
-    char q = 0;
-    for (size_t i = 0; buf[i]; i++) {
-        char c = buf[i];
-        if (q) {
-            if (c == '\\' && q != '`' && buf[i + 1]) i++;
-            else if (c == q) q = 0;
-        } else if (c == '\'' || c == '"' || c == '`') {
-            q = c;
-        } else if (c == '-' && buf[i + 1] == '-') {
-            while (buf[i + 1] && buf[i + 1] != '\n') i++;
-        } else if (c == '/' && buf[i + 1] == '*') {
-            const char *e = strstr(buf + i + 2, "*/");
-            if (!e) return 0;
-            i = (size_t)(e - buf) + 1;
-        } else if (c == ';') {
-            return i + 1;
-        }
-    }
-    return 0;
-}
-
 static shell *g_shell; /* for the SIGINT handler */
 static void on_sigint(int sig) {
     (void)sig;
+    interrupted = 1;
     if (g_shell && g_shell->reader) wr_reader_interrupt(g_shell->reader); /* a long SELECT stops, the shell stays */
+}
+
+/* The statement without the blanks around it, for the history. */
+static void remember(const char *stmt) {
+    while (*stmt == ' ' || *stmt == '\t' || *stmt == '\n' || *stmt == '\r') stmt++;
+    size_t n = strlen(stmt);
+    while (n && (stmt[n - 1] == ' ' || stmt[n - 1] == '\t' || stmt[n - 1] == '\n' || stmt[n - 1] == '\r')) n--;
+    if (!n) return;
+    char *h = wr_xstrndup(stmt, n);
+    add_history(h);
+    free(h);
 }
 
 static char *next_line(bool tty, const char *prompt) {
@@ -363,7 +461,13 @@ int cmd_shell(int argc, char **argv) {
         switch (c) {
         case 'b': sh.ov.bootstrap = optarg; break;
         case 'c': sh.ov.checkpoint = optarg; break;
-        case 's': wr_strlist_push(&sets, optarg); break;
+        case 's':
+            if (!cli_setting_opt("shell", optarg)) {
+                rc = CLI_USAGE;
+                goto done;
+            }
+            wr_strlist_push(&sets, optarg);
+            break;
         case 'h': fputs(help, stdout); goto done;
         default: rc = cli_bad_option("shell", c, argv); goto done;
         }
@@ -406,6 +510,9 @@ int cmd_shell(int argc, char **argv) {
     struct sigaction sa = {.sa_handler = on_sigint};
     sigaction(SIGINT, &sa, NULL);
     bool tty = isatty(0);
+    /* libedit reads multibyte keys only in a UTF-8 LC_CTYPE (in "C" it drops
+     * them); Weir's text is UTF-8 whatever the environment says */
+    if (tty && (!setlocale(LC_CTYPE, "") || strcmp(nl_langinfo(CODESET), "UTF-8"))) setlocale(LC_CTYPE, "C.UTF-8");
     if (tty) printf("weir shell: statements end with ';', .help for commands, .quit to leave\n");
     char *hist = getenv("HOME") ? wr_xasprintf("%s/.weir_history", getenv("HOME")) : NULL;
     if (tty && hist) read_history(hist);
@@ -413,10 +520,17 @@ int cmd_shell(int argc, char **argv) {
     for (;;) {
         report_failures(&sh);
         fflush(stdout);
+        interrupted = 0;
         char *line = next_line(tty, buf.len ? "  ...> " : "weir> ");
+        if (!line && tty && interrupted) { /* Ctrl-C at the prompt: drop what is typed, not the shell */
+            buf.len = 0;
+            if (buf.p) buf.p[0] = '\0';
+            fputc('\n', stdout);
+            continue;
+        }
         if (!line) break; /* end of input: as .quit */
-        if (tty && *line) add_history(line);
         if (!buf.len && line[0] == '.') {
+            if (tty) remember(line);
             bool go_on = dot_command(&sh, line);
             free(line);
             if (!go_on) break;
@@ -425,20 +539,23 @@ int cmd_shell(int argc, char **argv) {
         wr_buf_puts(&buf, line);
         wr_buf_putc(&buf, '\n');
         free(line);
-        size_t n;
-        while (buf.len && (n = statement_end(buf.p))) {
-            char *stmt = wr_xstrndup(buf.p, n);
-            memmove(buf.p, buf.p + n, buf.len - n + 1);
-            buf.len -= n;
-            run_statement(&sh, stmt);
+        wr_stmt_span sp;
+        for (wr_statement_span(buf.p, buf.len, &sp); buf.len && sp.len; wr_statement_span(buf.p, buf.len, &sp)) {
+            char *stmt = wr_xstrndup(buf.p, sp.len);
+            memmove(buf.p, buf.p + sp.len, buf.len - sp.len + 1);
+            buf.len -= sp.len;
+            if (tty && sp.cls != WR_STMT_BLANK) remember(stmt); /* the whole statement, however many lines */
+            run_statement(&sh, stmt, &sp);
             free(stmt);
         }
-        size_t k = 0;
-        while (k < buf.len && (buf.p[k] == ' ' || buf.p[k] == '\n' || buf.p[k] == '\t')) k++;
-        if (k == buf.len && buf.p) { /* only blanks left: the next line starts a statement */
-            buf.len = 0;
-            buf.p[0] = '\0';
-        }
+    }
+    if (buf.len) { /* what no ';' ended: say so, never drop it silently */
+        const char *first = buf.p + strspn(buf.p, " \t\r\n");
+        int n = (int)strcspn(first, "\n");
+        const char *after = first[n] ? first + n + 1 : first + n;
+        bool more = n > 60 || after[strspn(after, " \t\r\n")];
+        fprintf(stderr, "error: the input ended inside a statement (no ';' ends it, or a string, comment or BEGIN ... END is "
+                "still open): %.*s%s\n", n > 60 ? 60 : n, first, more ? " ..." : "");
     }
     if (tty && hist) write_history(hist);
     free(hist);
@@ -448,6 +565,7 @@ int cmd_shell(int argc, char **argv) {
 done:
     for (int i = 0; i < sh.nqueries; i++) {
         pthread_mutex_destroy(&sh.queries[i]->lock);
+        wr_stream_sync_destroy(&sh.queries[i]->sync);
         free(sh.queries[i]->progress);
         free(sh.queries[i]);
     }

@@ -294,6 +294,87 @@ static void nap(int ms, volatile sig_atomic_t *stop) {
 }
 
 /* {"topic": {"partition": offset}} for the source's partitions. */
+/* ---- wr_stream_sync ---- */
+
+void wr_stream_sync_init(wr_stream_sync *s) {
+    memset(s, 0, sizeof *s);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->cond, &a);
+    pthread_condattr_destroy(&a);
+}
+
+void wr_stream_sync_destroy(wr_stream_sync *s) {
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->cond);
+}
+
+static void sync_set(wr_stream_sync *s, bool opened, bool ended, int64_t done) {
+    if (!s) return;
+    pthread_mutex_lock(&s->lock);
+    s->opened |= opened;
+    s->ended |= ended;
+    if (done > s->done) s->done = done;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
+void wr_stream_sync_end(wr_stream_sync *s) {
+    sync_set(s, false, true, 0);
+}
+
+static int64_t sync_asked(wr_stream_sync *s) {
+    if (!s) return 0;
+    pthread_mutex_lock(&s->lock);
+    int64_t n = s->asked;
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
+/* Waits (lock held) until until(s, arg) or the deadline or *cancel. */
+static bool sync_wait(wr_stream_sync *s, int timeout_ms, volatile sig_atomic_t *cancel, bool (*until)(wr_stream_sync *, int64_t),
+                      int64_t arg) {
+    int64_t deadline = wr_now_ms() + timeout_ms;
+    while (!until(s, arg)) {
+        int64_t left = deadline - wr_now_ms();
+        if (left <= 0 || (cancel && *cancel)) return false;
+        if (left > 100) left = 100;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += (long)(left % 1000) * 1000000L;
+        ts.tv_sec += (time_t)(left / 1000) + ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+    }
+    return true;
+}
+
+static bool open_or_ended(wr_stream_sync *s, int64_t arg) {
+    (void)arg;
+    return s->opened || s->ended;
+}
+
+static bool met_or_ended(wr_stream_sync *s, int64_t ticket) {
+    return s->done >= ticket || s->ended;
+}
+
+bool wr_stream_await_open(wr_stream_sync *s, int timeout_ms, volatile sig_atomic_t *cancel) {
+    pthread_mutex_lock(&s->lock);
+    bool ok = sync_wait(s, timeout_ms, cancel, open_or_ended, 0);
+    pthread_mutex_unlock(&s->lock);
+    return ok;
+}
+
+int wr_stream_await_caught_up(wr_stream_sync *s, int timeout_ms, volatile sig_atomic_t *cancel) {
+    pthread_mutex_lock(&s->lock);
+    int64_t ticket = ++s->asked;
+    int r = !sync_wait(s, timeout_ms, cancel, met_or_ended, ticket) ? 0 : s->done >= ticket ? 1 : -1;
+    pthread_mutex_unlock(&s->lock);
+    return r;
+}
+
 static json_t *offsets_json(const wr_ksrc *src, const int64_t *off) {
     json_t *o = json_object();
     for (int i = 0; i < wr_ksrc_count(src); i++) {
@@ -556,6 +637,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         fprintf(stderr, "weir: warning: query %s resumes checkpoint %s at batch %lld, but memory sink %s has no path: its table holds "
                 "only what this run writes; give the sink a path to keep its rows across runs\n", q->name, q->sink->checkpoint,
                 (long long)next, q->sink->name);
+    if (ok) sync_set(opts.sync, true, false, 0);
     if (!ok) {
         json_decref(ends);
         wr_ckpt_close(ck);
@@ -579,6 +661,9 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     r.ranges = wr_xcalloc((size_t)np + 1, sizeof *r.ranges);
     int64_t *from = wr_xcalloc((size_t)np + 1, sizeof *from), *latest = wr_xcalloc((size_t)np + 1, sizeof *latest),
             *to = wr_xcalloc((size_t)np + 1, sizeof *to), *target = NULL;
+    /* wr_stream_await_caught_up: the latest offsets seen after the newest
+     * request (wait_ask), and the newest request met */
+    int64_t *wait_to = wr_xcalloc((size_t)np + 1, sizeof *wait_to), wait_ask = 0, wait_met = 0;
     const char *mo = wr_source_opt(q->source, "maxOffsetsPerTrigger");
     int64_t limit = mo ? atoll(mo) : 0;
     wr_trigger trig = q->sink->trigger;
@@ -625,6 +710,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             replay = false;
             any = true;
         } else {
+            int64_t asked = sync_asked(opts.sync); /* before the offsets: they are at least those of the moment asked */
             if (!(ok = wr_ksrc_watermarks(src, NULL, latest, err, errlen))) break;
             pg.latest_offset_ms = wr_now_ms() - t0;
             for (int i = 0; i < np && ok; i++)
@@ -638,6 +724,10 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             if (!ok) break;
             if (target)
                 for (int i = 0; i < np; i++) latest[i] = latest[i] < target[i] ? latest[i] : target[i];
+            if (asked > wait_ask) {
+                memcpy(wait_to, latest, sizeof *latest * (size_t)np);
+                wait_ask = asked;
+            }
             wr_ksrc_rate_limit(src, from, latest, trig.kind == WR_TRIGGER_ONCE ? 0 : limit, to);
             for (int i = 0; i < np; i++) any |= to[i] > from[i];
             any |= close_pending;
@@ -687,6 +777,11 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             memcpy(from, to, sizeof *from * (size_t)np);
             batch_id++;
         }
+        if (wait_ask > wait_met) {
+            bool reached = true;
+            for (int i = 0; i < np; i++) reached &= from[i] >= wait_to[i];
+            if (reached) sync_set(opts.sync, false, false, wait_met = wait_ask);
+        }
         if (trig.kind == WR_TRIGGER_ONCE) break;
         if (target) {
             bool done = true;
@@ -710,7 +805,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         free(r.dirs);
     }
     free(r.ranges);
-    free(from), free(latest), free(to), free(target);
+    free(from), free(latest), free(to), free(target), free(wait_to);
     pthread_mutex_destroy(&r.err_lock);
     wr_ckpt_close(ck);
     wr_sink_close(sink);

@@ -16,6 +16,7 @@ typedef enum {
     TK_INT,
     TK_FLOAT,
     TK_OP, /* punctuation and operators: text in tok.text */
+    TK_SQL, /* a trailing SELECT: its SQLite text, up to (not with) its ';' */
 } wr_tok_kind;
 
 typedef struct wr_tok {

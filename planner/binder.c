@@ -656,6 +656,11 @@ static wr_step *add_step(pipe *p, wr_step_kind k) {
 static const char *kafka_cols[] = {"key", "value", "topic", "partition", "offset", "timestamp", "timestampType"};
 static const wr_kind kafka_types[] = {WR_T_BINARY, WR_T_BINARY, WR_T_STRING, WR_T_INT, WR_T_BIGINT, WR_T_TIMESTAMP, WR_T_INT};
 
+void wr_kafka_column(int i, const char **name, wr_type *type) {
+    *name = kafka_cols[i];
+    *type = WR_TYPE(kafka_types[i]);
+}
+
 static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_out, char ***names_out);
 
 static bool bind_from(binder *b, wr_from *f, pipe *p) {

@@ -1,11 +1,17 @@
 /* The lexer: turns a job file into tokens (identifiers, Spark-style string
- * literals with backslash escapes, numbers, operators), skipping comments. */
+ * literals with backslash escapes, numbers, operators), skipping comments.
+ * A trailing SELECT is SQLite SQL: it becomes one TK_SQL token that ends
+ * where SQLite's own sqlite3_complete() says. Also where a statement typed
+ * at weir shell ends, and what kind it is (wr_statement_span). */
 #include <ctype.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "planner/lexer.h"
+#include "planner/wr_plan.h"
 
 typedef struct lexer {
     const char *src;
@@ -176,29 +182,118 @@ static bool lex_number(lexer *L, wr_tok *t) {
     return true;
 }
 
+/* Blanks and comments; false at an unterminated comment. */
+static bool skip_blank(lexer *L) {
+    for (;;) {
+        int c = peekc(L, 0);
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') advance(L);
+        else if (c == '-' && peekc(L, 1) == '-') {
+            while (peekc(L, 0) >= 0 && peekc(L, 0) != '\n') advance(L);
+        } else if (c == '/' && peekc(L, 1) == '*') {
+            int line = L->line, col = L->col;
+            advance(L), advance(L);
+            while (peekc(L, 0) >= 0 && !(peekc(L, 0) == '*' && peekc(L, 1) == '/')) advance(L);
+            if (peekc(L, 0) < 0) return fail(L, line, col, "unterminated /* comment");
+            advance(L), advance(L);
+        } else
+            return true;
+    }
+}
+
+/* A bare word or a `quoted identifier` (`` is a backquote inside one). */
+static bool lex_ident(lexer *L, wr_tok *t) {
+    if (peekc(L, 0) != '`') {
+        size_t s = L->pos;
+        while (isalnum(peekc(L, 0)) || peekc(L, 0) == '_') advance(L);
+        t->kind = TK_IDENT;
+        t->len = L->pos - s;
+        t->text = wr_arena_strndup(L->arena, L->src + s, t->len);
+        return true;
+    }
+    advance(L);
+    wr_buf b = {0};
+    for (;;) {
+        int d = peekc(L, 0);
+        if (d < 0) {
+            wr_buf_free(&b);
+            return fail(L, t->line, t->col, "unterminated `identifier`");
+        }
+        advance(L);
+        if (d == '`') {
+            if (peekc(L, 0) != '`') break;
+            advance(L);
+        }
+        wr_buf_putc(&b, (char)d);
+    }
+    if (memchr(b.p ? b.p : "", '\0', b.len)) {
+        wr_buf_free(&b);
+        return fail(L, t->line, t->col, "a `quoted identifier` must not contain a NUL byte");
+    }
+    t->kind = TK_IDENT;
+    t->quoted = true;
+    t->len = b.len;
+    t->text = wr_arena_strndup(L->arena, b.p ? b.p : "", b.len);
+    wr_buf_free(&b);
+    return true;
+}
+
+/* The bare word `w` (any case) at the lexer's position. */
+static bool is_word(lexer *L, const char *w) {
+    size_t n = strlen(w);
+    return L->pos + n <= L->len && !strncasecmp(L->src + L->pos, w, n) &&
+           !(isalnum(peekc(L, n)) || peekc(L, n) == '_');
+}
+
+static bool at_statement_start(const wr_tok *toks, int n) {
+    return n == 0 || (toks[n - 1].kind == TK_OP && !strcmp(toks[n - 1].text, ";"));
+}
+
+/* Where the SQLite statement at src[start, len) ends, as sqlite3_complete()
+ * says: just past its ';', or len when no ';' ends it but the rest is a
+ * statement once one is added (a last statement without ';'); 0 when it
+ * does not end (an unterminated string, quoted name, comment or trigger). */
+static size_t sql_end(const char *src, size_t len, size_t start, bool open_end) {
+    char *t = wr_xmalloc(len - start + 3);
+    memcpy(t, src + start, len - start);
+    t[len - start] = '\0';
+    size_t end = 0;
+    for (size_t i = 0; i < len - start && !end; i++) {
+        if (t[i] != ';') continue;
+        char keep = t[i + 1];
+        t[i + 1] = '\0';
+        if (sqlite3_complete(t)) end = start + i + 1;
+        t[i + 1] = keep;
+    }
+    if (!end && open_end) {
+        memcpy(t + len - start, "\n;", 3);
+        if (sqlite3_complete(t)) end = len;
+    }
+    free(t);
+    return end;
+}
+
+/* A trailing SELECT (or WITH ... SELECT): SQLite's text up to the ';' that
+ * ends it (TK_SQL). */
+static bool lex_sql(lexer *L, wr_tok *t) {
+    size_t end = sql_end(L->src, L->len, L->pos, true);
+    if (!end) return fail(L, t->line, t->col, "this SELECT never ends: a string, quoted name or comment in it is not closed");
+    if (L->src[end - 1] == ';') end--;
+    t->kind = TK_SQL;
+    t->len = end - L->pos;
+    t->text = wr_arena_strndup(L->arena, L->src + L->pos, t->len);
+    while (L->pos < end) advance(L);
+    return true;
+}
+
 bool wr_lex(const char *file, const char *src, size_t len, wr_arena *arena, wr_tok **toks,
             int *ntoks, char *errstr, size_t errlen) {
     lexer L = {src, len, 0, 1, 1, arena, file, errstr, errlen};
     int cap = 256, n = 0;
     wr_tok *out = wr_xmalloc(sizeof *out * (size_t)cap);
     for (;;) {
-        /* whitespace and comments */
-        for (;;) {
-            int c = peekc(&L, 0);
-            if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') advance(&L);
-            else if (c == '-' && peekc(&L, 1) == '-') {
-                while (peekc(&L, 0) >= 0 && peekc(&L, 0) != '\n') advance(&L);
-            } else if (c == '/' && peekc(&L, 1) == '*') {
-                int line = L.line, col = L.col;
-                advance(&L), advance(&L);
-                while (peekc(&L, 0) >= 0 && !(peekc(&L, 0) == '*' && peekc(&L, 1) == '/')) advance(&L);
-                if (peekc(&L, 0) < 0) {
-                    free(out);
-                    return fail(&L, line, col, "unterminated /* comment");
-                }
-                advance(&L), advance(&L);
-            } else
-                break;
+        if (!skip_blank(&L)) {
+            free(out);
+            return false;
         }
         if (n + 1 >= cap) {
             cap *= 2;
@@ -217,41 +312,10 @@ bool wr_lex(const char *file, const char *src, size_t len, wr_arena *arena, wr_t
             break;
         }
         bool ok = true;
-        if (isalpha(c) || c == '_') {
-            size_t s = L.pos;
-            while (isalnum(peekc(&L, 0)) || peekc(&L, 0) == '_') advance(&L);
-            t->kind = TK_IDENT;
-            t->len = L.pos - s;
-            t->text = wr_arena_strndup(arena, src + s, t->len);
-        } else if (c == '`') {
-            advance(&L);
-            wr_buf b = {0};
-            for (;;) {
-                int d = peekc(&L, 0);
-                if (d < 0) {
-                    wr_buf_free(&b);
-                    fail(&L, t->line, t->col, "unterminated `identifier`");
-                    free(out);
-                    return false;
-                }
-                advance(&L);
-                if (d == '`') {
-                    if (peekc(&L, 0) != '`') break;
-                    advance(&L);
-                }
-                wr_buf_putc(&b, (char)d);
-            }
-            if (memchr(b.p ? b.p : "", '\0', b.len)) {
-                wr_buf_free(&b);
-                fail(&L, t->line, t->col, "a `quoted identifier` must not contain a NUL byte");
-                free(out);
-                return false;
-            }
-            t->kind = TK_IDENT;
-            t->quoted = true;
-            t->len = b.len;
-            t->text = wr_arena_strndup(arena, b.p ? b.p : "", b.len);
-            wr_buf_free(&b);
+        if (at_statement_start(out, n) && (is_word(&L, "select") || is_word(&L, "with"))) {
+            ok = lex_sql(&L, t);
+        } else if (isalpha(c) || c == '_' || c == '`') {
+            ok = lex_ident(&L, t);
         } else if (c == '\'' || c == '"') {
             ok = lex_string(&L, t);
         } else if (isdigit(c) || (c == '.' && isdigit(peekc(&L, 1) < 0 ? 0 : peekc(&L, 1)))) {
@@ -284,4 +348,79 @@ bool wr_lex(const char *file, const char *src, size_t len, wr_arena *arena, wr_t
     *toks = out;
     *ntoks = n;
     return true;
+}
+
+/* ---- statements as weir shell reads them ---- */
+
+/* Just past the ';' that ends the statement at L's position under the job
+ * language's rules (strings with backslash escapes, `names`, comments); 0
+ * when none does yet. */
+static size_t job_end(lexer *L) {
+    for (;;) {
+        if (!skip_blank(L)) return 0;
+        int c = peekc(L, 0);
+        wr_tok t = {0};
+        if (c < 0) return 0;
+        if (c == ';') return L->pos + 1;
+        if (c == '\'' || c == '"') {
+            if (!lex_string(L, &t)) return 0;
+        } else if (c == '`') {
+            if (!lex_ident(L, &t)) return 0;
+        } else {
+            advance(L);
+        }
+    }
+}
+
+void wr_statement_span(const char *src, size_t len, wr_stmt_span *out) {
+    memset(out, 0, sizeof *out);
+    wr_arena arena = {0};
+    lexer L = {src, len, 0, 1, 1, &arena, "", NULL, 0};
+    bool closed = skip_blank(&L);
+    if (!closed || L.pos == len) { /* blanks and comments, or a comment still open */
+        out->cls = WR_STMT_BLANK;
+        out->len = closed ? len : 0;
+        wr_arena_free(&arena);
+        return;
+    }
+    /* the leading words: bare ones are keywords, quoted ones only names */
+    enum { MAXW = 5 };
+    wr_tok w[MAXW];
+    int nw = 0;
+    lexer W = L;
+    while (nw < MAXW && skip_blank(&W) && (isalpha(peekc(&W, 0)) || peekc(&W, 0) == '_' || peekc(&W, 0) == '`')) {
+        memset(&w[nw], 0, sizeof w[nw]);
+        if (!lex_ident(&W, &w[nw])) break;
+        nw++;
+    }
+#define KW(i, s) ((i) < nw && !w[i].quoted && !strcasecmp(w[i].text, s))
+    int k = 0;
+    if (KW(0, "create")) {
+        k = 1;
+        if (KW(k, "or") && KW(k + 1, "replace")) k += 2;
+        if (KW(k, "temp") || KW(k, "temporary")) k++;
+        out->cls = KW(k, "source") || KW(k, "stream") || KW(k, "sink") || KW(k, "view") ? WR_STMT_JOB : WR_STMT_SQL;
+    } else if (KW(0, "set")) {
+        out->cls = WR_STMT_JOB;
+    } else if (KW(0, "insert") && KW(1, "overwrite")) {
+        out->cls = WR_STMT_JOB; /* which the planner refuses, saying why */
+    } else if (KW(0, "insert") && KW(1, "into") && KW(3, "select")) {
+        out->cls = WR_STMT_JOB;
+        snprintf(out->name, sizeof out->name, "%s", w[2].text);
+    } else if (KW(0, "describe") || KW(0, "desc")) {
+        out->cls = WR_STMT_DESCRIBE;
+        k = KW(1, "table") && nw > 2 ? 2 : 1;
+    } else if (KW(0, "show")) {
+        out->cls = WR_STMT_SHOW;
+        k = 1;
+    } else {
+        out->cls = WR_STMT_SQL;
+    }
+#undef KW
+    if (out->cls == WR_STMT_DESCRIBE || out->cls == WR_STMT_SHOW) {
+        if (k < nw) snprintf(out->name, sizeof out->name, "%s", w[k].text);
+        out->extra = nw > k + 1 || !skip_blank(&W) || (peekc(&W, 0) >= 0 && peekc(&W, 0) != ';');
+    }
+    out->len = out->cls == WR_STMT_SQL ? sql_end(src, len, L.pos, false) : job_end(&L);
+    wr_arena_free(&arena);
 }

@@ -277,6 +277,7 @@ static wr_ast *parse_primary(parser *p) {
         }
         return fail_at(p, t, "expected an expression, found %s", describe(t, buf, sizeof buf));
     case TK_EOF: return fail_at(p, t, "expected an expression, found end of file");
+    case TK_SQL: return fail_at(p, t, "expected an expression, found a SELECT");
     case TK_IDENT: break;
     }
     if (!t->quoted) {
@@ -838,16 +839,10 @@ static bool parse_stmt(parser *p, wr_stmt *st) {
         }
         return true;
     }
-    if (is_kw(t, "select")) {
+    if (t->kind == TK_SQL) { /* a trailing SELECT: SQLite SQL, kept as written */
         st->kind = STMT_QUERY;
-        /* Trailing SELECTs are SQLite SQL over memory sinks: keep the text as is. */
-        int start = t->offset, depth = 0;
-        while (cur(p)->kind != TK_EOF && !(depth == 0 && is_op(cur(p), ";"))) {
-            if (is_op(cur(p), "(")) depth++;
-            if (is_op(cur(p), ")")) depth--;
-            p->pos++;
-        }
-        st->text = wr_arena_strndup(p->arena, p->src + start, (size_t)(cur(p)->offset - start));
+        st->text = t->text;
+        p->pos++;
         return true;
     }
     char buf[80];

@@ -298,20 +298,34 @@ static const struct {
     {"spark.sql.streaming.stateStore.minDeltasForSnapshot", 1, 1000000},
 };
 
-static bool plan_setting(planctx *c, wr_job *job, const char *k, const char *v, int line, int col) {
+/* The index of a known setting and its value, or -1 with errstr. */
+static int check_setting(const char *k, const char *v, char *errstr, size_t errlen) {
     int n = (int)(sizeof known_settings / sizeof known_settings[0]), i = 0;
     while (i < n && strcasecmp(k, known_settings[i].name)) i++;
     if (i == n) {
         wr_buf names = {0};
         for (int j = 0; j < n; j++) wr_buf_printf(&names, "%s%s", j ? ", " : "", known_settings[j].name);
-        bool r = failf(c, line, col, "unknown setting '%s' (settings: %s)", k, names.p);
+        wr_errf(errstr, errlen, "unknown setting '%s' (settings: %s)", k, names.p);
         wr_buf_free(&names);
-        return r;
+        return -1;
     }
     int64_t x;
-    if (!wr_parse_i64(v, known_settings[i].min, known_settings[i].max, &x))
-        return failf(c, line, col, "setting %s must be a whole number from %lld to %lld, not '%s'", k, (long long)known_settings[i].min,
-                     (long long)known_settings[i].max, v);
+    if (!wr_parse_i64(v, known_settings[i].min, known_settings[i].max, &x)) {
+        wr_errf(errstr, errlen, "setting %s must be a whole number from %lld to %lld, not '%s'", k, (long long)known_settings[i].min,
+                (long long)known_settings[i].max, v);
+        return -1;
+    }
+    return i;
+}
+
+bool wr_setting_check(const char *key, const char *value, char *errstr, size_t errlen) {
+    return check_setting(key, value, errstr, errlen) >= 0;
+}
+
+static bool plan_setting(planctx *c, wr_job *job, const char *k, const char *v, int line, int col) {
+    char why[700];
+    int i = check_setting(k, v, why, sizeof why);
+    if (i < 0) return failf(c, line, col, "%s", why);
     kv_set(&job->settings, &job->nsettings, !strcasecmp(k, "spark.sql.shuffle.partitions") ? "weir.shuffle.partitions" : known_settings[i].name, v);
     return true;
 }
@@ -330,7 +344,7 @@ void wr_job_free(wr_job *job) {
     free(job->sources);
     for (int i = 0; i < job->nsinks; i++) free(job->sinks[i].name), free(job->sinks[i].checkpoint), free(job->sinks[i].path);
     free(job->sinks);
-    for (int i = 0; i < job->nselects; i++) free(job->selects[i]);
+    for (int i = 0; i < job->nselects; i++) free(job->selects[i].sql);
     free(job->selects);
     for (int i = 0; i < job->nsettings; i++) free(job->settings[i].key), free(job->settings[i].value);
     free(job->settings);
@@ -480,7 +494,7 @@ wr_job *wr_plan_job(const char *file, const char *src, size_t len, const wr_plan
         case STMT_SET: plan_setting(&c, job, st->name, st->value, st->line, st->col); break;
         case STMT_QUERY:
             job->selects = wr_xrealloc(job->selects, sizeof *job->selects * (size_t)(job->nselects + 1));
-            job->selects[job->nselects++] = wr_xstrdup(st->text);
+            job->selects[job->nselects++] = (wr_trailing_select){wr_xstrdup(st->text), st->line, st->col};
             break;
         }
     }

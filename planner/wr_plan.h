@@ -133,6 +133,12 @@ typedef struct wr_query {
     wr_sink_def *sink;
 } wr_query;
 
+/* A trailing SELECT: SQLite SQL over the sinks, run after the streams. */
+typedef struct wr_trailing_select {
+    char *sql;
+    int line, col; /* where it starts in the job file */
+} wr_trailing_select;
+
 typedef struct wr_job {
     wr_source_def *sources;
     int nsources;
@@ -140,7 +146,7 @@ typedef struct wr_job {
     int nsinks;
     wr_query *queries;
     int nqueries;
-    char **selects; /* trailing SELECTs (SQLite SQL) */
+    wr_trailing_select *selects;
     int nselects;
     wr_kv *settings;
     int nsettings;
@@ -168,6 +174,33 @@ const char *wr_source_opt(const wr_source_def *s, const char *key);
 /* The Kafka row layout every source produces. */
 enum { WR_KCOL_KEY, WR_KCOL_VALUE, WR_KCOL_TOPIC, WR_KCOL_PARTITION, WR_KCOL_OFFSET, WR_KCOL_TIMESTAMP,
        WR_KCOL_TIMESTAMP_TYPE, WR_KCOL_COUNT };
+/* The name and type of column i of a Kafka row. */
+void wr_kafka_column(int i, const char **name, wr_type *type);
+
+/* Checks a setting as SET key = value or --set key=value take it. */
+bool wr_setting_check(const char *key, const char *value, char *errstr, size_t errlen);
+
+/* How weir shell reads its input: the statement at the start of src, what
+ * kind it is (by its leading words, read with the job language's lexer) and
+ * where it ends. The job language's statements end under its own rules
+ * (strings with backslash escapes, `names`, comments); SQLite SQL ends where
+ * SQLite's sqlite3_complete() says (a trigger's BEGIN ... END included). */
+typedef enum {
+    WR_STMT_BLANK,    /* only blanks and comments */
+    WR_STMT_JOB,      /* CREATE SOURCE / STREAM / SINK / VIEW, SET, INSERT INTO sink SELECT */
+    WR_STMT_DESCRIBE, /* DESCRIBE [TABLE] name (also DESC) */
+    WR_STMT_SHOW,     /* SHOW word */
+    WR_STMT_SQL,      /* anything else: SQLite SQL */
+} wr_stmt_class;
+
+typedef struct wr_stmt_span {
+    wr_stmt_class cls;
+    size_t len;     /* bytes through the ';' that ends it (blank: all of src); 0 if nothing ends it yet */
+    char name[128]; /* INSERT INTO's sink, DESCRIBE's name, SHOW's word ("" if none) */
+    bool extra;     /* DESCRIBE, SHOW: more words than that before the ';' */
+} wr_stmt_span;
+
+void wr_statement_span(const char *src, size_t len, wr_stmt_span *out);
 
 /* Parses a trigger text: "availableNow", "once", "processingTime=5 seconds",
  * "5 seconds". */

@@ -2,8 +2,11 @@
  * in /dev/shm when there is one) holding the memory sinks' tables, and the
  * read-only connections that run SQL over them and over the durable sinks'
  * files: writes, ATTACH and pragmas that change anything are refused with a
- * clear message, and REGEXP is PCRE2 (see wr_sink.h). */
+ * clear message, the connection is hardened as SQLite advises for untrusted
+ * SQL, and REGEXP is PCRE2 (see wr_sink.h). Also the check of a job's
+ * trailing SELECTs before it runs. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,8 +78,9 @@ sqlite3 *wr_catalog_connect(const char *path, bool durable, int *code, char *err
 
 struct wr_reader {
     sqlite3 *db;
-    bool setup;        /* while attaching: everything is allowed */
-    char denied[200];  /* why the last statement was refused */
+    bool setup;                  /* while attaching: everything is allowed */
+    volatile sig_atomic_t stop;  /* wr_reader_interrupt: statements stop */
+    char denied[200];            /* why the last statement was refused */
 };
 
 /* Pragmas that only read. */
@@ -90,16 +94,66 @@ static bool reading_pragma(const char *name) {
     return false;
 }
 
+static bool schema_table(const char *t) {
+    return t && (!strcasecmp(t, "sqlite_master") || !strcasecmp(t, "sqlite_schema") || !strcasecmp(t, "sqlite_temp_master") ||
+                 !strcasecmp(t, "sqlite_temp_schema"));
+}
+
+/* What a refused action is called in its message. */
+static const char *action_name(int action, const char *a) {
+    static const struct {
+        int action;
+        const char *name;
+    } names[] = {
+        {SQLITE_INSERT, "INSERT"},
+        {SQLITE_UPDATE, "UPDATE"},
+        {SQLITE_ATTACH, "ATTACH"},
+        {SQLITE_DETACH, "DETACH"},
+        {SQLITE_CREATE_TABLE, "CREATE TABLE"},
+        {SQLITE_CREATE_TEMP_TABLE, "CREATE TABLE"},
+        {SQLITE_CREATE_INDEX, "CREATE INDEX"},
+        {SQLITE_CREATE_TEMP_INDEX, "CREATE INDEX"},
+        {SQLITE_CREATE_TRIGGER, "CREATE TRIGGER"},
+        {SQLITE_CREATE_TEMP_TRIGGER, "CREATE TRIGGER"},
+        {SQLITE_CREATE_VIEW, "CREATE VIEW"},
+        {SQLITE_CREATE_TEMP_VIEW, "CREATE VIEW"},
+        {SQLITE_CREATE_VTABLE, "CREATE VIRTUAL TABLE"},
+        {SQLITE_DROP_TABLE, "DROP TABLE"},
+        {SQLITE_DROP_TEMP_TABLE, "DROP TABLE"},
+        {SQLITE_DROP_INDEX, "DROP INDEX"},
+        {SQLITE_DROP_TEMP_INDEX, "DROP INDEX"},
+        {SQLITE_DROP_TRIGGER, "DROP TRIGGER"},
+        {SQLITE_DROP_TEMP_TRIGGER, "DROP TRIGGER"},
+        {SQLITE_DROP_VIEW, "DROP VIEW"},
+        {SQLITE_DROP_TEMP_VIEW, "DROP VIEW"},
+        {SQLITE_DROP_VTABLE, "DROP TABLE"},
+        {SQLITE_ALTER_TABLE, "ALTER TABLE"},
+        {SQLITE_REINDEX, "REINDEX"},
+        {SQLITE_ANALYZE, "ANALYZE"},
+        {SQLITE_TRANSACTION, "a transaction statement"},
+        {SQLITE_SAVEPOINT, "SAVEPOINT"},
+    };
+    if (action == SQLITE_DELETE) return schema_table(a) ? "DROP" : "DELETE";
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].action == action) return names[i].name;
+    return "a statement that changes the database";
+}
+
 static int authorize(void *ctx, int action, const char *a, const char *b, const char *db, const char *trigger) {
     (void)db, (void)trigger;
     wr_reader *r = ctx;
     if (r->setup) return SQLITE_OK;
-    const char *what = NULL;
     switch (action) {
     case SQLITE_SELECT:
     case SQLITE_READ:
-    case SQLITE_FUNCTION:
     case SQLITE_RECURSIVE: return SQLITE_OK;
+    case SQLITE_FUNCTION:
+        /* fts3_tokenizer('x') gives a process address and can install a tokenizer */
+        if (b && (!strcasecmp(b, "fts3_tokenizer") || !strcasecmp(b, "load_extension"))) {
+            snprintf(r->denied, sizeof r->denied, "function %s is not allowed in SQL over sinks", b);
+            return SQLITE_DENY;
+        }
+        return SQLITE_OK;
     case SQLITE_PRAGMA:
         /* PRAGMA x reads; PRAGMA x(table) reads for the table pragmas; PRAGMA x = v writes */
         if (reading_pragma(a) && (!b || !strncasecmp(a, "table_", 6) || !strncasecmp(a, "index_", 6) || !strcasecmp(a, "foreign_key_list")))
@@ -107,15 +161,16 @@ static int authorize(void *ctx, int action, const char *a, const char *b, const 
         snprintf(r->denied, sizeof r->denied, "PRAGMA %s%s%s is not allowed: SQL over sinks is read-only (pragmas that only read, "
                  "such as table_info, are)", a, b ? " = " : "", b ? b : "");
         return SQLITE_DENY;
-    case SQLITE_ATTACH:
-    case SQLITE_DETACH: what = action == SQLITE_ATTACH ? "ATTACH" : "DETACH"; break;
-    case SQLITE_INSERT: what = "INSERT"; break;
-    case SQLITE_UPDATE: what = "UPDATE"; break;
-    case SQLITE_DELETE: what = !strcasecmp(a, "sqlite_master") || !strcasecmp(a, "sqlite_schema") ? "DROP" : "DELETE"; break;
-    case SQLITE_TRANSACTION: what = "a transaction statement"; break;
-    default: what = "a statement that changes the database"; break;
+    case SQLITE_UPDATE:
+        /* a table-valued pragma (pragma_table_info('t')) declares itself
+         * through the schema table; SQLite itself never lets a statement
+         * change that table (writable_schema is refused and defensive) */
+        if (schema_table(a)) return SQLITE_IGNORE;
+        break;
+    default: break;
     }
-    snprintf(r->denied, sizeof r->denied, "%s is not allowed: SQL over sinks is read-only (a sink changes only through its query)", what);
+    snprintf(r->denied, sizeof r->denied, "%s is not allowed: SQL over sinks is read-only (a sink changes only through its query)",
+             action_name(action, a));
     return SQLITE_DENY;
 }
 
@@ -176,6 +231,11 @@ static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_result_int(ctx, rc >= 0);
 }
 
+/* Every thousand steps of a statement: stop when interrupted (Ctrl-C). */
+static int progress(void *ctx) {
+    return ((wr_reader *)ctx)->stop != 0;
+}
+
 wr_reader *wr_reader_open(const char *catalog, char *err, size_t errlen) {
     wr_reader *r = wr_xcalloc(1, sizeof *r);
     r->db = wr_catalog_connect(catalog, false, NULL, err, errlen);
@@ -183,28 +243,76 @@ wr_reader *wr_reader_open(const char *catalog, char *err, size_t errlen) {
         free(r);
         return NULL;
     }
-    sqlite3_create_function(r->db, "regexp", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, regexp_fn, NULL, NULL);
-    sqlite3_set_authorizer(r->db, authorize, r);
+    sqlite3 *db = r->db;
+    /* https://www.sqlite.org/security.html: SQL from outside */
+    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, NULL);
+    sqlite3_limit(db, SQLITE_LIMIT_LENGTH, WR_READER_MAX_LENGTH);
+    sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, WR_READER_MAX_SQL);
+    sqlite3_limit(db, SQLITE_LIMIT_EXPR_DEPTH, WR_READER_MAX_DEPTH);
+    sqlite3_limit(db, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, WR_READER_MAX_PATTERN);
+    sqlite3_progress_handler(db, 1000, progress, r);
+    sqlite3_create_function(db, "regexp", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, regexp_fn, NULL, NULL);
+    sqlite3_set_authorizer(db, authorize, r);
     return r;
+}
+
+static bool setup_exec(wr_reader *r, const char *sql, char *err, size_t errlen) {
+    r->setup = true;
+    char *msg = NULL;
+    bool ok = sqlite3_exec(r->db, sql, NULL, NULL, &msg) == SQLITE_OK;
+    r->setup = false;
+    if (!ok) wr_errf(err, errlen, "%s", msg ? msg : "error");
+    sqlite3_free(msg);
+    return ok;
 }
 
 bool wr_reader_attach(wr_reader *r, const wr_sink_def *d, char *err, size_t errlen) {
     if (d->kind != WR_SINK_MEMORY || !d->path) return true;
     char *sql = sqlite3_mprintf("ATTACH DATABASE %Q AS \"weir_sink_%w\"", d->path, d->name);
-    r->setup = true;
-    char *msg = NULL;
-    bool ok = sqlite3_exec(r->db, sql, NULL, NULL, &msg) == SQLITE_OK;
-    r->setup = false;
-    if (!ok) wr_errf(err, errlen, "cannot read sink %s's file %s: %s", d->name, d->path, msg ? msg : "error");
-    sqlite3_free(msg);
+    char why[512];
+    bool ok = setup_exec(r, sql, why, sizeof why);
+    if (!ok) wr_errf(err, errlen, "cannot read sink %s's file %s: %s", d->name, d->path, why);
     sqlite3_free(sql);
     return ok;
 }
 
-bool wr_reader_query(wr_reader *r, const char *sql, wr_format fmt, FILE *out, char *err, size_t errlen) {
+/* Prepares the one statement of sql (NULL: none); false with errstr. */
+static bool reader_prepare(wr_reader *r, const char *sql, sqlite3_stmt **st, char *err, size_t errlen) {
     r->denied[0] = '\0';
-    bool ok = wr_memory_query(r->db, sql, fmt, out, err, errlen);
+    const char *tail = NULL;
+    *st = NULL;
+    if (sqlite3_prepare_v2(r->db, sql, -1, st, &tail) != SQLITE_OK) {
+        wr_errf(err, errlen, "%s", r->denied[0] ? r->denied : sqlite3_errmsg(r->db));
+        return false;
+    }
+    sqlite3_stmt *more = NULL;
+    if (*st && tail && (sqlite3_prepare_v2(r->db, tail, -1, &more, NULL) != SQLITE_OK || more)) { /* text after it */
+        snprintf(r->denied, sizeof r->denied, "one statement at a time");
+    } else if (*st && !sqlite3_stmt_readonly(*st)) { /* what the authorizer does not see (VACUUM) */
+        snprintf(r->denied, sizeof r->denied, "only statements that read are allowed: SQL over sinks is read-only");
+    } else {
+        return true;
+    }
+    wr_errf(err, errlen, "%s", r->denied);
+    sqlite3_finalize(more);
+    sqlite3_finalize(*st);
+    *st = NULL;
+    return false;
+}
+
+bool wr_reader_query(wr_reader *r, const char *sql, wr_format fmt, FILE *out, char *err, size_t errlen) {
+    sqlite3_stmt *st;
+    char why[512];
+    if (!reader_prepare(r, sql, &st, why, sizeof why)) {
+        wr_errf(err, errlen, "%s%s", r->denied[0] ? "" : "SELECT failed: ", why);
+        return false;
+    }
+    if (!st) return true; /* blanks and comments */
+    bool ok = wr_print_statement(st, fmt, out, err, errlen);
     if (!ok && r->denied[0]) wr_errf(err, errlen, "%s", r->denied);
+    sqlite3_finalize(st);
     return ok;
 }
 
@@ -215,5 +323,50 @@ void wr_reader_close(wr_reader *r) {
 }
 
 void wr_reader_interrupt(wr_reader *r) {
-    sqlite3_interrupt(r->db);
+    r->stop = 1;
+}
+
+void wr_reader_resume(wr_reader *r) {
+    r->stop = 0;
+}
+
+bool wr_check_selects(const wr_job *job, const char *file, char *err, size_t errlen) {
+    if (!job->nselects) return true;
+    char why[700];
+    wr_reader *r = wr_reader_open(":memory:", why, sizeof why);
+    if (!r) {
+        wr_errf(err, errlen, "%s: cannot check the trailing SELECTs: %s", file, why);
+        return false;
+    }
+    /* empty tables of every sink a SELECT can read when the streams are done */
+    wr_buf b = {0};
+    for (int i = 0; i < job->nqueries; i++) {
+        const wr_query *q = &job->queries[i];
+        if (q->sink->kind == WR_SINK_CONSOLE) continue;
+        char *name = sqlite3_mprintf("\"%w\"", q->sink->name);
+        wr_buf_puts(&b, "CREATE TABLE ");
+        wr_memory_table_sql(&b, name, q);
+        wr_buf_puts(&b, ";");
+        if (q->sink->kind == WR_SINK_MEMORY && q->sink->path)
+            wr_buf_puts(&b, "CREATE TABLE IF NOT EXISTS weir_batches (sink TEXT PRIMARY KEY, batch INTEGER NOT NULL);");
+        sqlite3_free(name);
+    }
+    bool ok = !b.p || setup_exec(r, b.p, why, sizeof why);
+    wr_buf_free(&b);
+    for (int i = 0; ok && i < job->nsinks; i++) { /* a durable sink without a query: what its file holds */
+        const wr_sink_def *d = &job->sinks[i];
+        bool has_query = false;
+        for (int k = 0; k < job->nqueries; k++) has_query |= job->queries[k].sink == d;
+        if (!has_query && d->kind == WR_SINK_MEMORY && d->path && access(d->path, R_OK) == 0) ok = wr_reader_attach(r, d, why, sizeof why);
+    }
+    if (!ok) wr_errf(err, errlen, "%s: cannot check the trailing SELECTs: %s", file, why);
+    for (int i = 0; ok && i < job->nselects; i++) {
+        const wr_trailing_select *s = &job->selects[i];
+        sqlite3_stmt *st;
+        ok = reader_prepare(r, s->sql, &st, why, sizeof why);
+        sqlite3_finalize(st);
+        if (!ok) wr_errf(err, errlen, "%s:%d:%d: %s", file, s->line, s->col, why);
+    }
+    wr_reader_close(r);
+    return ok;
 }

@@ -25,7 +25,7 @@ static bool console_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t
     FILE *out = s->env->out;
     fprintf(out, "-------------------------------------------\nBatch: %lld\n-------------------------------------------\n",
             (long long)batch_id);
-    wr_print_table(out, nc, headers, cells, shown, s->def->truncate ? 20 : 0, nrows > shown);
+    wr_print_table(out, nc, headers, cells, shown, s->def->truncate ? 20 : 0, s->def->truncate, nrows > shown);
     fputc('\n', out);
     fflush(out);
     pthread_mutex_unlock(s->env->out_lock);

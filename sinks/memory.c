@@ -84,6 +84,17 @@ static const char *sql_type(wr_type t) {
     }
 }
 
+void wr_memory_table_sql(wr_buf *b, const char *quoted_name, const wr_query *q) {
+    const wr_schema *sc = &q->out;
+    wr_buf_printf(b, "%s (", quoted_name);
+    for (int c = 0; c < sc->n; c++) {
+        if (c) wr_buf_puts(b, ", ");
+        quote_ident(b, sc->cols[c].name);
+        wr_buf_printf(b, " %s", sql_type(sc->cols[c].type));
+    }
+    wr_buf_puts(b, ")");
+}
+
 static bool exec(const wr_sink *s, sqlite3 *db, const char *sql, char *err, size_t errlen) {
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -119,15 +130,11 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
     m->table = t.p;
     if (m->schema) /* durable: keep what the file holds */
         wr_buf_printf(&b, "CREATE TABLE IF NOT EXISTS %s.weir_batches (sink TEXT PRIMARY KEY, batch INTEGER NOT NULL, query TEXT); "
-                          "CREATE TABLE IF NOT EXISTS %s (", m->schema, m->table);
+                          "CREATE TABLE IF NOT EXISTS ", m->schema);
     else
-        wr_buf_printf(&b, "DROP TABLE IF EXISTS %s; CREATE TABLE %s (", m->table, m->table);
-    for (int c = 0; c < sc->n; c++) {
-        if (c) wr_buf_puts(&b, ", ");
-        quote_ident(&b, sc->cols[c].name);
-        wr_buf_printf(&b, " %s", sql_type(sc->cols[c].type));
-    }
-    wr_buf_puts(&b, ");");
+        wr_buf_printf(&b, "DROP TABLE IF EXISTS %s; CREATE TABLE ", m->table);
+    wr_memory_table_sql(&b, m->table, s->query);
+    wr_buf_puts(&b, ";");
     const wr_aggregate *agg = s->query->agg;
     bool upsert = s->def->mode == WR_MODE_UPDATE && agg && agg->nkeys > 0;
     if (upsert) {
@@ -341,12 +348,8 @@ static void csv_field(FILE *out, const char *s) {
     fputc('"', out);
 }
 
-bool wr_memory_query(sqlite3 *db, const char *sql, wr_format fmt, FILE *out, char *err, size_t errlen) {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        wr_errf(err, errlen, "SELECT failed: %s", sqlite3_errmsg(db));
-        return false;
-    }
+bool wr_print_statement(sqlite3_stmt *st, wr_format fmt, FILE *out, char *err, size_t errlen) {
+    sqlite3 *db = sqlite3_db_handle(st);
     int nc = sqlite3_column_count(st);
     char **headers = wr_xmalloc(sizeof *headers * (size_t)(nc ? nc : 1));
     for (int c = 0; c < nc; c++) headers[c] = wr_xstrdup(sqlite3_column_name(st, c));
@@ -404,11 +407,47 @@ bool wr_memory_query(sqlite3 *db, const char *sql, wr_format fmt, FILE *out, cha
     }
     bool ok = rc == SQLITE_DONE;
     if (!ok) wr_errf(err, errlen, "SELECT failed: %s", sqlite3_errmsg(db));
-    if (fmt == WR_FMT_TABLE && ok) wr_print_table(out, nc, headers, cells, nrows, 0, false);
+    if (fmt == WR_FMT_TABLE && ok) wr_print_table(out, nc, headers, cells, nrows, 0, true, false);
     for (size_t i = 0; fmt == WR_FMT_TABLE && i < nrows * (size_t)nc; i++) free(cells[i]);
     free(cells);
     for (int c = 0; c < nc; c++) free(headers[c]);
     free(headers);
-    sqlite3_finalize(st);
     return ok;
+}
+
+void wr_print_rows(FILE *out, wr_format fmt, int ncols, char *const *headers, char *const *cells, size_t nrows) {
+    if (fmt == WR_FMT_TABLE) {
+        char **shown = wr_xmalloc(sizeof *shown * (nrows * (size_t)ncols + 1));
+        for (size_t i = 0; i < nrows * (size_t)ncols; i++) shown[i] = cells[i] ? cells[i] : "null";
+        wr_print_table(out, ncols, headers, shown, nrows, 0, true, false);
+        free(shown);
+        return;
+    }
+    if (fmt == WR_FMT_CSV) {
+        for (int c = 0; c < ncols; c++) {
+            if (c) fputc(',', out);
+            csv_field(out, headers[c]);
+        }
+        fputc('\n', out);
+    }
+    for (size_t r = 0; r < nrows; r++) {
+        char *const *row = cells + r * (size_t)ncols;
+        json_t *o = fmt == WR_FMT_JSON ? json_object() : NULL;
+        for (int c = 0; c < ncols; c++) {
+            if (o && row[c]) {
+                json_t *v = json_string(row[c]);
+                json_object_set_new(o, headers[c], v ? v : json_stringn_nocheck(row[c], strlen(row[c])));
+            }
+            if (o) continue;
+            if (c) fputc(',', out);
+            if (row[c]) csv_field(out, row[c]);
+        }
+        if (o) {
+            char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            fputs(line, out);
+            free(line);
+            json_decref(o);
+        }
+        fputc('\n', out);
+    }
 }

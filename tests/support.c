@@ -152,12 +152,14 @@ void wrt_result_free(wrt_result *r) {
     free(r->err);
 }
 
-pid_t wrt_spawn_err(const char *const *argv, int *out_fd, int *err_fd) {
+/* stdout to a pipe; stderr to a second pipe (err_fd), a file (err_path) or the test's. */
+static pid_t spawn(const char *const *argv, int *out_fd, int *err_fd, const char *err_path) {
     int p[2], e[2] = {-1, -1};
     if (pipe(p) < 0 || (err_fd && pipe(e) < 0)) abort();
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+    if (err_path) posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_addclose(&fa, p[0]);
     if (err_fd) {
         posix_spawn_file_actions_adddup2(&fa, e[1], 2);
@@ -178,7 +180,15 @@ pid_t wrt_spawn_err(const char *const *argv, int *out_fd, int *err_fd) {
 }
 
 pid_t wrt_spawn(const char *const *argv, int *out_fd) {
-    return wrt_spawn_err(argv, out_fd, NULL);
+    return spawn(argv, out_fd, NULL, NULL);
+}
+
+pid_t wrt_spawn_err(const char *const *argv, int *out_fd, int *err_fd) {
+    return spawn(argv, out_fd, err_fd, NULL);
+}
+
+pid_t wrt_spawn_err_file(const char *const *argv, int *out_fd, const char *err_path) {
+    return spawn(argv, out_fd, NULL, err_path);
 }
 
 /* Reads lines from fd until `match` accepts one or the time is up. */

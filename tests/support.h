@@ -43,6 +43,8 @@ pid_t wrt_spawn(const char *const *argv, int *out_fd);
 /* The same with stderr to a second pipe (read end in *err_fd), so that what the
  * process says there is the test's to check, not noise in the suite's output. */
 pid_t wrt_spawn_err(const char *const *argv, int *out_fd, int *err_fd);
+/* The same, with stderr to the file err_path. */
+pid_t wrt_spawn_err_file(const char *const *argv, int *out_fd, const char *err_path);
 
 /* Reads from fd until a line beginning with `prefix` arrives (or timeout); returns
  * the rest of that line, malloc'd, or NULL. */

@@ -142,6 +142,18 @@ static const bad_job jobs[] = {
      "3:1: a csv sink cannot hold column value of type BINARY: cast it to STRING, or use a json sink"},
     {SRC "CREATE SINK out USING memory OPTIONS (checkpointLocation = '');\nINSERT INTO out SELECT value FROM lines;",
      "2:39: option checkpointLocation must name a folder (it is empty)"},
+    /* trailing SELECTs: SQLite's word on each, at the SELECT, before any query starts */
+    {SRC ASINK "INSERT INTO out SELECT value FROM lines;\nSELECT nope FROM out;", "4:1: no such column: nope"},
+    {SRC ASINK "INSERT INTO out SELECT value FROM lines;\nSELECT * FROM outt;", "4:1: no such table: outt"},
+    {SRC ASINK "INSERT INTO out SELECT value FROM lines;\nSELECT 1 AS one;\n  SELECT hex(fts3_tokenizer('simple'));",
+     "5:3: function fts3_tokenizer is not allowed in SQL over sinks"},
+    {SRC ASINK "INSERT INTO out SELECT value FROM lines;\nSELECT 'a\\'; SELECT nope FROM out;", "4:14: no such column: nope"},
+    {SRC ASINK "INSERT INTO out SELECT value FROM lines;\nSELECT 'abc FROM out",
+     "4:1: this SELECT never ends: a string, quoted name or comment in it is not closed"},
+    {SRC SINK "INSERT INTO out SELECT value, count(*) AS n FROM lines GROUP BY value;\nSELECT * FROM out;", "4:1: no such table: out"},
+    {SRC "CREATE SINK f USING csv OPTIONS (path = '/tmp/o', checkpointLocation = '/tmp/c');\n"
+         "INSERT INTO f SELECT CAST(value AS STRING) AS v FROM lines;\nSELECT w FROM f;",
+     "4:1: no such column: w"},
 };
 
 Test(job_errors, each_malformed_job_gives_one_clear_line) {
@@ -176,13 +188,33 @@ Test(job_errors, command_line_errors) {
     cr_assert_eq(r.status, 2);
     cr_assert_str_eq(r.err, "weir run: --format must be table, csv or json, not 'xml'\n");
     wrt_result_free(&r);
+    /* usage errors: exit 2, "weir run:", before the job is even read */
     r = WRT_RUN(NULL, "run", path, "--trigger", "whenever");
-    cr_assert_eq(r.status, 1);
-    cr_assert(strstr(r.err, "--trigger: trigger 'whenever' is not valid"), "%s", r.err);
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "weir run: --trigger: trigger 'whenever' is not valid (accepted: availableNow, once, "
+                            "processingTime=<interval> such as 'processingTime=5 seconds')\n");
     wrt_result_free(&r);
     r = WRT_RUN(NULL, "run", path, "--set", "weir.workers=0");
-    cr_assert_eq(r.status, 1);
-    cr_assert_str_eq(r.err, "--set setting weir.workers must be a whole number from 1 to 4096, not '0'\n");
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "weir run: --set weir.workers=0: setting weir.workers must be a whole number from 1 to 4096, not '0'\n");
+    wrt_result_free(&r);
+    r = WRT_RUN(NULL, "run", "/nonexistent/job.sql", "--set", "foo=bar");
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "weir run: --set foo=bar: unknown setting 'foo' (settings: spark.sql.shuffle.partitions, "
+                            "weir.shuffle.partitions, weir.workers, spark.sql.streaming.minBatchesToRetain, "
+                            "spark.sql.streaming.stateStore.minDeltasForSnapshot)\n");
+    wrt_result_free(&r);
+    r = WRT_RUN(NULL, "run", "/nonexistent/job.sql", "--set", "weir.workers");
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "weir run: --set weir.workers: expected key=value\n");
+    wrt_result_free(&r);
+    r = WRT_RUN(NULL, "run", "/nonexistent/job.sql", "--trigger", "foo");
+    cr_assert_eq(r.status, 2);
+    cr_assert(!strncmp(r.err, "weir run: --trigger: trigger 'foo' is not valid", 47), "%s", r.err);
+    wrt_result_free(&r);
+    r = WRT_RUN(NULL, "shell", "--set", "foo=bar");
+    cr_assert_eq(r.status, 2);
+    cr_assert(!strncmp(r.err, "weir shell: --set foo=bar: unknown setting 'foo'", 48), "%s", r.err);
     wrt_result_free(&r);
     /* an empty checkpoint folder is an error, not a checkpoint in / */
     char *job = wrt_temp_job(SRC "CREATE SINK weir_empty_checkpoint_test USING console;\n"

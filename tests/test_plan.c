@@ -67,3 +67,51 @@ Test(plan, nothing_to_share_adds_no_step) {
     cr_assert_eq(count_kind(q, WR_STEP_EXTEND), 0);
     wr_job_free(job);
 }
+
+/* How weir shell cuts its input: SQLite SQL where sqlite3_complete() says,
+ * the job's own statements under its lexer's rules, each with its kind. */
+Test(plan, statements_end_where_their_language_says) {
+    static const struct {
+        const char *text;
+        wr_stmt_class cls;
+        const char *stmt; /* what the statement takes, NULL: not ended yet */
+        const char *name;
+        bool extra;
+    } cases[] = {
+        {"SELECT 1; SELECT 2;", WR_STMT_SQL, "SELECT 1;"},
+        {"SELECT 'a\\'; SELECT 1;", WR_STMT_SQL, "SELECT 'a\\';"},
+        {"CREATE TRIGGER t AFTER INSERT ON m BEGIN SELECT 1; END; SELECT 2;", WR_STMT_SQL,
+         "CREATE TRIGGER t AFTER INSERT ON m BEGIN SELECT 1; END;"},
+        {"CREATE TRIGGER t AFTER INSERT ON m BEGIN SELECT 1;", WR_STMT_SQL, NULL},
+        {"SELECT 'it''s;' AS s; x", WR_STMT_SQL, "SELECT 'it''s;' AS s;"},
+        {"SELECT \"a;b\" FROM [c;d] -- e;\n;", WR_STMT_SQL, "SELECT \"a;b\" FROM [c;d] -- e;\n;"},
+        {"WITH x AS (SELECT 1) SELECT * FROM x; y", WR_STMT_SQL, "WITH x AS (SELECT 1) SELECT * FROM x;"},
+        {"SELECT 'abc", WR_STMT_SQL, NULL},
+        {"CREATE TABLE t(a); x", WR_STMT_SQL, "CREATE TABLE t(a);"},
+        {"INSERT INTO m VALUES (1); x", WR_STMT_SQL, "INSERT INTO m VALUES (1);"},
+        {"CREATE SINK q USING memory OPTIONS (queryName = 'it\\'s; x'); rest", WR_STMT_JOB,
+         "CREATE SINK q USING memory OPTIONS (queryName = 'it\\'s; x');"},
+        {"create or replace temp view v as select 1 from s; x", WR_STMT_JOB, "create or replace temp view v as select 1 from s;"},
+        {"CREATE STREAM s USING kafka OPTIONS (subscribe = 'a;b')", WR_STMT_JOB, NULL},
+        {"SET a = 'x;y'; more", WR_STMT_JOB, "SET a = 'x;y';"},
+        {"INSERT INTO `my sink` SELECT `a;` FROM s; x", WR_STMT_JOB, "INSERT INTO `my sink` SELECT `a;` FROM s;", "my sink"},
+        {"insert\ninto m -- the sink\n select 1 from s;", WR_STMT_JOB, "insert\ninto m -- the sink\n select 1 from s;", "m"},
+        {"describe table m;", WR_STMT_DESCRIBE, "describe table m;", "m"},
+        {"DESC m x;", WR_STMT_DESCRIBE, "DESC m x;", "m", true},
+        {"DESCRIBE table;", WR_STMT_DESCRIBE, "DESCRIBE table;", "table"},
+        {"SHOW TABLES;", WR_STMT_SHOW, "SHOW TABLES;", "TABLES"},
+        {"SHOW QUERIES now;", WR_STMT_SHOW, "SHOW QUERIES now;", "QUERIES", true},
+        {"  -- c\n /* d */ \n", WR_STMT_BLANK, "  -- c\n /* d */ \n"},
+        {"/* open", WR_STMT_BLANK, NULL},
+        {";", WR_STMT_SQL, ";"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wr_stmt_span sp;
+        wr_statement_span(cases[i].text, strlen(cases[i].text), &sp);
+        cr_expect_eq(sp.cls, cases[i].cls, "%s: class %d", cases[i].text, (int)sp.cls);
+        size_t want = cases[i].stmt ? strlen(cases[i].stmt) : 0;
+        cr_expect_eq(sp.len, want, "%s: takes %zu bytes, not %zu", cases[i].text, sp.len, want);
+        cr_expect_str_eq(sp.name, cases[i].name ? cases[i].name : "", "%s", cases[i].text);
+        cr_expect_eq(sp.extra, cases[i].extra, "%s", cases[i].text);
+    }
+}

@@ -2,7 +2,9 @@
  * source options (subscribePattern, assign, startingOffsets JSON), triggers
  * (once, processingTime with a clean stop on SIGINT), output formats, and the
  * data-loss error when retention deleted offsets a query needs, or with
- * failOnDataLoss = false the skipped range, reported. */
+ * failOnDataLoss = false the skipped range, reported; trailing SELECTs cut as
+ * SQLite cuts them, tables padded by display width, and a trailing SELECT
+ * that runs away stopped by a signal. */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
@@ -161,7 +163,8 @@ Test(run, once_ignores_the_rate_limit_and_formats_print) {
     cr_assert(strstr(r.out, "\n{\"n\":5,\"s\":\"x,y\",\"d\":1.5}\n"), "%s", r.out);
     wrt_result_free(&r);
     r = run_job(job, (const char *const[]){"--trigger", "once", "--format", "table", NULL});
-    cr_assert(strstr(r.out, "+---+---+---+----+\n|n  |s  |d  |z   |\n+---+---+---+----+\n|5  |x,y|1.5|null|\n+---+---+---+----+\n"), "%s", r.out);
+    /* right-aligned, as Spark's show() prints */
+    cr_assert(strstr(r.out, "+---+---+---+----+\n|  n|  s|  d|   z|\n+---+---+---+----+\n|  5|x,y|1.5|null|\n+---+---+---+----+\n"), "%s", r.out);
     wrt_result_free(&r);
 }
 
@@ -248,4 +251,96 @@ Test(run, fail_on_data_loss_false_skips_and_reports_the_lost_range) {
     cr_assert(strstr(r.err, want), "the progress does not report the lost range: %s", r.err);
     free(want);
     wrt_result_free(&r);
+}
+
+/* Trailing SELECTs are SQLite SQL, cut where SQLite says: a string that
+ * ends in a backslash ends there, and WITH starts one too. */
+Test(run, trailing_selects_are_split_as_sqlite_splits_them) {
+    wrt_result r = run_job("SELECT 'a\\'; SELECT 1 AS one;\n"
+                           "WITH x(two) AS (SELECT 2) SELECT two, 'it''s; fine' AS s FROM x;\n"
+                           "SELECT 3 AS three -- the last one may leave out its ';'",
+                           (const char *const[]){"--format", "csv", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "'a\\'\na\\\n\none\n1\n\ntwo,s\n2,it's; fine\n\nthree\n3\n");
+    wrt_result_free(&r);
+}
+
+/* Console sinks and trailing tables pad by display width: CJK and emoji
+ * take two columns, a combining accent none; the console cuts at 20
+ * characters and right-aligns, the trailing table right-aligns uncut. */
+Test(run, tables_pad_by_display_width) {
+    topic("w1", 1);
+    const char *msgs[] = {"日本語", "e\xcc\x81", "😀!", "ab", "字字字字字字字字字字字字字字字字字字字字字字字字字"};
+    wrt_produce(bs, "w1", 0, msgs, NULL, 5);
+    wrt_result r = run_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w1', startingOffsets = 'earliest');\n"
+                           "CREATE SINK out USING console;\n"
+                           "CREATE SINK mem USING memory;\n"
+                           "INSERT INTO out SELECT CAST(value AS STRING) AS v FROM s;\n"
+                           "INSERT INTO mem SELECT CAST(value AS STRING) AS v, offset AS o FROM s;\n"
+                           "SELECT v, o FROM mem WHERE o < 4 ORDER BY o;",
+                           (const char *const[]){"--trigger", "once", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    const char *console = "+-------------------------------------+\n"
+                          "|                                    v|\n"
+                          "+-------------------------------------+\n"
+                          "|                               日本語|\n"
+                          "|                                    e\xcc\x81|\n"
+                          "|                                  😀!|\n"
+                          "|                                   ab|\n"
+                          "|字字字字字字字字字字字字字字字字字...|\n"
+                          "+-------------------------------------+\n";
+    const char *trailing = "+------+---+\n"
+                           "|     v|  o|\n"
+                           "+------+---+\n"
+                           "|日本語|  0|\n"
+                           "|     e\xcc\x81|  1|\n"
+                           "|   😀!|  2|\n"
+                           "|    ab|  3|\n"
+                           "+------+---+\n";
+    char *want = wr_xasprintf("-------------------------------------------\nBatch: 0\n-------------------------------------------\n%s\n%s",
+                              console, trailing);
+    cr_assert_str_eq(r.out, want);
+    free(want);
+    wrt_result_free(&r);
+}
+
+/* A trailing SELECT that never ends stops on SIGINT or SIGTERM: exit 130
+ * or 143, saying which SELECT it stopped. */
+Test(run, a_trailing_select_that_runs_away_stops_on_a_signal) {
+    topic("r1", 1);
+    const char *m[] = {"a"};
+    wrt_produce(bs, "r1", 0, m, NULL, 1);
+    char *path = wrt_temp_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'r1', startingOffsets = 'earliest');\n"
+                              "CREATE SINK out USING console;\n"
+                              "INSERT INTO out SELECT CAST(value AS STRING) AS v FROM s;\n"
+                              "SELECT 1 AS one;\n"
+                              "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) AS n FROM c;\n");
+    char err_path[] = "/tmp/weir-run-err-XXXXXX";
+    close(mkstemp(err_path));
+    const int sigs[] = {SIGINT, SIGTERM};
+    for (int k = 0; k < 2; k++) {
+        int fd;
+        pid_t pid = wrt_spawn_err_file((const char *const[]){"run", path, "--bootstrap", bs, "--trigger", "availableNow", "--format", "csv", NULL},
+                                  &fd, err_path);
+        char *line = wrt_read_line_with(fd, "one", 20000); /* the first SELECT is done: the second runs */
+        cr_assert_not_null(line, "the trailing SELECTs did not start");
+        free(line);
+        int status = -1;
+        for (int i = 0; i < 100 && status < 0; i++) { /* until it stops (10 s at most) */
+            kill(pid, sigs[k]);
+            status = wrt_wait(pid, 100);
+        }
+        if (status < 0) kill(pid, SIGKILL), wrt_wait(pid, 10000);
+        close(fd);
+        cr_assert_eq(status, 128 + sigs[k], "exit %d", status);
+        size_t len;
+        char *err = wr_read_file(err_path, &len);
+        char *want = wr_xasprintf("weir run: %s stopped the trailing SELECT at %s:5:1\n", k ? "SIGTERM" : "SIGINT", path);
+        cr_assert_str_eq(err, want);
+        free(want);
+        free(err);
+    }
+    unlink(err_path);
+    unlink(path);
+    free(path);
 }

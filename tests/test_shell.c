@@ -4,7 +4,10 @@
  * checkpoint's progress files), the last answer equals the total computed
  * here; writes, ATTACH and writable pragmas are refused with their messages
  * and change nothing; a failing query shows its error and the shell goes
- * on; after .stop and .quit a weir run resumes from the checkpoint exactly. */
+ * on; after .stop and .quit a weir run resumes from the checkpoint exactly.
+ * A script on stdin: SELECT right after INSERT, .wait, statements cut as
+ * their language cuts them, DESCRIBE / SHOW, the reader's refusals and
+ * limits; history keeps a statement of several lines whole; Ctrl-C. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
@@ -224,8 +227,6 @@ Test(shell, selects_see_whole_batches_while_the_stream_runs) {
     free(say(&t, "CREATE SINK b2 USING memory;"));
     out = say(&t, "INSERT INTO b2\n  SELECT offset FROM bad;");
     cr_assert(strstr(out, "query b2 started"), "%s", out);
-    free(out);
-    out = NULL;
     for (int i = 0; i < 100 && !(out && strstr(out, "query b2 failed: source bad: assign names sh partition 7, which does not exist")); i++) {
         free(out);
         usleep(50000);
@@ -293,6 +294,148 @@ Test(shell, a_long_select_does_not_stall_the_streams) {
     cr_assert_eq(waitpid(t.pid, &status, 0), t.pid);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     close(t.fd);
+    unlink(path);
+    free(path), free(ck);
+}
+
+/* A script on stdin: the sink's table exists as soon as its INSERT returns,
+ * .wait returns once the query has processed what Kafka held, statements
+ * are cut as SQLite cuts SQLite SQL (a string ending in a backslash, a
+ * trigger's BEGIN ... END) and as the job language cuts its own (a
+ * backslash-escaped quote); DESCRIBE and SHOW TABLES; table-valued pragmas
+ * read, fts3_tokenizer and writes are refused, the reader's limits hold; a
+ * statement the input leaves open is reported, never dropped. */
+Test(shell, a_script_reads_right_after_insert_and_waits_for_the_query) {
+    const char *vals[50];
+    char buf[50][8];
+    for (int i = 0; i < 50; i++) snprintf(buf[i], sizeof buf[i], "v%02d", i), vals[i] = buf[i];
+    wrt_produce(w.bs, "sh", 0, vals, NULL, 50);
+    const char *script =
+        ".mode csv\n"
+        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'sh', startingOffsets = 'earliest', maxOffsetsPerTrigger = 7);\n"
+        "CREATE SINK m USING memory OPTIONS (trigger = 'processingTime=100 milliseconds');\n"
+        "INSERT INTO m SELECT CAST(value AS STRING) AS v, offset AS o FROM s;\n"
+        "SELECT count(*) AS n FROM m WHERE o < 0;\n"
+        ".wait m\n"
+        "SELECT count(*) AS n, sum(o) AS s, min(v) AS lo, max(v) AS hi FROM m;\n"
+        "SELECT 'a\\'; SELECT 1 AS one;\n"
+        "CREATE TRIGGER t AFTER INSERT ON m BEGIN\n"
+        "  SELECT 1;\n"
+        "END;\n"
+        "CREATE SINK q USING memory OPTIONS (queryName = 'it\\'s; one statement');\n"
+        "SHOW TABLES;\n"
+        "DESCRIBE m;\n"
+        "DESCRIBE q;\n"
+        "SHOW VIEWS;\n"
+        "SELECT name, type FROM pragma_table_info('m');\n"
+        "SELECT hex(fts3_tokenizer('simple'));\n"
+        "SELECT length(zeroblob(200000000));\n"
+        "VACUUM;\n"
+        ".stop m\n"
+        "SHOW QUERIES;\n"
+        ".wait nope\n"
+        ".wait m 0\n";
+    wr_buf in = {0};
+    wr_buf_printf(&in, "%sSELECT 1", script); /* an expression 150 deep: over the reader's limit */
+    for (int i = 0; i < 149; i++) wr_buf_puts(&in, " + 1");
+    wr_buf_puts(&in, ";\nSELECT 2 AS two\n"); /* no ';': left open */
+    wrt_result r = WRT_RUN(in.p, "shell", "--bootstrap", w.bs);
+    wr_buf_free(&in);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    const char *head = "query m started\n"
+                            "n\n0\n"
+                            "query m has processed what its source held (last batch 7)\n"
+                            "n,s,lo,hi\n50,1225,v00,v49\n"
+                            "'a\\'\na\\\n"
+                            "one\n1\n"
+                            "tableName,isTemporary\nm,true\nq,true\n"
+                            "col_name,data_type,comment\nv,string,\no,bigint,\n"
+                            "name,type\nv,TEXT\no,INTEGER\n"
+                            "length(zeroblob(200000000))\n"
+                            "query m stopped\n"
+                            "query,state,batch,input rows/s,processed rows/s,last error\n"
+                            "m,stopped,7,";
+    cr_assert(!strncmp(r.out, head, strlen(head)), "%s", r.out);
+    double in_rate, proc_rate;
+    int end = -1;
+    cr_assert_eq(sscanf(r.out + strlen(head), "%lf,%lf,\n%n", &in_rate, &proc_rate, &end), 2, "%s", r.out);
+    cr_assert(end > 0 && !r.out[strlen(head) + (size_t)end], "%s", r.out); /* the rates, then nothing */
+    cr_assert_str_eq(r.err, "error: CREATE TRIGGER is not allowed: SQL over sinks is read-only (a sink changes only through its query)\n"
+                            "error: sink q has no query yet: its columns are those of INSERT INTO q SELECT ...\n"
+                            "error: SHOW TABLES or SHOW QUERIES, not SHOW VIEWS\n"
+                            "error: function fts3_tokenizer is not allowed in SQL over sinks\n"
+                            "error: SELECT failed: string or blob too big\n"
+                            "error: only statements that read are allowed: SQL over sinks is read-only\n"
+                            "error: no query named 'nope' (see .queries)\n"
+                            "error: .wait m SECONDS: a whole number from 1 to 86400, not '0'\n"
+                            "error: SELECT failed: Expression tree is too large (maximum depth 100)\n"
+                            "error: the input ended inside a statement (no ';' ends it, or a string, comment or BEGIN ... END "
+                            "is still open): SELECT 2 AS two\n");
+    wrt_result_free(&r);
+}
+
+/* A statement typed over several lines comes back whole from the history
+ * (Ctrl-P), and is kept whole in ~/.weir_history; Ctrl-C stops a SELECT
+ * that never ends, and at the prompt drops what is typed; UTF-8 typed at
+ * the prompt arrives whole. */
+Test(shell, history_recalls_whole_statements_and_ctrl_c_stops_a_select) {
+    char *ck = wr_xasprintf("%s/ck3", w.dir);
+    char *path = wrt_temp_job("SET weir.workers = 1;\n");
+    term t = shell_on(path, ck);
+    cr_assert_eq(write(t.fd, "SELECT 6\n", 9), 9);
+    char *out = say(&t, "  * 7 AS n;");
+    cr_assert_eq(count_of(out), 42, "%s", out);
+    free(out);
+    cr_assert_eq(write(t.fd, "\x10\n", 2), 2); /* Ctrl-P: the previous entry, then Enter */
+    free(read_until(&t, "\nn\r\n42\r\nweir> ", 30000));
+    /* Ctrl-C stops a SELECT that never ends; the shell goes on (and one at
+     * the prompt only drops what is typed) */
+    const char *forever = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) AS n FROM c;\n";
+    cr_assert_eq(write(t.fd, forever, strlen(forever)), (ssize_t)strlen(forever));
+    free(read_until(&t, "FROM c;\r\nn\r\n", 30000)); /* the csv header: it runs */
+    wr_buf b = {0};
+    for (int i = 0; i < 100 && !(b.p && strstr(b.p, "error: SELECT failed: interrupted\r\nweir> ")); i++) {
+        cr_assert_eq(write(t.fd, "\x03", 1), 1); /* again every 100 ms until it stops */
+        for (int64_t until = wr_now_ms() + 100; wr_now_ms() < until;) {
+            struct pollfd p = {t.fd, POLLIN, 0};
+            char chunk[4096];
+            ssize_t n = poll(&p, 1, 20) > 0 ? read(t.fd, chunk, sizeof chunk) : 0;
+            if (n > 0) wr_buf_put(&b, chunk, (size_t)n), wr_buf_putc(&b, '\0'), b.len--;
+        }
+    }
+    cr_assert(b.p && strstr(b.p, "error: SELECT failed: interrupted\r\nweir> "), "%s", b.p ? b.p : "");
+    wr_buf_free(&b);
+    cr_assert_eq(write(t.fd, "SELECT 1\n", 9), 9); /* unfinished: Ctrl-C drops it */
+    free(read_until(&t, "...> ", 30000));
+    b = (wr_buf){0};
+    /* again every 300 ms: one that comes between the prompt and libedit's read is not seen */
+    for (int i = 0; i < 30 && !(b.p && strstr(b.p, "\nweir> ")); i++) {
+        cr_assert_eq(write(t.fd, "\x03", 1), 1);
+        for (int64_t until = wr_now_ms() + 300; wr_now_ms() < until;) {
+            struct pollfd p = {t.fd, POLLIN, 0};
+            char chunk[4096];
+            ssize_t n = poll(&p, 1, 20) > 0 ? read(t.fd, chunk, sizeof chunk) : 0;
+            if (n > 0) wr_buf_put(&b, chunk, (size_t)n), wr_buf_putc(&b, '\0'), b.len--;
+        }
+    }
+    cr_assert(b.p && strstr(b.p, "\nweir> "), "%s", b.p ? b.p : "");
+    wr_buf_free(&b);
+    /* the shell is there, "SELECT 1" is gone, and what is typed may be UTF-8 */
+    const char *utf8 = "SELECT 5 AS n, hex('\xc3\xa9\xe6\x97\xa5') AS h;\n";
+    cr_assert_eq(write(t.fd, utf8, strlen(utf8)), (ssize_t)strlen(utf8));
+    free(read_until(&t, "\nn,h\r\n5,C3A9E697A5\r\nweir> ", 30000));
+    cr_assert_eq(write(t.fd, ".quit\n", 6), 6);
+    int status;
+    cr_assert_eq(waitpid(t.pid, &status, 0), t.pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(t.fd);
+    char *hist = wr_xasprintf("%s/.weir_history", w.dir);
+    size_t len;
+    char *text = wr_read_file(hist, &len);
+    cr_assert_not_null(text);
+    cr_assert(strstr(text, "SELECT\\0406\\012\\040\\040*\\0407\\040AS\\040n;\n"), "%s", text); /* libedit's encoding of the two lines */
+    free(text);
+    free(hist);
     unlink(path);
     free(path), free(ck);
 }
