@@ -5,7 +5,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build build-asan test test-fast test-asan demo bench format clean
+.PHONY: all deps build build-asan test test-fast test-asan demo bench format clean install
 
 all: build
 
@@ -33,6 +33,12 @@ demo: build
 
 bench: build
 	@bench/run.sh $(BUILD)
+
+# weir on the PATH: PREFIX/bin/weir (PREFIX=/usr/local unless given).
+PREFIX ?= /usr/local
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX) >/dev/null
+	@echo "installed $(PREFIX)/bin/weir"
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

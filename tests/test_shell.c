@@ -439,3 +439,29 @@ Test(shell, history_recalls_whole_statements_and_ctrl_c_stops_a_select) {
     unlink(path);
     free(path), free(ck);
 }
+
+/* A new user's first natural query, typed into the shell: GROUP BY the alias
+ * of split(...)[4], then of CASE and of arithmetic. It used to crash the
+ * planner and take the shell and every running query down with it. */
+Test(shell, group_by_an_alias_of_any_expression) {
+    const char *clicks[] = {"1\ts1\t/a\tGET\t10.0.0.1\tM\t5", "2\ts2\t/b\tGET\t10.0.0.2\tM\t7", "3\ts3\t/c\tGET\t10.0.0.1\tM\t1"};
+    wrt_produce(w.bs, "sh", 0, clicks, NULL, 3);
+    const char *script =
+        ".mode csv\n"
+        "CREATE SOURCE clicks USING kafka OPTIONS (subscribe = 'sh', startingOffsets = 'earliest');\n"
+        "CREATE SINK per_ip USING memory OPTIONS (outputMode = 'complete');\n"
+        "INSERT INTO per_ip SELECT split(CAST(value AS STRING), '\\t')[4] AS userip, count(*) AS c FROM clicks GROUP BY userip;\n"
+        "CREATE SINK sizes USING memory OPTIONS (outputMode = 'complete');\n"
+        "INSERT INTO sizes SELECT CASE WHEN offset < 1 THEN 'first' ELSE 'later' END AS k, offset % 2 + 1 AS p, count(*) AS c\n"
+        "  FROM clicks GROUP BY k, p;\n"
+        ".wait per_ip\n"
+        ".wait sizes\n"
+        "SELECT * FROM per_ip ORDER BY userip;\n"
+        "SELECT * FROM sizes ORDER BY k, p;\n";
+    wrt_result r = WRT_RUN(script, "shell", "--bootstrap", w.bs);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.err, "", "%s", r.err);
+    cr_assert(strstr(r.out, "userip,c\n10.0.0.1,2\n10.0.0.2,1\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "k,p,c\nfirst,1,1\nlater,1,1\nlater,2,1\n"), "%s", r.out);
+    wrt_result_free(&r);
+}
