@@ -57,8 +57,8 @@ int main(int argc, char **argv) {
         rd_kafka_message_destroy(m);
     }
     int64_t ms = wr_now_ms() - t0;
-    printf("raw_consume: %lld messages, %lld bytes in %lld ms (%.0f msg/s)\n", (long long)msgs, (long long)bytes, (long long)ms,
-           ms ? (double)msgs * 1000.0 / (double)ms : 0.0);
+    printf("raw_consume: %lld messages, %lld bytes in %lld ms (%.0f msg/s)\n", (long long)msgs,
+           (long long)bytes, (long long)ms, ms ? (double)msgs * 1000.0 / (double)ms : 0.0);
     rd_kafka_topic_partition_list_destroy(l);
     free(hi);
     rd_kafka_consumer_close(rk);

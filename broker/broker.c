@@ -126,7 +126,8 @@ void wr_broker_report_retention(wr_broker *b, FILE *out) {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(16);
     for (int t = 0; t < md->topic_cnt; t++)
         for (int p = 0; p < md->topics[t].partition_cnt; p++)
-            rd_kafka_topic_partition_list_add(l, md->topics[t].topic, md->topics[t].partitions[p].id)
+            rd_kafka_topic_partition_list_add(l, md->topics[t].topic,
+                                              md->topics[t].partitions[p].id)
                 ->offset = RD_KAFKA_OFFSET_BEGINNING; /* as a timestamp: the earliest offset */
     rd_kafka_metadata_destroy(md);
     if (l->cnt && !rd_kafka_offsets_for_times(b->watch, l, 2000)) {
@@ -135,7 +136,8 @@ void wr_broker_report_retention(wr_broker *b, FILE *out) {
             const rd_kafka_topic_partition_t *tp = &l->elems[i];
             if (tp->err || tp->offset < 0) continue;
             low_mark key = {tp->topic, tp->partition, 0};
-            low_mark *m = known ? bsearch(&key, b->lows, (size_t)known, sizeof *b->lows, cmp_low) : NULL;
+            low_mark *m =
+                known ? bsearch(&key, b->lows, (size_t)known, sizeof *b->lows, cmp_low) : NULL;
             if (!m) {
                 b->lows = wr_xrealloc(b->lows, sizeof *b->lows * (size_t)(b->nlows + 1));
                 m = &b->lows[b->nlows++];
@@ -145,8 +147,8 @@ void wr_broker_report_retention(wr_broker *b, FILE *out) {
                 fprintf(out,
                         "weir broker: retention deleted %s partition %d offsets %lld..%lld (each "
                         "partition keeps its newest 5 MB, at most %d batches)\n",
-                        tp->topic, (int)tp->partition, (long long)m->low,
-                        (long long)tp->offset - 1, WR_BROKER_RETAIN_BATCHES);
+                        tp->topic, (int)tp->partition, (long long)m->low, (long long)tp->offset - 1,
+                        WR_BROKER_RETAIN_BATCHES);
             if (tp->offset > m->low) m->low = tp->offset;
         }
         if (b->nlows > known) qsort(b->lows, (size_t)b->nlows, sizeof *b->lows, cmp_low);
@@ -167,7 +169,8 @@ void wr_broker_stop(wr_broker *b) {
     if (!b) return;
     wr_relay_stop(b->relay);
     if (b->watch) rd_kafka_destroy(b->watch);
-    for (int i = 0; i < b->nlows; i++) free(b->lows[i].topic);
+    for (int i = 0; i < b->nlows; i++)
+        free(b->lows[i].topic);
     free(b->lows);
     rd_kafka_mock_cluster_destroy(b->mcluster);
     rd_kafka_destroy(b->rk);

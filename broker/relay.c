@@ -102,7 +102,8 @@ static void *conn_main(void *arg) {
     relay_conn *c = arg;
     wr_relay *r = c->relay;
     for (;;) {
-        struct pollfd p[3] = {{c->client, POLLIN, 0}, {c->upstream, POLLIN, 0}, {r->wake[0], POLLIN, 0}};
+        struct pollfd p[3] = {
+            {c->client, POLLIN, 0}, {c->upstream, POLLIN, 0}, {r->wake[0], POLLIN, 0}};
         if (poll(p, 3, -1) < 0) {
             if (errno == EINTR) continue;
             break;
@@ -125,7 +126,8 @@ static void *accept_main(void *arg) {
     for (;;) {
         struct pollfd p[3];
         int n = 0;
-        for (int i = 0; i < r->nlisteners; i++) p[n++] = (struct pollfd){r->listeners[i], POLLIN, 0};
+        for (int i = 0; i < r->nlisteners; i++)
+            p[n++] = (struct pollfd){r->listeners[i], POLLIN, 0};
         p[n++] = (struct pollfd){r->wake[0], POLLIN, 0};
         if (poll(p, (nfds_t)n, -1) < 0) {
             if (errno == EINTR) continue;
@@ -186,7 +188,8 @@ wr_relay *wr_relay_start(int port, int target_port, char *errstr, size_t errlen)
 
     if (pipe2(r->wake, O_CLOEXEC) < 0) {
         wr_errf(errstr, errlen, "pipe: %s", strerror(errno));
-        for (int i = 0; i < r->nlisteners; i++) close(r->listeners[i]);
+        for (int i = 0; i < r->nlisteners; i++)
+            close(r->listeners[i]);
         free(r);
         return NULL;
     }
@@ -195,7 +198,8 @@ wr_relay *wr_relay_start(int port, int target_port, char *errstr, size_t errlen)
     int e = pthread_create(&r->acceptor, NULL, accept_main, r);
     if (e) {
         wr_errf(errstr, errlen, "cannot start the relay's thread: %s", strerror(e));
-        for (int i = 0; i < r->nlisteners; i++) close(r->listeners[i]);
+        for (int i = 0; i < r->nlisteners; i++)
+            close(r->listeners[i]);
         close(r->wake[0]);
         close(r->wake[1]);
         pthread_mutex_destroy(&r->lock);
@@ -216,9 +220,11 @@ void wr_relay_stop(wr_relay *r) {
     (void)w;
     pthread_join(r->acceptor, NULL);
     pthread_mutex_lock(&r->lock);
-    while (r->active > 0) pthread_cond_wait(&r->idle, &r->lock);
+    while (r->active > 0)
+        pthread_cond_wait(&r->idle, &r->lock);
     pthread_mutex_unlock(&r->lock);
-    for (int i = 0; i < r->nlisteners; i++) close(r->listeners[i]);
+    for (int i = 0; i < r->nlisteners; i++)
+        close(r->listeners[i]);
     close(r->wake[0]);
     close(r->wake[1]);
     pthread_mutex_destroy(&r->lock);

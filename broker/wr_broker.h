@@ -12,7 +12,7 @@
 typedef struct wr_broker wr_broker;
 
 /* What the mock keeps per partition before deleting the oldest message sets. */
-#define WR_BROKER_RETAIN_BYTES (5 * 1024 * 1024)
+#define WR_BROKER_RETAIN_BYTES   (5 * 1024 * 1024)
 #define WR_BROKER_RETAIN_BATCHES 100000
 /* The largest message (key and value bytes) that weir produce sends to the
  * embedded broker: with its record framing (under 100 bytes for one message)

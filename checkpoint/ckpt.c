@@ -38,9 +38,12 @@ bool wr_ckpt_write_file(const char *path, const void *data, size_t len, char *er
     for (size_t off = 0; !e && off < len;) {
         ssize_t w = write(fd, p + off, len - off);
         if (w < 0 && errno == EINTR) continue;
-        if (w < 0) e = errno;
-        else if (w == 0) e = ENOSPC;
-        else off += (size_t)w;
+        if (w < 0)
+            e = errno;
+        else if (w == 0)
+            e = ENOSPC;
+        else
+            off += (size_t)w;
     }
     if (!e && fsync(fd) < 0) e = errno;
     if (fd >= 0 && close(fd) < 0 && !e) e = errno;
@@ -75,22 +78,37 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t 
         free(p);
     }
     if (!made) {
-        if (read_only(errno)) wr_errf(err, errlen, "checkpoint %s is read-only (%s); a query must write its checkpoint: make it writable or choose another checkpointLocation", dir, why);
-        else wr_errf(err, errlen, "checkpoint %s: %s", dir, why);
+        if (read_only(errno))
+            wr_errf(err, errlen,
+                    "checkpoint %s is read-only (%s); a query must write its checkpoint: make it "
+                    "writable or choose another checkpointLocation",
+                    dir, why);
+        else
+            wr_errf(err, errlen, "checkpoint %s: %s", dir, why);
         return NULL;
     }
     char *lock = wr_xasprintf("%s/.lock", dir);
     int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
         int e = errno;
-        if (read_only(e)) wr_errf(err, errlen, "checkpoint %s is read-only (cannot open %s for writing: %s); a query must write its checkpoint: make it writable or choose another checkpointLocation", dir, lock, strerror(e));
-        else wr_errf(err, errlen, "checkpoint %s: cannot open %s: %s", dir, lock, strerror(e));
+        if (read_only(e))
+            wr_errf(err, errlen,
+                    "checkpoint %s is read-only (cannot open %s for writing: %s); a query must "
+                    "write its checkpoint: make it writable or choose another checkpointLocation",
+                    dir, lock, strerror(e));
+        else
+            wr_errf(err, errlen, "checkpoint %s: cannot open %s: %s", dir, lock, strerror(e));
         free(lock);
         return NULL;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        if (errno == EWOULDBLOCK) wr_errf(err, errlen, "checkpoint %s is in use by another running query (only one query may own a checkpoint)", dir);
-        else wr_errf(err, errlen, "checkpoint %s: cannot lock %s: %s", dir, lock, strerror(errno));
+        if (errno == EWOULDBLOCK)
+            wr_errf(err, errlen,
+                    "checkpoint %s is in use by another running query (only one query may own a "
+                    "checkpoint)",
+                    dir);
+        else
+            wr_errf(err, errlen, "checkpoint %s: cannot lock %s: %s", dir, lock, strerror(errno));
         close(fd);
         free(lock);
         return NULL;
@@ -109,12 +127,17 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t 
         const char *id = m ? json_string_value(json_object_get(m, "id")) : NULL;
         const char *sig = m ? json_string_value(json_object_get(m, "weirQuery")) : NULL;
         if (!id || !sig) {
-            wr_errf(err, errlen, "checkpoint file %s is damaged (expected {\"id\": ..., \"weirQuery\": ...}); remove %s to start fresh", mpath, dir);
+            wr_errf(err, errlen,
+                    "checkpoint file %s is damaged (expected {\"id\": ..., \"weirQuery\": ...}); "
+                    "remove %s to start fresh",
+                    mpath, dir);
             ok = false;
         } else if (!strcmp(sig, signature)) {
             c->id = wr_xstrdup(id);
         } else {
-            wr_errf(err, errlen, "checkpoint %s was written by a different query (it has: %s; this query: %s); remove %s or choose another checkpointLocation to start fresh",
+            wr_errf(err, errlen,
+                    "checkpoint %s was written by a different query (it has: %s; this query: %s); "
+                    "remove %s or choose another checkpointLocation to start fresh",
                     dir, sig, signature, dir);
             ok = false;
         }
@@ -124,9 +147,13 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t 
         wr_errf(err, errlen, "cannot read checkpoint file %s: %s", mpath, strerror(errno));
         ok = false;
     } else if (max_batch(dir, "offsets") >= 0 || max_batch(dir, "commits") >= 0) {
-        /* written before any batch: its loss would make a new query id and skip the check of the query */
-        wr_errf(err, errlen, "checkpoint file %s is missing but %s holds batches: restore it, or remove %s (and the output of a durable "
-                "sink it writes) to start fresh", mpath, dir, dir);
+        /* written before any batch: its loss would make a new query id and skip the check of the
+         * query */
+        wr_errf(err, errlen,
+                "checkpoint file %s is missing but %s holds batches: restore it, or remove %s (and "
+                "the output of a durable "
+                "sink it writes) to start fresh",
+                mpath, dir, dir);
         ok = false;
     } else {
         char id[37];
@@ -143,9 +170,14 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t 
      * next batch would reuse N over other offsets */
     int64_t lo = ok ? max_batch(dir, "offsets") : -1, lc = ok ? max_batch(dir, "commits") : -1;
     if (ok && lc > lo) {
-        wr_errf(err, errlen, "checkpoint %s has %s/commits/%lld but no %s/offsets/%lld (%s): restore that file, or remove %s (and the "
-                "output of a durable sink it writes) to start fresh", dir, dir, (long long)lc, dir, (long long)lc,
-                lo < 0 ? "no offsets file at all" : "the newest offsets file is of an earlier batch", dir);
+        wr_errf(err, errlen,
+                "checkpoint %s has %s/commits/%lld but no %s/offsets/%lld (%s): restore that file, "
+                "or remove %s (and the "
+                "output of a durable sink it writes) to start fresh",
+                dir, dir, (long long)lc, dir, (long long)lc,
+                lo < 0 ? "no offsets file at all"
+                       : "the newest offsets file is of an earlier batch",
+                dir);
         ok = false;
     }
     if (!ok) {
@@ -166,7 +198,6 @@ void wr_ckpt_close(wr_ckpt *c) {
 const char *wr_ckpt_id(const wr_ckpt *c) {
     return c->id;
 }
-
 
 static int64_t max_batch(const char *dir, const char *sub) {
     char *path = wr_xasprintf("%s/%s", dir, sub);
@@ -202,7 +233,8 @@ const char *wr_ckpt_dir(const wr_ckpt *c) {
     return c->dir;
 }
 
-static bool write_lines(const char *path, json_t *line2, const json_t *line3, char *err, size_t errlen) {
+static bool write_lines(const char *path, json_t *line2, const json_t *line3, char *err,
+                        size_t errlen) {
     wr_buf b = {0};
     wr_buf_puts(&b, "v1\n");
     char *s = json_dumps(line2, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -229,32 +261,39 @@ static json_t *read_line(const char *path, int want, json_t **meta, char *err, s
     }
     char *lines[4] = {0};
     int n = 0;
-    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l && n < 4; l = strtok_r(NULL, "\n", &save)) lines[n++] = l;
+    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l && n < 4;
+         l = strtok_r(NULL, "\n", &save))
+        lines[n++] = l;
     json_t *out = NULL, *m = NULL;
     if (n >= want && !strcmp(lines[0], "v1")) {
         m = json_loads(lines[1], 0, NULL);
         out = want == 2 ? json_incref(m) : json_loads(lines[2], 0, NULL);
     }
     if (!m || !out || !json_is_object(out)) {
-        wr_errf(err, errlen, "checkpoint file %s is damaged (expected v1 and %d JSON line%s); it is not replaced: restore it or remove the checkpoint to start fresh",
+        wr_errf(err, errlen,
+                "checkpoint file %s is damaged (expected v1 and %d JSON line%s); it is not "
+                "replaced: restore it or remove the checkpoint to start fresh",
                 path, want - 1, want > 2 ? "s" : "");
         json_decref(out);
         json_decref(m);
         free(text);
         return NULL;
     }
-    if (meta) *meta = m;
-    else json_decref(m);
+    if (meta)
+        *meta = m;
+    else
+        json_decref(m);
     free(text);
     return out;
 }
 
-bool wr_ckpt_write_offsets(wr_ckpt *c, int64_t batch, int state_partitions, int64_t watermark_ms, const json_t *offsets, char *err,
-                           size_t errlen) {
+bool wr_ckpt_write_offsets(wr_ckpt *c, int64_t batch, int state_partitions, int64_t watermark_ms,
+                           const json_t *offsets, char *err, size_t errlen) {
     char *path = wr_xasprintf("%s/offsets/%lld", c->dir, (long long)batch);
     char parts[16];
     snprintf(parts, sizeof parts, "%d", state_partitions);
-    json_t *meta = json_pack("{s:I, s:I, s:{s:s}}", "batchWatermarkMs", (json_int_t)watermark_ms, "batchTimestampMs", (json_int_t)wr_wall_ms(), "conf",
+    json_t *meta = json_pack("{s:I, s:I, s:{s:s}}", "batchWatermarkMs", (json_int_t)watermark_ms,
+                             "batchTimestampMs", (json_int_t)wr_wall_ms(), "conf",
                              "weir.shuffle.partitions", parts);
     bool ok = write_lines(path, meta, offsets, err, errlen);
     json_decref(meta);
@@ -262,7 +301,8 @@ bool wr_ckpt_write_offsets(wr_ckpt *c, int64_t batch, int state_partitions, int6
     return ok;
 }
 
-json_t *wr_ckpt_read_offsets(wr_ckpt *c, int64_t batch, int *state_partitions, int64_t *watermark_ms, char *err, size_t errlen) {
+json_t *wr_ckpt_read_offsets(wr_ckpt *c, int64_t batch, int *state_partitions,
+                             int64_t *watermark_ms, char *err, size_t errlen) {
     char *path = wr_xasprintf("%s/offsets/%lld", c->dir, (long long)batch);
     json_t *meta = NULL;
     json_t *o = read_line(path, 3, &meta, err, errlen);
@@ -277,10 +317,12 @@ json_t *wr_ckpt_read_offsets(wr_ckpt *c, int64_t batch, int *state_partitions, i
         }
     }
     if (o && state_partitions) {
-        const char *p = json_string_value(json_object_get(json_object_get(meta, "conf"), "weir.shuffle.partitions"));
+        const char *p = json_string_value(
+            json_object_get(json_object_get(meta, "conf"), "weir.shuffle.partitions"));
         int64_t v;
         if (!p || !wr_parse_i64(p, 1, 4096, &v)) {
-            wr_errf(err, errlen, "checkpoint file %s is damaged (no conf.weir.shuffle.partitions)", path);
+            wr_errf(err, errlen, "checkpoint file %s is damaged (no conf.weir.shuffle.partitions)",
+                    path);
             json_decref(o);
             o = NULL;
         } else {
@@ -306,19 +348,23 @@ json_t *wr_ckpt_read_sources(wr_ckpt *c, char *err, size_t errlen) {
     return o;
 }
 
-bool wr_ckpt_read_commit(wr_ckpt *c, int64_t batch, int64_t *next_watermark_ms, char *err, size_t errlen) {
+bool wr_ckpt_read_commit(wr_ckpt *c, int64_t batch, int64_t *next_watermark_ms, char *err,
+                         size_t errlen) {
     char *path = wr_xasprintf("%s/commits/%lld", c->dir, (long long)batch);
     json_t *m = read_line(path, 2, NULL, err, errlen);
     json_t *w = json_object_get(m, "nextBatchWatermarkMs");
     bool ok = json_is_integer(w);
-    if (ok) *next_watermark_ms = json_integer_value(w);
-    else if (m) wr_errf(err, errlen, "checkpoint file %s is damaged (no nextBatchWatermarkMs)", path);
+    if (ok)
+        *next_watermark_ms = json_integer_value(w);
+    else if (m)
+        wr_errf(err, errlen, "checkpoint file %s is damaged (no nextBatchWatermarkMs)", path);
     json_decref(m);
     free(path);
     return ok;
 }
 
-bool wr_ckpt_write_commit(wr_ckpt *c, int64_t batch, int64_t next_watermark_ms, char *err, size_t errlen) {
+bool wr_ckpt_write_commit(wr_ckpt *c, int64_t batch, int64_t next_watermark_ms, char *err,
+                          size_t errlen) {
     char *path = wr_xasprintf("%s/commits/%lld", c->dir, (long long)batch);
     json_t *m = json_pack("{s:I}", "nextBatchWatermarkMs", (json_int_t)next_watermark_ms);
     bool ok = write_lines(path, m, NULL, err, errlen);
@@ -328,7 +374,8 @@ bool wr_ckpt_write_commit(wr_ckpt *c, int64_t batch, int64_t next_watermark_ms, 
 }
 
 bool wr_ckpt_write_progress(wr_ckpt *c, int64_t batch, const char *text, char *err, size_t errlen) {
-    char *path = wr_xasprintf("%s/progress/%lld", c->dir, (long long)batch), *tmp = wr_xasprintf("%s.tmp", path);
+    char *path = wr_xasprintf("%s/progress/%lld", c->dir, (long long)batch),
+         *tmp = wr_xasprintf("%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     bool ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
     if (f && fclose(f)) ok = false;

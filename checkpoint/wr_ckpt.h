@@ -38,18 +38,22 @@ int64_t wr_ckpt_last_commit(wr_ckpt *c);
 /* Offsets: JSON objects {"topic": {"partition": offset}}. */
 /* offsets/N also records the batch's watermark (ms) and the state partition
  * count; either out-parameter of the reader may be NULL. */
-bool wr_ckpt_write_offsets(wr_ckpt *c, int64_t batch, int state_partitions, int64_t watermark_ms, const json_t *offsets, char *errstr,
-                           size_t errlen);
-json_t *wr_ckpt_read_offsets(wr_ckpt *c, int64_t batch, int *state_partitions, int64_t *watermark_ms, char *errstr, size_t errlen);
+bool wr_ckpt_write_offsets(wr_ckpt *c, int64_t batch, int state_partitions, int64_t watermark_ms,
+                           const json_t *offsets, char *errstr, size_t errlen);
+json_t *wr_ckpt_read_offsets(wr_ckpt *c, int64_t batch, int *state_partitions,
+                             int64_t *watermark_ms, char *errstr, size_t errlen);
 bool wr_ckpt_write_sources(wr_ckpt *c, const json_t *offsets, char *errstr, size_t errlen);
 json_t *wr_ckpt_read_sources(wr_ckpt *c, char *errstr, size_t errlen);
 /* commits/N records the watermark the next batch uses (ms). */
-bool wr_ckpt_write_commit(wr_ckpt *c, int64_t batch, int64_t next_watermark_ms, char *errstr, size_t errlen);
-bool wr_ckpt_read_commit(wr_ckpt *c, int64_t batch, int64_t *next_watermark_ms, char *errstr, size_t errlen);
+bool wr_ckpt_write_commit(wr_ckpt *c, int64_t batch, int64_t next_watermark_ms, char *errstr,
+                          size_t errlen);
+bool wr_ckpt_read_commit(wr_ckpt *c, int64_t batch, int64_t *next_watermark_ms, char *errstr,
+                         size_t errlen);
 
 /* Writes progress/<N> (one JSON line; renamed into place, not fsynced: it
  * is a report, not part of recovery). */
-bool wr_ckpt_write_progress(wr_ckpt *c, int64_t batch, const char *text, char *errstr, size_t errlen);
+bool wr_ckpt_write_progress(wr_ckpt *c, int64_t batch, const char *text, char *errstr,
+                            size_t errlen);
 /* The folder of state partition p (created; malloc'd path). */
 char *wr_ckpt_state_dir(const wr_ckpt *c, int partition);
 /* Removes offsets/, commits/ and progress/ files of batches before `oldest`
@@ -57,6 +61,7 @@ char *wr_ckpt_state_dir(const wr_ckpt *c, int partition);
 void wr_ckpt_cleanup(wr_ckpt *c, int64_t oldest);
 
 /* Writes bytes to path durably (temporary, fsync, rename, fsync folder). */
-bool wr_ckpt_write_file(const char *path, const void *data, size_t len, char *errstr, size_t errlen);
+bool wr_ckpt_write_file(const char *path, const void *data, size_t len, char *errstr,
+                        size_t errlen);
 
 #endif

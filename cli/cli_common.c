@@ -66,10 +66,18 @@ char *cli_unescape(const char *s) {
         if (*s == '\\' && s[1]) {
             s++;
             switch (*s) {
-            case 't': *o++ = '\t'; break;
-            case 'n': *o++ = '\n'; break;
-            case 'r': *o++ = '\r'; break;
-            default: *o++ = *s; break;
+            case 't':
+                *o++ = '\t';
+                break;
+            case 'n':
+                *o++ = '\n';
+                break;
+            case 'r':
+                *o++ = '\r';
+                break;
+            default:
+                *o++ = *s;
+                break;
             }
         } else {
             *o++ = *s;
@@ -81,7 +89,8 @@ char *cli_unescape(const char *s) {
 
 wr_stream_opts cli_stream_opts(const wr_job *job, volatile sig_atomic_t *stop) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    const char *wk = wr_job_setting(job, "weir.workers"), *sp = wr_job_setting(job, "weir.shuffle.partitions"),
+    const char *wk = wr_job_setting(job, "weir.workers"),
+               *sp = wr_job_setting(job, "weir.shuffle.partitions"),
                *keep = wr_job_setting(job, "spark.sql.streaming.minBatchesToRetain"),
                *snap = wr_job_setting(job, "spark.sql.streaming.stateStore.minDeltasForSnapshot");
     wr_stream_opts so = {.workers = wk ? atoi(wk) : (int)(cores > 0 ? cores : 1),

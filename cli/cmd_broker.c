@@ -46,8 +46,12 @@ int cmd_broker(int argc, char **argv) {
             }
             ntopics++;
             break;
-        case 'h': fputs(help, stdout); goto out;
-        default: rc = cli_bad_option("broker", c, argv); break;
+        case 'h':
+            fputs(help, stdout);
+            goto out;
+        default:
+            rc = cli_bad_option("broker", c, argv);
+            break;
         }
         if (rc) goto out;
     }
@@ -94,7 +98,8 @@ int cmd_broker(int argc, char **argv) {
     wr_broker_stop(b);
 
 out:
-    for (int i = 0; i < ntopics; i++) free(names[i]);
+    for (int i = 0; i < ntopics; i++)
+        free(names[i]);
     free(names);
     free(parts);
     return rc;

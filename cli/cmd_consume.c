@@ -177,12 +177,24 @@ int cmd_consume(int argc, char **argv) {
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":hX:", longopts, NULL)) != -1) {
         switch (c) {
-        case 't': topic = optarg; break;
-        case 'b': k.bootstrap = optarg; break;
-        case 'X': wr_strlist_push(&k.props, optarg); break;
-        case 'B': from_beginning = true; break;
-        case 'g': group = optarg; break;
-        case 'o': offset_arg = optarg; break;
+        case 't':
+            topic = optarg;
+            break;
+        case 'b':
+            k.bootstrap = optarg;
+            break;
+        case 'X':
+            wr_strlist_push(&k.props, optarg);
+            break;
+        case 'B':
+            from_beginning = true;
+            break;
+        case 'g':
+            group = optarg;
+            break;
+        case 'o':
+            offset_arg = optarg;
+            break;
         case 'p':
             if (!cli_int_opt("consume", "--partition", optarg, 0, INT32_MAX, &partition))
                 rc = CLI_USAGE;
@@ -198,8 +210,12 @@ int cmd_consume(int argc, char **argv) {
         case 'P':
             if (!set_property(&p, optarg)) rc = CLI_USAGE;
             break;
-        case 'h': fputs(help, stdout); goto out;
-        default: rc = cli_bad_option("consume", c, argv); break;
+        case 'h':
+            fputs(help, stdout);
+            goto out;
+        default:
+            rc = cli_bad_option("consume", c, argv);
+            break;
         }
         if (rc) goto out;
     }
@@ -238,14 +254,13 @@ int cmd_consume(int argc, char **argv) {
     rd_kafka_conf_t *conf = wr_kafka_conf_new(k.bootstrap, NULL, err, sizeof err);
     char *gen_group = NULL;
     if (!group) gen_group = wr_xasprintf("weir-console-consumer-%d", (int)(wr_wall_ms() % 100000));
-    bool ok = conf &&
-              wr_kafka_conf_set(conf, "group.id", group ? group : gen_group, err, sizeof err) &&
-              wr_kafka_conf_set(conf, "auto.offset.reset", from_beginning ? "earliest" : "latest",
-                                err, sizeof err) &&
-              /* Only a named group keeps offsets, as kafka-console-consumer does. */
-              wr_kafka_conf_set(conf, "enable.auto.commit", group ? "true" : "false", err,
-                                sizeof err) &&
-              wr_kafka_conf_apply(conf, &k.props, err, sizeof err);
+    bool ok =
+        conf && wr_kafka_conf_set(conf, "group.id", group ? group : gen_group, err, sizeof err) &&
+        wr_kafka_conf_set(conf, "auto.offset.reset", from_beginning ? "earliest" : "latest", err,
+                          sizeof err) &&
+        /* Only a named group keeps offsets, as kafka-console-consumer does. */
+        wr_kafka_conf_set(conf, "enable.auto.commit", group ? "true" : "false", err, sizeof err) &&
+        wr_kafka_conf_apply(conf, &k.props, err, sizeof err);
     free(gen_group);
     if (!ok) {
         if (conf) rd_kafka_conf_destroy(conf);
@@ -282,8 +297,10 @@ int cmd_consume(int argc, char **argv) {
     }
     const rd_kafka_metadata_topic_t *mt = wr_kafka_md_topic(md, topic);
     if (!mt || mt->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-        rc = cli_error("consume", CLI_FAIL, "topic '%s' does not exist ('weir topics list' shows "
-                                            "the topics)", topic);
+        rc = cli_error("consume", CLI_FAIL,
+                       "topic '%s' does not exist ('weir topics list' shows "
+                       "the topics)",
+                       topic);
         goto out;
     }
     if (partition >= mt->partition_cnt) {

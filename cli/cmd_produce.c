@@ -47,7 +47,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     if (m->partition >= d->nfirst) {
         int n = m->partition + 1;
         d->first = wr_xrealloc(d->first, sizeof *d->first * (size_t)n);
-        for (int i = d->nfirst; i < n; i++) d->first[i] = -1;
+        for (int i = d->nfirst; i < n; i++)
+            d->first[i] = -1;
         d->nfirst = n;
     }
     if (d->first[m->partition] < 0 || m->offset < d->first[m->partition])
@@ -77,8 +78,8 @@ static void warn_deleted(rd_kafka_t *rk, const char *topic, const delivery *d) {
     wr_buf gone = {0};
     for (int p = 0; p < d->nfirst; p++) {
         int64_t lo = -1, hi = -1;
-        if (d->first[p] < 0 ||
-            rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 5000) || lo <= d->first[p])
+        if (d->first[p] < 0 || rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 5000) ||
+            lo <= d->first[p])
             continue;
         wr_buf_printf(&gone, "%s%s partition %d offsets %lld..%lld", gone.len ? ", " : "", topic, p,
                       (long long)d->first[p], (long long)lo - 1);
@@ -113,10 +114,18 @@ int cmd_produce(int argc, char **argv) {
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":hX:", longopts, NULL)) != -1) {
         switch (c) {
-        case 't': topic = optarg; break;
-        case 'f': file = optarg; break;
-        case 'b': k.bootstrap = optarg; break;
-        case 'X': wr_strlist_push(&k.props, optarg); break;
+        case 't':
+            topic = optarg;
+            break;
+        case 'f':
+            file = optarg;
+            break;
+        case 'b':
+            k.bootstrap = optarg;
+            break;
+        case 'X':
+            wr_strlist_push(&k.props, optarg);
+            break;
         case 'T':
             if (!cli_int_opt("produce", "--timeout-ms", optarg, 1, 86400000, &v)) rc = CLI_USAGE;
             k.timeout_ms = (int)v;
@@ -142,8 +151,12 @@ int cmd_produce(int argc, char **argv) {
             free(val);
             break;
         }
-        case 'h': fputs(help, stdout); goto out;
-        default: rc = cli_bad_option("produce", c, argv); break;
+        case 'h':
+            fputs(help, stdout);
+            goto out;
+        default:
+            rc = cli_bad_option("produce", c, argv);
+            break;
         }
         if (rc) goto out;
     }

@@ -74,13 +74,16 @@ static int64_t offsets_sum(json_t *o) {
 static void on_status(void *ctx, int64_t batch, const char *text) {
     status *st = ctx;
     json_t *j = json_loads(text, 0, NULL), *src = json_array_get(json_object_get(j, "sources"), 0);
-    int64_t end = offsets_sum(json_object_get(src, "endOffset")), latest = offsets_sum(json_object_get(src, "latestOffset"));
+    int64_t end = offsets_sum(json_object_get(src, "endOffset")),
+            latest = offsets_sum(json_object_get(src, "latestOffset"));
     double rate = json_number_value(json_object_get(j, "processedRowsPerSecond"));
     char eta[32] = "-";
-    if (rate > 0 && latest > end) snprintf(eta, sizeof eta, "%.0f s", (double)(latest - end) / rate);
+    if (rate > 0 && latest > end)
+        snprintf(eta, sizeof eta, "%.0f s", (double)(latest - end) / rate);
     pthread_mutex_lock(&st->lock);
-    fprintf(stderr, "\r\033[K%s: batch %lld, offsets %lld of %lld, %.0f rows/s, ETA %s", json_string_value(json_object_get(j, "name")),
-            (long long)batch, (long long)end, (long long)(latest > end ? latest : end), rate, eta);
+    fprintf(stderr, "\r\033[K%s: batch %lld, offsets %lld of %lld, %.0f rows/s, ETA %s",
+            json_string_value(json_object_get(j, "name")), (long long)batch, (long long)end,
+            (long long)(latest > end ? latest : end), rate, eta);
     fflush(stderr);
     st->shown = true;
     pthread_mutex_unlock(&st->lock);
@@ -95,11 +98,11 @@ static void *query_main(void *arg) {
 }
 
 int cmd_run(int argc, char **argv) {
-    static const struct option longopts[] = {{"bootstrap", required_argument, 0, 'b'}, {"checkpoint", required_argument, 0, 'c'},
-                                             {"trigger", required_argument, 0, 't'},   {"set", required_argument, 0, 's'},
-                                             {"format", required_argument, 0, 'f'},    {"help", no_argument, 0, 'h'},
-                                             {"progress", no_argument, 0, 'p'},
-                                             {0, 0, 0, 0}};
+    static const struct option longopts[] = {
+        {"bootstrap", required_argument, 0, 'b'}, {"checkpoint", required_argument, 0, 'c'},
+        {"trigger", required_argument, 0, 't'},   {"set", required_argument, 0, 's'},
+        {"format", required_argument, 0, 'f'},    {"help", no_argument, 0, 'h'},
+        {"progress", no_argument, 0, 'p'},        {0, 0, 0, 0}};
     wr_plan_overrides ov = {0};
     wr_strlist sets = {0};
     ov.sets = &sets;
@@ -109,13 +112,18 @@ int cmd_run(int argc, char **argv) {
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'b': ov.bootstrap = optarg; break;
-        case 'c': ov.checkpoint = optarg; break;
+        case 'b':
+            ov.bootstrap = optarg;
+            break;
+        case 'c':
+            ov.checkpoint = optarg;
+            break;
         case 't': {
             wr_trigger t;
             char why[300];
             ov.trigger = optarg;
-            if (!wr_trigger_parse(optarg, &t, why, sizeof why)) rc = cli_error("run", CLI_USAGE, "--trigger: %s", why);
+            if (!wr_trigger_parse(optarg, &t, why, sizeof why))
+                rc = cli_error("run", CLI_USAGE, "--trigger: %s", why);
             break;
         }
         case 's':
@@ -123,14 +131,25 @@ int cmd_run(int argc, char **argv) {
             wr_strlist_push(&sets, optarg);
             break;
         case 'f':
-            if (!strcasecmp(optarg, "table")) fmt = WR_FMT_TABLE;
-            else if (!strcasecmp(optarg, "csv")) fmt = WR_FMT_CSV;
-            else if (!strcasecmp(optarg, "json")) fmt = WR_FMT_JSON;
-            else rc = cli_error("run", CLI_USAGE, "--format must be table, csv or json, not '%s'", optarg);
+            if (!strcasecmp(optarg, "table"))
+                fmt = WR_FMT_TABLE;
+            else if (!strcasecmp(optarg, "csv"))
+                fmt = WR_FMT_CSV;
+            else if (!strcasecmp(optarg, "json"))
+                fmt = WR_FMT_JSON;
+            else
+                rc = cli_error("run", CLI_USAGE, "--format must be table, csv or json, not '%s'",
+                               optarg);
             break;
-        case 'p': progress = true; break;
-        case 'h': fputs(help, stdout); goto out;
-        default: rc = cli_bad_option("run", c, argv); break;
+        case 'p':
+            progress = true;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            goto out;
+        default:
+            rc = cli_bad_option("run", c, argv);
+            break;
         }
         if (rc) goto out;
     }
@@ -165,8 +184,10 @@ int cmd_run(int argc, char **argv) {
     wr_stream_opts so = cli_stream_opts(job, &stop_flag);
     so.progress = progress ? stderr : NULL;
     status st = {.lock = PTHREAD_MUTEX_INITIALIZER};
-    bool console_here = false; /* a console sink's tables on the same screen would be cut by the line */
-    for (int i = 0; i < job->nsinks; i++) console_here |= job->sinks[i].kind == WR_SINK_CONSOLE && isatty(1);
+    bool console_here =
+        false; /* a console sink's tables on the same screen would be cut by the line */
+    for (int i = 0; i < job->nsinks; i++)
+        console_here |= job->sinks[i].kind == WR_SINK_CONSOLE && isatty(1);
     if (!progress && isatty(2) && !console_here) { /* a live line for a person; logs stay clean */
         so.on_progress = on_status;
         so.progress_ctx = &st;
@@ -201,17 +222,21 @@ int cmd_run(int argc, char **argv) {
     free(started);
     if (st.shown) fputs("\r\033[K", stderr);
     for (int i = 0; i < job->nqueries; i++)
-        if (!qt[i].ok) rc = cli_error("run", CLI_FAIL, "query %s failed: %s", qt[i].q->name, qt[i].err);
+        if (!qt[i].ok)
+            rc = cli_error("run", CLI_FAIL, "query %s failed: %s", qt[i].q->name, qt[i].err);
     /* file sinks: the trailing SELECTs read what their logs commit */
     for (int i = 0; rc == CLI_OK && job->nselects && i < job->nqueries; i++) {
         wr_sink_kind k = job->queries[i].sink->kind;
-        if ((k == WR_SINK_CSV || k == WR_SINK_JSON) && !wr_file_sink_load(&job->queries[i], &env, err, sizeof err))
+        if ((k == WR_SINK_CSV || k == WR_SINK_JSON) &&
+            !wr_file_sink_load(&job->queries[i], &env, err, sizeof err))
             rc = cli_error("run", CLI_FAIL, "%s", err);
     }
-    wr_reader *reader = rc == CLI_OK && job->nselects ? wr_reader_open(catalog, err, sizeof err) : NULL;
+    wr_reader *reader =
+        rc == CLI_OK && job->nselects ? wr_reader_open(catalog, err, sizeof err) : NULL;
     if (rc == CLI_OK && job->nselects && !reader) rc = cli_error("run", CLI_FAIL, "%s", err);
     for (int i = 0; reader && rc == CLI_OK && i < job->nsinks; i++)
-        if (!wr_reader_attach(reader, &job->sinks[i], err, sizeof err)) rc = cli_error("run", CLI_FAIL, "%s", err);
+        if (!wr_reader_attach(reader, &job->sinks[i], err, sizeof err))
+            rc = cli_error("run", CLI_FAIL, "%s", err);
     select_reader = reader;
     for (int i = 0; reader && rc == CLI_OK && i < job->nselects; i++) {
         if (i) fputc('\n', stdout);
@@ -220,7 +245,8 @@ int cmd_run(int argc, char **argv) {
         if (ok) continue;
         if (select_signal)
             rc = cli_error("run", 128 + select_signal, "%s stopped the trailing SELECT at %s:%d:%d",
-                           select_signal == SIGINT ? "SIGINT" : "SIGTERM", path, job->selects[i].line, job->selects[i].col);
+                           select_signal == SIGINT ? "SIGINT" : "SIGTERM", path,
+                           job->selects[i].line, job->selects[i].col);
         else
             rc = cli_error("run", CLI_FAIL, "%s", err);
     }

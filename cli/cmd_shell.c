@@ -70,8 +70,8 @@ typedef struct squery {
 
 typedef struct shell {
     wr_plan_overrides ov;
-    char *text;      /* the job so far: every statement that planned */
-    wr_job **jobs;   /* every plan made (running queries point into them) */
+    char *text;    /* the job so far: every statement that planned */
+    wr_job **jobs; /* every plan made (running queries point into them) */
     int njobs;
     squery **queries;
     int nqueries;
@@ -131,10 +131,13 @@ static void start_new(shell *sh) {
     for (int i = 0; i < job->nsinks; i++) {
         const wr_sink_def *d = &job->sinks[i];
         bool have = !(d->kind == WR_SINK_MEMORY && d->path);
-        for (int k = 0; k < sh->nattached && !have; k++) have = !strcasecmp(sh->attached[k], d->name);
+        for (int k = 0; k < sh->nattached && !have; k++)
+            have = !strcasecmp(sh->attached[k], d->name);
         if (have) continue;
-        if (!wr_reader_attach(sh->reader, d, err, sizeof err)) fprintf(stderr, "weir shell: %s\n", err);
-        sh->attached = wr_xrealloc(sh->attached, sizeof *sh->attached * (size_t)(sh->nattached + 1));
+        if (!wr_reader_attach(sh->reader, d, err, sizeof err))
+            fprintf(stderr, "weir shell: %s\n", err);
+        sh->attached =
+            wr_xrealloc(sh->attached, sizeof *sh->attached * (size_t)(sh->nattached + 1));
         sh->attached[sh->nattached++] = wr_xstrdup(d->name);
     }
     for (int i = 0; i < job->nqueries; i++) {
@@ -164,7 +167,9 @@ static void start_new(shell *sh) {
         /* back once its sink is open: a SELECT right after the INSERT finds the table */
         interrupted = 0;
         if (!wr_stream_await_open(&sq->sync, OPEN_WAIT_MS, &interrupted))
-            fprintf(stderr, "query %s is still starting: its sink opens once it has reached Kafka\n", q->name);
+            fprintf(stderr,
+                    "query %s is still starting: its sink opens once it has reached Kafka\n",
+                    q->name);
     }
 }
 
@@ -172,7 +177,8 @@ static void start_new(shell *sh) {
  * planning error names the line and column within the statement. */
 static bool add_to_job(shell *sh, const char *stmt, const char *file) {
     size_t base_lines = 0;
-    for (const char *p = sh->text; *p; p++) base_lines += *p == '\n';
+    for (const char *p = sh->text; *p; p++)
+        base_lines += *p == '\n';
     char *text = wr_xasprintf("%s%s\n", sh->text, stmt);
     char err[1024];
     wr_job *job = wr_plan_job(file, text, strlen(text), &sh->ov, err, sizeof err);
@@ -182,8 +188,10 @@ static bool add_to_job(shell *sh, const char *stmt, const char *file) {
         long line = 0;
         char *rest = NULL;
         if (!strncmp(err, file, fl) && err[fl] == ':') line = strtol(err + fl + 1, &rest, 10);
-        if (line > (long)base_lines && rest && *rest == ':') fprintf(stderr, "error: line %ld:%s\n", line - (long)base_lines, rest + 1);
-        else fprintf(stderr, "error: %s\n", err);
+        if (line > (long)base_lines && rest && *rest == ':')
+            fprintf(stderr, "error: line %ld:%s\n", line - (long)base_lines, rest + 1);
+        else
+            fprintf(stderr, "error: %s\n", err);
         free(text);
         return false;
     }
@@ -195,7 +203,8 @@ static bool add_to_job(shell *sh, const char *stmt, const char *file) {
     return true;
 }
 
-static const char *const query_headers[] = {"query", "state", "batch", "input rows/s", "processed rows/s", "last error"};
+static const char *const query_headers[] = {
+    "query", "state", "batch", "input rows/s", "processed rows/s", "last error"};
 
 /* One row per query, as .queries and SHOW QUERIES print them. */
 static char **query_rows(shell *sh) {
@@ -216,7 +225,8 @@ static char **query_rows(shell *sh) {
 }
 
 static void free_cells(char **cells, size_t n) {
-    for (size_t i = 0; i < n; i++) free(cells[i]);
+    for (size_t i = 0; i < n; i++)
+        free(cells[i]);
     free(cells);
 }
 
@@ -226,8 +236,12 @@ static void show_queries(shell *sh, bool as_mode) {
         return;
     }
     char **cells = query_rows(sh);
-    if (as_mode) wr_print_rows(stdout, sh->fmt, 6, (char *const *)query_headers, cells, (size_t)sh->nqueries);
-    else wr_print_table(stdout, 6, (char *const *)query_headers, cells, (size_t)sh->nqueries, 0, false, false);
+    if (as_mode)
+        wr_print_rows(stdout, sh->fmt, 6, (char *const *)query_headers, cells,
+                      (size_t)sh->nqueries);
+    else
+        wr_print_table(stdout, 6, (char *const *)query_headers, cells, (size_t)sh->nqueries, 0,
+                       false, false);
     free_cells(cells, (size_t)sh->nqueries * 6);
 }
 
@@ -268,13 +282,18 @@ static void describe(shell *sh, const char *name) {
         if (!strcasecmp(job->sinks[i].name, name)) sink = &job->sinks[i];
     for (int i = 0; job && i < job->nqueries; i++)
         if (job->queries[i].sink == sink) q = &job->queries[i];
-    for (int i = 0; job && i < job->nsources; i++) source |= !strcasecmp(job->sources[i].name, name);
+    for (int i = 0; job && i < job->nsources; i++)
+        source |= !strcasecmp(job->sources[i].name, name);
     if (sink && !q) {
-        fprintf(stderr, "error: sink %s has no query yet: its columns are those of INSERT INTO %s SELECT ...\n", sink->name, sink->name);
+        fprintf(
+            stderr,
+            "error: sink %s has no query yet: its columns are those of INSERT INTO %s SELECT ...\n",
+            sink->name, sink->name);
         return;
     }
     if (!q && !source) {
-        fprintf(stderr, "error: no sink or source named '%s' (SHOW TABLES lists the memory sinks)\n", name);
+        fprintf(stderr,
+                "error: no sink or source named '%s' (SHOW TABLES lists the memory sinks)\n", name);
         return;
     }
     int n = q ? q->out.n : WR_KCOL_COUNT;
@@ -282,8 +301,10 @@ static void describe(shell *sh, const char *name) {
     for (int i = 0; i < n; i++) {
         const char *col;
         wr_type t;
-        if (q) col = q->out.cols[i].name, t = q->out.cols[i].type;
-        else wr_kafka_column(i, &col, &t);
+        if (q)
+            col = q->out.cols[i].name, t = q->out.cols[i].type;
+        else
+            wr_kafka_column(i, &col, &t);
         cells[i * 3] = wr_xstrdup(col);
         cells[i * 3 + 1] = spark_type(t);
     }
@@ -334,7 +355,8 @@ static void wait_for(shell *sh, const char *name, const char *secs) {
         return;
     }
     if (secs && !wr_parse_i64(secs, 1, 86400, &s)) {
-        fprintf(stderr, "error: .wait %s SECONDS: a whole number from 1 to 86400, not '%s'\n", name, secs);
+        fprintf(stderr, "error: .wait %s SECONDS: a whole number from 1 to 86400, not '%s'\n", name,
+                secs);
         return;
     }
     interrupted = 0;
@@ -347,55 +369,79 @@ static void wait_for(shell *sh, const char *name, const char *secs) {
         sq->reported = true;
     }
     pthread_mutex_unlock(&sq->lock);
-    if (r > 0) printf("query %s has processed what its source held (last batch %lld)\n", name, (long long)batch);
-    else if (r < 0 && state != Q_FAILED) printf("query %s is %s: nothing to wait for\n", name, state_names[state]);
-    else if (r < 0) return; /* its failure is said above */
-    else if (interrupted) fprintf(stderr, "error: .wait %s interrupted\n", name);
-    else fprintf(stderr, "error: query %s has not processed what its source holds within %lld s (.progress %s shows where it is)\n", name,
-                 (long long)s, name);
+    if (r > 0)
+        printf("query %s has processed what its source held (last batch %lld)\n", name,
+               (long long)batch);
+    else if (r < 0 && state != Q_FAILED)
+        printf("query %s is %s: nothing to wait for\n", name, state_names[state]);
+    else if (r < 0)
+        return; /* its failure is said above */
+    else if (interrupted)
+        fprintf(stderr, "error: .wait %s interrupted\n", name);
+    else
+        fprintf(stderr,
+                "error: query %s has not processed what its source holds within %lld s (.progress "
+                "%s shows where it is)\n",
+                name, (long long)s, name);
 }
 
 /* A dot command; false for .quit. */
 static bool dot_command(shell *sh, char *line) {
-    char *save = NULL, *cmd = strtok_r(line, " \t\r\n", &save), *arg = strtok_r(NULL, " \t\r\n", &save),
-         *arg2 = strtok_r(NULL, " \t\r\n", &save);
+    char *save = NULL, *cmd = strtok_r(line, " \t\r\n", &save),
+         *arg = strtok_r(NULL, " \t\r\n", &save), *arg2 = strtok_r(NULL, " \t\r\n", &save);
     if (!strcmp(cmd, ".quit") || !strcmp(cmd, ".exit")) return false;
-    if (!strcmp(cmd, ".help")) fputs(dot_help, stdout);
-    else if (!strcmp(cmd, ".queries")) show_queries(sh, false);
-    else if (!strcmp(cmd, ".progress") && arg) show_progress(sh, arg);
-    else if (!strcmp(cmd, ".wait") && arg) wait_for(sh, arg, arg2);
+    if (!strcmp(cmd, ".help"))
+        fputs(dot_help, stdout);
+    else if (!strcmp(cmd, ".queries"))
+        show_queries(sh, false);
+    else if (!strcmp(cmd, ".progress") && arg)
+        show_progress(sh, arg);
+    else if (!strcmp(cmd, ".wait") && arg)
+        wait_for(sh, arg, arg2);
     else if (!strcmp(cmd, ".stop") && arg) {
         squery *sq = find_query(sh, arg);
-        if (!sq) fprintf(stderr, "error: no query named '%s' (see .queries)\n", arg);
+        if (!sq)
+            fprintf(stderr, "error: no query named '%s' (see .queries)\n", arg);
         else {
             stop_query(sq);
             printf("query %s %s\n", arg, state_names[sq->state]);
         }
-    } else if (!strcmp(cmd, ".mode") && arg && (!strcmp(arg, "table") || !strcmp(arg, "csv") || !strcmp(arg, "json")))
+    } else if (!strcmp(cmd, ".mode") && arg &&
+               (!strcmp(arg, "table") || !strcmp(arg, "csv") || !strcmp(arg, "json")))
         sh->fmt = arg[0] == 't' ? WR_FMT_TABLE : arg[0] == 'c' ? WR_FMT_CSV : WR_FMT_JSON;
-    else fprintf(stderr, "error: unknown or incomplete command '%s%s%s' (.help lists them)\n", cmd, arg ? " " : "", arg ? arg : "");
+    else
+        fprintf(stderr, "error: unknown or incomplete command '%s%s%s' (.help lists them)\n", cmd,
+                arg ? " " : "", arg ? arg : "");
     return true;
 }
 
 static void run_statement(shell *sh, const char *stmt, const wr_stmt_span *sp) {
     switch (sp->cls) {
-    case WR_STMT_BLANK: return;
+    case WR_STMT_BLANK:
+        return;
     case WR_STMT_JOB:
         if (sp->name[0] && find_query(sh, sp->name)) /* INSERT INTO a sink that has its query */
-            fprintf(stderr, "error: that sink already has a query (one INSERT INTO per sink; .queries lists them)\n");
+            fprintf(stderr, "error: that sink already has a query (one INSERT INTO per sink; "
+                            ".queries lists them)\n");
         else
             add_to_job(sh, stmt, "shell");
         return;
     case WR_STMT_DESCRIBE:
-        if (!sp->name[0] || sp->extra) fprintf(stderr, "error: DESCRIBE takes one name: DESCRIBE sink; or DESCRIBE source;\n");
-        else describe(sh, sp->name);
+        if (!sp->name[0] || sp->extra)
+            fprintf(stderr, "error: DESCRIBE takes one name: DESCRIBE sink; or DESCRIBE source;\n");
+        else
+            describe(sh, sp->name);
         return;
     case WR_STMT_SHOW:
-        if (!strcasecmp(sp->name, "tables") && !sp->extra) show_tables(sh);
-        else if (!strcasecmp(sp->name, "queries") && !sp->extra) show_queries(sh, true);
-        else fprintf(stderr, "error: SHOW TABLES or SHOW QUERIES, not SHOW %s\n", sp->name);
+        if (!strcasecmp(sp->name, "tables") && !sp->extra)
+            show_tables(sh);
+        else if (!strcasecmp(sp->name, "queries") && !sp->extra)
+            show_queries(sh, true);
+        else
+            fprintf(stderr, "error: SHOW TABLES or SHOW QUERIES, not SHOW %s\n", sp->name);
         return;
-    case WR_STMT_SQL: break;
+    case WR_STMT_SQL:
+        break;
     }
     char err[1024];
     wr_reader_resume(sh->reader);
@@ -408,8 +454,11 @@ static void run_statement(shell *sh, const char *stmt, const wr_stmt_span *sp) {
             starting = !sq->sync.opened && !sq->sync.ended;
             pthread_mutex_unlock(&sq->sync.lock);
         }
-        if (starting) /* its query has not reached Kafka yet: the sink makes its table when it opens */
-            fprintf(stderr, "error: %s (query %s has not opened its sink yet: try again in a moment)\n", err, sq->q->name);
+        if (starting) /* its query has not reached Kafka yet: the sink makes its table when it opens
+                       */
+            fprintf(stderr,
+                    "error: %s (query %s has not opened its sink yet: try again in a moment)\n",
+                    err, sq->q->name);
         else
             fprintf(stderr, "error: %s\n", err);
     }
@@ -420,14 +469,18 @@ static shell *g_shell; /* for the SIGINT handler */
 static void on_sigint(int sig) {
     (void)sig;
     interrupted = 1;
-    if (g_shell && g_shell->reader) wr_reader_interrupt(g_shell->reader); /* a long SELECT stops, the shell stays */
+    if (g_shell && g_shell->reader)
+        wr_reader_interrupt(g_shell->reader); /* a long SELECT stops, the shell stays */
 }
 
 /* The statement without the blanks around it, for the history. */
 static void remember(const char *stmt) {
-    while (*stmt == ' ' || *stmt == '\t' || *stmt == '\n' || *stmt == '\r') stmt++;
+    while (*stmt == ' ' || *stmt == '\t' || *stmt == '\n' || *stmt == '\r')
+        stmt++;
     size_t n = strlen(stmt);
-    while (n && (stmt[n - 1] == ' ' || stmt[n - 1] == '\t' || stmt[n - 1] == '\n' || stmt[n - 1] == '\r')) n--;
+    while (n && (stmt[n - 1] == ' ' || stmt[n - 1] == '\t' || stmt[n - 1] == '\n' ||
+                 stmt[n - 1] == '\r'))
+        n--;
     if (!n) return;
     char *h = wr_xstrndup(stmt, n);
     add_history(h);
@@ -448,8 +501,10 @@ static char *next_line(bool tty, const char *prompt) {
 }
 
 int cmd_shell(int argc, char **argv) {
-    static const struct option longopts[] = {{"bootstrap", required_argument, 0, 'b'}, {"checkpoint", required_argument, 0, 'c'},
-                                             {"set", required_argument, 0, 's'},       {"help", no_argument, 0, 'h'},
+    static const struct option longopts[] = {{"bootstrap", required_argument, 0, 'b'},
+                                             {"checkpoint", required_argument, 0, 'c'},
+                                             {"set", required_argument, 0, 's'},
+                                             {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     shell sh = {.fmt = WR_FMT_TABLE};
     wr_strlist sets = {0};
@@ -459,8 +514,12 @@ int cmd_shell(int argc, char **argv) {
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'b': sh.ov.bootstrap = optarg; break;
-        case 'c': sh.ov.checkpoint = optarg; break;
+        case 'b':
+            sh.ov.bootstrap = optarg;
+            break;
+        case 'c':
+            sh.ov.checkpoint = optarg;
+            break;
         case 's':
             if (!cli_setting_opt("shell", optarg)) {
                 rc = CLI_USAGE;
@@ -468,8 +527,12 @@ int cmd_shell(int argc, char **argv) {
             }
             wr_strlist_push(&sets, optarg);
             break;
-        case 'h': fputs(help, stdout); goto done;
-        default: rc = cli_bad_option("shell", c, argv); goto done;
+        case 'h':
+            fputs(help, stdout);
+            goto done;
+        default:
+            rc = cli_bad_option("shell", c, argv);
+            goto done;
         }
     }
     if (optind + 1 < argc) {
@@ -512,7 +575,8 @@ int cmd_shell(int argc, char **argv) {
     bool tty = isatty(0);
     /* libedit reads multibyte keys only in a UTF-8 LC_CTYPE (in "C" it drops
      * them); Weir's text is UTF-8 whatever the environment says */
-    if (tty && (!setlocale(LC_CTYPE, "") || strcmp(nl_langinfo(CODESET), "UTF-8"))) setlocale(LC_CTYPE, "C.UTF-8");
+    if (tty && (!setlocale(LC_CTYPE, "") || strcmp(nl_langinfo(CODESET), "UTF-8")))
+        setlocale(LC_CTYPE, "C.UTF-8");
     if (tty) printf("weir shell: statements end with ';', .help for commands, .quit to leave\n");
     char *hist = getenv("HOME") ? wr_xasprintf("%s/.weir_history", getenv("HOME")) : NULL;
     if (tty && hist) read_history(hist);
@@ -522,7 +586,8 @@ int cmd_shell(int argc, char **argv) {
         fflush(stdout);
         interrupted = 0;
         char *line = next_line(tty, buf.len ? "  ...> " : "weir> ");
-        if (!line && tty && interrupted) { /* Ctrl-C at the prompt: drop what is typed, not the shell */
+        if (!line && tty &&
+            interrupted) { /* Ctrl-C at the prompt: drop what is typed, not the shell */
             buf.len = 0;
             if (buf.p) buf.p[0] = '\0';
             fputc('\n', stdout);
@@ -540,11 +605,13 @@ int cmd_shell(int argc, char **argv) {
         wr_buf_putc(&buf, '\n');
         free(line);
         wr_stmt_span sp;
-        for (wr_statement_span(buf.p, buf.len, &sp); buf.len && sp.len; wr_statement_span(buf.p, buf.len, &sp)) {
+        for (wr_statement_span(buf.p, buf.len, &sp); buf.len && sp.len;
+             wr_statement_span(buf.p, buf.len, &sp)) {
             char *stmt = wr_xstrndup(buf.p, sp.len);
             memmove(buf.p, buf.p + sp.len, buf.len - sp.len + 1);
             buf.len -= sp.len;
-            if (tty && sp.cls != WR_STMT_BLANK) remember(stmt); /* the whole statement, however many lines */
+            if (tty && sp.cls != WR_STMT_BLANK)
+                remember(stmt); /* the whole statement, however many lines */
             run_statement(&sh, stmt, &sp);
             free(stmt);
         }
@@ -554,13 +621,17 @@ int cmd_shell(int argc, char **argv) {
         int n = (int)strcspn(first, "\n");
         const char *after = first[n] ? first + n + 1 : first + n;
         bool more = n > 60 || after[strspn(after, " \t\r\n")];
-        fprintf(stderr, "error: the input ended inside a statement (no ';' ends it, or a string, comment or BEGIN ... END is "
-                "still open): %.*s%s\n", n > 60 ? 60 : n, first, more ? " ..." : "");
+        fprintf(stderr,
+                "error: the input ended inside a statement (no ';' ends it, or a string, comment "
+                "or BEGIN ... END is "
+                "still open): %.*s%s\n",
+                n > 60 ? 60 : n, first, more ? " ..." : "");
     }
     if (tty && hist) write_history(hist);
     free(hist);
     wr_buf_free(&buf);
-    for (int i = 0; i < sh.nqueries; i++) stop_query(sh.queries[i]); /* each stops after its batch */
+    for (int i = 0; i < sh.nqueries; i++)
+        stop_query(sh.queries[i]); /* each stops after its batch */
     report_failures(&sh);
 done:
     for (int i = 0; i < sh.nqueries; i++) {
@@ -570,9 +641,11 @@ done:
         free(sh.queries[i]);
     }
     free(sh.queries);
-    for (int i = 0; i < sh.njobs; i++) wr_job_free(sh.jobs[i]);
+    for (int i = 0; i < sh.njobs; i++)
+        wr_job_free(sh.jobs[i]);
     free(sh.jobs);
-    for (int i = 0; i < sh.nattached; i++) free(sh.attached[i]);
+    for (int i = 0; i < sh.nattached; i++)
+        free(sh.attached[i]);
     free(sh.attached);
     free(sh.text);
     wr_reader_close(sh.reader);

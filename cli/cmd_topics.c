@@ -30,12 +30,14 @@ static int cmp_part(const void *a, const void *b) {
 }
 
 static void print_ids(const int32_t *ids, int n) {
-    for (int i = 0; i < n; i++) printf("%s%d", i ? "," : "", (int)ids[i]);
+    for (int i = 0; i < n; i++)
+        printf("%s%d", i ? "," : "", (int)ids[i]);
 }
 
 /* Same layout as kafka-topics --describe. */
 static void describe_topic(const rd_kafka_metadata_topic_t *t) {
-    rd_kafka_metadata_partition_t *parts = wr_xmalloc(sizeof *parts * (size_t)(t->partition_cnt + 1));
+    rd_kafka_metadata_partition_t *parts =
+        wr_xmalloc(sizeof *parts * (size_t)(t->partition_cnt + 1));
     memcpy(parts, t->partitions, sizeof *parts * (size_t)t->partition_cnt);
     qsort(parts, (size_t)t->partition_cnt, sizeof *parts, cmp_part);
     printf("Topic: %s\tPartitionCount: %d\tReplicationFactor: %d\n", t->topic, t->partition_cnt,
@@ -55,7 +57,8 @@ static int list_or_describe(rd_kafka_t *rk, bool describe, const char *topic, in
     const char *cmd = "topics";
     const rd_kafka_metadata_t *md = NULL;
     char err[512];
-    if (!wr_kafka_probe(rk, timeout_ms, &md, err, sizeof err)) return cli_error(cmd, CLI_FAIL, "%s", err);
+    if (!wr_kafka_probe(rk, timeout_ms, &md, err, sizeof err))
+        return cli_error(cmd, CLI_FAIL, "%s", err);
     int rc = CLI_OK;
     if (topic) {
         const rd_kafka_metadata_topic_t *t = wr_kafka_md_topic(md, topic);
@@ -81,20 +84,23 @@ static int admin_op(rd_kafka_t *rk, bool create, const char *topic, int partitio
     const char *cmd = "topics";
     char err[512];
     const rd_kafka_metadata_t *md = NULL;
-    if (!wr_kafka_probe(rk, timeout_ms, &md, err, sizeof err)) return cli_error(cmd, CLI_FAIL, "%s", err);
+    if (!wr_kafka_probe(rk, timeout_ms, &md, err, sizeof err))
+        return cli_error(cmd, CLI_FAIL, "%s", err);
     /* Admin requests go to the controller. A cluster whose controller is not one
      * of its brokers (librdkafka's mock cluster) cannot create or delete topics. */
     int32_t controller = rd_kafka_controllerid(rk, timeout_ms);
     bool has_controller = false;
-    for (int i = 0; i < md->broker_cnt; i++) has_controller |= md->brokers[i].id == controller;
+    for (int i = 0; i < md->broker_cnt; i++)
+        has_controller |= md->brokers[i].id == controller;
     rd_kafka_metadata_destroy(md);
     if (!has_controller)
         return cli_error(cmd, CLI_FAIL, "the broker does not support %s (it has no controller)%s",
                          create ? "CreateTopics" : "DeleteTopics",
-                         create ? "; with 'weir broker' create topics with --topic NAME:PARTITIONS" : "");
+                         create ? "; with 'weir broker' create topics with --topic NAME:PARTITIONS"
+                                : "");
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_AdminOptions_t *opts =
-        rd_kafka_AdminOptions_new(rk, create ? RD_KAFKA_ADMIN_OP_CREATETOPICS : RD_KAFKA_ADMIN_OP_DELETETOPICS);
+    rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(
+        rk, create ? RD_KAFKA_ADMIN_OP_CREATETOPICS : RD_KAFKA_ADMIN_OP_DELETETOPICS);
     rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, NULL, 0);
     rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, NULL, 0);
     int rc = CLI_OK;
@@ -108,7 +114,8 @@ static int admin_op(rd_kafka_t *rk, bool create, const char *topic, int partitio
             char *k, *v;
             if (!wr_split_kv(configs->items[i], '=', &k, &v)) {
                 rd_kafka_NewTopic_destroy(nt);
-                rc = cli_error(cmd, CLI_USAGE, "--config %s: expected key=value", configs->items[i]);
+                rc =
+                    cli_error(cmd, CLI_USAGE, "--config %s: expected key=value", configs->items[i]);
                 goto done;
             }
             rd_kafka_NewTopic_set_config(nt, k, v);
@@ -126,21 +133,24 @@ static int admin_op(rd_kafka_t *rk, bool create, const char *topic, int partitio
     const char *what = create ? "create" : "delete";
     const char *api = create ? "CreateTopics" : "DeleteTopics";
     if (!ev) {
-        rc = cli_error(cmd, CLI_FAIL, "%s %s: no answer from the cluster within %d ms", what, topic, timeout_ms);
+        rc = cli_error(cmd, CLI_FAIL, "%s %s: no answer from the cluster within %d ms", what, topic,
+                       timeout_ms);
         goto done;
     }
     rd_kafka_resp_err_t e = rd_kafka_event_error(ev);
     const rd_kafka_topic_result_t **res = NULL;
     size_t n = 0;
     if (!e) {
-        res = create ? rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n)
-                     : rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+        res = create
+                  ? rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n)
+                  : rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
         if (n > 0 && rd_kafka_topic_result_error(res[0])) e = rd_kafka_topic_result_error(res[0]);
     }
     if (e == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE || e == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION ||
         e == RD_KAFKA_RESP_ERR_INVALID_REQUEST)
-        rc = cli_error(cmd, CLI_FAIL, "the broker does not support %s (%s topic %s)%s", api, what, topic,
-                       create ? "; with 'weir broker' create topics with --topic NAME:PARTITIONS" : "");
+        rc = cli_error(
+            cmd, CLI_FAIL, "the broker does not support %s (%s topic %s)%s", api, what, topic,
+            create ? "; with 'weir broker' create topics with --topic NAME:PARTITIONS" : "");
     else if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
         rc = cli_error(cmd, CLI_FAIL, "topic '%s' already exists", topic);
     else if (e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
@@ -176,8 +186,8 @@ int cmd_topics(int argc, char **argv) {
     bool list = !strcmp(action, "list"), describe = !strcmp(action, "describe"),
          create = !strcmp(action, "create"), del = !strcmp(action, "delete");
     if (!list && !describe && !create && !del)
-        return cli_error(cmd, CLI_USAGE, "unknown action '%s' (accepted: list, describe, create, delete)",
-                         action);
+        return cli_error(cmd, CLI_USAGE,
+                         "unknown action '%s' (accepted: list, describe, create, delete)", action);
 
     cli_kafka k = {.timeout_ms = WR_KAFKA_DEFAULT_TIMEOUT_MS};
     wr_strlist configs = {0};
@@ -191,10 +201,18 @@ int cmd_topics(int argc, char **argv) {
     optind = 2;
     while ((c = getopt_long(argc, argv, ":hX:", longopts, NULL)) != -1) {
         switch (c) {
-        case 't': topic = optarg; break;
-        case 'b': k.bootstrap = optarg; break;
-        case 'X': wr_strlist_push(&k.props, optarg); break;
-        case 'c': wr_strlist_push(&configs, optarg); break;
+        case 't':
+            topic = optarg;
+            break;
+        case 'b':
+            k.bootstrap = optarg;
+            break;
+        case 'X':
+            wr_strlist_push(&k.props, optarg);
+            break;
+        case 'c':
+            wr_strlist_push(&configs, optarg);
+            break;
         case 'p':
             if (!cli_int_opt(cmd, "--partitions", optarg, 1, 1000000, &partitions)) rc = CLI_USAGE;
             break;
@@ -205,8 +223,12 @@ int cmd_topics(int argc, char **argv) {
             if (!cli_int_opt(cmd, "--timeout-ms", optarg, 1, 86400000, &v)) rc = CLI_USAGE;
             k.timeout_ms = (int)v;
             break;
-        case 'h': fputs(help, stdout); goto out;
-        default: rc = cli_bad_option(cmd, c, argv); break;
+        case 'h':
+            fputs(help, stdout);
+            goto out;
+        default:
+            rc = cli_bad_option(cmd, c, argv);
+            break;
         }
         if (rc) goto out;
     }
@@ -219,7 +241,8 @@ int cmd_topics(int argc, char **argv) {
         goto out;
     }
     if (!create && (partitions >= 0 || rf >= 0 || configs.n)) {
-        rc = cli_error(cmd, CLI_USAGE, "--partitions, --replication-factor and --config apply to create only");
+        rc = cli_error(cmd, CLI_USAGE,
+                       "--partitions, --replication-factor and --config apply to create only");
         goto out;
     }
     rd_kafka_conf_t *conf = wr_kafka_conf_new(k.bootstrap, &k.props, err, sizeof err);

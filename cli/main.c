@@ -33,16 +33,13 @@ int main(int argc, char **argv) {
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {
-        {"broker", cmd_broker},
-        {"topics", cmd_topics},
-        {"produce", cmd_produce},
-        {"consume", cmd_consume},
-        {"run", cmd_run},
-        {"shell", cmd_shell},
+        {"broker", cmd_broker},   {"topics", cmd_topics}, {"produce", cmd_produce},
+        {"consume", cmd_consume}, {"run", cmd_run},       {"shell", cmd_shell},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "weir: unknown command '%s' (commands: broker, topics, produce, consume, run, shell)\n",
+    fprintf(stderr,
+            "weir: unknown command '%s' (commands: broker, topics, produce, consume, run, shell)\n",
             argv[1]);
     return CLI_USAGE;
 }

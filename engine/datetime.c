@@ -11,7 +11,8 @@
 /* Reads between min and max digits; false if fewer than min. */
 static bool num(const char **s, const char *e, int min, int max, int *out) {
     int v = 0, n = 0;
-    while (*s < e && n < max && isdigit((unsigned char)**s)) v = v * 10 + (*(*s)++ - '0'), n++;
+    while (*s < e && n < max && isdigit((unsigned char)**s))
+        v = v * 10 + (*(*s)++ - '0'), n++;
     *out = v;
     return n >= min;
 }
@@ -23,7 +24,8 @@ bool wr_ts_parse_pattern(const char *s, size_t len, const char *pat, size_t plen
     while (p < pe) {
         char c = *p;
         size_t n = 1;
-        while (p + n < pe && p[n] == c) n++;
+        while (p + n < pe && p[n] == c)
+            n++;
         if (c == '\'') { /* 'literal', '' is a quote */
             if (n >= 2 && n % 2 == 0) {
                 for (size_t i = 0; i < n / 2; i++)
@@ -46,7 +48,12 @@ bool wr_ts_parse_pattern(const char *s, size_t len, const char *pat, size_t plen
             continue;
         }
         /* two-digit fields: one letter takes 1-2 digits, more take exactly that many */
-        int *field = c == 'M' ? &mo : c == 'd' ? &d : c == 'H' || c == 'h' ? &h : c == 'm' ? &mi : c == 's' ? &se : NULL;
+        int *field = c == 'M'               ? &mo
+                     : c == 'd'             ? &d
+                     : c == 'H' || c == 'h' ? &h
+                     : c == 'm'             ? &mi
+                     : c == 's'             ? &se
+                                            : NULL;
         if (field) {
             if (!num(&s, e, n == 1 ? 1 : (int)n, n == 1 ? 2 : (int)n, field)) return false;
             twelve |= c == 'h';
@@ -69,9 +76,12 @@ bool wr_ts_parse_pattern(const char *s, size_t len, const char *pat, size_t plen
             break;
         case 'a':
             if (e - s < 2) return false;
-            if (!strncasecmp(s, "AM", 2)) pm = false;
-            else if (!strncasecmp(s, "PM", 2)) pm = true;
-            else return false;
+            if (!strncasecmp(s, "AM", 2))
+                pm = false;
+            else if (!strncasecmp(s, "PM", 2))
+                pm = true;
+            else
+                return false;
             have_ampm = true;
             s += 2;
             break;
@@ -90,7 +100,8 @@ bool wr_ts_parse_pattern(const char *s, size_t len, const char *pat, size_t plen
             offset_s = sign * (oh * 3600 + om * 60);
             break;
         }
-        default: return false; /* a pattern letter this reader does not know */
+        default:
+            return false; /* a pattern letter this reader does not know */
         }
         p += n;
     }
@@ -100,10 +111,13 @@ bool wr_ts_parse_pattern(const char *s, size_t len, const char *pat, size_t plen
         h = h % 12 + (have_ampm && pm ? 12 : 0);
     }
     if (y < 0 || y > 9999) return false;
-    while (fdig > 6) frac /= 10, fdig--;
-    while (fdig < 6) frac *= 10, fdig++;
+    while (fdig > 6)
+        frac /= 10, fdig--;
+    while (fdig < 6)
+        frac *= 10, fdig++;
     char buf[64];
-    int bl = snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%06d", y, mo, d, h, mi, se, frac);
+    int bl =
+        snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%06d", y, mo, d, h, mi, se, frac);
     if (!wr_ts_parse(buf, (size_t)bl, us)) return false;
     *us -= (int64_t)offset_s * 1000000;
     return true;

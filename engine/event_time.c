@@ -17,13 +17,15 @@ static bool is_closed(const void *ctx, wr_entry *e) {
 
 int64_t wr_et_evict(wr_table *st, int64_t wm) {
     uint32_t n = 0;
-    for (uint32_t i = 0; i < st->n; i++) n += wr_et_closed(st->agg, wr_table_at(st, i), wm);
+    for (uint32_t i = 0; i < st->n; i++)
+        n += wr_et_closed(st->agg, wr_table_at(st, i), wm);
     if (!n) return 0;
     if ((uint64_t)n * 8 >= st->n) { /* many: one pass and a new index */
         closing c = {st->agg, wm};
         return wr_table_drop_where(st, is_closed, &c);
     }
-    for (uint32_t i = st->n; i-- > 0;) /* few: from the end, as removal moves the last entry into i */
+    for (uint32_t i = st->n;
+         i-- > 0;) /* few: from the end, as removal moves the last entry into i */
         if (wr_et_closed(st->agg, wr_table_at(st, i), wm)) wr_table_remove(st, i);
     return n;
 }
@@ -39,7 +41,8 @@ typedef struct sess {
 uint64_t wr_et_session_hash(const wr_aggregate *agg, const wr_val *k) {
     uint64_t h = 0x9e3779b97f4a7c15ULL;
     for (int i = 0; i < agg->nkeys; i++)
-        if (i != agg->win.key) h = wr_hash_u64(h ^ wr_val_hash(k[i], agg->key_types[i])) + (uint64_t)i;
+        if (i != agg->win.key)
+            h = wr_hash_u64(h ^ wr_val_hash(k[i], agg->key_types[i])) + (uint64_t)i;
     return h;
 }
 
@@ -79,7 +82,8 @@ static sess make(const wr_aggregate *agg, wr_entry *e, int64_t idx) {
 void wr_et_merge_sessions(wr_table *st, wr_task *tasks, int ntasks, int p) {
     const wr_aggregate *agg = st->agg;
     size_t np = 0;
-    for (int w = 0; w < ntasks; w++) np += tasks[w].nbucket[p];
+    for (int w = 0; w < ntasks; w++)
+        np += tasks[w].nbucket[p];
     if (!np) return;
     /* the new sessions, and the state's sessions of the same keys */
     size_t cap = np * 2;
@@ -117,7 +121,8 @@ void wr_et_merge_sessions(wr_table *st, wr_task *tasks, int ntasks, int p) {
         size_t j = i + 1;
         int64_t end = all[i].end;
         bool fresh = all[i].idx < 0;
-        while (j < n && all[j].khash == all[i].khash && !cmp_other_keys(agg, wr_entry_keys(all[j].e), wr_entry_keys(all[i].e)) &&
+        while (j < n && all[j].khash == all[i].khash &&
+               !cmp_other_keys(agg, wr_entry_keys(all[j].e), wr_entry_keys(all[i].e)) &&
                all[j].start < end) { /* overlapping: [start, end) intervals */
             if (all[j].end > end) end = all[j].end;
             fresh |= all[j].idx < 0;
@@ -125,12 +130,15 @@ void wr_et_merge_sessions(wr_table *st, wr_task *tasks, int ntasks, int p) {
         }
         if (fresh) { /* untouched state sessions stay as they are */
             /* one session [all[i].start, end) out of all[i..j) */
-            merged m = {wr_arena_alloc(&tmp, sizeof(wr_val) * (size_t)agg->nkeys), wr_xcalloc(1, ssz ? ssz : 1)};
+            merged m = {wr_arena_alloc(&tmp, sizeof(wr_val) * (size_t)agg->nkeys),
+                        wr_xcalloc(1, ssz ? ssz : 1)};
             const wr_val *src = NULL;
             for (size_t x = i; x < j; x++) {
                 wr_agg_merge(st, m.states, wr_entry_states(all[x].e, agg->nkeys));
-                if (all[x].idx >= 0) gone[ngone++] = all[x].idx;
-                else src = wr_entry_keys(all[x].e); /* a partial's keys outlive the removals */
+                if (all[x].idx >= 0)
+                    gone[ngone++] = all[x].idx;
+                else
+                    src = wr_entry_keys(all[x].e); /* a partial's keys outlive the removals */
             }
             memcpy(m.keys, src, sizeof(wr_val) * (size_t)agg->nkeys);
             m.keys[agg->win.key] = wr_et_window(&tmp, all[i].start, end);
@@ -139,7 +147,8 @@ void wr_et_merge_sessions(wr_table *st, wr_task *tasks, int ntasks, int p) {
         i = j;
     }
     qsort(gone, ngone, sizeof *gone, cmp_idx_desc);
-    for (size_t i = 0; i < ngone; i++) wr_table_remove(st, (uint32_t)gone[i]);
+    for (size_t i = 0; i < ngone; i++)
+        wr_table_remove(st, (uint32_t)gone[i]);
     for (size_t i = 0; i < nout; i++) {
         wr_entry *e = wr_table_upsert(st, out[i].keys, wr_keys_hash(agg, out[i].keys));
         memcpy(wr_entry_states(e, agg->nkeys), out[i].states, ssz); /* the states' copies move in */

@@ -34,20 +34,23 @@ void wr_eval_fail(wr_eval *ev, const char *fmt, ...) {
     ev->failed = true;
 }
 
-int wr_eval_match(const wr_expr *e, const char *what, const char *s, size_t n, size_t start, wr_eval *ev) {
+int wr_eval_match(const wr_expr *e, const char *what, const char *s, size_t n, size_t start,
+                  wr_eval *ev) {
     int rc = wr_regex_exec(ev->rx, e->re, s, n, start, 0, ev->md);
     if (rc >= 0 || rc == PCRE2_ERROR_NOMATCH) return rc;
     char why[160];
     wr_regex_strerror(rc, why, sizeof why);
     const char *pat = e->pattern ? e->pattern : "?";
     wr_eval_fail(ev, "%s: the %s '%.200s%s' failed on a %zu-byte value: %s", what,
-                 e->op == WR_E_LIKE ? "pattern" : "regular expression", pat, strlen(pat) > 200 ? "..." : "", n, why);
+                 e->op == WR_E_LIKE ? "pattern" : "regular expression", pat,
+                 strlen(pat) > 200 ? "..." : "", n, why);
     return rc;
 }
 
 void wr_expr_free(wr_expr *e) {
     if (!e) return;
-    for (int i = 0; i < e->nargs; i++) wr_expr_free(e->args[i]);
+    for (int i = 0; i < e->nargs; i++)
+        wr_expr_free(e->args[i]);
     free(e->args);
     if (e->re) pcre2_code_free(e->re);
     free(e->pattern);
@@ -64,25 +67,35 @@ static wr_val arith(const wr_expr *e, wr_val a, wr_val b) {
     wr_kind k = (wr_kind)e->type.kind;
     if (k == WR_T_DOUBLE) {
         switch (e->op) {
-        case WR_E_ADD: return wr_dbl(a.u.d + b.u.d);
-        case WR_E_SUB: return wr_dbl(a.u.d - b.u.d);
-        case WR_E_MUL: return wr_dbl(a.u.d * b.u.d);
-        case WR_E_DIV: return b.u.d == 0 ? wr_null() : wr_dbl(a.u.d / b.u.d);
-        case WR_E_MOD: return b.u.d == 0 ? wr_null() : wr_dbl(fmod(a.u.d, b.u.d));
-        default: return wr_null();
+        case WR_E_ADD:
+            return wr_dbl(a.u.d + b.u.d);
+        case WR_E_SUB:
+            return wr_dbl(a.u.d - b.u.d);
+        case WR_E_MUL:
+            return wr_dbl(a.u.d * b.u.d);
+        case WR_E_DIV:
+            return b.u.d == 0 ? wr_null() : wr_dbl(a.u.d / b.u.d);
+        case WR_E_MOD:
+            return b.u.d == 0 ? wr_null() : wr_dbl(fmod(a.u.d, b.u.d));
+        default:
+            return wr_null();
         }
     }
     uint64_t x = (uint64_t)a.u.i, y = (uint64_t)b.u.i;
     switch (e->op) {
-    case WR_E_ADD: return wr_int(wrap((int64_t)(x + y), k));
-    case WR_E_SUB: return wr_int(wrap((int64_t)(x - y), k));
-    case WR_E_MUL: return wr_int(wrap((int64_t)(x * y), k));
+    case WR_E_ADD:
+        return wr_int(wrap((int64_t)(x + y), k));
+    case WR_E_SUB:
+        return wr_int(wrap((int64_t)(x - y), k));
+    case WR_E_MUL:
+        return wr_int(wrap((int64_t)(x * y), k));
     case WR_E_MOD:
     case WR_E_IDIV:
         if (b.u.i == 0) return wr_null();
         if (b.u.i == -1) return wr_int(e->op == WR_E_MOD ? 0 : wrap((int64_t)(0 - x), k));
         return wr_int(e->op == WR_E_MOD ? a.u.i % b.u.i : a.u.i / b.u.i);
-    default: return wr_null();
+    default:
+        return wr_null();
     }
 }
 
@@ -95,8 +108,10 @@ static wr_val like_match(const wr_expr *e, wr_val s, wr_eval *ev) {
 
 wr_val wr_expr_eval(const wr_expr *e, const wr_val *row, wr_eval *ev) {
     switch (e->op) {
-    case WR_E_LIT: return e->lit;
-    case WR_E_COL: return row[e->col];
+    case WR_E_LIT:
+        return e->lit;
+    case WR_E_COL:
+        return row[e->col];
     case WR_E_NEG: {
         wr_val a = wr_expr_eval(e->args[0], row, ev);
         if (a.null) return a;
@@ -143,14 +158,20 @@ wr_val wr_expr_eval(const wr_expr *e, const wr_val *row, wr_eval *ev) {
         if (e->op == WR_E_NE) return wr_int(!wr_val_eq(a, b, t));
         int c = wr_val_cmp(a, b, t);
         switch (e->op) {
-        case WR_E_LT: return wr_int(c < 0);
-        case WR_E_LE: return wr_int(c <= 0);
-        case WR_E_GT: return wr_int(c > 0);
-        default: return wr_int(c >= 0);
+        case WR_E_LT:
+            return wr_int(c < 0);
+        case WR_E_LE:
+            return wr_int(c <= 0);
+        case WR_E_GT:
+            return wr_int(c > 0);
+        default:
+            return wr_int(c >= 0);
         }
     }
-    case WR_E_IS_NULL: return wr_int(wr_expr_eval(e->args[0], row, ev).null);
-    case WR_E_IS_NOT_NULL: return wr_int(!wr_expr_eval(e->args[0], row, ev).null);
+    case WR_E_IS_NULL:
+        return wr_int(wr_expr_eval(e->args[0], row, ev).null);
+    case WR_E_IS_NOT_NULL:
+        return wr_int(!wr_expr_eval(e->args[0], row, ev).null);
     case WR_E_CAST:
         return wr_cast(wr_expr_eval(e->args[0], row, ev), e->args[0]->type, e->type, ev->arena);
     case WR_E_CASE: {
@@ -167,13 +188,16 @@ wr_val wr_expr_eval(const wr_expr *e, const wr_val *row, wr_eval *ev) {
         bool saw_null = false;
         for (int i = 1; i < e->nargs; i++) {
             wr_val b = wr_expr_eval(e->args[i], row, ev);
-            if (b.null) saw_null = true;
-            else if (wr_val_eq(a, b, e->args[0]->type)) return wr_int(1);
+            if (b.null)
+                saw_null = true;
+            else if (wr_val_eq(a, b, e->args[0]->type))
+                return wr_int(1);
         }
         return saw_null ? wr_null() : wr_int(0);
     }
     case WR_E_LIKE:
-    case WR_E_RLIKE: return like_match(e, wr_expr_eval(e->args[0], row, ev), ev);
+    case WR_E_RLIKE:
+        return like_match(e, wr_expr_eval(e->args[0], row, ev), ev);
     case WR_E_INDEX: {
         wr_val a = wr_expr_eval(e->args[0], row, ev), i = wr_expr_eval(e->args[1], row, ev);
         if (a.null || i.null || i.u.i < 0 || i.u.i >= a.u.a->n) return wr_null();
@@ -185,7 +209,8 @@ wr_val wr_expr_eval(const wr_expr *e, const wr_val *row, wr_eval *ev) {
     }
     case WR_E_FUNC: {
         wr_val args[16];
-        for (int i = 0; i < e->nargs && i < 16; i++) args[i] = wr_expr_eval(e->args[i], row, ev);
+        for (int i = 0; i < e->nargs && i < 16; i++)
+            args[i] = wr_expr_eval(e->args[i], row, ev);
         return e->fn(e, args, ev);
     }
     }
@@ -231,11 +256,16 @@ wr_expr *wr_expr_cast(wr_expr *x, wr_type t) {
 
 static int numeric_rank(wr_kind k) {
     switch (k) {
-    case WR_T_BOOL: return 0;
-    case WR_T_INT: return 1;
-    case WR_T_BIGINT: return 2;
-    case WR_T_DOUBLE: return 3;
-    default: return -1;
+    case WR_T_BOOL:
+        return 0;
+    case WR_T_INT:
+        return 1;
+    case WR_T_BIGINT:
+        return 2;
+    case WR_T_DOUBLE:
+        return 3;
+    default:
+        return -1;
     }
 }
 
@@ -249,11 +279,14 @@ bool wr_type_common(wr_type a, wr_type b, wr_type *out) {
      * timestamp as timestamps. */
     if ((a.kind == WR_T_STRING && rb > 0) || (b.kind == WR_T_STRING && ra > 0))
         return *out = WR_TYPE(WR_T_DOUBLE), true;
-    if ((a.kind == WR_T_STRING && b.kind == WR_T_TIMESTAMP) || (b.kind == WR_T_STRING && a.kind == WR_T_TIMESTAMP))
+    if ((a.kind == WR_T_STRING && b.kind == WR_T_TIMESTAMP) ||
+        (b.kind == WR_T_STRING && a.kind == WR_T_TIMESTAMP))
         return *out = WR_TYPE(WR_T_TIMESTAMP), true;
-    if ((a.kind == WR_T_STRING && b.kind == WR_T_BINARY) || (b.kind == WR_T_STRING && a.kind == WR_T_BINARY))
+    if ((a.kind == WR_T_STRING && b.kind == WR_T_BINARY) ||
+        (b.kind == WR_T_STRING && a.kind == WR_T_BINARY))
         return *out = WR_TYPE(WR_T_STRING), true;
-    if ((a.kind == WR_T_STRING && b.kind == WR_T_BOOL) || (b.kind == WR_T_STRING && a.kind == WR_T_BOOL))
+    if ((a.kind == WR_T_STRING && b.kind == WR_T_BOOL) ||
+        (b.kind == WR_T_STRING && a.kind == WR_T_BOOL))
         return *out = WR_TYPE(WR_T_BOOL), true;
     return false;
 }
@@ -269,17 +302,20 @@ wr_expr *wr_expr_substitute(const wr_expr *e, wr_expr *const *cols) {
     }
     if (e->pattern) c->pattern = wr_xstrdup(e->pattern);
     c->args = e->nargs ? wr_xcalloc((size_t)e->nargs, sizeof *c->args) : NULL;
-    for (int i = 0; i < e->nargs; i++) c->args[i] = wr_expr_substitute(e->args[i], cols);
+    for (int i = 0; i < e->nargs; i++)
+        c->args[i] = wr_expr_substitute(e->args[i], cols);
     return c;
 }
 
 bool wr_expr_equal(const wr_expr *a, const wr_expr *b) {
-    if (a->op != b->op || a->type.kind != b->type.kind || a->type.elem != b->type.elem || a->nargs != b->nargs ||
-        a->has_else != b->has_else || a->iarg != b->iarg || a->fn != b->fn)
+    if (a->op != b->op || a->type.kind != b->type.kind || a->type.elem != b->type.elem ||
+        a->nargs != b->nargs || a->has_else != b->has_else || a->iarg != b->iarg || a->fn != b->fn)
         return false;
     if (a->op == WR_E_COL && a->col != b->col) return false;
-    if (a->op == WR_E_LIT && !(a->lit.null == b->lit.null && wr_val_eq(a->lit, b->lit, a->type))) return false;
-    if ((a->op == WR_E_LIKE || a->op == WR_E_RLIKE) && a->re != b->re) return false; /* patterns: only the same node */
+    if (a->op == WR_E_LIT && !(a->lit.null == b->lit.null && wr_val_eq(a->lit, b->lit, a->type)))
+        return false;
+    if ((a->op == WR_E_LIKE || a->op == WR_E_RLIKE) && a->re != b->re)
+        return false; /* patterns: only the same node */
     for (int i = 0; i < a->nargs; i++)
         if (!wr_expr_equal(a->args[i], b->args[i])) return false;
     return true;

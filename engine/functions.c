@@ -12,12 +12,13 @@
 pcre2_code *wr_regex_compile(const char *pat, size_t len, char *errstr, size_t errlen) {
     int code;
     PCRE2_SIZE off;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, len, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+    pcre2_code *re =
+        pcre2_compile((PCRE2_SPTR)pat, len, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
     if (!re) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(code, msg, sizeof msg);
-        wr_errf(errstr, errlen, "invalid regular expression '%.*s': %s at offset %zu", (int)len, pat, (char *)msg,
-                (size_t)off);
+        wr_errf(errstr, errlen, "invalid regular expression '%.*s': %s at offset %zu", (int)len,
+                pat, (char *)msg, (size_t)off);
         return NULL;
     }
     pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
@@ -57,14 +58,15 @@ void wr_regex_ctx_free(wr_regex_ctx *rx) {
     free(rx);
 }
 
-int wr_regex_exec(wr_regex_ctx *rx, const pcre2_code *re, const char *s, size_t n, size_t start, uint32_t options,
-                  pcre2_match_data *md) {
+int wr_regex_exec(wr_regex_ctx *rx, const pcre2_code *re, const char *s, size_t n, size_t start,
+                  uint32_t options, pcre2_match_data *md) {
     return pcre2_match(re, (PCRE2_SPTR)s, n, start, options, md, rx->mc);
 }
 
 void wr_regex_strerror(int rc, char *buf, size_t len) {
     PCRE2_UCHAR msg[160];
-    if (pcre2_get_error_message(rc, msg, sizeof msg) < 0) snprintf((char *)msg, sizeof msg, "error %d", rc);
+    if (pcre2_get_error_message(rc, msg, sizeof msg) < 0)
+        snprintf((char *)msg, sizeof msg, "error %d", rc);
     snprintf(buf, len, "%s", (char *)msg);
 }
 
@@ -86,7 +88,8 @@ static wr_val fn_split(const wr_expr *e, const wr_val *args, wr_eval *ev) {
     size_t n = s.len;
     if (e->sep_fast) {
         int count = 1;
-        for (size_t i = 0; i < n; i++) count += p[i] == e->sep;
+        for (size_t i = 0; i < n; i++)
+            count += p[i] == e->sep;
         if (count > limit) count = (int)limit;
         wr_arr *a = arr_new(ev->arena, count);
         size_t start = 0;
@@ -146,7 +149,8 @@ static wr_val fn_case(const wr_expr *e, const wr_val *args, wr_eval *ev) {
     bool up = e->iarg;
     for (uint32_t i = 0; i < args[0].len; i++) {
         char c = args[0].u.p[i];
-        p[i] = up ? (c >= 'a' && c <= 'z' ? (char)(c - 32) : c) : (c >= 'A' && c <= 'Z' ? (char)(c + 32) : c);
+        p[i] = up ? (c >= 'a' && c <= 'z' ? (char)(c - 32) : c)
+                  : (c >= 'A' && c <= 'Z' ? (char)(c + 32) : c);
     }
     return wr_str(p, args[0].len);
 }
@@ -158,9 +162,11 @@ static wr_val fn_trim(const wr_expr *e, const wr_val *args, wr_eval *ev) {
     const char *p = s.u.p;
     size_t n = s.len;
     if (e->iarg != 2) /* trim / ltrim */
-        while (n && *p == ' ') p++, n--;
+        while (n && *p == ' ')
+            p++, n--;
     if (e->iarg != 1) /* trim / rtrim */
-        while (n && p[n - 1] == ' ') n--;
+        while (n && p[n - 1] == ' ')
+            n--;
     return wr_str(p, n);
 }
 
@@ -176,7 +182,8 @@ static inline size_t utf8_step(unsigned char c) {
 
 static size_t utf8_chars(const char *p, size_t n) {
     size_t c = 0;
-    for (size_t i = 0; i < n; i += utf8_step((unsigned char)p[i])) c++;
+    for (size_t i = 0; i < n; i += utf8_step((unsigned char)p[i]))
+        c++;
     return c;
 }
 
@@ -184,14 +191,17 @@ static size_t utf8_chars(const char *p, size_t n) {
  * (a last character cut short ends at n: Spark would read past the end). */
 static size_t utf8_offset(const char *p, size_t n, int64_t ci) {
     size_t i = 0;
-    for (int64_t c = 0; i < n && c < ci; c++) i += utf8_step((unsigned char)p[i]);
+    for (int64_t c = 0; i < n && c < ci; c++)
+        i += utf8_step((unsigned char)p[i]);
     return i < n ? i : n;
 }
 
 static wr_val fn_length(const wr_expr *e, const wr_val *args, wr_eval *ev) {
     (void)ev;
     if (args[0].null) return args[0];
-    return wr_int(e->args[0]->type.kind == WR_T_BINARY ? args[0].len : (int64_t)utf8_chars(args[0].u.p, args[0].len));
+    return wr_int(e->args[0]->type.kind == WR_T_BINARY
+                      ? args[0].len
+                      : (int64_t)utf8_chars(args[0].u.p, args[0].len));
 }
 
 /* Spark's substringSQL: 1-based pos, 0 means 1, negative counts from the end. */
@@ -217,7 +227,8 @@ static wr_val fn_concat(const wr_expr *e, const wr_val *args, wr_eval *ev) {
         total += args[i].len;
     }
     char *p = wr_arena_alloc(ev->arena, total ? total : 1), *o = p;
-    for (int i = 0; i < e->nargs; i++) memcpy(o, args[i].u.p, args[i].len), o += args[i].len;
+    for (int i = 0; i < e->nargs; i++)
+        memcpy(o, args[i].u.p, args[i].len), o += args[i].len;
     return wr_str(p, total);
 }
 
@@ -281,13 +292,15 @@ static wr_val fn_regexp_replace(const wr_expr *e, const wr_val *args, wr_eval *e
                 if (brace) j++;
                 int g = 0;
                 size_t d = j;
-                while (j < rn && rep[j] >= '0' && rep[j] <= '9' && (g * 10 + (rep[j] - '0')) < rc) g = g * 10 + (rep[j++] - '0');
+                while (j < rn && rep[j] >= '0' && rep[j] <= '9' && (g * 10 + (rep[j] - '0')) < rc)
+                    g = g * 10 + (rep[j++] - '0');
                 if (j == d) {
                     wr_buf_putc(&b, rep[i]);
                     continue;
                 }
                 if (brace && j < rn && rep[j] == '}') j++;
-                if (ov[2 * g] != PCRE2_UNSET) wr_buf_put(&b, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+                if (ov[2 * g] != PCRE2_UNSET)
+                    wr_buf_put(&b, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
                 i = j - 1;
             } else {
                 wr_buf_putc(&b, rep[i]);
@@ -332,8 +345,8 @@ static bool is_string_like(wr_type t) {
 /* Casts argument i to STRING when it is a string-like value; else an error. */
 static bool want_string(wr_expr *e, int i, const char *name, char *err, size_t len) {
     wr_type t = e->args[i]->type;
-    if (!is_string_like(t) && t.kind != WR_T_INT && t.kind != WR_T_BIGINT && t.kind != WR_T_DOUBLE &&
-        t.kind != WR_T_BOOL && t.kind != WR_T_TIMESTAMP) {
+    if (!is_string_like(t) && t.kind != WR_T_INT && t.kind != WR_T_BIGINT &&
+        t.kind != WR_T_DOUBLE && t.kind != WR_T_BOOL && t.kind != WR_T_TIMESTAMP) {
         wr_errf(err, len, "%s: argument %d must be a STRING, not %s", name, i + 1, wr_type_name(t));
         return false;
     }
@@ -343,7 +356,8 @@ static bool want_string(wr_expr *e, int i, const char *name, char *err, size_t l
 
 static bool want_int(wr_expr *e, int i, const char *name, char *err, size_t len) {
     wr_type t = e->args[i]->type;
-    if (t.kind != WR_T_INT && t.kind != WR_T_BIGINT && t.kind != WR_T_NULL && t.kind != WR_T_STRING) {
+    if (t.kind != WR_T_INT && t.kind != WR_T_BIGINT && t.kind != WR_T_NULL &&
+        t.kind != WR_T_STRING) {
         wr_errf(err, len, "%s: argument %d must be an INT, not %s", name, i + 1, wr_type_name(t));
         return false;
     }
@@ -355,7 +369,10 @@ static bool want_int(wr_expr *e, int i, const char *name, char *err, size_t len)
 static bool want_pattern(wr_expr *e, int i, const char *name, char *err, size_t len) {
     wr_expr *a = e->args[i];
     if (a->op != WR_E_LIT || a->type.kind != WR_T_STRING) {
-        wr_errf(err, len, "%s: the pattern must be a constant string (patterns computed per row are not supported yet)", name);
+        wr_errf(err, len,
+                "%s: the pattern must be a constant string (patterns computed per row are not "
+                "supported yet)",
+                name);
         return false;
     }
     char why[300];
@@ -373,8 +390,9 @@ static wr_val fn_to_timestamp(const wr_expr *e, const wr_val *args, wr_eval *ev)
     (void)ev;
     if (args[0].null || (e->nargs > 1 && args[1].null)) return wr_null();
     int64_t us;
-    bool ok = e->nargs > 1 ? wr_ts_parse_pattern(args[0].u.p, args[0].len, args[1].u.p, args[1].len, &us)
-                           : wr_ts_parse(args[0].u.p, args[0].len, &us);
+    bool ok = e->nargs > 1
+                  ? wr_ts_parse_pattern(args[0].u.p, args[0].len, args[1].u.p, args[1].len, &us)
+                  : wr_ts_parse(args[0].u.p, args[0].len, &us);
     return ok ? wr_int(us) : wr_null();
 }
 
@@ -392,8 +410,9 @@ static wr_val fn_unix_timestamp(const wr_expr *e, const wr_val *args, wr_eval *e
     static const char dflt[] = "yyyy-MM-dd HH:mm:ss";
     if (e->nargs > 1 && args[1].null) return wr_null();
     int64_t us;
-    bool ok = e->nargs > 1 ? wr_ts_parse_pattern(args[0].u.p, args[0].len, args[1].u.p, args[1].len, &us)
-                           : wr_ts_parse_pattern(args[0].u.p, args[0].len, dflt, sizeof dflt - 1, &us);
+    bool ok = e->nargs > 1
+                  ? wr_ts_parse_pattern(args[0].u.p, args[0].len, args[1].u.p, args[1].len, &us)
+                  : wr_ts_parse_pattern(args[0].u.p, args[0].len, dflt, sizeof dflt - 1, &us);
     return ok ? wr_int(floor_seconds(us)) : wr_null();
 }
 
@@ -428,10 +447,37 @@ static const fdef funcs[] = {
     {"unix_timestamp", 0, 2, fn_unix_timestamp},
 };
 
-const char *const wr_func_names[] = {"split", "size", "cardinality", "lower", "lcase", "upper", "ucase", "trim", "ltrim",
-                                     "rtrim", "length", "char_length", "substring", "substr", "concat", "concat_ws",
-                                     "regexp_extract", "regexp_replace", "coalesce", "abs", "to_timestamp", "unix_timestamp", "explode", "explode_outer",
-                                     "count", "sum", "avg", "mean", "min", "max", NULL};
+const char *const wr_func_names[] = {"split",
+                                     "size",
+                                     "cardinality",
+                                     "lower",
+                                     "lcase",
+                                     "upper",
+                                     "ucase",
+                                     "trim",
+                                     "ltrim",
+                                     "rtrim",
+                                     "length",
+                                     "char_length",
+                                     "substring",
+                                     "substr",
+                                     "concat",
+                                     "concat_ws",
+                                     "regexp_extract",
+                                     "regexp_replace",
+                                     "coalesce",
+                                     "abs",
+                                     "to_timestamp",
+                                     "unix_timestamp",
+                                     "explode",
+                                     "explode_outer",
+                                     "count",
+                                     "sum",
+                                     "avg",
+                                     "mean",
+                                     "min",
+                                     "max",
+                                     NULL};
 
 bool wr_func_bind(wr_expr *e, const char *name, char *err, size_t len) {
     const fdef *f = NULL;
@@ -443,9 +489,11 @@ bool wr_func_bind(wr_expr *e, const char *name, char *err, size_t len) {
     }
     if (e->nargs < f->min || e->nargs > f->max) {
         if (f->min == f->max)
-            wr_errf(err, len, "%s takes %d argument%s, not %d", f->name, f->min, f->min == 1 ? "" : "s", e->nargs);
+            wr_errf(err, len, "%s takes %d argument%s, not %d", f->name, f->min,
+                    f->min == 1 ? "" : "s", e->nargs);
         else
-            wr_errf(err, len, "%s takes %d to %d arguments, not %d", f->name, f->min, f->max, e->nargs);
+            wr_errf(err, len, "%s takes %d to %d arguments, not %d", f->name, f->min, f->max,
+                    e->nargs);
         return false;
     }
     e->op = WR_E_FUNC;
@@ -461,8 +509,11 @@ bool wr_func_bind(wr_expr *e, const char *name, char *err, size_t len) {
          * backslash-escaped non-alphanumeric character. */
         const char *pat = e->args[1]->lit.u.p;
         uint32_t pl = e->args[1]->lit.len;
-        if (pl == 1 && !strchr(".$|()[{^?*+\\", pat[0])) e->sep_fast = true, e->sep = pat[0];
-        else if (pl == 2 && pat[0] == '\\' && !((pat[1] >= '0' && pat[1] <= '9') || (pat[1] >= 'a' && pat[1] <= 'z') || (pat[1] >= 'A' && pat[1] <= 'Z')))
+        if (pl == 1 && !strchr(".$|()[{^?*+\\", pat[0]))
+            e->sep_fast = true, e->sep = pat[0];
+        else if (pl == 2 && pat[0] == '\\' &&
+                 !((pat[1] >= '0' && pat[1] <= '9') || (pat[1] >= 'a' && pat[1] <= 'z') ||
+                   (pat[1] >= 'A' && pat[1] <= 'Z')))
             e->sep_fast = true, e->sep = pat[1];
         e->type = (wr_type){WR_T_ARRAY, WR_T_STRING};
     } else if (!strcmp(n, "size") || !strcmp(n, "cardinality")) {
@@ -471,7 +522,8 @@ bool wr_func_bind(wr_expr *e, const char *name, char *err, size_t len) {
             return false;
         }
         e->type = WR_TYPE(WR_T_INT);
-    } else if (!strcmp(n, "lower") || !strcmp(n, "lcase") || !strcmp(n, "upper") || !strcmp(n, "ucase")) {
+    } else if (!strcmp(n, "lower") || !strcmp(n, "lcase") || !strcmp(n, "upper") ||
+               !strcmp(n, "ucase")) {
         if (!want_string(e, 0, n, err, len)) return false;
         e->iarg = n[0] == 'u';
         e->type = str;
@@ -496,7 +548,9 @@ bool wr_func_bind(wr_expr *e, const char *name, char *err, size_t len) {
             wr_type t = e->args[i]->type;
             if (t.kind == WR_T_ARRAY) {
                 if (t.elem != WR_T_STRING) {
-                    wr_errf(err, len, "concat_ws: argument %d must be a STRING or ARRAY<STRING>, not %s", i + 1, wr_type_name(t));
+                    wr_errf(err, len,
+                            "concat_ws: argument %d must be a STRING or ARRAY<STRING>, not %s",
+                            i + 1, wr_type_name(t));
                     return false;
                 }
             } else if (!want_string(e, i, n, err, len))
@@ -509,26 +563,30 @@ bool wr_func_bind(wr_expr *e, const char *name, char *err, size_t len) {
         uint32_t groups = 0;
         pcre2_pattern_info(e->re, PCRE2_INFO_CAPTURECOUNT, &groups);
         int64_t idx = 1;
-        if (e->nargs > 2 && e->args[2]->op == WR_E_LIT && !e->args[2]->lit.null) idx = e->args[2]->lit.u.i;
+        if (e->nargs > 2 && e->args[2]->op == WR_E_LIT && !e->args[2]->lit.null)
+            idx = e->args[2]->lit.u.i;
         if (idx < 0 || idx > (int64_t)groups) {
-            wr_errf(err, len, "regexp_extract: group index %lld is out of range: the pattern has %u group%s", (long long)idx,
-                    groups, groups == 1 ? "" : "s");
+            wr_errf(err, len,
+                    "regexp_extract: group index %lld is out of range: the pattern has %u group%s",
+                    (long long)idx, groups, groups == 1 ? "" : "s");
             return false;
         }
         e->type = str;
     } else if (!strcmp(n, "regexp_replace")) {
-        if (!want_string(e, 0, n, err, len) || !want_pattern(e, 1, n, err, len) || !want_string(e, 2, n, err, len))
+        if (!want_string(e, 0, n, err, len) || !want_pattern(e, 1, n, err, len) ||
+            !want_string(e, 2, n, err, len))
             return false;
         e->type = str;
     } else if (!strcmp(n, "coalesce")) {
         wr_type t = e->args[0]->type;
         for (int i = 1; i < e->nargs; i++)
             if (!wr_type_common(t, e->args[i]->type, &t)) {
-                wr_errf(err, len, "coalesce: arguments of types %s and %s have no common type", wr_type_name(t),
-                        wr_type_name(e->args[i]->type));
+                wr_errf(err, len, "coalesce: arguments of types %s and %s have no common type",
+                        wr_type_name(t), wr_type_name(e->args[i]->type));
                 return false;
             }
-        for (int i = 0; i < e->nargs; i++) e->args[i] = wr_expr_cast(e->args[i], t);
+        for (int i = 0; i < e->nargs; i++)
+            e->args[i] = wr_expr_cast(e->args[i], t);
         e->type = t;
     } else if (!strcmp(n, "to_timestamp") || !strcmp(n, "unix_timestamp")) {
         bool ts_arg = e->nargs > 0 && e->args[0]->type.kind == WR_T_TIMESTAMP;

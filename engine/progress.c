@@ -23,7 +23,8 @@ static json_t *rate(int64_t rows, int64_t ms) {
 }
 
 static json_t *source_description(const wr_source_def *s) {
-    static const char *keys[] = {"subscribe", "subscribePattern", "assign"}, *names[] = {"Subscribe", "SubscribePattern", "Assign"};
+    static const char *keys[] = {"subscribe", "subscribePattern", "assign"},
+                      *names[] = {"Subscribe", "SubscribePattern", "Assign"};
     for (int i = 0; i < 3; i++) {
         const char *v = wr_source_opt(s, keys[i]);
         if (v) {
@@ -38,10 +39,13 @@ static json_t *source_description(const wr_source_def *s) {
 static json_t *sink_description(const wr_sink_def *s) {
     char buf[1024];
     switch (s->kind) {
-    case WR_SINK_CONSOLE: return json_string("ConsoleSink");
+    case WR_SINK_CONSOLE:
+        return json_string("ConsoleSink");
     case WR_SINK_MEMORY:
-        if (s->path) snprintf(buf, sizeof buf, "MemorySink[%s, path=%s]", s->name, s->path);
-        else snprintf(buf, sizeof buf, "MemorySink[%s]", s->name);
+        if (s->path)
+            snprintf(buf, sizeof buf, "MemorySink[%s, path=%s]", s->name, s->path);
+        else
+            snprintf(buf, sizeof buf, "MemorySink[%s]", s->name);
         return json_string(buf);
     case WR_SINK_CSV:
     case WR_SINK_JSON:
@@ -61,19 +65,24 @@ json_t *wr_progress_json(const wr_query *q, const wr_ksrc *src, const wr_progres
     json_object_set_new(o, "numInputRows", json_integer(p->input_rows));
     json_object_set_new(o, "inputRowsPerSecond", rate(p->input_rows, p->since_last_ms));
     json_object_set_new(o, "processedRowsPerSecond", rate(p->input_rows, p->total_ms));
-    json_object_set_new(o, "durationMs",
-                        json_pack("{s:I, s:I, s:I, s:I, s:I}", "addBatch", (json_int_t)p->add_batch_ms, "commitOffsets",
-                                  (json_int_t)p->commit_ms, "latestOffset", (json_int_t)p->latest_offset_ms, "triggerExecution",
-                                  (json_int_t)p->total_ms, "walCommit", (json_int_t)p->wal_commit_ms));
+    json_object_set_new(
+        o, "durationMs",
+        json_pack("{s:I, s:I, s:I, s:I, s:I}", "addBatch", (json_int_t)p->add_batch_ms,
+                  "commitOffsets", (json_int_t)p->commit_ms, "latestOffset",
+                  (json_int_t)p->latest_offset_ms, "triggerExecution", (json_int_t)p->total_ms,
+                  "walCommit", (json_int_t)p->wal_commit_ms));
     json_t *ops = json_array();
     if (q->agg)
-        json_array_append_new(ops, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i}", "operatorName", "stateStoreSave",
-                                             "numRowsTotal", (json_int_t)p->state_rows, "numRowsUpdated", (json_int_t)p->state_updated,
-                                             "numRowsRemoved", (json_int_t)p->state_removed, "numRowsDroppedByWatermark",
-                                             (json_int_t)p->dropped, "commitTimeMs", (json_int_t)p->state_commit_ms, "memoryUsedBytes",
-                                             (json_int_t)p->state_memory, "numShufflePartitions", p->state_partitions,
-                                             "numStateStoreInstances", p->state_partitions));
-    if (p->event_time) { /* Spark's eventTime: the batch's watermark, the min and max event times it saw */
+        json_array_append_new(
+            ops, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i}", "operatorName",
+                           "stateStoreSave", "numRowsTotal", (json_int_t)p->state_rows,
+                           "numRowsUpdated", (json_int_t)p->state_updated, "numRowsRemoved",
+                           (json_int_t)p->state_removed, "numRowsDroppedByWatermark",
+                           (json_int_t)p->dropped, "commitTimeMs", (json_int_t)p->state_commit_ms,
+                           "memoryUsedBytes", (json_int_t)p->state_memory, "numShufflePartitions",
+                           p->state_partitions, "numStateStoreInstances", p->state_partitions));
+    if (p->event_time) { /* Spark's eventTime: the batch's watermark, the min and max event times it
+                            saw */
         json_t *et = json_object();
         if (p->max_event != INT64_MIN) {
             json_object_set_new(et, "max", iso_time(p->max_event / 1000));
@@ -95,13 +104,16 @@ json_t *wr_progress_json(const wr_query *q, const wr_ksrc *src, const wr_progres
         json_t *l = json_array();
         for (int i = 0; i < p->nlosses; i++) {
             const wr_tp *tp = wr_ksrc_tp(src, p->losses[i].part);
-            json_array_append_new(l, json_pack("{s:s, s:i, s:I, s:I}", "topic", tp->topic, "partition", (int)tp->partition, "startOffset",
-                                               (json_int_t)p->losses[i].start, "endOffset", (json_int_t)p->losses[i].end));
+            json_array_append_new(l, json_pack("{s:s, s:i, s:I, s:I}", "topic", tp->topic,
+                                               "partition", (int)tp->partition, "startOffset",
+                                               (json_int_t)p->losses[i].start, "endOffset",
+                                               (json_int_t)p->losses[i].end));
         }
         json_object_set_new(so, "lostOffsets", l);
     }
     json_object_set_new(o, "sources", json_pack("[o]", so));
-    json_object_set_new(o, "sink", json_pack("{s:o, s:I}", "description", sink_description(q->sink), "numOutputRows",
-                                             (json_int_t)p->output_rows));
+    json_object_set_new(o, "sink",
+                        json_pack("{s:o, s:I}", "description", sink_description(q->sink),
+                                  "numOutputRows", (json_int_t)p->output_rows));
     return o;
 }

@@ -28,8 +28,8 @@ typedef struct runner {
     const wr_query *q;
     wr_ksrc *src;
     int workers, nparts;
-    wr_task *tasks;      /* one per worker */
-    wr_table *state;     /* one per state partition */
+    wr_task *tasks;  /* one per worker */
+    wr_table *state; /* one per state partition */
     range *ranges;
     int nranges;
     /* state store work spread over the workers: restore or commit a version */
@@ -86,11 +86,13 @@ static void *read_worker(void *arg) {
         wr_task_begin(t, tp->topic, tp->partition);
         char err[512];
         int ahead = i + LOOKAHEAD(r);
-        if (ahead < r->nranges && !wr_ksrc_prepare(r->src, r->ranges[ahead].part, r->ranges[ahead].start, err, sizeof err)) {
+        if (ahead < r->nranges && !wr_ksrc_prepare(r->src, r->ranges[ahead].part,
+                                                   r->ranges[ahead].start, err, sizeof err)) {
             set_error(r, err);
             break;
         }
-        if (!wr_ksrc_read(r->src, rg->part, rg->start, rg->end, wr_task_chunk, t, err, sizeof err)) {
+        if (!wr_ksrc_read(r->src, rg->part, rg->start, rg->end, wr_task_chunk, t, err,
+                          sizeof err)) {
             set_error(r, t->ev.failed ? t->ev.err : err);
             break;
         }
@@ -129,7 +131,8 @@ static void *pool_main(void *arg) {
     int64_t seen = 0;
     pthread_mutex_lock(&r->pool_lock);
     for (;;) {
-        while (r->phase == seen && !r->quit) pthread_cond_wait(&r->go, &r->pool_lock);
+        while (r->phase == seen && !r->quit)
+            pthread_cond_wait(&r->go, &r->pool_lock);
         if (r->quit) break;
         seen = r->phase;
         void *(*fn)(void *) = r->fn;
@@ -151,12 +154,15 @@ static bool pool_start(runner *r, char *err, size_t errlen) {
     pthread_cond_init(&r->done, NULL);
     r->threads = wr_xcalloc((size_t)r->workers, sizeof *r->threads);
     r->args = wr_xcalloc((size_t)r->workers, sizeof *r->args);
-    for (int i = 0; i < r->workers; i++) r->args[i] = (worker_arg){r, i};
+    for (int i = 0; i < r->workers; i++)
+        r->args[i] = (worker_arg){r, i};
     for (int i = 1; i < r->workers; i++) {
         int e = pthread_create(&r->threads[i], NULL, pool_main, &r->args[i]);
         if (e) {
-            wr_errf(err, errlen, "cannot start worker thread %d of %d: %s (the system's limit on threads? lower SET weir.workers)", i + 1,
-                    r->workers, strerror(e));
+            wr_errf(err, errlen,
+                    "cannot start worker thread %d of %d: %s (the system's limit on threads? lower "
+                    "SET weir.workers)",
+                    i + 1, r->workers, strerror(e));
             return false;
         }
         r->nthreads++;
@@ -170,7 +176,8 @@ static void pool_stop(runner *r) {
     r->quit = true;
     pthread_cond_broadcast(&r->go);
     pthread_mutex_unlock(&r->pool_lock);
-    for (int i = 1; i <= r->nthreads; i++) pthread_join(r->threads[i], NULL);
+    for (int i = 1; i <= r->nthreads; i++)
+        pthread_join(r->threads[i], NULL);
     free(r->threads);
     free(r->args);
     pthread_mutex_destroy(&r->pool_lock);
@@ -188,7 +195,8 @@ static void run_parallel(runner *r, void *(*fn)(void *)) {
     pthread_mutex_unlock(&r->pool_lock);
     fn(&r->args[0]);
     pthread_mutex_lock(&r->pool_lock);
-    while (r->pending > 0) pthread_cond_wait(&r->done, &r->pool_lock);
+    while (r->pending > 0)
+        pthread_cond_wait(&r->done, &r->pool_lock);
     pthread_mutex_unlock(&r->pool_lock);
 }
 
@@ -200,7 +208,8 @@ static wr_val *agg_rows(runner *r, wr_arena *arena, size_t *nrows, char *err, si
     const wr_aggregate *agg = q->agg;
     wr_output_mode mode = q->sink->mode;
     size_t total = 0;
-    for (int p = 0; p < r->nparts; p++) total += r->state[p].n;
+    for (int p = 0; p < r->nparts; p++)
+        total += r->state[p].n;
     size_t w = (size_t)q->out.n;
     wr_val *rows = wr_arena_alloc(arena, sizeof *rows * (total * w + 1));
     wr_val *arow = wr_arena_alloc(arena, sizeof *arow * (size_t)(agg->nkeys + agg->naggs + 1));
@@ -215,9 +224,11 @@ static wr_val *agg_rows(runner *r, wr_arena *arena, size_t *nrows, char *err, si
             if (mode == WR_MODE_APPEND && !wr_et_closed(agg, e, r->watermark)) continue;
             memcpy(arow, wr_entry_keys(e), sizeof *arow * (size_t)agg->nkeys);
             wr_aggst *s = wr_entry_states(e, agg->nkeys);
-            for (int a = 0; a < agg->naggs; a++) arow[agg->nkeys + a] = wr_agg_final(&agg->aggs[a], &s[a]);
+            for (int a = 0; a < agg->naggs; a++)
+                arow[agg->nkeys + a] = wr_agg_final(&agg->aggs[a], &s[a]);
             if (agg->having && !wr_expr_is_true(agg->having, arow, &ev)) continue;
-            for (size_t c = 0; c < w; c++) rows[n * w + c] = wr_expr_eval(agg->outs[c], arow, &ev);
+            for (size_t c = 0; c < w; c++)
+                rows[n * w + c] = wr_expr_eval(agg->outs[c], arow, &ev);
             n++;
         }
     }
@@ -230,8 +241,9 @@ static wr_val *agg_rows(runner *r, wr_arena *arena, size_t *nrows, char *err, si
 
 /* Runs batch `batch_id` over [from, to) into the state and the sink; counts
  * its input and output rows. */
-static bool run_batch(runner *r, wr_sink *sink, int64_t batch_id, const int64_t *from, const int64_t *to, int64_t *in_rows,
-                      int64_t *out_rows, char *err, size_t errlen) {
+static bool run_batch(runner *r, wr_sink *sink, int64_t batch_id, const int64_t *from,
+                      const int64_t *to, int64_t *in_rows, int64_t *out_rows, char *err,
+                      size_t errlen) {
     int np = wr_ksrc_count(r->src);
     r->nranges = 0;
     for (int i = 0; i < np; i++)
@@ -239,8 +251,10 @@ static bool run_batch(runner *r, wr_sink *sink, int64_t batch_id, const int64_t 
     /* Fetch a few ranges ahead of the tasks: their data arrives while the
      * tasks work, without holding the whole batch in memory. */
     for (int k = 0; k < r->nranges && k < LOOKAHEAD(r); k++)
-        if (!wr_ksrc_prepare(r->src, r->ranges[k].part, r->ranges[k].start, err, errlen)) return false;
-    for (int w = 0; w < r->workers; w++) wr_task_start_batch(&r->tasks[w], r->evict ? r->watermark : INT64_MIN);
+        if (!wr_ksrc_prepare(r->src, r->ranges[k].part, r->ranges[k].start, err, errlen))
+            return false;
+    for (int w = 0; w < r->workers; w++)
+        wr_task_start_batch(&r->tasks[w], r->evict ? r->watermark : INT64_MIN);
     atomic_store(&r->next, 0);
     run_parallel(r, read_worker);
     bool ok = !atomic_load(&r->failed);
@@ -263,7 +277,8 @@ static bool run_batch(runner *r, wr_sink *sink, int64_t batch_id, const int64_t 
             rows = agg_rows(r, &arena, &nrows, err, errlen);
         } else {
             size_t w = (size_t)r->q->out.n, total = 0;
-            for (int k = 0; k < r->workers; k++) total += r->tasks[k].nrows;
+            for (int k = 0; k < r->workers; k++)
+                total += r->tasks[k].nrows;
             rows = wr_arena_alloc(&arena, sizeof *rows * (total * w + 1));
             for (int k = 0; k < r->workers; k++) {
                 if (!r->tasks[k].nrows) continue;
@@ -274,11 +289,13 @@ static bool run_batch(runner *r, wr_sink *sink, int64_t batch_id, const int64_t 
         ok = rows && sink->ops->add_batch(sink, batch_id, rows, nrows, err, errlen);
         *out_rows = (int64_t)nrows;
         if (ok && r->evict) /* after the sink: the rows point into the state */
-            for (int p = 0; p < r->nparts; p++) r->removed += wr_et_evict(&r->state[p], r->watermark);
+            for (int p = 0; p < r->nparts; p++)
+                r->removed += wr_et_evict(&r->state[p], r->watermark);
     } else {
         snprintf(err, errlen, "%s", r->err);
     }
-    for (int w = 0; w < r->workers; w++) wr_task_clear(&r->tasks[w]);
+    for (int w = 0; w < r->workers; w++)
+        wr_task_clear(&r->tasks[w]);
     wr_arena_free(&arena);
     *in_rows = in;
     return ok;
@@ -334,8 +351,8 @@ static int64_t sync_asked(wr_stream_sync *s) {
 }
 
 /* Waits (lock held) until until(s, arg) or the deadline or *cancel. */
-static bool sync_wait(wr_stream_sync *s, int timeout_ms, volatile sig_atomic_t *cancel, bool (*until)(wr_stream_sync *, int64_t),
-                      int64_t arg) {
+static bool sync_wait(wr_stream_sync *s, int timeout_ms, volatile sig_atomic_t *cancel,
+                      bool (*until)(wr_stream_sync *, int64_t), int64_t arg) {
     int64_t deadline = wr_now_ms() + timeout_ms;
     while (!until(s, arg)) {
         int64_t left = deadline - wr_now_ms();
@@ -370,7 +387,9 @@ bool wr_stream_await_open(wr_stream_sync *s, int timeout_ms, volatile sig_atomic
 int wr_stream_await_caught_up(wr_stream_sync *s, int timeout_ms, volatile sig_atomic_t *cancel) {
     pthread_mutex_lock(&s->lock);
     int64_t ticket = ++s->asked;
-    int r = !sync_wait(s, timeout_ms, cancel, met_or_ended, ticket) ? 0 : s->done >= ticket ? 1 : -1;
+    int r = !sync_wait(s, timeout_ms, cancel, met_or_ended, ticket) ? 0
+            : s->done >= ticket                                     ? 1
+                                                                    : -1;
     pthread_mutex_unlock(&s->lock);
     return r;
 }
@@ -420,20 +439,28 @@ static char *query_signature(const wr_query *q) {
         if (v) wr_buf_printf(&b, " %s=%s", keys[i], v);
     }
     wr_buf_puts(&b, "; columns");
-    for (int i = 0; i < q->out.n; i++) wr_buf_printf(&b, "%s %s %s", i ? "," : "", q->out.cols[i].name, wr_type_name(q->out.cols[i].type));
+    for (int i = 0; i < q->out.n; i++)
+        wr_buf_printf(&b, "%s %s %s", i ? "," : "", q->out.cols[i].name,
+                      wr_type_name(q->out.cols[i].type));
     if (q->agg) {
         wr_buf_printf(&b, "; group by %d key%s (", q->agg->nkeys, q->agg->nkeys == 1 ? "" : "s");
-        for (int k = 0; k < q->agg->nkeys; k++) wr_buf_printf(&b, "%s%s", k ? ", " : "", wr_type_name(q->agg->key_types[k]));
+        for (int k = 0; k < q->agg->nkeys; k++)
+            wr_buf_printf(&b, "%s%s", k ? ", " : "", wr_type_name(q->agg->key_types[k]));
         wr_buf_puts(&b, "), aggregates");
         static const char *names[] = {"count(*)", "count", "sum", "avg", "min", "max"};
         /* avg of integers sums in DOUBLE now: a checkpoint whose state holds
          * a BIGINT sum (written before) is refused, not misread */
         for (int a = 0; a < q->agg->naggs; a++)
-            wr_buf_printf(&b, " %s%s", names[q->agg->aggs[a].kind], q->agg->aggs[a].int_avg ? "(DOUBLE sum)" : "");
+            wr_buf_printf(&b, " %s%s", names[q->agg->aggs[a].kind],
+                          q->agg->aggs[a].int_avg ? "(DOUBLE sum)" : "");
         const wr_window *w = &q->agg->win;
-        if (w->kind == WR_WIN_SESSION) wr_buf_printf(&b, "; session window gap %lldus", (long long)w->gap);
-        else if (w->kind) wr_buf_printf(&b, "; window %lldus slide %lldus", (long long)w->size, (long long)w->slide);
-        if (q->agg->wm_expr) wr_buf_printf(&b, "; watermark delay %lldus", (long long)q->agg->wm_delay);
+        if (w->kind == WR_WIN_SESSION)
+            wr_buf_printf(&b, "; session window gap %lldus", (long long)w->gap);
+        else if (w->kind)
+            wr_buf_printf(&b, "; window %lldus slide %lldus", (long long)w->size,
+                          (long long)w->slide);
+        if (q->agg->wm_expr)
+            wr_buf_printf(&b, "; watermark delay %lldus", (long long)q->agg->wm_delay);
     }
     return b.p;
 }
@@ -445,8 +472,10 @@ static void *store_worker(void *arg) {
     for (int p = wa->id; p < r->nparts && !atomic_load(&r->failed); p += r->workers) {
         char err[512];
         bool snap = false, ok = r->store_commit
-                                    ? wr_store_commit(&r->state[p], r->dirs[p], r->store_version, r->snapshot_every, &snap, err, sizeof err)
-                                    : wr_store_restore(&r->state[p], r->dirs[p], r->store_version, err, sizeof err);
+                                    ? wr_store_commit(&r->state[p], r->dirs[p], r->store_version,
+                                                      r->snapshot_every, &snap, err, sizeof err)
+                                    : wr_store_restore(&r->state[p], r->dirs[p], r->store_version,
+                                                       err, sizeof err);
         if (!ok) set_error(r, err);
         if (snap) atomic_store(&r->snapshotted, true);
     }
@@ -455,7 +484,8 @@ static void *store_worker(void *arg) {
 
 /* Restores or commits every state partition at `version`, in parallel (their
  * reads, writes and fsyncs overlap); after a snapshot, retention. */
-static bool store_all(runner *r, int64_t version, bool commit, const wr_stream_opts *o, char *err, size_t errlen) {
+static bool store_all(runner *r, int64_t version, bool commit, const wr_stream_opts *o, char *err,
+                      size_t errlen) {
     r->store_version = version;
     r->store_commit = commit;
     r->snapshot_every = o->snapshot_every;
@@ -466,7 +496,8 @@ static bool store_all(runner *r, int64_t version, bool commit, const wr_stream_o
         return false;
     }
     if (commit && atomic_load(&r->snapshotted))
-        for (int p = 0; p < r->nparts; p++) wr_store_retain(r->dirs[p], version - o->min_batches_to_retain + 1);
+        for (int p = 0; p < r->nparts; p++)
+            wr_store_retain(r->dirs[p], version - o->min_batches_to_retain + 1);
     return true;
 }
 
@@ -475,8 +506,9 @@ static void fault_point(const char *stage, int64_t batch);
 /* After the sink has batch N: its state files, then commits/N with the
  * watermark of the next batch; then the processed offsets go to the
  * consumer group (lag for Kafka tools) and retention runs. */
-static bool commit_batch(runner *r, wr_ckpt *ck, const wr_stream_opts *o, int64_t batch, int64_t next_wm, const int64_t *to,
-                         wr_progress *pg, char *err, size_t errlen) {
+static bool commit_batch(runner *r, wr_ckpt *ck, const wr_stream_opts *o, int64_t batch,
+                         int64_t next_wm, const int64_t *to, wr_progress *pg, char *err,
+                         size_t errlen) {
     fault_point("sink", batch);
     int64_t t = wr_now_ms();
     bool ok = !r->q->agg || store_all(r, batch, true, o, err, errlen);
@@ -517,8 +549,11 @@ static bool check_sink(const wr_query *q, wr_sink *sink, wr_ckpt *ck, char *err,
     const char *name = q->sink->name, *path = q->sink->path;
     if (!ck) {
         if (h.last_batch < 0 && !h.query_id[0]) return true;
-        wr_errf(err, errlen, "sink %s: %s holds batches of an earlier run, and this query has no checkpoint to continue from (it would "
-                "start again at batch 0): give sink %s a checkpointLocation (or weir run --checkpoint DIR), or remove %s to start fresh",
+        wr_errf(err, errlen,
+                "sink %s: %s holds batches of an earlier run, and this query has no checkpoint to "
+                "continue from (it would "
+                "start again at batch 0): give sink %s a checkpointLocation (or weir run "
+                "--checkpoint DIR), or remove %s to start fresh",
                 name, path, name, path);
         return false;
     }
@@ -526,27 +561,37 @@ static bool check_sink(const wr_query *q, wr_sink *sink, wr_ckpt *ck, char *err,
     bool committed;
     int64_t planned = wr_ckpt_last_batch(ck, &committed), done = wr_ckpt_last_commit(ck);
     if (h.query_id[0] && strcmp(h.query_id, wr_ckpt_id(ck))) {
-        wr_errf(err, errlen, "sink %s: %s holds the batches of another query (%s names query %s; checkpoint %s is query %s): give the "
-                "sink its own path, or, to start fresh, remove both %s and %s", name, path, h.id_file, h.query_id, dir, wr_ckpt_id(ck),
-                path, dir);
+        wr_errf(err, errlen,
+                "sink %s: %s holds the batches of another query (%s names query %s; checkpoint %s "
+                "is query %s): give the "
+                "sink its own path, or, to start fresh, remove both %s and %s",
+                name, path, h.id_file, h.query_id, dir, wr_ckpt_id(ck), path, dir);
         return false;
     }
     if (h.last_batch > planned) {
         char have[64];
-        if (planned < 0) snprintf(have, sizeof have, "has no batch yet");
-        else snprintf(have, sizeof have, "has no batch after %lld", (long long)planned);
-        wr_errf(err, errlen, "sink %s: %s holds batch %lld but checkpoint %s %s (was the checkpoint removed while the sink's output "
-                "was kept?): restore the checkpoint, or, to start fresh, remove %s as well", name, h.where, (long long)h.last_batch, dir,
-                have, path);
+        if (planned < 0)
+            snprintf(have, sizeof have, "has no batch yet");
+        else
+            snprintf(have, sizeof have, "has no batch after %lld", (long long)planned);
+        wr_errf(err, errlen,
+                "sink %s: %s holds batch %lld but checkpoint %s %s (was the checkpoint removed "
+                "while the sink's output "
+                "was kept?): restore the checkpoint, or, to start fresh, remove %s as well",
+                name, h.where, (long long)h.last_batch, dir, have, path);
         return false;
     }
     if (h.last_batch < done) {
         char have[64];
-        if (h.last_batch < 0) snprintf(have, sizeof have, "holds no batch");
-        else snprintf(have, sizeof have, "holds batches only up to %lld", (long long)h.last_batch);
-        wr_errf(err, errlen, "sink %s: %s %s but checkpoint %s committed batch %lld (%s/commits/%lld): the sink's output was removed or "
-                "damaged; restore it, or, to start fresh, remove both %s and %s", name, h.where, have, dir, (long long)done, dir,
-                (long long)done, dir, path);
+        if (h.last_batch < 0)
+            snprintf(have, sizeof have, "holds no batch");
+        else
+            snprintf(have, sizeof have, "holds batches only up to %lld", (long long)h.last_batch);
+        wr_errf(err, errlen,
+                "sink %s: %s %s but checkpoint %s committed batch %lld (%s/commits/%lld): the "
+                "sink's output was removed or "
+                "damaged; restore it, or, to start fresh, remove both %s and %s",
+                name, h.where, have, dir, (long long)done, dir, (long long)done, dir, path);
         return false;
     }
     return true;
@@ -562,7 +607,8 @@ static void report(runner *r, wr_ckpt *ck, const wr_stream_opts *o, wr_progress 
         pg->state_partitions = r->nparts;
         for (int p = 0; p < r->nparts; p++) {
             pg->state_rows += r->state[p].n;
-            pg->state_memory += (int64_t)(r->state[p].cap * r->state[p].entry_size + (size_t)r->state[p].nslots * 8);
+            pg->state_memory += (int64_t)(r->state[p].cap * r->state[p].entry_size +
+                                          (size_t)r->state[p].nslots * 8);
         }
     }
     json_t *j = wr_progress_json(r->q, r->src, pg);
@@ -570,7 +616,8 @@ static void report(runner *r, wr_ckpt *ck, const wr_stream_opts *o, wr_progress 
     char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(j);
     char err[512];
-    if (ck && !wr_ckpt_write_progress(ck, pg->batch_id, text, err, sizeof err)) fprintf(stderr, "weir: warning: %s\n", err);
+    if (ck && !wr_ckpt_write_progress(ck, pg->batch_id, text, err, sizeof err))
+        fprintf(stderr, "weir: warning: %s\n", err);
     if (o->on_progress) o->on_progress(o->progress_ctx, pg->batch_id, text);
     if (o->progress) {
         flockfile(o->progress);
@@ -581,8 +628,8 @@ static void report(runner *r, wr_ckpt *ck, const wr_stream_opts *o, wr_progress 
     free(text);
 }
 
-bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_opts *opts_in, wr_stream_stats *stats, char *err,
-                   size_t errlen) {
+bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_opts *opts_in,
+                   wr_stream_stats *stats, char *err, size_t errlen) {
     memset(stats, 0, sizeof *stats);
     wr_stream_opts opts = *opts_in;
     if (opts.min_batches_to_retain <= 0) opts.min_batches_to_retain = 100;
@@ -597,7 +644,8 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     wr_sink *sink = NULL;
     /* event time: the watermark (ms) the next batch runs with */
     const wr_aggregate *agg = q->agg;
-    bool event_time = agg && agg->wm_expr, closes = event_time && agg->event_key >= 0 && q->sink->mode != WR_MODE_COMPLETE;
+    bool event_time = agg && agg->wm_expr,
+         closes = event_time && agg->event_key >= 0 && q->sink->mode != WR_MODE_COMPLETE;
     int64_t wm_ms = 0, last_wm_ms = 0;
     if (q->sink->checkpoint) {
         char *sig = query_signature(q);
@@ -610,8 +658,11 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             ends = wr_ckpt_read_offsets(ck, last, &ck_parts, &last_wm_ms, err, errlen);
             ok = ends != NULL;
             if (ok && opts.state_partitions_set && ck_parts != nparts) {
-                wr_errf(err, errlen, "checkpoint %s has %d state partitions but weir.shuffle.partitions is %d now; it cannot change "
-                        "for the life of a checkpoint: remove %s to start fresh", q->sink->checkpoint, ck_parts, nparts, q->sink->checkpoint);
+                wr_errf(err, errlen,
+                        "checkpoint %s has %d state partitions but weir.shuffle.partitions is %d "
+                        "now; it cannot change "
+                        "for the life of a checkpoint: remove %s to start fresh",
+                        q->sink->checkpoint, ck_parts, nparts, q->sink->checkpoint);
                 ok = false;
             }
             nparts = ck_parts;
@@ -626,17 +677,21 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     if (ok) ok = (sink = wr_sink_open(q, env, err, errlen)) != NULL;
     char run_id[37], query_id[37];
     wr_uuid4(run_id);
-    if (ck) snprintf(query_id, sizeof query_id, "%s", wr_ckpt_id(ck));
-    else wr_uuid4(query_id);
+    if (ck)
+        snprintf(query_id, sizeof query_id, "%s", wr_ckpt_id(ck));
+    else
+        wr_uuid4(query_id);
     if (ok) {
         snprintf(sink->query_id, sizeof sink->query_id, "%s", query_id);
         ok = check_sink(q, sink, ck, err, errlen);
     }
     int64_t next = committed ? last + 1 : last; /* the batch this run starts at */
     if (ok && next > 0 && q->sink->kind == WR_SINK_MEMORY && !q->sink->path)
-        fprintf(stderr, "weir: warning: query %s resumes checkpoint %s at batch %lld, but memory sink %s has no path: its table holds "
-                "only what this run writes; give the sink a path to keep its rows across runs\n", q->name, q->sink->checkpoint,
-                (long long)next, q->sink->name);
+        fprintf(stderr,
+                "weir: warning: query %s resumes checkpoint %s at batch %lld, but memory sink %s "
+                "has no path: its table holds "
+                "only what this run writes; give the sink a path to keep its rows across runs\n",
+                q->name, q->sink->checkpoint, (long long)next, q->sink->name);
     if (ok) sync_set(opts.sync, true, false, 0);
     if (!ok) {
         json_decref(ends);
@@ -646,20 +701,25 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         return false;
     }
     int np = wr_ksrc_count(src);
-    runner r = {.q = q, .src = src, .workers = opts.workers > 0 ? opts.workers : 1, .nparts = nparts};
+    runner r = {
+        .q = q, .src = src, .workers = opts.workers > 0 ? opts.workers : 1, .nparts = nparts};
     pthread_mutex_init(&r.err_lock, NULL);
     r.tasks = wr_xcalloc((size_t)r.workers, sizeof *r.tasks);
-    for (int w = 0; w < r.workers; w++) wr_task_init(&r.tasks[w], q, r.nparts);
+    for (int w = 0; w < r.workers; w++)
+        wr_task_init(&r.tasks[w], q, r.nparts);
     if (q->agg) {
         r.state = wr_xcalloc((size_t)r.nparts, sizeof *r.state);
-        for (int p = 0; p < r.nparts; p++) wr_table_init(&r.state[p], q->agg, true, NULL);
+        for (int p = 0; p < r.nparts; p++)
+            wr_table_init(&r.state[p], q->agg, true, NULL);
         if (ck) {
             r.dirs = wr_xcalloc((size_t)r.nparts, sizeof *r.dirs);
-            for (int p = 0; p < r.nparts; p++) r.dirs[p] = wr_ckpt_state_dir(ck, p);
+            for (int p = 0; p < r.nparts; p++)
+                r.dirs[p] = wr_ckpt_state_dir(ck, p);
         }
     }
     r.ranges = wr_xcalloc((size_t)np + 1, sizeof *r.ranges);
-    int64_t *from = wr_xcalloc((size_t)np + 1, sizeof *from), *latest = wr_xcalloc((size_t)np + 1, sizeof *latest),
+    int64_t *from = wr_xcalloc((size_t)np + 1, sizeof *from),
+            *latest = wr_xcalloc((size_t)np + 1, sizeof *latest),
             *to = wr_xcalloc((size_t)np + 1, sizeof *to), *target = NULL;
     /* wr_stream_await_caught_up: the latest offsets seen after the newest
      * request (wait_ask), and the newest request met */
@@ -668,7 +728,8 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     int64_t limit = mo ? atoll(mo) : 0;
     wr_trigger trig = q->sink->trigger;
     int64_t batch_id = 0;
-    bool replay = false; /* batch `batch_id` was planned but not committed: run it again as logged */
+    bool replay =
+        false; /* batch `batch_id` was planned but not committed: run it again as logged */
     ok = pool_start(&r, err, errlen);
     if (ok && last < 0) {
         ok = wr_ksrc_starting(src, from, err, errlen);
@@ -678,13 +739,16 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             json_decref(j);
         }
     } else if (ok && committed) {
-        ok = offsets_from_json(src, ends, from, err, errlen) && wr_ckpt_read_commit(ck, last, &wm_ms, err, errlen) &&
+        ok = offsets_from_json(src, ends, from, err, errlen) &&
+             wr_ckpt_read_commit(ck, last, &wm_ms, err, errlen) &&
              (!q->agg || store_all(&r, last, false, &opts, err, errlen));
         batch_id = last + 1;
     } else if (ok) {
         wm_ms = last_wm_ms;
-        json_t *start = last == 0 ? wr_ckpt_read_sources(ck, err, errlen) : wr_ckpt_read_offsets(ck, last - 1, NULL, NULL, err, errlen);
-        ok = start && offsets_from_json(src, start, from, err, errlen) && offsets_from_json(src, ends, to, err, errlen) &&
+        json_t *start = last == 0 ? wr_ckpt_read_sources(ck, err, errlen)
+                                  : wr_ckpt_read_offsets(ck, last - 1, NULL, NULL, err, errlen);
+        ok = start && offsets_from_json(src, start, from, err, errlen) &&
+             offsets_from_json(src, ends, to, err, errlen) &&
              (!q->agg || last == 0 || store_all(&r, last - 1, false, &opts, err, errlen));
         json_decref(start);
         batch_id = last;
@@ -703,33 +767,41 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     while (ok && !(opts.stop && *opts.stop)) {
         r.watermark = wm_ms * 1000;
         int64_t t0 = wr_now_ms();
-        wr_progress pg = {.id = query_id, .run_id = run_id, .batch_id = batch_id, .wall_start_ms = wr_wall_ms()};
+        wr_progress pg = {
+            .id = query_id, .run_id = run_id, .batch_id = batch_id, .wall_start_ms = wr_wall_ms()};
         bool any = false;
         json_t *latest_j = NULL;
         if (replay) {
             replay = false;
             any = true;
         } else {
-            int64_t asked = sync_asked(opts.sync); /* before the offsets: they are at least those of the moment asked */
+            int64_t asked = sync_asked(
+                opts.sync); /* before the offsets: they are at least those of the moment asked */
             if (!(ok = wr_ksrc_watermarks(src, NULL, latest, err, errlen))) break;
             pg.latest_offset_ms = wr_now_ms() - t0;
             for (int i = 0; i < np && ok; i++)
                 if (latest[i] < from[i]) {
                     const wr_tp *tp = wr_ksrc_tp(src, i);
-                    wr_errf(err, errlen, "%s partition %d ends at offset %lld, before offset %lld where this query is: the topic was "
-                            "recreated or the checkpoint belongs to another cluster (remove the checkpoint to start fresh)",
-                            tp->topic, (int)tp->partition, (long long)latest[i], (long long)from[i]);
+                    wr_errf(err, errlen,
+                            "%s partition %d ends at offset %lld, before offset %lld where this "
+                            "query is: the topic was "
+                            "recreated or the checkpoint belongs to another cluster (remove the "
+                            "checkpoint to start fresh)",
+                            tp->topic, (int)tp->partition, (long long)latest[i],
+                            (long long)from[i]);
                     ok = false;
                 }
             if (!ok) break;
             if (target)
-                for (int i = 0; i < np; i++) latest[i] = latest[i] < target[i] ? latest[i] : target[i];
+                for (int i = 0; i < np; i++)
+                    latest[i] = latest[i] < target[i] ? latest[i] : target[i];
             if (asked > wait_ask) {
                 memcpy(wait_to, latest, sizeof *latest * (size_t)np);
                 wait_ask = asked;
             }
             wr_ksrc_rate_limit(src, from, latest, trig.kind == WR_TRIGGER_ONCE ? 0 : limit, to);
-            for (int i = 0; i < np; i++) any |= to[i] > from[i];
+            for (int i = 0; i < np; i++)
+                any |= to[i] > from[i];
             any |= close_pending;
             if (any) latest_j = offsets_json(src, latest);
             if (any && ck) { /* the write-ahead log: the batch's ranges before it runs */
@@ -744,16 +816,19 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         }
         if (any) {
             int64_t t = wr_now_ms();
-            ok = run_batch(&r, sink, batch_id, from, to, &pg.input_rows, &pg.output_rows, err, errlen);
+            ok = run_batch(&r, sink, batch_id, from, to, &pg.input_rows, &pg.output_rows, err,
+                           errlen);
             pg.add_batch_ms = wr_now_ms() - t;
-            int64_t next_wm = event_time ? wr_et_next_watermark(wm_ms, r.max_event, agg->wm_delay) : wm_ms;
+            int64_t next_wm =
+                event_time ? wr_et_next_watermark(wm_ms, r.max_event, agg->wm_delay) : wm_ms;
             pg.event_time = event_time;
             pg.watermark_ms = wm_ms;
             pg.max_event = r.max_event, pg.min_event = r.min_event;
             pg.dropped = r.dropped, pg.state_removed = r.removed;
             if (ok && ck) ok = commit_batch(&r, ck, &opts, batch_id, next_wm, to, &pg, err, errlen);
             if (q->agg)
-                for (int p = 0; p < r.nparts; p++) pg.state_updated += wr_table_clear_updated(&r.state[p]);
+                for (int p = 0; p < r.nparts; p++)
+                    pg.state_updated += wr_table_clear_updated(&r.state[p]);
             if (ok) {
                 pg.start = offsets_json(src, from);
                 pg.end = offsets_json(src, to);
@@ -779,22 +854,27 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         }
         if (wait_ask > wait_met) {
             bool reached = true;
-            for (int i = 0; i < np; i++) reached &= from[i] >= wait_to[i];
+            for (int i = 0; i < np; i++)
+                reached &= from[i] >= wait_to[i];
             if (reached) sync_set(opts.sync, false, false, wait_met = wait_ask);
         }
         if (trig.kind == WR_TRIGGER_ONCE) break;
         if (target) {
             bool done = true;
-            for (int i = 0; i < np; i++) done &= from[i] >= target[i];
+            for (int i = 0; i < np; i++)
+                done &= from[i] >= target[i];
             if (done && !close_pending) break;
             continue;
         }
         int64_t spent = wr_now_ms() - t0;
-        if (trig.kind == WR_TRIGGER_INTERVAL) nap((int)(trig.interval_ms - spent), opts.stop);
-        else if (!any) nap(100, opts.stop); /* nothing new: poll again shortly */
+        if (trig.kind == WR_TRIGGER_INTERVAL)
+            nap((int)(trig.interval_ms - spent), opts.stop);
+        else if (!any)
+            nap(100, opts.stop); /* nothing new: poll again shortly */
     }
     pool_stop(&r);
-    for (int w = 0; w < r.workers; w++) wr_task_free(&r.tasks[w]);
+    for (int w = 0; w < r.workers; w++)
+        wr_task_free(&r.tasks[w]);
     free(r.tasks);
     if (q->agg) {
         for (int p = 0; p < r.nparts; p++) {

@@ -18,7 +18,8 @@ void wr_task_init(wr_task *t, const wr_query *q, int nparts) {
     wr_eval_init(&t->ev, &t->tmp_arena);
     wr_task_start_batch(t, INT64_MIN);
     t->rowbuf = wr_xcalloc((size_t)q->nsteps + 1, sizeof *t->rowbuf);
-    for (int i = 0; i < q->nsteps; i++) t->rowbuf[i] = wr_xcalloc((size_t)q->steps[i].out_width + 1, sizeof(wr_val));
+    for (int i = 0; i < q->nsteps; i++)
+        t->rowbuf[i] = wr_xcalloc((size_t)q->steps[i].out_width + 1, sizeof(wr_val));
     if (q->agg) {
         t->keybuf = wr_xcalloc((size_t)q->agg->nkeys + 1, sizeof(wr_val));
         t->inbuf = wr_xcalloc((size_t)q->agg->naggs + 1, sizeof(wr_val));
@@ -64,7 +65,8 @@ static void aggregate(wr_task *t, const wr_val *row) {
         const wr_expr *ke = agg->keys[k];
         t->keybuf[k] = ke->op == WR_E_COL ? row[ke->col] : wr_expr_eval(ke, row, &t->ev);
     }
-    for (int a = 0; a < agg->naggs; a++) t->inbuf[a] = agg->aggs[a].arg ? wr_expr_eval(agg->aggs[a].arg, row, &t->ev) : wr_int(1);
+    for (int a = 0; a < agg->naggs; a++)
+        t->inbuf[a] = agg->aggs[a].arg ? wr_expr_eval(agg->aggs[a].arg, row, &t->ev) : wr_int(1);
     if (agg->wm_expr) {
         wr_val et = wr_expr_eval(agg->wm_expr, row, &t->ev);
         if (!et.null && et.u.i > t->max_event) t->max_event = et.u.i;
@@ -78,11 +80,13 @@ static void aggregate(wr_task *t, const wr_val *row) {
         if (w->kind == WR_WIN_SESSION) {
             add_windowed(t, x, x + w->gap);
         } else { /* every window of `size` starting at a multiple of `slide` that holds x */
-            for (int64_t s = x - floor_mod(x, w->slide); s > x - w->size; s -= w->slide) add_windowed(t, s, s + w->size);
+            for (int64_t s = x - floor_mod(x, w->slide); s > x - w->size; s -= w->slide)
+                add_windowed(t, s, s + w->size);
         }
         return;
     }
-    if (agg->event_key >= 0 && !t->keybuf[agg->event_key].null && t->keybuf[agg->event_key].u.i <= t->late_before) {
+    if (agg->event_key >= 0 && !t->keybuf[agg->event_key].null &&
+        t->keybuf[agg->event_key].u.i <= t->late_before) {
         t->dropped++;
         return;
     }
@@ -102,7 +106,8 @@ static void emit(wr_task *t, const wr_val *row) {
         t->rows = wr_xrealloc(t->rows, sizeof *t->rows * t->cap);
     }
     wr_val *dst = t->rows + t->nrows * w;
-    for (size_t c = 0; c < w; c++) dst[c] = wr_val_copy(row[c], q->out.cols[c].type, &t->out_arena);
+    for (size_t c = 0; c < w; c++)
+        dst[c] = wr_val_copy(row[c], q->out.cols[c].type, &t->out_arena);
     t->nrows++;
 }
 
@@ -119,12 +124,14 @@ static void push(wr_task *t, int si, const wr_val *row) {
         if (wr_expr_is_true(st->expr, row, &t->ev)) push(t, si + 1, row);
         return;
     case WR_STEP_PROJECT:
-        for (int i = 0; i < st->nexprs; i++) out[i] = wr_expr_eval(st->exprs[i], row, &t->ev);
+        for (int i = 0; i < st->nexprs; i++)
+            out[i] = wr_expr_eval(st->exprs[i], row, &t->ev);
         push(t, si + 1, out);
         return;
     case WR_STEP_EXTEND:
         memcpy(out, row, sizeof *row * (size_t)st->in_width);
-        for (int i = 0; i < st->nexprs; i++) out[st->in_width + i] = wr_expr_eval(st->exprs[i], row, &t->ev);
+        for (int i = 0; i < st->nexprs; i++)
+            out[st->in_width + i] = wr_expr_eval(st->exprs[i], row, &t->ev);
         push(t, si + 1, out);
         return;
     case WR_STEP_EXPLODE: {
@@ -160,11 +167,15 @@ bool wr_task_chunk(void *ctx, rd_kafka_message_t **msgs, int n) {
         if (t->q->uses_timestamp) {
             rd_kafka_timestamp_type_t tt;
             int64_t ts = rd_kafka_message_timestamp(m, &tt);
-            if (ts > WR_TS_MAX_US / 1000) { /* Spark's exact conversion to microseconds fails here too */
+            if (ts >
+                WR_TS_MAX_US / 1000) { /* Spark's exact conversion to microseconds fails here too */
                 t->ev.failed = true;
-                snprintf(t->ev.err, sizeof t->ev.err, "%s partition %d offset %lld has timestamp %lld ms, after 9999-12-31, the end of "
-                         "the TIMESTAMP range: fix the producer's timestamps, or do not read the timestamp column", t->topic,
-                         (int)t->partition, (long long)m->offset, (long long)ts);
+                snprintf(t->ev.err, sizeof t->ev.err,
+                         "%s partition %d offset %lld has timestamp %lld ms, after 9999-12-31, the "
+                         "end of "
+                         "the TIMESTAMP range: fix the producer's timestamps, or do not read the "
+                         "timestamp column",
+                         t->topic, (int)t->partition, (long long)m->offset, (long long)ts);
                 return false;
             }
             row[WR_KCOL_TIMESTAMP] = ts >= 0 ? wr_int(ts * 1000) : wr_null();
@@ -175,8 +186,8 @@ bool wr_task_chunk(void *ctx, rd_kafka_message_t **msgs, int n) {
         push(t, 0, row);
         if (t->ev.failed) { /* the batch fails: say where */
             size_t l = strlen(t->ev.err);
-            snprintf(t->ev.err + l, sizeof t->ev.err - l, " (topic %s, partition %d, offset %lld)", t->topic, (int)m->partition,
-                     (long long)m->offset);
+            snprintf(t->ev.err + l, sizeof t->ev.err - l, " (topic %s, partition %d, offset %lld)",
+                     t->topic, (int)m->partition, (long long)m->offset);
             wr_arena_reset(&t->tmp_arena);
             return false;
         }
@@ -190,17 +201,21 @@ bool wr_task_chunk(void *ctx, rd_kafka_message_t **msgs, int n) {
  * by the hash of the keys beside the window. */
 static int part_of(const wr_task *t, wr_entry *e) {
     const wr_aggregate *agg = t->q->agg;
-    uint64_t h = agg->win.kind == WR_WIN_SESSION ? wr_et_session_hash(agg, wr_entry_keys(e)) : e->hash;
+    uint64_t h =
+        agg->win.kind == WR_WIN_SESSION ? wr_et_session_hash(agg, wr_entry_keys(e)) : e->hash;
     return (int)(h % (uint64_t)t->nparts);
 }
 
 void wr_task_finish(wr_task *t) {
     if (!t->q->agg) return;
-    for (int p = 0; p < t->nparts; p++) t->nbucket[p] = 0;
+    for (int p = 0; p < t->nparts; p++)
+        t->nbucket[p] = 0;
     /* two passes: count, then fill */
     uint32_t *counts = wr_xcalloc((size_t)t->nparts, sizeof *counts);
-    for (uint32_t i = 0; i < t->partial.n; i++) counts[part_of(t, wr_table_at(&t->partial, i))]++;
-    for (int p = 0; p < t->nparts; p++) t->buckets[p] = wr_xrealloc(t->buckets[p], sizeof(uint32_t) * (counts[p] + 1));
+    for (uint32_t i = 0; i < t->partial.n; i++)
+        counts[part_of(t, wr_table_at(&t->partial, i))]++;
+    for (int p = 0; p < t->nparts; p++)
+        t->buckets[p] = wr_xrealloc(t->buckets[p], sizeof(uint32_t) * (counts[p] + 1));
     for (uint32_t i = 0; i < t->partial.n; i++) {
         int p = part_of(t, wr_table_at(&t->partial, i));
         t->buckets[p][t->nbucket[p]++] = i;
@@ -217,14 +232,16 @@ void wr_task_clear(wr_task *t) {
 }
 
 void wr_task_free(wr_task *t) {
-    for (int i = 0; i < t->q->nsteps; i++) free(t->rowbuf[i]);
+    for (int i = 0; i < t->q->nsteps; i++)
+        free(t->rowbuf[i]);
     free(t->rowbuf);
     free(t->keybuf);
     free(t->inbuf);
     free(t->rows);
     if (t->q->agg) {
         wr_table_free(&t->partial);
-        for (int p = 0; p < t->nparts; p++) free(t->buckets[p]);
+        for (int p = 0; p < t->nparts; p++)
+            free(t->buckets[p]);
         free(t->buckets);
         free(t->nbucket);
     }

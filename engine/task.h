@@ -11,17 +11,17 @@
 
 typedef struct wr_task {
     const wr_query *q;
-    int nparts;           /* state partitions */
-    wr_arena out_arena;   /* output rows, partial keys: live for the batch */
-    wr_arena tmp_arena;   /* per chunk of messages */
+    int nparts;         /* state partitions */
+    wr_arena out_arena; /* output rows, partial keys: live for the batch */
+    wr_arena tmp_arena; /* per chunk of messages */
     wr_eval ev;
-    wr_val **rowbuf;      /* one scratch row per step */
+    wr_val **rowbuf; /* one scratch row per step */
     wr_val *keybuf, *inbuf;
     /* results */
     wr_val *rows;
     size_t nrows, cap;
     wr_table partial;
-    uint32_t **buckets;   /* entry indices per state partition */
+    uint32_t **buckets; /* entry indices per state partition */
     uint32_t *nbucket;
     int64_t input_rows;
     const char *topic;

@@ -11,12 +11,12 @@
 #include "engine/wr_engine.h"
 
 const char *wr_type_name(wr_type t) {
-    static const char *names[] = {"VOID",   "BOOLEAN", "INT",    "BIGINT",   "DOUBLE",
+    static const char *names[] = {"VOID",   "BOOLEAN", "INT",       "BIGINT", "DOUBLE",
                                   "STRING", "BINARY",  "TIMESTAMP", "ARRAY"};
     if (t.kind == WR_T_WINDOW) return "STRUCT<start: TIMESTAMP, end: TIMESTAMP>";
     if (t.kind == WR_T_ARRAY) {
-        static const char *arr[] = {"ARRAY<VOID>",   "ARRAY<BOOLEAN>", "ARRAY<INT>",
-                                    "ARRAY<BIGINT>", "ARRAY<DOUBLE>",  "ARRAY<STRING>",
+        static const char *arr[] = {"ARRAY<VOID>",   "ARRAY<BOOLEAN>",   "ARRAY<INT>",
+                                    "ARRAY<BIGINT>", "ARRAY<DOUBLE>",    "ARRAY<STRING>",
                                     "ARRAY<BINARY>", "ARRAY<TIMESTAMP>", "ARRAY<ARRAY>"};
         return arr[t.elem];
     }
@@ -27,12 +27,12 @@ bool wr_type_parse(const char *name, wr_type *out) {
     static const struct {
         const char *n;
         wr_kind k;
-    } map[] = {{"string", WR_T_STRING},   {"varchar", WR_T_STRING}, {"char", WR_T_STRING},
-               {"int", WR_T_INT},         {"integer", WR_T_INT},    {"smallint", WR_T_INT},
-               {"tinyint", WR_T_INT},     {"short", WR_T_INT},      {"byte", WR_T_INT},
-               {"bigint", WR_T_BIGINT},   {"long", WR_T_BIGINT},    {"double", WR_T_DOUBLE},
-               {"float", WR_T_DOUBLE},    {"real", WR_T_DOUBLE},    {"boolean", WR_T_BOOL},
-               {"bool", WR_T_BOOL},       {"binary", WR_T_BINARY},  {"timestamp", WR_T_TIMESTAMP}};
+    } map[] = {{"string", WR_T_STRING}, {"varchar", WR_T_STRING}, {"char", WR_T_STRING},
+               {"int", WR_T_INT},       {"integer", WR_T_INT},    {"smallint", WR_T_INT},
+               {"tinyint", WR_T_INT},   {"short", WR_T_INT},      {"byte", WR_T_INT},
+               {"bigint", WR_T_BIGINT}, {"long", WR_T_BIGINT},    {"double", WR_T_DOUBLE},
+               {"float", WR_T_DOUBLE},  {"real", WR_T_DOUBLE},    {"boolean", WR_T_BOOL},
+               {"bool", WR_T_BOOL},     {"binary", WR_T_BINARY},  {"timestamp", WR_T_TIMESTAMP}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (!strcasecmp(name, map[i].n)) {
             *out = WR_TYPE(map[i].k);
@@ -77,20 +77,24 @@ void wr_ts_format(wr_buf *b, int64_t us) {
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
     if (y < 0 || y > 9999) {
-        wr_buf_printf(b, "%04lld-%02u-%02u %02d:%02d:%02d", (long long)y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
-                      (int)(sod % 60));
+        wr_buf_printf(b, "%04lld-%02u-%02u %02d:%02d:%02d", (long long)y, m, d, (int)(sod / 3600),
+                      (int)(sod / 60 % 60), (int)(sod % 60));
     } else { /* the common case without printf: this runs for every timestamp a sink writes */
         char s[19] = "0000-00-00 00:00:00";
-        int f[6] = {(int)y, (int)m, (int)d, (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60)}, at[6] = {3, 6, 9, 12, 15, 18};
+        int f[6] = {(int)y,         (int)m, (int)d, (int)(sod / 3600), (int)(sod / 60 % 60),
+                    (int)(sod % 60)},
+            at[6] = {3, 6, 9, 12, 15, 18};
         for (int i = 0; i < 6; i++)
-            for (int k = at[i], v = f[i]; v; v /= 10, k--) s[k] = (char)('0' + v % 10);
+            for (int k = at[i], v = f[i]; v; v /= 10, k--)
+                s[k] = (char)('0' + v % 10);
         wr_buf_put(b, s, sizeof s);
     }
     if (frac) {
         char f[24];
         snprintf(f, sizeof f, "%06lld", (long long)frac);
         int n = 6;
-        while (n > 0 && f[n - 1] == '0') n--;
+        while (n > 0 && f[n - 1] == '0')
+            n--;
         wr_buf_putc(b, '.');
         wr_buf_put(b, f, (size_t)n);
     }
@@ -110,8 +114,10 @@ static bool digits(const char **s, const char *end, int n, int *out) {
 /* yyyy-MM-dd[( |T)HH:mm[:ss[.ffffff]]][Z], surrounding spaces allowed. */
 bool wr_ts_parse(const char *s, size_t len, int64_t *us) {
     const char *e = s + len;
-    while (s < e && isspace((unsigned char)*s)) s++;
-    while (e > s && isspace((unsigned char)e[-1])) e--;
+    while (s < e && isspace((unsigned char)*s))
+        s++;
+    while (e > s && isspace((unsigned char)e[-1]))
+        e--;
     int y, mo, d, h = 0, mi = 0, se = 0;
     int64_t frac = 0;
     if (!digits(&s, e, 4, &y) || s >= e || *s++ != '-') return false;
@@ -131,7 +137,8 @@ bool wr_ts_parse(const char *s, size_t len, int64_t *us) {
                     s++;
                 }
                 if (!n) return false;
-                for (; n < 6; n++) frac *= 10;
+                for (; n < 6; n++)
+                    frac *= 10;
             }
         }
     }
@@ -147,8 +154,10 @@ bool wr_ts_parse(const char *s, size_t len, int64_t *us) {
 
 /* Spark trims whitespace (<= ' ') around numbers and booleans in casts. */
 static void trim(const char **p, size_t *len) {
-    while (*len && (unsigned char)**p <= ' ') (*p)++, (*len)--;
-    while (*len && (unsigned char)(*p)[*len - 1] <= ' ') (*len)--;
+    while (*len && (unsigned char)**p <= ' ')
+        (*p)++, (*len)--;
+    while (*len && (unsigned char)(*p)[*len - 1] <= ' ')
+        (*len)--;
 }
 
 /* String to integer: optional sign, digits, and an optional fraction that is
@@ -169,7 +178,8 @@ static bool str_to_i64(const char *p, size_t len, int64_t min, int64_t max, int6
     }
     if (i < len && p[i] == '.') {
         i++;
-        for (; i < len && isdigit((unsigned char)p[i]); i++) any = true;
+        for (; i < len && isdigit((unsigned char)p[i]); i++)
+            any = true;
     }
     if (i != len || !any) return false;
     if (neg) {
@@ -191,13 +201,15 @@ static bool str_to_double(const char *p, size_t len, double *out) {
     memcpy(buf, p, len);
     buf[len] = '\0';
     /* Java's Double.parseDouble accepts a trailing d/D/f/F; "NaN", "Infinity". */
-    if (len > 1 && strchr("dDfF", buf[len - 1]) && isdigit((unsigned char)buf[len - 2])) buf[len - 1] = '\0';
+    if (len > 1 && strchr("dDfF", buf[len - 1]) && isdigit((unsigned char)buf[len - 2]))
+        buf[len - 1] = '\0';
     const char *s = buf;
     if (!strcmp(s, "NaN")) return *out = NAN, true;
     if (!strcmp(s, "Infinity") || !strcmp(s, "+Infinity")) return *out = INFINITY, true;
     if (!strcmp(s, "-Infinity")) return *out = -INFINITY, true;
     for (const char *c = s; *c; c++)
-        if (!(isdigit((unsigned char)*c) || strchr("+-.eE", *c))) return false; /* no hex, no "inf" */
+        if (!(isdigit((unsigned char)*c) || strchr("+-.eE", *c)))
+            return false; /* no hex, no "inf" */
     char *end;
     double d = strtod(s, &end);
     if (*end || end == s) return false;
@@ -233,25 +245,32 @@ static void format_double(wr_buf *b, double d) {
     for (; *s && *s != 'e'; s++)
         if (*s != '.') mant[nm++] = *s;
     int exp = atoi(s + 1);
-    while (nm > 1 && mant[nm - 1] == '0') nm--;
+    while (nm > 1 && mant[nm - 1] == '0')
+        nm--;
     if (neg) wr_buf_putc(b, '-');
     double ad = fabs(d);
     if (ad >= 1e-3 && ad < 1e7) {
         if (exp >= 0) {
-            for (int i = 0; i <= exp; i++) wr_buf_putc(b, i < nm ? mant[i] : '0');
+            for (int i = 0; i <= exp; i++)
+                wr_buf_putc(b, i < nm ? mant[i] : '0');
             wr_buf_putc(b, '.');
-            if (nm > exp + 1) wr_buf_put(b, mant + exp + 1, (size_t)(nm - exp - 1));
-            else wr_buf_putc(b, '0');
+            if (nm > exp + 1)
+                wr_buf_put(b, mant + exp + 1, (size_t)(nm - exp - 1));
+            else
+                wr_buf_putc(b, '0');
         } else {
             wr_buf_puts(b, "0.");
-            for (int i = 0; i < -exp - 1; i++) wr_buf_putc(b, '0');
+            for (int i = 0; i < -exp - 1; i++)
+                wr_buf_putc(b, '0');
             wr_buf_put(b, mant, (size_t)nm);
         }
     } else {
         wr_buf_putc(b, mant[0]);
         wr_buf_putc(b, '.');
-        if (nm > 1) wr_buf_put(b, mant + 1, (size_t)(nm - 1));
-        else wr_buf_putc(b, '0');
+        if (nm > 1)
+            wr_buf_put(b, mant + 1, (size_t)(nm - 1));
+        else
+            wr_buf_putc(b, '0');
         wr_buf_printf(b, "E%d", exp);
     }
 }
@@ -259,12 +278,22 @@ static void format_double(wr_buf *b, double d) {
 void wr_val_format(wr_buf *b, wr_val v, wr_type t, bool show) {
     if (v.null) return wr_buf_puts(b, "null");
     switch (t.kind) {
-    case WR_T_NULL: wr_buf_puts(b, "null"); break;
-    case WR_T_BOOL: wr_buf_puts(b, v.u.i ? "true" : "false"); break;
+    case WR_T_NULL:
+        wr_buf_puts(b, "null");
+        break;
+    case WR_T_BOOL:
+        wr_buf_puts(b, v.u.i ? "true" : "false");
+        break;
     case WR_T_INT:
-    case WR_T_BIGINT: wr_buf_printf(b, "%lld", (long long)v.u.i); break;
-    case WR_T_DOUBLE: format_double(b, v.u.d); break;
-    case WR_T_STRING: wr_buf_put(b, v.u.p, v.len); break;
+    case WR_T_BIGINT:
+        wr_buf_printf(b, "%lld", (long long)v.u.i);
+        break;
+    case WR_T_DOUBLE:
+        format_double(b, v.u.d);
+        break;
+    case WR_T_STRING:
+        wr_buf_put(b, v.u.p, v.len);
+        break;
     case WR_T_BINARY:
         if (!show) {
             wr_buf_put(b, v.u.p, v.len);
@@ -275,7 +304,9 @@ void wr_val_format(wr_buf *b, wr_val v, wr_type t, bool show) {
             wr_buf_printf(b, i ? " %02X" : "%02X", (unsigned char)v.u.p[i]);
         wr_buf_putc(b, ']');
         break;
-    case WR_T_TIMESTAMP: wr_ts_format(b, v.u.i); break;
+    case WR_T_TIMESTAMP:
+        wr_ts_format(b, v.u.i);
+        break;
     case WR_T_ARRAY:
     case WR_T_WINDOW: /* Spark prints a struct as {a, b} */
         wr_buf_putc(b, t.kind == WR_T_ARRAY ? '[' : '{');
@@ -293,8 +324,9 @@ bool wr_cast_allowed(wr_type from, wr_type to) {
     if (from.kind == WR_T_WINDOW || to.kind == WR_T_WINDOW) return from.kind == to.kind;
     if (from.kind == WR_T_ARRAY || to.kind == WR_T_ARRAY)
         return from.kind == to.kind && wr_cast_allowed(WR_TYPE(from.elem), WR_TYPE(to.elem));
-    if (to.kind == WR_T_BINARY) return from.kind == WR_T_STRING || from.kind == WR_T_BINARY ||
-                                       from.kind == WR_T_INT || from.kind == WR_T_BIGINT;
+    if (to.kind == WR_T_BINARY)
+        return from.kind == WR_T_STRING || from.kind == WR_T_BINARY || from.kind == WR_T_INT ||
+               from.kind == WR_T_BIGINT;
     if (from.kind == WR_T_BINARY) return to.kind == WR_T_BINARY;
     return true;
 }
@@ -318,38 +350,49 @@ wr_val wr_cast(wr_val v, wr_type from, wr_type to, wr_arena *arena) {
         if (from.kind == WR_T_INT || from.kind == WR_T_BIGINT) { /* big-endian bytes, as Spark */
             int n = from.kind == WR_T_INT ? 4 : 8;
             char *p = wr_arena_alloc(arena, (size_t)n);
-            for (int k = 0; k < n; k++) p[k] = (char)(v.u.i >> (8 * (n - 1 - k)));
+            for (int k = 0; k < n; k++)
+                p[k] = (char)(v.u.i >> (8 * (n - 1 - k)));
             return wr_str(p, (size_t)n);
         }
         return wr_null();
     case WR_T_BOOL:
         switch (from.kind) {
         case WR_T_INT:
-        case WR_T_BIGINT: return wr_int(v.u.i != 0);
-        case WR_T_DOUBLE: return wr_int(v.u.d != 0);
-        case WR_T_TIMESTAMP: return wr_int(v.u.i != 0);
+        case WR_T_BIGINT:
+            return wr_int(v.u.i != 0);
+        case WR_T_DOUBLE:
+            return wr_int(v.u.d != 0);
+        case WR_T_TIMESTAMP:
+            return wr_int(v.u.i != 0);
         case WR_T_STRING: {
             const char *p = v.u.p;
             size_t n = v.len;
             trim(&p, &n);
-            static const char *yes[] = {"t", "true", "y", "yes", "1"}, *no[] = {"f", "false", "n", "no", "0"};
+            static const char *yes[] = {"t", "true", "y", "yes", "1"},
+                              *no[] = {"f", "false", "n", "no", "0"};
             for (int k = 0; k < 5; k++) {
                 if (strlen(yes[k]) == n && !strncasecmp(p, yes[k], n)) return wr_int(1);
                 if (strlen(no[k]) == n && !strncasecmp(p, no[k], n)) return wr_int(0);
             }
             return wr_null();
         }
-        default: return wr_null();
+        default:
+            return wr_null();
         }
     case WR_T_INT:
     case WR_T_BIGINT: {
         int64_t min = to.kind == WR_T_INT ? INT32_MIN : INT64_MIN;
         int64_t max = to.kind == WR_T_INT ? INT32_MAX : INT64_MAX;
         switch (from.kind) {
-        case WR_T_BOOL: return wr_int(v.u.i);
-        case WR_T_INT: return wr_int(v.u.i);
-        case WR_T_BIGINT: return wr_int(to.kind == WR_T_INT ? (int64_t)(int32_t)(uint32_t)(uint64_t)v.u.i : v.u.i);
-        case WR_T_DOUBLE: return wr_int(double_to_i64(v.u.d, min, max));
+        case WR_T_BOOL:
+            return wr_int(v.u.i);
+        case WR_T_INT:
+            return wr_int(v.u.i);
+        case WR_T_BIGINT:
+            return wr_int(to.kind == WR_T_INT ? (int64_t)(int32_t)(uint32_t)(uint64_t)v.u.i
+                                              : v.u.i);
+        case WR_T_DOUBLE:
+            return wr_int(double_to_i64(v.u.d, min, max));
         case WR_T_TIMESTAMP: {
             int64_t s = v.u.i >= 0 ? v.u.i / 1000000 : -((-v.u.i + 999999) / 1000000);
             return wr_int(to.kind == WR_T_INT ? (int64_t)(int32_t)(uint32_t)(uint64_t)s : s);
@@ -357,23 +400,28 @@ wr_val wr_cast(wr_val v, wr_type from, wr_type to, wr_arena *arena) {
         case WR_T_STRING:
             if (str_to_i64(v.u.p, v.len, min, max, &i)) return wr_int(i);
             return wr_null();
-        default: return wr_null();
+        default:
+            return wr_null();
         }
     }
     case WR_T_DOUBLE:
         switch (from.kind) {
         case WR_T_BOOL:
         case WR_T_INT:
-        case WR_T_BIGINT: return wr_dbl((double)v.u.i);
-        case WR_T_TIMESTAMP: return wr_dbl((double)v.u.i / 1e6);
+        case WR_T_BIGINT:
+            return wr_dbl((double)v.u.i);
+        case WR_T_TIMESTAMP:
+            return wr_dbl((double)v.u.i / 1e6);
         case WR_T_STRING:
             if (str_to_double(v.u.p, v.len, &d)) return wr_dbl(d);
             return wr_null();
-        default: return wr_null();
+        default:
+            return wr_null();
         }
     case WR_T_TIMESTAMP: /* outside years 1..9999: NULL (wr_engine.h) */
         switch (from.kind) {
-        case WR_T_BOOL: return wr_int(v.u.i); /* Spark: true is 1 microsecond after the epoch */
+        case WR_T_BOOL:
+            return wr_int(v.u.i); /* Spark: true is 1 microsecond after the epoch */
         case WR_T_INT:
         case WR_T_BIGINT:
             if (v.u.i > WR_TS_MAX_US / 1000000 || v.u.i < WR_TS_MIN_US / 1000000) return wr_null();
@@ -386,7 +434,8 @@ wr_val wr_cast(wr_val v, wr_type from, wr_type to, wr_arena *arena) {
         case WR_T_STRING:
             if (wr_ts_parse(v.u.p, v.len, &i)) return wr_int(i);
             return wr_null();
-        default: return wr_null();
+        default:
+            return wr_null();
         }
     case WR_T_ARRAY: {
         wr_arr *a = wr_arena_alloc(arena, sizeof *a + sizeof(wr_val) * (size_t)v.u.a->n);
@@ -396,7 +445,8 @@ wr_val wr_cast(wr_val v, wr_type from, wr_type to, wr_arena *arena) {
         wr_val r = {.u.a = a};
         return r;
     }
-    default: return wr_null();
+    default:
+        return wr_null();
     }
 }
 
@@ -405,16 +455,19 @@ wr_val wr_cast(wr_val v, wr_type from, wr_type to, wr_arena *arena) {
 bool wr_val_eq(wr_val a, wr_val b, wr_type t) {
     if (a.null || b.null) return a.null && b.null;
     switch (t.kind) {
-    case WR_T_DOUBLE: return a.u.d == b.u.d || (isnan(a.u.d) && isnan(b.u.d));
+    case WR_T_DOUBLE:
+        return a.u.d == b.u.d || (isnan(a.u.d) && isnan(b.u.d));
     case WR_T_STRING:
-    case WR_T_BINARY: return a.len == b.len && !memcmp(a.u.p, b.u.p, a.len);
+    case WR_T_BINARY:
+        return a.len == b.len && !memcmp(a.u.p, b.u.p, a.len);
     case WR_T_WINDOW:
     case WR_T_ARRAY:
         if (a.u.a->n != b.u.a->n) return false;
         for (int32_t i = 0; i < a.u.a->n; i++)
             if (!wr_val_eq(a.u.a->items[i], b.u.a->items[i], WR_TYPE(t.elem))) return false;
         return true;
-    default: return a.u.i == b.u.i;
+    default:
+        return a.u.i == b.u.i;
     }
 }
 
@@ -428,14 +481,17 @@ uint64_t wr_val_hash(wr_val v, wr_type t) {
         return wr_hash_u64(bits);
     }
     case WR_T_STRING:
-    case WR_T_BINARY: return wr_hash_bytes(v.u.p, v.len, 0x1234);
+    case WR_T_BINARY:
+        return wr_hash_bytes(v.u.p, v.len, 0x1234);
     case WR_T_WINDOW:
     case WR_T_ARRAY: {
         uint64_t h = 7;
-        for (int32_t i = 0; i < v.u.a->n; i++) h = wr_hash_u64(h ^ wr_val_hash(v.u.a->items[i], WR_TYPE(t.elem)));
+        for (int32_t i = 0; i < v.u.a->n; i++)
+            h = wr_hash_u64(h ^ wr_val_hash(v.u.a->items[i], WR_TYPE(t.elem)));
         return h;
     }
-    default: return wr_hash_u64((uint64_t)v.u.i);
+    default:
+        return wr_hash_u64((uint64_t)v.u.i);
     }
 }
 
@@ -462,7 +518,8 @@ int wr_val_cmp(wr_val a, wr_val b, wr_type t) {
         }
         return (a.u.a->n > b.u.a->n) - (a.u.a->n < b.u.a->n);
     }
-    default: return (a.u.i > b.u.i) - (a.u.i < b.u.i);
+    default:
+        return (a.u.i > b.u.i) - (a.u.i < b.u.i);
     }
 }
 
@@ -476,7 +533,8 @@ wr_val wr_val_copy(wr_val v, wr_type t, wr_arena *arena) {
         size_t sz = sizeof(wr_arr) + sizeof(wr_val) * (size_t)v.u.a->n;
         wr_arr *a = arena ? wr_arena_alloc(arena, sz) : wr_xmalloc(sz);
         a->n = v.u.a->n;
-        for (int32_t i = 0; i < a->n; i++) a->items[i] = wr_val_copy(v.u.a->items[i], WR_TYPE(t.elem), arena);
+        for (int32_t i = 0; i < a->n; i++)
+            a->items[i] = wr_val_copy(v.u.a->items[i], WR_TYPE(t.elem), arena);
         v.u.a = a;
     }
     return v;
@@ -484,9 +542,11 @@ wr_val wr_val_copy(wr_val v, wr_type t, wr_arena *arena) {
 
 void wr_val_free(wr_val v, wr_type t) {
     if (v.null) return;
-    if (t.kind == WR_T_STRING || t.kind == WR_T_BINARY) free((void *)v.u.p);
+    if (t.kind == WR_T_STRING || t.kind == WR_T_BINARY)
+        free((void *)v.u.p);
     else if (wr_type_has_items(t)) {
-        for (int32_t i = 0; i < v.u.a->n; i++) wr_val_free(v.u.a->items[i], WR_TYPE(t.elem));
+        for (int32_t i = 0; i < v.u.a->n; i++)
+            wr_val_free(v.u.a->items[i], WR_TYPE(t.elem));
         free(v.u.a);
     }
 }

@@ -40,8 +40,8 @@ typedef struct wr_type {
  * parsers that would leave it give NULL, a Kafka timestamp outside it fails
  * its batch, and so window bounds and watermarks never overflow. Intervals
  * (window sizes, slides, gaps, watermark delays) are at most 10,000 years. */
-#define WR_TS_MIN_US (-62135596800000000LL)
-#define WR_TS_MAX_US 253402300799999999LL
+#define WR_TS_MIN_US       (-62135596800000000LL)
+#define WR_TS_MAX_US       253402300799999999LL
 #define WR_MAX_INTERVAL_US (10000LL * 366 * 86400000000LL)
 static inline bool wr_ts_in_range(int64_t us) {
     return us >= WR_TS_MIN_US && us <= WR_TS_MAX_US;
@@ -145,9 +145,9 @@ typedef enum {
     WR_E_IS_NULL,
     WR_E_IS_NOT_NULL,
     WR_E_CAST,
-    WR_E_CASE,  /* args: when, then, when, then, ..., [else] */
-    WR_E_IN,    /* args[0] IN args[1..] */
-    WR_E_LIKE,  /* args[0] LIKE pattern (compiled into re) */
+    WR_E_CASE, /* args: when, then, when, then, ..., [else] */
+    WR_E_IN,   /* args[0] IN args[1..] */
+    WR_E_LIKE, /* args[0] LIKE pattern (compiled into re) */
     WR_E_RLIKE,
     WR_E_INDEX, /* array[i] */
     WR_E_FUNC,  /* scalar function: fn */
@@ -163,18 +163,18 @@ typedef wr_val (*wr_scalar_fn)(const wr_expr *e, const wr_val *args, wr_eval *ev
 struct wr_expr {
     wr_expr_op op;
     wr_type type;
-    int col;      /* WR_E_COL: index in the input row */
-    wr_val lit;   /* WR_E_LIT */
+    int col;    /* WR_E_COL: index in the input row */
+    wr_val lit; /* WR_E_LIT */
     wr_expr **args;
     int nargs;
     wr_scalar_fn fn;
     const char *fname;
-    bool has_else;   /* WR_E_CASE */
-    pcre2_code *re;  /* constant pattern compiled once (split, regexp_*, LIKE) */
-    char *pattern;   /* that pattern as written (a LIKE pattern for LIKE), for messages */
-    char sep;        /* split fast path: a one-character literal pattern */
+    bool has_else;  /* WR_E_CASE */
+    pcre2_code *re; /* constant pattern compiled once (split, regexp_*, LIKE) */
+    char *pattern;  /* that pattern as written (a LIKE pattern for LIKE), for messages */
+    char sep;       /* split fast path: a one-character literal pattern */
     bool sep_fast;
-    int64_t iarg;    /* constant integer argument where useful */
+    int64_t iarg; /* constant integer argument where useful */
 };
 
 typedef struct wr_regex_ctx wr_regex_ctx;
@@ -199,7 +199,8 @@ void wr_eval_fail(wr_eval *ev, const char *fmt, ...) __attribute__((format(print
  * pcre2_match's result. A failure other than "no match" (a match limit, the
  * JIT stack) is recorded in ev naming `what` (the function), the pattern and
  * the value's size; the caller then returns NULL. */
-int wr_eval_match(const wr_expr *e, const char *what, const char *s, size_t n, size_t start, wr_eval *ev);
+int wr_eval_match(const wr_expr *e, const char *what, const char *s, size_t n, size_t start,
+                  wr_eval *ev);
 
 wr_val wr_expr_eval(const wr_expr *e, const wr_val *row, wr_eval *ev);
 bool wr_expr_is_true(const wr_expr *e, const wr_val *row, wr_eval *ev);
@@ -235,18 +236,18 @@ pcre2_code *wr_regex_compile(const char *pat, size_t len, char *errstr, size_t e
  * fails with "match limit exceeded" instead of running for hours, and the
  * JIT's stack (made on first use, reserved, not committed) is large enough
  * for ^(a|b)*$ over about a megabyte. */
-#define WR_REGEX_MATCH_LIMIT 10000000u     /* pcre2_set_match_limit */
-#define WR_REGEX_DEPTH_LIMIT 10000000u     /* pcre2_set_depth_limit (interpreter) */
+#define WR_REGEX_MATCH_LIMIT    10000000u    /* pcre2_set_match_limit */
+#define WR_REGEX_DEPTH_LIMIT    10000000u    /* pcre2_set_depth_limit (interpreter) */
 #define WR_REGEX_HEAP_LIMIT_KIB (64u * 1024) /* pcre2_set_heap_limit (interpreter) */
-#define WR_REGEX_JIT_STACK ((size_t)64 << 20)
+#define WR_REGEX_JIT_STACK      ((size_t)64 << 20)
 
 /* A match context with those limits and a JIT stack of its own: one per
  * thread (not thread-safe). */
 wr_regex_ctx *wr_regex_ctx_new(void);
 void wr_regex_ctx_free(wr_regex_ctx *rx);
 /* pcre2_match of re over s[0, n) from start with rx's limits. */
-int wr_regex_exec(wr_regex_ctx *rx, const pcre2_code *re, const char *s, size_t n, size_t start, uint32_t options,
-                  pcre2_match_data *md);
+int wr_regex_exec(wr_regex_ctx *rx, const pcre2_code *re, const char *s, size_t n, size_t start,
+                  uint32_t options, pcre2_match_data *md);
 /* The text of a PCRE2 error code ("match limit exceeded"). */
 void wr_regex_strerror(int rc, char *buf, size_t len);
 

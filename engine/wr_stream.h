@@ -38,9 +38,9 @@ bool wr_stream_await_open(wr_stream_sync *s, int timeout_ms, volatile sig_atomic
 int wr_stream_await_caught_up(wr_stream_sync *s, int timeout_ms, volatile sig_atomic_t *cancel);
 
 typedef struct wr_stream_opts {
-    int workers;          /* task threads (default: cores) */
-    int state_partitions; /* shuffle partitions (default: cores) */
-    bool state_partitions_set; /* set explicitly: a checkpoint with another count is an error */
+    int workers;                 /* task threads (default: cores) */
+    int state_partitions;        /* shuffle partitions (default: cores) */
+    bool state_partitions_set;   /* set explicitly: a checkpoint with another count is an error */
     volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM: stop after the batch */
     int min_batches_to_retain;   /* batches the checkpoint can still recover (0: 100) */
     int snapshot_every;          /* a state snapshot every N batches (0: 10) */
@@ -59,7 +59,7 @@ typedef struct wr_stream_stats {
 
 /* Runs the query until its trigger is done (once, availableNow) or *stop is
  * set. Returns false with errstr on failure. */
-bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_opts *opts, wr_stream_stats *stats,
-                   char *errstr, size_t errlen);
+bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_opts *opts,
+                   wr_stream_stats *stats, char *errstr, size_t errlen);
 
 #endif

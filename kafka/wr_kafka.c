@@ -75,8 +75,8 @@ rd_kafka_conf_t *wr_kafka_conf_new(const char *bootstrap, const wr_strlist *prop
     rd_kafka_conf_set_log_cb(conf, on_log);
 
     if (!wr_kafka_conf_set(conf, "bootstrap.servers",
-                           bootstrap && *bootstrap ? bootstrap : WR_KAFKA_DEFAULT_BOOTSTRAP,
-                           errstr, errlen) ||
+                           bootstrap && *bootstrap ? bootstrap : WR_KAFKA_DEFAULT_BOOTSTRAP, errstr,
+                           errlen) ||
         !wr_kafka_conf_set(conf, "client.id", "weir", errstr, errlen))
         goto fail;
 
@@ -88,8 +88,7 @@ fail:
     return NULL;
 }
 
-rd_kafka_t *wr_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, char *errstr,
-                         size_t errlen) {
+rd_kafka_t *wr_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, char *errstr, size_t errlen) {
     wr_kafka_diag *d = wr_xcalloc(1, sizeof *d);
     pthread_mutex_init(&d->lock, NULL);
     char dbg[256];
@@ -187,7 +186,9 @@ static int connect_check(const char *servers, const char *family, int wait_ms, c
     wr_buf reasons = {0};
     char *list = wr_xstrdup(servers), *save = NULL;
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
-    hints.ai_family = !strcmp(family, "v4") ? AF_INET : !strcmp(family, "v6") ? AF_INET6 : AF_UNSPEC;
+    hints.ai_family = !strcmp(family, "v4")   ? AF_INET
+                      : !strcmp(family, "v6") ? AF_INET6
+                                              : AF_UNSPEC;
     for (char *item = strtok_r(list, ", \t", &save); item && result != REACHABLE;
          item = strtok_r(NULL, ", \t", &save)) {
         char host[256], port[32];
@@ -307,8 +308,8 @@ bool wr_kafka_probe(rd_kafka_t *rk, int timeout_ms, const rd_kafka_metadata_t **
         if (connect_failed && !checked) {
             char *family = conf_value(rk, "broker.address.family");
             left = deadline - wr_now_ms();
-            int check = connect_check(servers, family, (int)(left < 3000 ? left : 3000), last,
-                                      sizeof last);
+            int check =
+                connect_check(servers, family, (int)(left < 3000 ? left : 3000), last, sizeof last);
             free(family);
             checked = true;
             if ((unreachable = check == UNREACHABLE)) break;

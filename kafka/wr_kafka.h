@@ -11,7 +11,7 @@
 
 #include "util/wr_util.h"
 
-#define WR_KAFKA_DEFAULT_BOOTSTRAP "localhost:9092"
+#define WR_KAFKA_DEFAULT_BOOTSTRAP  "localhost:9092"
 #define WR_KAFKA_DEFAULT_TIMEOUT_MS 10000
 
 /* Creates a configuration with bootstrap.servers (NULL: localhost:9092), our
@@ -51,7 +51,7 @@ bool wr_kafka_is_embedded(rd_kafka_t *rk);
  * and keeps a member that vanished while joining for session.timeout.ms (see
  * README "Everyday Kafka commands"). Sets session.timeout.ms and
  * heartbeat.interval.ms unless `props` (-X items) sets them. */
-#define WR_KAFKA_EMBEDDED_SESSION_MS 5000
+#define WR_KAFKA_EMBEDDED_SESSION_MS   5000
 #define WR_KAFKA_EMBEDDED_HEARTBEAT_MS 1000
 void wr_kafka_conf_embedded_group(rd_kafka_conf_t *conf, const wr_strlist *props);
 

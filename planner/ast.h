@@ -15,7 +15,7 @@ typedef enum {
     TK_STRING, /* '...' or "..." with escapes decoded */
     TK_INT,
     TK_FLOAT,
-    TK_OP, /* punctuation and operators: text in tok.text */
+    TK_OP,  /* punctuation and operators: text in tok.text */
     TK_SQL, /* a trailing SELECT: its SQLite text, up to (not with) its ';' */
 } wr_tok_kind;
 
@@ -54,7 +54,7 @@ typedef enum {
 typedef struct wr_ast {
     wr_ast_kind kind;
     int line, col;
-    int height; /* 1 + the tallest argument's height (the parser bounds it) */
+    int height;       /* 1 + the tallest argument's height (the parser bounds it) */
     const char *name; /* column / function / type / field name */
     const char *qual; /* table qualifier of a column */
     const char *op;
@@ -71,7 +71,7 @@ typedef struct wr_ast {
 
 typedef struct wr_select_item {
     wr_ast *expr;
-    const char *alias; /* NULL: derived */
+    const char *alias;    /* NULL: derived */
     const char **aliases; /* explode(...) AS (a, b) */
     int naliases;
 } wr_select_item;
@@ -88,7 +88,7 @@ typedef struct wr_lateral {
 typedef struct wr_select wr_select;
 
 typedef struct wr_from {
-    const char *name;  /* a source or view, or NULL for a subquery */
+    const char *name; /* a source or view, or NULL for a subquery */
     wr_select *sub;
     const char *alias;
     wr_lateral *laterals;
@@ -137,8 +137,8 @@ typedef struct wr_script {
 
 /* Parses a whole job file into `out`, allocating in `arena`. On error fills
  * errstr with "FILE:LINE:COL: message" and returns false. */
-bool wr_parse_script(const char *file, const char *src, size_t len, wr_arena *arena,
-                     wr_script *out, char *errstr, size_t errlen);
+bool wr_parse_script(const char *file, const char *src, size_t len, wr_arena *arena, wr_script *out,
+                     char *errstr, size_t errlen);
 
 /* How deeply expressions and subqueries may nest (SQLite's expression depth
  * limit): deeper input is an error, never a stack overflow. */

@@ -38,9 +38,9 @@ typedef struct binder {
     /* aggregation context (while binding the select list / HAVING of an
      * aggregating SELECT) */
     bool agg_mode;
-    const scope *pre;      /* scope of the rows being aggregated */
+    const scope *pre; /* scope of the rows being aggregated */
     wr_ast **key_asts;
-    int *key_cols;         /* scope column a plain-column key refers to, else -1 */
+    int *key_cols; /* scope column a plain-column key refers to, else -1 */
     wr_type *key_types;
     int nkeys;
     wr_ast **agg_asts;
@@ -58,16 +58,19 @@ typedef struct binder {
 /* Keeps the names of a nested SELECT's output until binding ends. */
 static void own_names(binder *b, char **names, int n) {
     b->owned = wr_xrealloc(b->owned, sizeof *b->owned * (size_t)(b->nowned + n + 1));
-    for (int i = 0; i < n; i++) b->owned[b->nowned++] = names[i];
+    for (int i = 0; i < n; i++)
+        b->owned[b->nowned++] = names[i];
     free(names);
 }
 
 static void free_owned(binder *b) {
-    for (int i = 0; i < b->nowned; i++) free(b->owned[i]);
+    for (int i = 0; i < b->nowned; i++)
+        free(b->owned[i]);
     free(b->owned);
 }
 
-static void *fail(binder *b, const wr_ast *at, int line, int col, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void *fail(binder *b, const wr_ast *at, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 static void *fail(binder *b, const wr_ast *at, int line, int col, const char *fmt, ...) {
     if (b->failed) return NULL;
     b->failed = true;
@@ -82,8 +85,8 @@ static void *fail(binder *b, const wr_ast *at, int line, int col, const char *fm
 }
 
 static bool is_agg_name(const char *n) {
-    return !strcasecmp(n, "count") || !strcasecmp(n, "sum") || !strcasecmp(n, "avg") || !strcasecmp(n, "mean") ||
-           !strcasecmp(n, "min") || !strcasecmp(n, "max");
+    return !strcasecmp(n, "count") || !strcasecmp(n, "sum") || !strcasecmp(n, "avg") ||
+           !strcasecmp(n, "mean") || !strcasecmp(n, "min") || !strcasecmp(n, "max");
 }
 
 static bool is_generator_name(const char *n) {
@@ -125,7 +128,8 @@ static bool ast_equal(const wr_ast *x, const wr_ast *y) {
     case AST_STRING:
         if (x->slen != y->slen || memcmp(x->sval, y->sval, x->slen)) return false;
         break;
-    default: break;
+    default:
+        break;
     }
     for (int i = 0; i < x->nargs; i++)
         if (!ast_equal(x->args[i], y->args[i])) return false;
@@ -172,10 +176,11 @@ static int resolve(binder *b, const scope *s, const wr_ast *a) {
         char cols[400];
         scope_list(s, cols, sizeof cols);
         if (a->qual && !rel_known)
-            fail(b, a, 0, 0, "unknown relation or column '%s' in '%s.%s' (columns in scope: %s)", a->qual, a->qual, a->name, cols);
+            fail(b, a, 0, 0, "unknown relation or column '%s' in '%s.%s' (columns in scope: %s)",
+                 a->qual, a->qual, a->name, cols);
         else
-            fail(b, a, 0, 0, "unknown column '%s%s%s' (columns in scope: %s)", a->qual ? a->qual : "", a->qual ? "." : "",
-                 a->name, cols);
+            fail(b, a, 0, 0, "unknown column '%s%s%s' (columns in scope: %s)",
+                 a->qual ? a->qual : "", a->qual ? "." : "", a->name, cols);
     }
     return found;
 }
@@ -188,22 +193,36 @@ static bool is_window_name(const char *n) {
 }
 
 static bool is_window_call(const wr_ast *a) {
-    return a->kind == AST_CALL && (!strcasecmp(a->name, "window") || !strcasecmp(a->name, "session_window"));
+    return a->kind == AST_CALL &&
+           (!strcasecmp(a->name, "window") || !strcasecmp(a->name, "session_window"));
 }
 
 /* A constant interval argument: INTERVAL ... or a string such as '10 minutes'. */
 static bool interval_arg(binder *b, const wr_ast *a, const char *what, int64_t *us) {
     char why[300];
-    if (a->kind == AST_INTERVAL) *us = a->ival;
+    if (a->kind == AST_INTERVAL)
+        *us = a->ival;
     else if (a->kind != AST_STRING)
-        return fail(b, a, 0, 0, "the %s must be a constant interval such as '10 minutes' or INTERVAL 10 MINUTES", what), false;
-    else if (memchr(a->sval, '\0', a->slen) || !wr_interval_parse(a->sval, a->slen, us, why, sizeof why))
-        return fail(b, a, 0, 0, "the %s must be a constant interval such as '10 minutes' or INTERVAL 10 MINUTES: %s", what,
-                    memchr(a->sval, '\0', a->slen) ? "an interval must not contain a NUL byte" : why),
+        return fail(
+                   b, a, 0, 0,
+                   "the %s must be a constant interval such as '10 minutes' or INTERVAL 10 MINUTES",
+                   what),
+               false;
+    else if (memchr(a->sval, '\0', a->slen) ||
+             !wr_interval_parse(a->sval, a->slen, us, why, sizeof why))
+        return fail(b, a, 0, 0,
+                    "the %s must be a constant interval such as '10 minutes' or INTERVAL 10 "
+                    "MINUTES: %s",
+                    what,
+                    memchr(a->sval, '\0', a->slen) ? "an interval must not contain a NUL byte"
+                                                   : why),
                false;
     if (*us <= 0) return fail(b, a, 0, 0, "the %s must be positive", what), false;
     if (*us > WR_MAX_INTERVAL_US)
-        return fail(b, a, 0, 0, "the %s is longer than 10,000 years, the span of timestamps (years 1 to 9999)", what), false;
+        return fail(b, a, 0, 0,
+                    "the %s is longer than 10,000 years, the span of timestamps (years 1 to 9999)",
+                    what),
+               false;
     return true;
 }
 
@@ -212,8 +231,10 @@ static bool interval_arg(binder *b, const wr_ast *a, const char *what, int64_t *
 static wr_expr *bind_window(binder *b, const wr_ast *a, const scope *s, wr_window *w) {
     bool session = !strcasecmp(a->name, "session_window");
     if (session ? a->nargs != 2 : (a->nargs < 2 || a->nargs > 3))
-        return fail(b, a, 0, 0, session ? "session_window takes 2 arguments (time column, gap), not %d"
-                                        : "window takes 2 or 3 arguments (time column, size[, slide]), not %d", a->nargs);
+        return fail(b, a, 0, 0,
+                    session ? "session_window takes 2 arguments (time column, gap), not %d"
+                            : "window takes 2 or 3 arguments (time column, size[, slide]), not %d",
+                    a->nargs);
     if (session) {
         if (!interval_arg(b, a->args[1], "session gap", &w->gap)) return NULL;
         w->kind = WR_WIN_SESSION;
@@ -221,17 +242,23 @@ static wr_expr *bind_window(binder *b, const wr_ast *a, const scope *s, wr_windo
         if (!interval_arg(b, a->args[1], "window size", &w->size)) return NULL;
         w->slide = w->size;
         if (a->nargs == 3 && !interval_arg(b, a->args[2], "window slide", &w->slide)) return NULL;
-        if (w->slide > w->size) return fail(b, a->args[2], 0, 0, "the window slide must not exceed the window size");
+        if (w->slide > w->size)
+            return fail(b, a->args[2], 0, 0, "the window slide must not exceed the window size");
         int64_t per_row = w->size / w->slide + (w->size % w->slide != 0);
         if (per_row > WR_MAX_WINDOWS_PER_ROW)
-            return fail(b, a, 0, 0, "this window puts each row into %lld windows (its size divided by its slide); at most %d are "
-                        "allowed: make the slide longer or the window shorter", (long long)per_row, WR_MAX_WINDOWS_PER_ROW);
+            return fail(b, a, 0, 0,
+                        "this window puts each row into %lld windows (its size divided by its "
+                        "slide); at most %d are "
+                        "allowed: make the slide longer or the window shorter",
+                        (long long)per_row, WR_MAX_WINDOWS_PER_ROW);
         w->kind = w->slide == w->size ? WR_WIN_TUMBLING : WR_WIN_SLIDING;
     }
     wr_expr *ts = bind_expr(b, a->args[0], s);
     if (ts && ts->type.kind != WR_T_TIMESTAMP) {
-        fail(b, a->args[0], 0, 0, "%s needs a TIMESTAMP time column, not %s (use CAST(... AS TIMESTAMP) or to_timestamp)", a->name,
-             wr_type_name(ts->type));
+        fail(
+            b, a->args[0], 0, 0,
+            "%s needs a TIMESTAMP time column, not %s (use CAST(... AS TIMESTAMP) or to_timestamp)",
+            a->name, wr_type_name(ts->type));
         wr_expr_free(ts);
         return NULL;
     }
@@ -249,7 +276,6 @@ static wr_expr *window_field(binder *b, const wr_ast *a, wr_expr *w, const char 
     e->iarg = idx;
     return e;
 }
-
 
 /* Binds both operands of a binary node; false (nothing to free) on error. */
 static bool bind_pair(binder *b, const wr_ast *a, const scope *s, wr_expr **x, wr_expr **y) {
@@ -303,14 +329,16 @@ static wr_expr *bind_agg_call(binder *b, const wr_ast *a) {
     wr_agg g = {.kind = WR_AGG_COUNT};
     const char *n = a->name;
     if (!strcasecmp(n, "count")) {
-        if (a->nargs != 1) return fail(b, a, 0, 0, "count takes one argument or *, not %d", a->nargs);
+        if (a->nargs != 1)
+            return fail(b, a, 0, 0, "count takes one argument or *, not %d", a->nargs);
         g.kind = a->args[0]->kind == AST_STAR ? WR_AGG_COUNT_STAR : WR_AGG_COUNT;
         g.out = WR_TYPE(WR_T_BIGINT);
     } else if (a->nargs != 1) {
         return fail(b, a, 0, 0, "%s takes one argument, not %d", n, a->nargs);
     }
     if (g.kind != WR_AGG_COUNT_STAR) {
-        if (a->args[0]->kind == AST_STAR) return fail(b, a->args[0], 0, 0, "* is only allowed in count(*)");
+        if (a->args[0]->kind == AST_STAR)
+            return fail(b, a->args[0], 0, 0, "* is only allowed in count(*)");
         bool saved = b->agg_mode;
         b->agg_mode = false; /* no aggregates inside aggregates */
         if (has_agg(a->args[0])) {
@@ -334,7 +362,9 @@ static wr_expr *bind_agg_call(binder *b, const wr_ast *a) {
         }
         g.kind = !strcasecmp(n, "sum") ? WR_AGG_SUM : WR_AGG_AVG;
         /* Spark: sum of integers is a BIGINT (wrapping), avg sums in DOUBLE */
-        wr_type sum_t = g.kind == WR_AGG_AVG ? WR_TYPE(WR_T_DOUBLE) : t.kind == WR_T_INT ? WR_TYPE(WR_T_BIGINT) : t;
+        wr_type sum_t = g.kind == WR_AGG_AVG ? WR_TYPE(WR_T_DOUBLE)
+                        : t.kind == WR_T_INT ? WR_TYPE(WR_T_BIGINT)
+                                             : t;
         g.int_avg = g.kind == WR_AGG_AVG && t.kind != WR_T_DOUBLE;
         g.arg = wr_expr_cast(g.arg, sum_t);
         g.in = sum_t;
@@ -370,25 +400,38 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
             if (c < 0) return NULL;
             for (int i = 0; i < b->nkeys; i++)
                 if (b->key_cols[i] == c) return wr_expr_col(i, b->key_types[i]);
-            return fail(b, a, 0, 0, "column '%s' is neither in GROUP BY nor inside an aggregate function such as count, sum or max", a->name);
+            return fail(b, a, 0, 0,
+                        "column '%s' is neither in GROUP BY nor inside an aggregate function such "
+                        "as count, sum or max",
+                        a->name);
         }
     }
     wr_expr *e = NULL;
     switch (a->kind) {
-    case AST_NULL: return wr_expr_lit(wr_null(), WR_TYPE(WR_T_NULL));
-    case AST_BOOL: return wr_expr_lit(wr_int(a->ival), WR_TYPE(WR_T_BOOL));
+    case AST_NULL:
+        return wr_expr_lit(wr_null(), WR_TYPE(WR_T_NULL));
+    case AST_BOOL:
+        return wr_expr_lit(wr_int(a->ival), WR_TYPE(WR_T_BOOL));
     case AST_INT:
-        return wr_expr_lit(wr_int(a->ival), WR_TYPE(a->ival >= INT32_MIN && a->ival <= INT32_MAX ? WR_T_INT : WR_T_BIGINT));
-    case AST_DOUBLE: return wr_expr_lit(wr_dbl(a->dval), WR_TYPE(WR_T_DOUBLE));
-    case AST_STRING: return wr_expr_lit(wr_str(a->sval, a->slen), WR_TYPE(WR_T_STRING));
+        return wr_expr_lit(
+            wr_int(a->ival),
+            WR_TYPE(a->ival >= INT32_MIN && a->ival <= INT32_MAX ? WR_T_INT : WR_T_BIGINT));
+    case AST_DOUBLE:
+        return wr_expr_lit(wr_dbl(a->dval), WR_TYPE(WR_T_DOUBLE));
+    case AST_STRING:
+        return wr_expr_lit(wr_str(a->sval, a->slen), WR_TYPE(WR_T_STRING));
     case AST_INTERVAL:
-        return fail(b, a, 0, 0, "an interval is only allowed as an argument of window() or session_window() and after WATERMARK "
-                    "col DELAY OF (interval arithmetic such as ts + INTERVAL 1 HOUR is not supported yet)");
+        return fail(
+            b, a, 0, 0,
+            "an interval is only allowed as an argument of window() or session_window() and after "
+            "WATERMARK "
+            "col DELAY OF (interval arithmetic such as ts + INTERVAL 1 HOUR is not supported yet)");
     case AST_COLUMN: {
         int c = resolve(b, s, a);
         return c < 0 ? NULL : wr_expr_col(c, s->cols[c].type);
     }
-    case AST_STAR: return fail(b, a, 0, 0, "* is only allowed in the select list and in count(*)");
+    case AST_STAR:
+        return fail(b, a, 0, 0, "* is only allowed in the select list and in count(*)");
     case AST_FIELD: {
         wr_expr *x = bind_expr(b, a->args[0], s);
         if (!x) return NULL;
@@ -398,10 +441,14 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
         return fail(b, a, 0, 0, "%s has no field '%s'", tn, a->name);
     }
     case AST_CALL: {
-        if (is_agg_name(a->name)) return fail(b, a, 0, 0, "aggregate function %s is not allowed here", a->name);
-        if (is_window_call(a)) return fail(b, a, 0, 0, "%s is only for GROUP BY (an event-time aggregation)", a->name);
+        if (is_agg_name(a->name))
+            return fail(b, a, 0, 0, "aggregate function %s is not allowed here", a->name);
+        if (is_window_call(a))
+            return fail(b, a, 0, 0, "%s is only for GROUP BY (an event-time aggregation)", a->name);
         if (is_generator_name(a->name))
-            return fail(b, a, 0, 0, "%s must be the whole expression of a select-list item or a LATERAL VIEW", a->name);
+            return fail(b, a, 0, 0,
+                        "%s must be the whole expression of a select-list item or a LATERAL VIEW",
+                        a->name);
         if (a->nargs > 16) return fail(b, a, 0, 0, "%s: too many arguments", a->name);
         e = wr_expr_new(WR_E_FUNC, WR_TYPE(WR_T_NULL), a->nargs);
         for (int i = 0; i < a->nargs; i++) {
@@ -434,7 +481,8 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
             }
             e = wr_expr_new(WR_E_NOT, WR_TYPE(WR_T_BOOL), 1);
         } else {
-            if (x->type.kind == WR_T_STRING || x->type.kind == WR_T_NULL) x = wr_expr_cast(x, WR_TYPE(WR_T_DOUBLE));
+            if (x->type.kind == WR_T_STRING || x->type.kind == WR_T_NULL)
+                x = wr_expr_cast(x, WR_TYPE(WR_T_DOUBLE));
             if (!wr_type_is_numeric(x->type)) {
                 const char *tn = wr_type_name(x->type);
                 wr_expr_free(x);
@@ -454,12 +502,13 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
             if (x->type.kind == WR_T_STRING) x = wr_expr_cast(x, WR_TYPE(WR_T_BOOL));
             if (y->type.kind == WR_T_STRING) y = wr_expr_cast(y, WR_TYPE(WR_T_BOOL));
             if (!is_bool_like(x->type) || !is_bool_like(y->type)) {
-                fail(b, a, 0, 0, "%s needs BOOLEAN operands, not %s and %s", op, wr_type_name(x->type), wr_type_name(y->type));
+                fail(b, a, 0, 0, "%s needs BOOLEAN operands, not %s and %s", op,
+                     wr_type_name(x->type), wr_type_name(y->type));
                 wr_expr_free(x), wr_expr_free(y);
                 return NULL;
             }
-            return binop(op[0] == 'A' ? WR_E_AND : WR_E_OR, WR_TYPE(WR_T_BOOL), wr_expr_cast(x, WR_TYPE(WR_T_BOOL)),
-                         wr_expr_cast(y, WR_TYPE(WR_T_BOOL)));
+            return binop(op[0] == 'A' ? WR_E_AND : WR_E_OR, WR_TYPE(WR_T_BOOL),
+                         wr_expr_cast(x, WR_TYPE(WR_T_BOOL)), wr_expr_cast(y, WR_TYPE(WR_T_BOOL)));
         }
         if (!strcmp(op, "||")) {
             e = wr_expr_new(WR_E_FUNC, WR_TYPE(WR_T_STRING), 2);
@@ -474,11 +523,13 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
         static const struct {
             const char *op;
             wr_expr_op code;
-        } cmp[] = {{"=", WR_E_EQ}, {"!=", WR_E_NE}, {"<", WR_E_LT}, {"<=", WR_E_LE}, {">", WR_E_GT}, {">=", WR_E_GE}, {"<=>", WR_E_EQ_NS}};
+        } cmp[] = {{"=", WR_E_EQ}, {"!=", WR_E_NE}, {"<", WR_E_LT},     {"<=", WR_E_LE},
+                   {">", WR_E_GT}, {">=", WR_E_GE}, {"<=>", WR_E_EQ_NS}};
         for (size_t i = 0; i < sizeof cmp / sizeof cmp[0]; i++) {
             if (strcmp(op, cmp[i].op)) continue;
             if (!wr_type_common(x->type, y->type, &t)) {
-                fail(b, a, 0, 0, "cannot compare %s with %s", wr_type_name(x->type), wr_type_name(y->type));
+                fail(b, a, 0, 0, "cannot compare %s with %s", wr_type_name(x->type),
+                     wr_type_name(y->type));
                 wr_expr_free(x), wr_expr_free(y);
                 return NULL;
             }
@@ -487,22 +538,36 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
         /* arithmetic: strings count as DOUBLE, as in Spark */
         if (x->type.kind == WR_T_STRING) x = wr_expr_cast(x, WR_TYPE(WR_T_DOUBLE));
         if (y->type.kind == WR_T_STRING) y = wr_expr_cast(y, WR_TYPE(WR_T_DOUBLE));
-        if (x->type.kind == WR_T_NULL) x = wr_expr_cast(x, y->type.kind == WR_T_NULL ? WR_TYPE(WR_T_DOUBLE) : y->type);
+        if (x->type.kind == WR_T_NULL)
+            x = wr_expr_cast(x, y->type.kind == WR_T_NULL ? WR_TYPE(WR_T_DOUBLE) : y->type);
         if (y->type.kind == WR_T_NULL) y = wr_expr_cast(y, x->type);
         if (!wr_type_is_numeric(x->type) || !wr_type_is_numeric(y->type)) {
-            fail(b, a, 0, 0, "'%s' needs numbers, not %s and %s", op, wr_type_name(x->type), wr_type_name(y->type));
+            fail(b, a, 0, 0, "'%s' needs numbers, not %s and %s", op, wr_type_name(x->type),
+                 wr_type_name(y->type));
             wr_expr_free(x), wr_expr_free(y);
             return NULL;
         }
         wr_type_common(x->type, y->type, &t);
         wr_expr_op code = WR_E_ADD;
         switch (op[0]) {
-        case '+': code = WR_E_ADD; break;
-        case '-': code = WR_E_SUB; break;
-        case '*': code = WR_E_MUL; break;
-        case '%': code = WR_E_MOD; break;
-        case '/': code = WR_E_DIV, t = WR_TYPE(WR_T_DOUBLE); break;
-        case 'd': code = WR_E_IDIV, t = WR_TYPE(WR_T_BIGINT); break;
+        case '+':
+            code = WR_E_ADD;
+            break;
+        case '-':
+            code = WR_E_SUB;
+            break;
+        case '*':
+            code = WR_E_MUL;
+            break;
+        case '%':
+            code = WR_E_MOD;
+            break;
+        case '/':
+            code = WR_E_DIV, t = WR_TYPE(WR_T_DOUBLE);
+            break;
+        case 'd':
+            code = WR_E_IDIV, t = WR_TYPE(WR_T_BIGINT);
+            break;
         }
         return binop(code, t, wr_expr_cast(x, t), wr_expr_cast(y, t));
     }
@@ -516,7 +581,10 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
     case AST_CAST: {
         wr_type t;
         if (!wr_type_parse(a->name, &t))
-            return fail(b, a, 0, 0, "unknown type '%s' in CAST (types: STRING, BINARY, INT, BIGINT, DOUBLE, BOOLEAN, TIMESTAMP)", a->name);
+            return fail(b, a, 0, 0,
+                        "unknown type '%s' in CAST (types: STRING, BINARY, INT, BIGINT, DOUBLE, "
+                        "BOOLEAN, TIMESTAMP)",
+                        a->name);
         wr_expr *x = bind_expr(b, a->args[0], s);
         if (!x) return NULL;
         if (!wr_cast_allowed(x->type, t)) {
@@ -544,7 +612,8 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
             if (operand) { /* CASE x WHEN v: x = v */
                 wr_type ct;
                 if (!wr_type_common(operand->type, w->type, &ct)) {
-                    fail(b, wa, 0, 0, "cannot compare %s with %s", wr_type_name(operand->type), wr_type_name(w->type));
+                    fail(b, wa, 0, 0, "cannot compare %s with %s", wr_type_name(operand->type),
+                         wr_type_name(w->type));
                     wr_expr_free(w);
                     break;
                 }
@@ -561,14 +630,16 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
             e->args[2 * p + 1] = bind_expr(b, ta, s);
             if (!e->args[2 * p + 1]) break;
             if (!wr_type_common(rt, e->args[2 * p + 1]->type, &rt)) {
-                fail(b, ta, 0, 0, "CASE branches have no common type (%s and %s)", wr_type_name(rt), wr_type_name(e->args[2 * p + 1]->type));
+                fail(b, ta, 0, 0, "CASE branches have no common type (%s and %s)", wr_type_name(rt),
+                     wr_type_name(e->args[2 * p + 1]->type));
                 break;
             }
         }
         if (!b->failed && a->has_else) {
             e->args[e->nargs - 1] = bind_expr(b, a->args[a->nargs - 1], s);
             if (e->args[e->nargs - 1] && !wr_type_common(rt, e->args[e->nargs - 1]->type, &rt))
-                fail(b, a->args[a->nargs - 1], 0, 0, "CASE branches have no common type (%s and %s)", wr_type_name(rt),
+                fail(b, a->args[a->nargs - 1], 0, 0,
+                     "CASE branches have no common type (%s and %s)", wr_type_name(rt),
                      wr_type_name(e->args[e->nargs - 1]->type));
         }
         wr_expr_free(operand);
@@ -576,7 +647,8 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
             wr_expr_free(e);
             return NULL;
         }
-        for (int p = 0; p < pairs; p++) e->args[2 * p + 1] = wr_expr_cast(e->args[2 * p + 1], rt);
+        for (int p = 0; p < pairs; p++)
+            e->args[2 * p + 1] = wr_expr_cast(e->args[2 * p + 1], rt);
         if (a->has_else) e->args[e->nargs - 1] = wr_expr_cast(e->args[e->nargs - 1], rt);
         e->type = rt;
         return e;
@@ -584,8 +656,11 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
     case AST_INDEX: {
         wr_expr *x, *i;
         if (!bind_pair(b, a, s, &x, &i)) return NULL;
-        if (x->type.kind != WR_T_ARRAY || !(i->type.kind == WR_T_INT || i->type.kind == WR_T_BIGINT || i->type.kind == WR_T_NULL)) {
-            fail(b, a, 0, 0, "[] needs an array and an integer index, not %s[%s]", wr_type_name(x->type), wr_type_name(i->type));
+        if (x->type.kind != WR_T_ARRAY ||
+            !(i->type.kind == WR_T_INT || i->type.kind == WR_T_BIGINT ||
+              i->type.kind == WR_T_NULL)) {
+            fail(b, a, 0, 0, "[] needs an array and an integer index, not %s[%s]",
+                 wr_type_name(x->type), wr_type_name(i->type));
             wr_expr_free(x), wr_expr_free(i);
             return NULL;
         }
@@ -596,11 +671,14 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
         if (!bind_pair(b, a, s, &x, &pat)) return NULL;
         if (pat->op != WR_E_LIT || pat->type.kind != WR_T_STRING) {
             wr_expr_free(x), wr_expr_free(pat);
-            return fail(b, a->args[1], 0, 0, "%s needs a constant string pattern (patterns computed per row are not supported yet)",
+            return fail(b, a->args[1], 0, 0,
+                        "%s needs a constant string pattern (patterns computed per row are not "
+                        "supported yet)",
                         a->op);
         }
         bool rlike = !strcmp(a->op, "rlike");
-        char *re = rlike ? wr_xstrndup(pat->lit.u.p, pat->lit.len) : like_to_regex(pat->lit.u.p, pat->lit.len);
+        char *re = rlike ? wr_xstrndup(pat->lit.u.p, pat->lit.len)
+                         : like_to_regex(pat->lit.u.p, pat->lit.len);
         char why[300];
         e = wr_expr_new(rlike ? WR_E_RLIKE : WR_E_LIKE, WR_TYPE(WR_T_BOOL), 1);
         e->args[0] = wr_expr_cast(x, WR_TYPE(WR_T_STRING));
@@ -627,12 +705,14 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
                 return NULL;
             }
             if (!wr_type_common(t, e->args[i]->type, &t)) {
-                fail(b, a->args[i], 0, 0, "IN list values have no common type (%s and %s)", wr_type_name(t), wr_type_name(e->args[i]->type));
+                fail(b, a->args[i], 0, 0, "IN list values have no common type (%s and %s)",
+                     wr_type_name(t), wr_type_name(e->args[i]->type));
                 wr_expr_free(e);
                 return NULL;
             }
         }
-        for (int i = 0; i < a->nargs; i++) e->args[i] = wr_expr_cast(e->args[i], t);
+        for (int i = 0; i < a->nargs; i++)
+            e->args[i] = wr_expr_cast(e->args[i], t);
         if (!a->flag) return e;
         wr_expr *n = wr_expr_new(WR_E_NOT, WR_TYPE(WR_T_BOOL), 1);
         n->args[0] = e;
@@ -653,15 +733,18 @@ static wr_step *add_step(pipe *p, wr_step_kind k) {
     return st;
 }
 
-static const char *kafka_cols[] = {"key", "value", "topic", "partition", "offset", "timestamp", "timestampType"};
-static const wr_kind kafka_types[] = {WR_T_BINARY, WR_T_BINARY, WR_T_STRING, WR_T_INT, WR_T_BIGINT, WR_T_TIMESTAMP, WR_T_INT};
+static const char *kafka_cols[] = {"key",    "value",     "topic",        "partition",
+                                   "offset", "timestamp", "timestampType"};
+static const wr_kind kafka_types[] = {WR_T_BINARY, WR_T_BINARY,    WR_T_STRING, WR_T_INT,
+                                      WR_T_BIGINT, WR_T_TIMESTAMP, WR_T_INT};
 
 void wr_kafka_column(int i, const char **name, wr_type *type) {
     *name = kafka_cols[i];
     *type = WR_TYPE(kafka_types[i]);
 }
 
-static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_out, char ***names_out);
+static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_out,
+                        char ***names_out);
 
 static bool bind_from(binder *b, wr_from *f, pipe *p) {
     const char *rel = f->alias;
@@ -678,13 +761,17 @@ static bool bind_from(binder *b, wr_from *f, pipe *p) {
             if (!strcasecmp(b->env->views[i].name, f->name)) view = &b->env->views[i];
         if (src) {
             if (p->source && p->source != src)
-                return fail(b, NULL, f->line, f->col, "a query reads one source; joins and unions are not supported yet"), false;
+                return fail(b, NULL, f->line, f->col,
+                            "a query reads one source; joins and unions are not supported yet"),
+                       false;
             p->source = src;
             p->width = WR_KCOL_COUNT;
             scope_free(&p->sc);
-            for (int i = 0; i < WR_KCOL_COUNT; i++) scope_add(&p->sc, kafka_cols[i], rel ? rel : src->name, WR_TYPE(kafka_types[i]));
+            for (int i = 0; i < WR_KCOL_COUNT; i++)
+                scope_add(&p->sc, kafka_cols[i], rel ? rel : src->name, WR_TYPE(kafka_types[i]));
         } else if (view) {
-            if (b->depth > 32) return fail(b, NULL, f->line, f->col, "views nest too deeply (a cycle?)"), false;
+            if (b->depth > 32)
+                return fail(b, NULL, f->line, f->col, "views nest too deeply (a cycle?)"), false;
             b->depth++;
             char **names = NULL;
             bool ok = bind_select(b, view->select, p, NULL, &names);
@@ -697,25 +784,38 @@ static bool bind_from(binder *b, wr_from *f, pipe *p) {
             size_t o = 0;
             known[0] = '\0';
             for (int i = 0; i < b->env->nsources && o < sizeof known; i++)
-                o += (size_t)snprintf(known + o, sizeof known - o, "%s%s", o ? ", " : "", b->env->sources[i].name);
+                o += (size_t)snprintf(known + o, sizeof known - o, "%s%s", o ? ", " : "",
+                                      b->env->sources[i].name);
             for (int i = 0; i < b->env->nviews && o < sizeof known; i++)
-                o += (size_t)snprintf(known + o, sizeof known - o, "%s%s", o ? ", " : "", b->env->views[i].name);
-            return fail(b, NULL, f->line, f->col, "unknown source or view '%s' (declared: %s)", f->name, o ? known : "none"), false;
+                o += (size_t)snprintf(known + o, sizeof known - o, "%s%s", o ? ", " : "",
+                                      b->env->views[i].name);
+            return fail(b, NULL, f->line, f->col, "unknown source or view '%s' (declared: %s)",
+                        f->name, o ? known : "none"),
+                   false;
         }
     }
     if (rel)
-        for (int i = 0; i < p->sc.n; i++) p->sc.cols[i].rel = rel;
+        for (int i = 0; i < p->sc.n; i++)
+            p->sc.cols[i].rel = rel;
     if (f->wm_col) {
-        if (b->wm_name) return fail(b, NULL, f->line, f->col, "a query takes one WATERMARK clause"), false;
+        if (b->wm_name)
+            return fail(b, NULL, f->line, f->col, "a query takes one WATERMARK clause"), false;
         wr_ast at = {.kind = AST_COLUMN, .name = f->wm_col, .line = f->line, .col = f->col};
         int c = resolve(b, &p->sc, &at);
         if (c < 0) return false;
         if (p->sc.cols[c].type.kind != WR_T_TIMESTAMP)
-            return fail(b, NULL, f->line, f->col, "the WATERMARK column %s must be a TIMESTAMP, not %s (use CAST(... AS TIMESTAMP) or to_timestamp)",
-                        f->wm_col, wr_type_name(p->sc.cols[c].type)), false;
-        if (f->wm_delay_us < 0) return fail(b, NULL, f->line, f->col, "the WATERMARK delay must not be negative"), false;
+            return fail(b, NULL, f->line, f->col,
+                        "the WATERMARK column %s must be a TIMESTAMP, not %s (use CAST(... AS "
+                        "TIMESTAMP) or to_timestamp)",
+                        f->wm_col, wr_type_name(p->sc.cols[c].type)),
+                   false;
+        if (f->wm_delay_us < 0)
+            return fail(b, NULL, f->line, f->col, "the WATERMARK delay must not be negative"),
+                   false;
         if (f->wm_delay_us > WR_MAX_INTERVAL_US)
-            return fail(b, NULL, f->line, f->col, "the WATERMARK delay is longer than 10,000 years, the span of timestamps"), false;
+            return fail(b, NULL, f->line, f->col,
+                        "the WATERMARK delay is longer than 10,000 years, the span of timestamps"),
+                   false;
         b->wm_name = f->wm_col;
         b->wm_delay = f->wm_delay_us;
     }
@@ -723,30 +823,39 @@ static bool bind_from(binder *b, wr_from *f, pipe *p) {
         wr_lateral *lv = &f->laterals[l];
         const wr_ast *g = lv->gen;
         if (!is_generator_name(g->name))
-            return fail(b, g, 0, 0, "LATERAL VIEW needs a generator such as explode(...), not %s", g->name), false;
-        if (g->nargs != 1) return fail(b, g, 0, 0, "%s takes one argument, not %d", g->name, g->nargs), false;
+            return fail(b, g, 0, 0, "LATERAL VIEW needs a generator such as explode(...), not %s",
+                        g->name),
+                   false;
+        if (g->nargs != 1)
+            return fail(b, g, 0, 0, "%s takes one argument, not %d", g->name, g->nargs), false;
         wr_expr *arr = bind_expr(b, g->args[0], &p->sc);
         if (!arr) return false;
         if (arr->type.kind != WR_T_ARRAY) {
-            fail(b, g->args[0], 0, 0, "%s needs an array, not %s", g->name, wr_type_name(arr->type));
+            fail(b, g->args[0], 0, 0, "%s needs an array, not %s", g->name,
+                 wr_type_name(arr->type));
             wr_expr_free(arr);
             return false;
         }
         if (lv->ncols > 1) {
             wr_expr_free(arr);
-            return fail(b, g, 0, 0, "explode of an array yields one column, but %d aliases are given", lv->ncols), false;
+            return fail(b, g, 0, 0,
+                        "explode of an array yields one column, but %d aliases are given",
+                        lv->ncols),
+                   false;
         }
         wr_step *st = add_step(p, WR_STEP_EXPLODE);
         st->expr = arr;
         st->outer = lv->outer || !strcasecmp(g->name, "explode_outer");
         st->out_width = ++p->width;
-        scope_add(&p->sc, lv->ncols ? lv->cols[0] : "col", lv->table_alias, WR_TYPE(arr->type.elem));
+        scope_add(&p->sc, lv->ncols ? lv->cols[0] : "col", lv->table_alias,
+                  WR_TYPE(arr->type.elem));
     }
     return true;
 }
 
 static void agg_ctx_reset(binder *b) {
-    for (int i = 0; i < b->naggs; i++) wr_expr_free(b->aggs[i].arg);
+    for (int i = 0; i < b->naggs; i++)
+        wr_expr_free(b->aggs[i].arg);
     free(b->aggs);
     free(b->agg_asts);
     free(b->key_asts);
@@ -760,32 +869,47 @@ static void agg_ctx_reset(binder *b) {
 
 /* Binds a SELECT onto pipeline p. With agg_out NULL an aggregation is refused
  * (subqueries and views are stateless); names_out gets the output names. */
-static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_out, char ***names_out) {
+static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_out,
+                        char ***names_out) {
     if (!bind_from(b, sel->from, p)) return false;
     if (sel->where) {
-        if (has_agg(sel->where)) return fail(b, sel->where, 0, 0, "aggregate functions are not allowed in WHERE (use HAVING)"), false;
+        if (has_agg(sel->where))
+            return fail(b, sel->where, 0, 0,
+                        "aggregate functions are not allowed in WHERE (use HAVING)"),
+                   false;
         wr_expr *pred = bind_expr(b, sel->where, &p->sc);
         if (!pred) return false;
         if (pred->type.kind == WR_T_STRING) pred = wr_expr_cast(pred, WR_TYPE(WR_T_BOOL));
         if (!is_bool_like(pred->type)) {
-            fail(b, sel->where, 0, 0, "WHERE needs a BOOLEAN condition, not %s", wr_type_name(pred->type));
+            fail(b, sel->where, 0, 0, "WHERE needs a BOOLEAN condition, not %s",
+                 wr_type_name(pred->type));
             wr_expr_free(pred);
             return false;
         }
         add_step(p, WR_STEP_FILTER)->expr = pred;
     }
     bool aggregating = sel->ngroup > 0 || sel->having;
-    for (int i = 0; i < sel->nitems; i++) aggregating |= has_agg(sel->items[i].expr);
+    for (int i = 0; i < sel->nitems; i++)
+        aggregating |= has_agg(sel->items[i].expr);
     if (aggregating && !agg_out)
-        return fail(b, NULL, sel->line, sel->col, "aggregation in a subquery or view is not supported yet: aggregate in the INSERT's SELECT"), false;
+        return fail(b, NULL, sel->line, sel->col,
+                    "aggregation in a subquery or view is not supported yet: aggregate in the "
+                    "INSERT's SELECT"),
+               false;
 
     /* Expand * and find the generator. */
     int gen = -1;
     for (int i = 0; i < sel->nitems; i++) {
         const wr_ast *x = sel->items[i].expr;
         if (x->kind == AST_CALL && is_generator_name(x->name)) {
-            if (gen >= 0) return fail(b, x, 0, 0, "only one generator (explode) is allowed per SELECT"), false;
-            if (aggregating) return fail(b, x, 0, 0, "explode cannot be used together with aggregation in one SELECT: explode in a subquery"), false;
+            if (gen >= 0)
+                return fail(b, x, 0, 0, "only one generator (explode) is allowed per SELECT"),
+                       false;
+            if (aggregating)
+                return fail(b, x, 0, 0,
+                            "explode cannot be used together with aggregation in one SELECT: "
+                            "explode in a subquery"),
+                       false;
             gen = i;
         }
     }
@@ -793,7 +917,7 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
     int nout = 0;
     wr_expr **outs = NULL;
     char **names = NULL;
-#define PUSH_OUT(ex, nm, tp)                                                                      \
+#define PUSH_OUT(ex, nm, tp)                                                                       \
     do {                                                                                           \
         outs = wr_xrealloc(outs, sizeof *outs * (size_t)(nout + 1));                               \
         names = wr_xrealloc(names, sizeof *names * (size_t)(nout + 1));                            \
@@ -806,13 +930,18 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
     int gen_col = -1;
     if (gen >= 0) {
         const wr_ast *g = sel->items[gen].expr;
-        if (g->nargs != 1) return fail(b, g, 0, 0, "%s takes one argument, not %d", g->name, g->nargs), false;
+        if (g->nargs != 1)
+            return fail(b, g, 0, 0, "%s takes one argument, not %d", g->name, g->nargs), false;
         if (sel->items[gen].naliases > 1)
-            return fail(b, g, 0, 0, "explode of an array yields one column, but %d aliases are given", sel->items[gen].naliases), false;
+            return fail(b, g, 0, 0,
+                        "explode of an array yields one column, but %d aliases are given",
+                        sel->items[gen].naliases),
+                   false;
         wr_expr *arr = bind_expr(b, g->args[0], &p->sc);
         if (!arr) return false;
         if (arr->type.kind != WR_T_ARRAY) {
-            fail(b, g->args[0], 0, 0, "%s needs an array, not %s", g->name, wr_type_name(arr->type));
+            fail(b, g->args[0], 0, 0, "%s needs an array, not %s", g->name,
+                 wr_type_name(arr->type));
             wr_expr_free(arr);
             return false;
         }
@@ -830,9 +959,11 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
         for (int i = 0; i < sel->ngroup; i++) {
             wr_ast *k = sel->group_by[i];
             /* GROUP BY a select-list alias (Spark's groupByAliases) */
-            if (k->kind == AST_COLUMN && !k->qual) { /* an input column of that name wins, as in Spark */
+            if (k->kind == AST_COLUMN &&
+                !k->qual) { /* an input column of that name wins, as in Spark */
                 bool in_scope = false;
-                for (int c = 0; c < p->sc.n; c++) in_scope |= !strcasecmp(p->sc.cols[c].name, k->name);
+                for (int c = 0; c < p->sc.n; c++)
+                    in_scope |= !strcasecmp(p->sc.cols[c].name, k->name);
                 const char *name = k->name;
                 for (int j = 0; !in_scope && j < sel->nitems; j++)
                     if (sel->items[j].alias && !strcasecmp(sel->items[j].alias, name)) {
@@ -842,7 +973,9 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
             }
             if (has_agg(k)) {
                 fail(b, sel->group_by[i], 0, 0, "aggregate functions are not allowed in GROUP BY%s",
-                     k != sel->group_by[i] ? " (this name is the alias of an aggregate in the select list)" : "");
+                     k != sel->group_by[i]
+                         ? " (this name is the alias of an aggregate in the select list)"
+                         : "");
                 break;
             }
             if (k->kind == AST_INT) {
@@ -850,7 +983,8 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
                 break;
             }
             wr_window win = {0};
-            wr_expr *ke = is_window_call(k) ? bind_window(b, k, &p->sc, &win) : bind_expr(b, k, &p->sc);
+            wr_expr *ke =
+                is_window_call(k) ? bind_window(b, k, &p->sc, &win) : bind_expr(b, k, &p->sc);
             if (!ke) break;
             if (win.kind) {
                 if (b->win_key >= 0) {
@@ -874,7 +1008,8 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
             b->nkeys++;
         }
         if (b->failed) { /* the keys bound so far go */
-            for (int i = 0; agg && i < b->nkeys; i++) wr_expr_free(agg->keys[i]);
+            for (int i = 0; agg && i < b->nkeys; i++)
+                wr_expr_free(agg->keys[i]);
             if (agg) free(agg->keys);
             free(agg);
             agg_ctx_reset(b);
@@ -889,22 +1024,30 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
         wr_select_item *it = &sel->items[i];
         if (i == gen) {
             PUSH_OUT(wr_expr_col(gen_col, p->sc.cols[gen_col].type),
-                     wr_xstrdup(it->naliases ? it->aliases[0] : it->alias ? it->alias : "col"), 0);
+                     wr_xstrdup(it->naliases ? it->aliases[0]
+                                : it->alias  ? it->alias
+                                             : "col"),
+                     0);
             continue;
         }
         if (it->expr->kind == AST_STAR) {
             if (aggregating) {
-                fail(b, it->expr, 0, 0, "* cannot be used in an aggregating SELECT: list the grouped columns");
+                fail(b, it->expr, 0, 0,
+                     "* cannot be used in an aggregating SELECT: list the grouped columns");
                 break;
             }
             bool any = false;
             for (int c = 0; c < p->sc.n; c++) {
                 if (c == gen_col) continue;
-                if (it->expr->qual && (!p->sc.cols[c].rel || strcasecmp(p->sc.cols[c].rel, it->expr->qual))) continue;
+                if (it->expr->qual &&
+                    (!p->sc.cols[c].rel || strcasecmp(p->sc.cols[c].rel, it->expr->qual)))
+                    continue;
                 PUSH_OUT(wr_expr_col(c, p->sc.cols[c].type), wr_xstrdup(p->sc.cols[c].name), 0);
                 any = true;
             }
-            if (!any) fail(b, it->expr, 0, 0, "'%s.*' matches no relation in scope", it->expr->qual ? it->expr->qual : "");
+            if (!any)
+                fail(b, it->expr, 0, 0, "'%s.*' matches no relation in scope",
+                     it->expr->qual ? it->expr->qual : "");
             continue;
         }
         if (it->naliases) {
@@ -918,18 +1061,21 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
     if (!b->failed && aggregating && sel->having) {
         wr_expr *h = bind_expr(b, sel->having, &p->sc);
         if (h && !is_bool_like(h->type)) {
-            fail(b, sel->having, 0, 0, "HAVING needs a BOOLEAN condition, not %s", wr_type_name(h->type));
+            fail(b, sel->having, 0, 0, "HAVING needs a BOOLEAN condition, not %s",
+                 wr_type_name(h->type));
             wr_expr_free(h);
         } else if (h) {
             agg->having = h;
         }
     }
     if (b->failed) {
-        for (int i = 0; i < nout; i++) wr_expr_free(outs[i]), free(names[i]);
+        for (int i = 0; i < nout; i++)
+            wr_expr_free(outs[i]), free(names[i]);
         free(outs);
         free(names);
         if (agg) {
-            for (int i = 0; i < agg->nkeys; i++) wr_expr_free(agg->keys[i]);
+            for (int i = 0; i < agg->nkeys; i++)
+                wr_expr_free(agg->keys[i]);
             free(agg->keys);
             wr_expr_free(agg->having);
             free(agg);
@@ -937,7 +1083,8 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
         agg_ctx_reset(b);
         return false;
     }
-    for (int i = 0; i < nout; i++) scope_add(&out, names[i], NULL, outs[i]->type);
+    for (int i = 0; i < nout; i++)
+        scope_add(&out, names[i], NULL, outs[i]->type);
     if (aggregating) {
         agg->aggs = b->aggs;
         agg->naggs = b->naggs;
@@ -953,17 +1100,22 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
             for (int o = 0; o < nout; o++)
                 if (outs[o]->op == WR_E_COL && outs[o]->col == k) agg->out_key_cols[k] = o;
             /* a window is also identified by its start */
-            for (int o = 0; o < nout && agg->out_key_cols[k] < 0 && k == agg->win.key && agg->win.kind; o++)
-                if (outs[o]->op == WR_E_FIELD && outs[o]->iarg == 0 && outs[o]->args[0]->op == WR_E_COL && outs[o]->args[0]->col == k)
+            for (int o = 0;
+                 o < nout && agg->out_key_cols[k] < 0 && k == agg->win.key && agg->win.kind; o++)
+                if (outs[o]->op == WR_E_FIELD && outs[o]->iarg == 0 &&
+                    outs[o]->args[0]->op == WR_E_COL && outs[o]->args[0]->col == k)
                     agg->out_key_cols[k] = o;
         }
         agg->event_key = agg->win.kind ? agg->win.key : -1;
         if (b->wm_name) { /* the watermark column where the query aggregates */
-            wr_ast at = {.kind = AST_COLUMN, .name = b->wm_name, .line = sel->line, .col = sel->col};
+            wr_ast at = {
+                .kind = AST_COLUMN, .name = b->wm_name, .line = sel->line, .col = sel->col};
             int c = resolve(b, b->pre, &at);
             if (c < 0) {
                 b->failed = false;
-                fail(b, NULL, sel->line, sel->col, "the WATERMARK column %s must be in scope where the query aggregates", b->wm_name);
+                fail(b, NULL, sel->line, sel->col,
+                     "the WATERMARK column %s must be in scope where the query aggregates",
+                     b->wm_name);
                 return false;
             }
             agg->wm_expr = wr_expr_col(c, WR_TYPE(WR_T_TIMESTAMP));
@@ -989,7 +1141,8 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
 static void free_steps(wr_step *steps, int n) {
     for (int i = 0; i < n; i++) {
         wr_expr_free(steps[i].expr);
-        for (int j = 0; j < steps[i].nexprs; j++) wr_expr_free(steps[i].exprs[j]);
+        for (int j = 0; j < steps[i].nexprs; j++)
+            wr_expr_free(steps[i].exprs[j]);
         free(steps[i].exprs);
     }
     free(steps);
@@ -1045,12 +1198,14 @@ static void inline_last_projection(wr_query *q) {
         agg->wm_expr = wr_expr_substitute(old, st->exprs);
         wr_expr_free(old);
     }
-    for (int j = 0; j < st->nexprs; j++) wr_expr_free(st->exprs[j]);
+    for (int j = 0; j < st->nexprs; j++)
+        wr_expr_free(st->exprs[j]);
     free(st->exprs);
     q->nsteps--;
 }
 
-bool wr_bind_query(const wr_bind_env *env, wr_select *sel, wr_query *q, char *errstr, size_t errlen) {
+bool wr_bind_query(const wr_bind_env *env, wr_select *sel, wr_query *q, char *errstr,
+                   size_t errlen) {
     binder b = {.env = env, .err = errstr, .errlen = errlen, .win_key = -1};
     pipe p = {0};
     wr_aggregate *agg = NULL;
@@ -1062,13 +1217,17 @@ bool wr_bind_query(const wr_bind_env *env, wr_select *sel, wr_query *q, char *er
         return false;
     }
     free_owned(&b);
-    for (int i = 0; i < p.sc.n; i++) /* a sink's columns are told apart by name, as Spark's sinks require */
+    for (int i = 0; i < p.sc.n;
+         i++) /* a sink's columns are told apart by name, as Spark's sinks require */
         for (int j = 0; j < i; j++)
             if (!strcasecmp(names[i], names[j]) && !b.failed)
-                fail(&b, NULL, sel->line, sel->col, "the query's output has two columns named '%s' (columns %d and %d): give one "
-                     "of them another name with AS", names[i], j + 1, i + 1);
+                fail(&b, NULL, sel->line, sel->col,
+                     "the query's output has two columns named '%s' (columns %d and %d): give one "
+                     "of them another name with AS",
+                     names[i], j + 1, i + 1);
     if (b.failed) {
-        for (int i = 0; i < p.sc.n; i++) free(names[i]);
+        for (int i = 0; i < p.sc.n; i++)
+            free(names[i]);
         free(names);
         free_steps(p.steps, p.nsteps);
         scope_free(&p.sc);
@@ -1085,7 +1244,8 @@ bool wr_bind_query(const wr_bind_env *env, wr_select *sel, wr_query *q, char *er
     q->agg = agg;
     q->out.n = p.sc.n;
     q->out.cols = wr_xcalloc((size_t)(p.sc.n ? p.sc.n : 1), sizeof *q->out.cols);
-    for (int i = 0; i < p.sc.n; i++) q->out.cols[i] = (wr_column){names[i], p.sc.cols[i].type};
+    for (int i = 0; i < p.sc.n; i++)
+        q->out.cols[i] = (wr_column){names[i], p.sc.cols[i].type};
     free(names);
     inline_last_projection(q);
     wr_plan_share(q);
@@ -1100,7 +1260,8 @@ bool wr_bind_view_check(const wr_bind_env *env, wr_select *sel, char *errstr, si
     char **names = NULL;
     bool ok = bind_select(&b, sel, &p, NULL, &names);
     if (ok)
-        for (int i = 0; i < p.sc.n; i++) free(names[i]);
+        for (int i = 0; i < p.sc.n; i++)
+            free(names[i]);
     free(names);
     free_steps(p.steps, p.nsteps);
     scope_free(&p.sc);
@@ -1112,9 +1273,12 @@ void wr_query_free_parts(wr_query *q) {
     free_steps(q->steps, q->nsteps);
     if (q->agg) {
         wr_aggregate *a = q->agg;
-        for (int i = 0; i < a->nkeys; i++) wr_expr_free(a->keys[i]);
-        for (int i = 0; i < a->naggs; i++) wr_expr_free(a->aggs[i].arg);
-        for (int i = 0; i < a->nouts; i++) wr_expr_free(a->outs[i]);
+        for (int i = 0; i < a->nkeys; i++)
+            wr_expr_free(a->keys[i]);
+        for (int i = 0; i < a->naggs; i++)
+            wr_expr_free(a->aggs[i].arg);
+        for (int i = 0; i < a->nouts; i++)
+            wr_expr_free(a->outs[i]);
         wr_expr_free(a->having);
         wr_expr_free(a->wm_expr);
         free(a->keys);
@@ -1124,7 +1288,8 @@ void wr_query_free_parts(wr_query *q) {
         free(a->out_key_cols);
         free(a);
     }
-    for (int i = 0; i < q->out.n; i++) free(q->out.cols[i].name);
+    for (int i = 0; i < q->out.n; i++)
+        free(q->out.cols[i].name);
     free(q->out.cols);
     free(q->name);
 }

@@ -23,7 +23,8 @@ typedef struct wr_bind_env {
 
 /* Binds the SELECT of an INSERT INTO into q (source, steps, agg, out schema).
  * Errors are "FILE:LINE:COL: message". */
-bool wr_bind_query(const wr_bind_env *env, wr_select *sel, wr_query *q, char *errstr, size_t errlen);
+bool wr_bind_query(const wr_bind_env *env, wr_select *sel, wr_query *q, char *errstr,
+                   size_t errlen);
 
 /* Checks a view's SELECT binds (so errors surface at its definition). */
 bool wr_bind_view_check(const wr_bind_env *env, wr_select *sel, char *errstr, size_t errlen);

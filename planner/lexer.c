@@ -52,8 +52,10 @@ static int hexval(int c) {
 static void put_utf8(wr_buf *b, unsigned cp) {
     char u[4];
     int n;
-    if (cp < 0x80) u[0] = (char)cp, n = 1;
-    else if (cp < 0x800) u[0] = (char)(0xC0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
+    if (cp < 0x80)
+        u[0] = (char)cp, n = 1;
+    else if (cp < 0x800)
+        u[0] = (char)(0xC0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
     else {
         u[0] = (char)(0xE0 | cp >> 12), u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
         u[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
@@ -84,7 +86,8 @@ static bool lex_string(lexer *L, wr_tok *t) {
             advance(L);
             switch (e) {
             case '0':
-                if (peekc(L, 0) >= '0' && peekc(L, 0) <= '7' && peekc(L, 1) >= '0' && peekc(L, 1) <= '7') {
+                if (peekc(L, 0) >= '0' && peekc(L, 0) <= '7' && peekc(L, 1) >= '0' &&
+                    peekc(L, 1) <= '7') {
                     /* octal \0oo */
                     int v = (peekc(L, 0) - '0') * 8 + (peekc(L, 1) - '0');
                     advance(L), advance(L);
@@ -93,13 +96,27 @@ static bool lex_string(lexer *L, wr_tok *t) {
                     wr_buf_putc(&b, '\0');
                 }
                 break;
-            case 'b': wr_buf_putc(&b, '\b'); break;
-            case 'n': wr_buf_putc(&b, '\n'); break;
-            case 'r': wr_buf_putc(&b, '\r'); break;
-            case 't': wr_buf_putc(&b, '\t'); break;
-            case 'Z': wr_buf_putc(&b, '\032'); break;
-            case '%': wr_buf_puts(&b, "\\%"); break;
-            case '_': wr_buf_puts(&b, "\\_"); break;
+            case 'b':
+                wr_buf_putc(&b, '\b');
+                break;
+            case 'n':
+                wr_buf_putc(&b, '\n');
+                break;
+            case 'r':
+                wr_buf_putc(&b, '\r');
+                break;
+            case 't':
+                wr_buf_putc(&b, '\t');
+                break;
+            case 'Z':
+                wr_buf_putc(&b, '\032');
+                break;
+            case '%':
+                wr_buf_puts(&b, "\\%");
+                break;
+            case '_':
+                wr_buf_puts(&b, "\\_");
+                break;
             case 'u': {
                 unsigned cp = 0;
                 int k;
@@ -107,8 +124,10 @@ static bool lex_string(lexer *L, wr_tok *t) {
                     cp = cp * 16 + (unsigned)hexval(peekc(L, 0));
                     advance(L);
                 }
-                if (k == 4) put_utf8(&b, cp);
-                else wr_buf_putc(&b, 'u');
+                if (k == 4)
+                    put_utf8(&b, cp);
+                else
+                    wr_buf_putc(&b, 'u');
                 break;
             }
             default:
@@ -136,21 +155,25 @@ static bool lex_string(lexer *L, wr_tok *t) {
 static bool lex_number(lexer *L, wr_tok *t) {
     size_t start = L->pos;
     bool is_float = false;
-    while (isdigit(peekc(L, 0))) advance(L);
+    while (isdigit(peekc(L, 0)))
+        advance(L);
     if (peekc(L, 0) == '.' && isdigit(peekc(L, 1) < 0 ? 0 : peekc(L, 1))) {
         is_float = true;
         advance(L);
-        while (isdigit(peekc(L, 0))) advance(L);
+        while (isdigit(peekc(L, 0)))
+            advance(L);
     } else if (peekc(L, 0) == '.' && start != L->pos) {
         is_float = true; /* "1." */
         advance(L);
     }
     if ((peekc(L, 0) == 'e' || peekc(L, 0) == 'E') &&
-        (isdigit(peekc(L, 1)) || ((peekc(L, 1) == '-' || peekc(L, 1) == '+') && isdigit(peekc(L, 2))))) {
+        (isdigit(peekc(L, 1)) ||
+         ((peekc(L, 1) == '-' || peekc(L, 1) == '+') && isdigit(peekc(L, 2))))) {
         is_float = true;
         advance(L);
         if (!isdigit(peekc(L, 0))) advance(L);
-        while (isdigit(peekc(L, 0))) advance(L);
+        while (isdigit(peekc(L, 0)))
+            advance(L);
     }
     char *text = wr_arena_strndup(L->arena, L->src + start, L->pos - start);
     if (isalpha(peekc(L, 0)) || peekc(L, 0) == '_') {
@@ -186,13 +209,16 @@ static bool lex_number(lexer *L, wr_tok *t) {
 static bool skip_blank(lexer *L) {
     for (;;) {
         int c = peekc(L, 0);
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') advance(L);
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f')
+            advance(L);
         else if (c == '-' && peekc(L, 1) == '-') {
-            while (peekc(L, 0) >= 0 && peekc(L, 0) != '\n') advance(L);
+            while (peekc(L, 0) >= 0 && peekc(L, 0) != '\n')
+                advance(L);
         } else if (c == '/' && peekc(L, 1) == '*') {
             int line = L->line, col = L->col;
             advance(L), advance(L);
-            while (peekc(L, 0) >= 0 && !(peekc(L, 0) == '*' && peekc(L, 1) == '/')) advance(L);
+            while (peekc(L, 0) >= 0 && !(peekc(L, 0) == '*' && peekc(L, 1) == '/'))
+                advance(L);
             if (peekc(L, 0) < 0) return fail(L, line, col, "unterminated /* comment");
             advance(L), advance(L);
         } else
@@ -204,7 +230,8 @@ static bool skip_blank(lexer *L) {
 static bool lex_ident(lexer *L, wr_tok *t) {
     if (peekc(L, 0) != '`') {
         size_t s = L->pos;
-        while (isalnum(peekc(L, 0)) || peekc(L, 0) == '_') advance(L);
+        while (isalnum(peekc(L, 0)) || peekc(L, 0) == '_')
+            advance(L);
         t->kind = TK_IDENT;
         t->len = L->pos - s;
         t->text = wr_arena_strndup(L->arena, L->src + s, t->len);
@@ -276,12 +303,15 @@ static size_t sql_end(const char *src, size_t len, size_t start, bool open_end) 
  * ends it (TK_SQL). */
 static bool lex_sql(lexer *L, wr_tok *t) {
     size_t end = sql_end(L->src, L->len, L->pos, true);
-    if (!end) return fail(L, t->line, t->col, "this SELECT never ends: a string, quoted name or comment in it is not closed");
+    if (!end)
+        return fail(L, t->line, t->col,
+                    "this SELECT never ends: a string, quoted name or comment in it is not closed");
     if (L->src[end - 1] == ';') end--;
     t->kind = TK_SQL;
     t->len = end - L->pos;
     t->text = wr_arena_strndup(L->arena, L->src + L->pos, t->len);
-    while (L->pos < end) advance(L);
+    while (L->pos < end)
+        advance(L);
     return true;
 }
 
@@ -329,7 +359,8 @@ bool wr_lex(const char *file, const char *src, size_t len, wr_arena *arena, wr_t
             }
             if (oplen == 1 && !strchr("(),;.[]*+-/%=<>", c)) {
                 char msg[64];
-                snprintf(msg, sizeof msg, isprint(c) ? "unexpected character '%c'" : "unexpected byte 0x%02x", c);
+                snprintf(msg, sizeof msg,
+                         isprint(c) ? "unexpected character '%c'" : "unexpected byte 0x%02x", c);
                 fail(&L, t->line, t->col, msg);
                 free(out);
                 return false;
@@ -337,7 +368,8 @@ bool wr_lex(const char *file, const char *src, size_t len, wr_arena *arena, wr_t
             t->kind = TK_OP;
             t->len = oplen;
             t->text = wr_arena_strndup(arena, src + L.pos, oplen);
-            for (size_t i = 0; i < oplen; i++) advance(&L);
+            for (size_t i = 0; i < oplen; i++)
+                advance(&L);
         }
         if (!ok) {
             free(out);
@@ -388,7 +420,8 @@ void wr_statement_span(const char *src, size_t len, wr_stmt_span *out) {
     wr_tok w[MAXW];
     int nw = 0;
     lexer W = L;
-    while (nw < MAXW && skip_blank(&W) && (isalpha(peekc(&W, 0)) || peekc(&W, 0) == '_' || peekc(&W, 0) == '`')) {
+    while (nw < MAXW && skip_blank(&W) &&
+           (isalpha(peekc(&W, 0)) || peekc(&W, 0) == '_' || peekc(&W, 0) == '`')) {
         memset(&w[nw], 0, sizeof w[nw]);
         if (!lex_ident(&W, &w[nw])) break;
         nw++;
@@ -399,7 +432,9 @@ void wr_statement_span(const char *src, size_t len, wr_stmt_span *out) {
         k = 1;
         if (KW(k, "or") && KW(k + 1, "replace")) k += 2;
         if (KW(k, "temp") || KW(k, "temporary")) k++;
-        out->cls = KW(k, "source") || KW(k, "stream") || KW(k, "sink") || KW(k, "view") ? WR_STMT_JOB : WR_STMT_SQL;
+        out->cls = KW(k, "source") || KW(k, "stream") || KW(k, "sink") || KW(k, "view")
+                       ? WR_STMT_JOB
+                       : WR_STMT_SQL;
     } else if (KW(0, "set")) {
         out->cls = WR_STMT_JOB;
     } else if (KW(0, "insert") && KW(1, "overwrite")) {

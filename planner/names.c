@@ -20,11 +20,12 @@ static void pretty(wr_buf *o, const wr_ast *a);
 static const char *cast_type_name(const char *written) {
     static const struct {
         const char *in, *out;
-    } names[] = {{"string", "STRING"},     {"varchar", "STRING"}, {"char", "STRING"},     {"int", "INT"},
-                 {"integer", "INT"},       {"smallint", "SMALLINT"}, {"short", "SMALLINT"}, {"tinyint", "TINYINT"},
-                 {"byte", "TINYINT"},      {"bigint", "BIGINT"},  {"long", "BIGINT"},     {"double", "DOUBLE"},
-                 {"float", "FLOAT"},       {"real", "FLOAT"},     {"boolean", "BOOLEAN"}, {"bool", "BOOLEAN"},
-                 {"binary", "BINARY"},     {"timestamp", "TIMESTAMP"}};
+    } names[] = {{"string", "STRING"},  {"varchar", "STRING"},  {"char", "STRING"},
+                 {"int", "INT"},        {"integer", "INT"},     {"smallint", "SMALLINT"},
+                 {"short", "SMALLINT"}, {"tinyint", "TINYINT"}, {"byte", "TINYINT"},
+                 {"bigint", "BIGINT"},  {"long", "BIGINT"},     {"double", "DOUBLE"},
+                 {"float", "FLOAT"},    {"real", "FLOAT"},      {"boolean", "BOOLEAN"},
+                 {"bool", "BOOLEAN"},   {"binary", "BINARY"},   {"timestamp", "TIMESTAMP"}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcasecmp(written, names[i].in)) return names[i].out;
     return written;
@@ -41,7 +42,8 @@ static void number(wr_buf *o, const wr_ast *a) {
         return;
     }
     if (n && *s == '-') wr_buf_putc(o, '-'), s++, n--;
-    while (n > 1 && *s == '0' && s[1] != '.') s++, n--;
+    while (n > 1 && *s == '0' && s[1] != '.')
+        s++, n--;
     if (n && *s == '.') wr_buf_putc(o, '0');
     if (n && s[n - 1] == '.') n--; /* 1. is 1 */
     wr_buf_put(o, s, n);
@@ -56,7 +58,8 @@ static void args(wr_buf *o, const wr_ast *a, int from) {
 
 /* name(args) with Spark's default arguments made visible. */
 static void call(wr_buf *o, const wr_ast *a) {
-    for (const char *c = a->name; *c; c++) wr_buf_putc(o, (char)tolower((unsigned char)*c));
+    for (const char *c = a->name; *c; c++)
+        wr_buf_putc(o, (char)tolower((unsigned char)*c));
     const char *n = a->name;
     if (!strcasecmp(n, "unix_timestamp") && a->nargs == 0) {
         wr_buf_puts(o, "(current_timestamp(), yyyy-MM-dd HH:mm:ss)");
@@ -64,30 +67,52 @@ static void call(wr_buf *o, const wr_ast *a) {
     }
     wr_buf_putc(o, '(');
     if (a->flag) wr_buf_puts(o, "DISTINCT ");
-    if (a->nargs == 1 && a->args[0]->kind == AST_STAR) wr_buf_putc(o, '1'); /* count(*) is count(1) */
-    else args(o, a, 0);
+    if (a->nargs == 1 && a->args[0]->kind == AST_STAR)
+        wr_buf_putc(o, '1'); /* count(*) is count(1) */
+    else
+        args(o, a, 0);
     static const struct {
         const char *fn;
         int nargs;
         const char *dflt;
-    } defaults[] = {{"split", 2, ", -1"},          {"substring", 2, ", 2147483647"}, {"substr", 2, ", 2147483647"},
-                    {"regexp_extract", 2, ", 1"}, {"regexp_replace", 3, ", 1"},     {"unix_timestamp", 1, ", yyyy-MM-dd HH:mm:ss"}};
+    } defaults[] = {{"split", 2, ", -1"},          {"substring", 2, ", 2147483647"},
+                    {"substr", 2, ", 2147483647"}, {"regexp_extract", 2, ", 1"},
+                    {"regexp_replace", 3, ", 1"},  {"unix_timestamp", 1, ", yyyy-MM-dd HH:mm:ss"}};
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
-        if (a->nargs == defaults[i].nargs && !strcasecmp(n, defaults[i].fn)) wr_buf_puts(o, defaults[i].dflt);
+        if (a->nargs == defaults[i].nargs && !strcasecmp(n, defaults[i].fn))
+            wr_buf_puts(o, defaults[i].dflt);
     wr_buf_putc(o, ')');
 }
 
 static void pretty(wr_buf *o, const wr_ast *a) {
     switch (a->kind) {
-    case AST_NULL: wr_buf_puts(o, "NULL"); break;
-    case AST_BOOL: wr_buf_puts(o, a->ival ? "true" : "false"); break;
-    case AST_INT: wr_buf_printf(o, "%lld", (long long)a->ival); break;
-    case AST_DOUBLE: number(o, a); break;
-    case AST_STRING: wr_buf_put(o, a->sval, a->slen); break;
-    case AST_INTERVAL: wr_buf_printf(o, "INTERVAL '%lld' MICROSECOND", (long long)a->ival); break;
-    case AST_COLUMN: wr_buf_puts(o, a->name); break;
-    case AST_STAR: wr_buf_puts(o, "*"); break;
-    case AST_CALL: call(o, a); break;
+    case AST_NULL:
+        wr_buf_puts(o, "NULL");
+        break;
+    case AST_BOOL:
+        wr_buf_puts(o, a->ival ? "true" : "false");
+        break;
+    case AST_INT:
+        wr_buf_printf(o, "%lld", (long long)a->ival);
+        break;
+    case AST_DOUBLE:
+        number(o, a);
+        break;
+    case AST_STRING:
+        wr_buf_put(o, a->sval, a->slen);
+        break;
+    case AST_INTERVAL:
+        wr_buf_printf(o, "INTERVAL '%lld' MICROSECOND", (long long)a->ival);
+        break;
+    case AST_COLUMN:
+        wr_buf_puts(o, a->name);
+        break;
+    case AST_STAR:
+        wr_buf_puts(o, "*");
+        break;
+    case AST_CALL:
+        call(o, a);
+        break;
     case AST_UNARY:
         wr_buf_puts(o, !strcmp(a->op, "NOT") ? "(NOT " : "(- ");
         pretty(o, a->args[0]);
@@ -183,7 +208,8 @@ static const char *column_path_name(const wr_ast *a) {
 
 char *wr_ast_column_name(const wr_ast *a) {
     const char *n = column_path_name(a);
-    if (!n && a->kind == AST_CAST) n = column_path_name(a->args[0]); /* CAST(key AS STRING) is `key` */
+    if (!n && a->kind == AST_CAST)
+        n = column_path_name(a->args[0]); /* CAST(key AS STRING) is `key` */
     if (n) return wr_xstrdup(n);
     wr_buf o = {0};
     pretty(&o, a);

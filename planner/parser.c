@@ -22,10 +22,11 @@ typedef struct parser {
 } parser;
 
 /* Words that end an expression or cannot be an implicit alias. */
-static const char *reserved[] = {"from", "where", "group", "having", "order", "limit", "lateral",
-                                 "watermark", "as", "and", "or", "not", "union", "join", "on",
-                                 "select", "when", "then", "else", "end", "is", "in", "like",
-                                 "by", "inner", "left", "right", "full", "cross", "between", NULL};
+static const char *reserved[] = {
+    "from",  "where", "group", "having", "order", "limit",   "lateral", "watermark",
+    "as",    "and",   "or",    "not",    "union", "join",    "on",      "select",
+    "when",  "then",  "else",  "end",    "is",    "in",      "like",    "by",
+    "inner", "left",  "right", "full",   "cross", "between", NULL};
 
 static wr_tok *cur(parser *p) {
     return &p->toks[p->pos];
@@ -53,14 +54,22 @@ static bool is_reserved(const wr_tok *t) {
 
 static const char *describe(const wr_tok *t, char *buf, size_t len) {
     switch (t->kind) {
-    case TK_EOF: return "end of file";
-    case TK_STRING: snprintf(buf, len, "string '%.30s'", t->text); return buf;
-    case TK_OP: snprintf(buf, len, "'%s'", t->text); return buf;
-    default: snprintf(buf, len, "'%.40s'", t->text); return buf;
+    case TK_EOF:
+        return "end of file";
+    case TK_STRING:
+        snprintf(buf, len, "string '%.30s'", t->text);
+        return buf;
+    case TK_OP:
+        snprintf(buf, len, "'%s'", t->text);
+        return buf;
+    default:
+        snprintf(buf, len, "'%.40s'", t->text);
+        return buf;
     }
 }
 
-static void *fail_at(parser *p, const wr_tok *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void *fail_at(parser *p, const wr_tok *t, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void *fail_at(parser *p, const wr_tok *t, const char *fmt, ...) {
     if (p->failed) return NULL;
     p->failed = true;
@@ -76,8 +85,8 @@ static void *fail_at(parser *p, const wr_tok *t, const char *fmt, ...) {
 /* "expected X CONTEXT, found Y" */
 static void *expected(parser *p, const char *what, const char *context) {
     char buf[80];
-    return fail_at(p, cur(p), "expected %s%s%s, found %s", what, context ? " " : "", context ? context : "",
-                   describe(cur(p), buf, sizeof buf));
+    return fail_at(p, cur(p), "expected %s%s%s, found %s", what, context ? " " : "",
+                   context ? context : "", describe(cur(p), buf, sizeof buf));
 }
 
 static bool accept_kw(parser *p, const char *kw) {
@@ -96,7 +105,8 @@ static bool expect_kw(parser *p, const char *kw, const char *context) {
     if (accept_kw(p, kw)) return true;
     char what[64];
     snprintf(what, sizeof what, "%s", kw);
-    for (char *c = what; *c; c++) *c = (char)toupper(*c);
+    for (char *c = what; *c; c++)
+        *c = (char)toupper(*c);
     expected(p, what, context);
     return false;
 }
@@ -125,8 +135,9 @@ static wr_ast *node(parser *p, wr_ast_kind k, const wr_tok *at) {
     return a;
 }
 
-static const char too_deep[] = "the statement nests too deeply: more than 1000 levels of expressions or subqueries "
-                               "(Weir's limit, as SQLite's); simplify it";
+static const char too_deep[] =
+    "the statement nests too deeply: more than 1000 levels of expressions or subqueries "
+    "(Weir's limit, as SQLite's); simplify it";
 
 /* Enters one level of recursion (an expression or a subquery); false, with
  * an error at `at`, past WR_MAX_DEPTH. Every enter is paired with leave. */
@@ -159,15 +170,20 @@ static wr_ast *parse_expr(parser *p);
 static wr_select *parse_select(parser *p);
 
 /* Adds one term to an interval being parsed, or fails naming the text. */
-static bool interval_add(parser *p, const wr_tok *at, const char *num, size_t nlen, int64_t unit, int64_t *total) {
+static bool interval_add(parser *p, const wr_tok *at, const char *num, size_t nlen, int64_t unit,
+                         int64_t *total) {
     int64_t v = 0;
     int rc = wr_interval_term(num, nlen, unit, &v);
     if (rc == WR_INTERVAL_OK && __builtin_add_overflow(*total, v, total)) rc = WR_INTERVAL_OVERFLOW;
     if (rc == WR_INTERVAL_OVERFLOW)
-        fail_at(p, at, "interval %.*s is too large (intervals are microseconds in 64 bits: at most about 292,000 years)",
+        fail_at(p, at,
+                "interval %.*s is too large (intervals are microseconds in 64 bits: at most about "
+                "292,000 years)",
                 (int)(nlen > 60 ? 60 : nlen), num);
     else if (rc != WR_INTERVAL_OK)
-        fail_at(p, at, "malformed interval number '%.*s' (expected a decimal number such as 10 or 1.5)", (int)(nlen > 60 ? 60 : nlen), num);
+        fail_at(p, at,
+                "malformed interval number '%.*s' (expected a decimal number such as 10 or 1.5)",
+                (int)(nlen > 60 ? 60 : nlen), num);
     return rc == WR_INTERVAL_OK;
 }
 
@@ -179,32 +195,42 @@ static wr_ast *parse_interval(parser *p, const wr_tok *start) {
         wr_tok *t = cur(p);
         if (t->kind == TK_STRING) {
             p->pos++;
-            int64_t unit = cur(p)->kind == TK_IDENT ? wr_interval_unit(cur(p)->text, cur(p)->len) : 0;
+            int64_t unit =
+                cur(p)->kind == TK_IDENT ? wr_interval_unit(cur(p)->text, cur(p)->len) : 0;
             if (unit) { /* '10' MINUTE */
                 p->pos++;
                 if (!interval_add(p, t, t->text, t->len, unit, &total)) return NULL;
             } else {
                 int64_t us;
                 char why[300];
-                if (memchr(t->text, '\0', t->len) || !wr_interval_parse(t->text, t->len, &us, why, sizeof why))
-                    return fail_at(p, t, "%s", memchr(t->text, '\0', t->len) ? "an interval must not contain a NUL byte" : why);
+                if (memchr(t->text, '\0', t->len) ||
+                    !wr_interval_parse(t->text, t->len, &us, why, sizeof why))
+                    return fail_at(p, t, "%s",
+                                   memchr(t->text, '\0', t->len)
+                                       ? "an interval must not contain a NUL byte"
+                                       : why);
                 if (__builtin_add_overflow(total, us, &total))
-                    return fail_at(p, t, "the interval is too large (intervals are microseconds in 64 bits)");
+                    return fail_at(
+                        p, t, "the interval is too large (intervals are microseconds in 64 bits)");
             }
             any = true;
         } else if (t->kind == TK_INT || t->kind == TK_FLOAT || is_op(t, "-")) {
             bool neg = accept_op(p, "-");
             t = cur(p);
-            if (t->kind != TK_INT && t->kind != TK_FLOAT) return expected(p, "a number", "in INTERVAL");
+            if (t->kind != TK_INT && t->kind != TK_FLOAT)
+                return expected(p, "a number", "in INTERVAL");
             p->pos++;
             wr_tok *u = cur(p);
             int64_t unit = u->kind == TK_IDENT ? wr_interval_unit(u->text, u->len) : 0;
-            if (!unit) return expected(p, "a time unit (SECONDS, MINUTES, HOURS, DAYS, ...)", "in INTERVAL");
+            if (!unit)
+                return expected(p, "a time unit (SECONDS, MINUTES, HOURS, DAYS, ...)",
+                                "in INTERVAL");
             p->pos++;
             int64_t v = 0;
             if (!interval_add(p, t, t->text, t->len, unit, &v)) return NULL;
             if (__builtin_add_overflow(total, neg ? -v : v, &total))
-                return fail_at(p, t, "the interval is too large (intervals are microseconds in 64 bits)");
+                return fail_at(p, t,
+                               "the interval is too large (intervals are microseconds in 64 bits)");
             any = true;
         } else {
             break;
@@ -266,7 +292,8 @@ static wr_ast *parse_primary(parser *p) {
     }
     case TK_OP:
         if (accept_op(p, "(")) {
-            if (is_kw(cur(p), "select")) return fail_at(p, cur(p), "subqueries in expressions are not supported yet");
+            if (is_kw(cur(p), "select"))
+                return fail_at(p, cur(p), "subqueries in expressions are not supported yet");
             wr_ast *e = parse_expr(p);
             if (!e || !expect_op(p, ")", "to close the parenthesis")) return NULL;
             return e;
@@ -276,9 +303,12 @@ static wr_ast *parse_primary(parser *p) {
             return node(p, AST_STAR, t);
         }
         return fail_at(p, t, "expected an expression, found %s", describe(t, buf, sizeof buf));
-    case TK_EOF: return fail_at(p, t, "expected an expression, found end of file");
-    case TK_SQL: return fail_at(p, t, "expected an expression, found a SELECT");
-    case TK_IDENT: break;
+    case TK_EOF:
+        return fail_at(p, t, "expected an expression, found end of file");
+    case TK_SQL:
+        return fail_at(p, t, "expected an expression, found a SELECT");
+    case TK_IDENT:
+        break;
     }
     if (!t->quoted) {
         if (is_kw(t, "null")) return p->pos++, node(p, AST_NULL, t);
@@ -306,13 +336,15 @@ static wr_ast *parse_primary(parser *p) {
             p->pos++;
             a->name = ty->text;
             if (accept_op(p, "(")) { /* VARCHAR(10), DECIMAL(10,2): sizes are ignored */
-                while (!p->failed && !is_op(cur(p), ")") && cur(p)->kind != TK_EOF) p->pos++;
+                while (!p->failed && !is_op(cur(p), ")") && cur(p)->kind != TK_EOF)
+                    p->pos++;
                 if (!expect_op(p, ")", "after the type's size")) return NULL;
             }
             if (!expect_op(p, ")", "to close CAST")) return NULL;
             return a;
         }
-        if (is_reserved(t)) return fail_at(p, t, "expected an expression, found %s", describe(t, buf, sizeof buf));
+        if (is_reserved(t))
+            return fail_at(p, t, "expected an expression, found %s", describe(t, buf, sizeof buf));
     }
     p->pos++;
     if (is_op(cur(p), "(")) {
@@ -484,7 +516,8 @@ static wr_ast *parse_cmp(parser *p) {
         a->flag = neg;
         add_arg(p, a, l);
         if (!expect_op(p, "(", "after IN")) return NULL;
-        do add_arg(p, a, parse_expr(p));
+        do
+            add_arg(p, a, parse_expr(p));
         while (!p->failed && accept_op(p, ","));
         if (p->failed || !expect_op(p, ")", "to close the IN list")) return NULL;
         return a;
@@ -567,7 +600,8 @@ static bool parse_lateral(parser *p, wr_from *f) {
     wr_tok *g = cur(p);
     l.gen = parse_postfix(p);
     if (!l.gen) return false;
-    if (l.gen->kind != AST_CALL) return fail_at(p, g, "expected a generator such as explode(...) after LATERAL VIEW"), false;
+    if (l.gen->kind != AST_CALL)
+        return fail_at(p, g, "expected a generator such as explode(...) after LATERAL VIEW"), false;
     l.table_alias = expect_ident(p, "a table alias after the LATERAL VIEW generator");
     if (!l.table_alias) return false;
     if (accept_kw(p, "as") || (cur(p)->kind == TK_IDENT && !is_reserved(cur(p)))) {
@@ -618,9 +652,12 @@ static wr_from *parse_from(parser *p) {
                 return NULL;
             wr_tok *it = cur(p);
             wr_ast *iv;
-            if (accept_kw(p, "interval")) iv = parse_interval(p, it);
-            else if (it->kind == TK_STRING) iv = parse_interval(p, it);
-            else return expected(p, "INTERVAL", "after DELAY OF");
+            if (accept_kw(p, "interval"))
+                iv = parse_interval(p, it);
+            else if (it->kind == TK_STRING)
+                iv = parse_interval(p, it);
+            else
+                return expected(p, "INTERVAL", "after DELAY OF");
             if (!iv) return NULL;
             f->wm_delay_us = iv->ival;
         } else if (is_op(cur(p), ",") || is_kw(cur(p), "join") || is_kw(cur(p), "inner") ||
@@ -650,7 +687,8 @@ static wr_select *parse_select_body(parser *p) {
     wr_select *s = wr_arena_zalloc(p->arena, sizeof *s);
     s->line = t->line;
     s->col = t->col;
-    if (is_kw(cur(p), "distinct")) return fail_at(p, cur(p), "SELECT DISTINCT is not supported yet");
+    if (is_kw(cur(p), "distinct"))
+        return fail_at(p, cur(p), "SELECT DISTINCT is not supported yet");
     int cap = 0;
     do {
         if (s->nitems == cap) {
@@ -685,8 +723,10 @@ static wr_select *parse_select_body(parser *p) {
     if (!is_kw(cur(p), "from")) {
         char buf[80];
         if (cur(p)->kind == TK_EOF || is_op(cur(p), ";") || is_op(cur(p), ")"))
-            return fail_at(p, cur(p), "expected FROM after the select list: a streaming query reads a source");
-        return fail_at(p, cur(p), "expected ',' or FROM after the select list, found %s", describe(cur(p), buf, sizeof buf));
+            return fail_at(p, cur(p),
+                           "expected FROM after the select list: a streaming query reads a source");
+        return fail_at(p, cur(p), "expected ',' or FROM after the select list, found %s",
+                       describe(cur(p), buf, sizeof buf));
     }
     p->pos++;
     s->from = parse_from(p);
@@ -715,7 +755,9 @@ static wr_select *parse_select_body(parser *p) {
         if (!s->having) return NULL;
     }
     if (is_kw(cur(p), "order") || is_kw(cur(p), "limit"))
-        return fail_at(p, cur(p), "%s is not supported in a streaming query (sort or limit in a trailing SELECT over a memory sink)",
+        return fail_at(p, cur(p),
+                       "%s is not supported in a streaming query (sort or limit in a trailing "
+                       "SELECT over a memory sink)",
                        is_kw(cur(p), "order") ? "ORDER BY" : "LIMIT");
     if (is_kw(cur(p), "union")) return fail_at(p, cur(p), "UNION is not supported yet");
     return s;
@@ -731,7 +773,8 @@ static bool parse_options(parser *p, wr_stmt *st) {
         wr_tok *kt = cur(p);
         wr_buf key = {0};
         if (kt->kind == TK_STRING) {
-            if (memchr(kt->text, '\0', kt->len)) return fail_at(p, kt, "an option name must not contain a NUL byte"), false;
+            if (memchr(kt->text, '\0', kt->len))
+                return fail_at(p, kt, "an option name must not contain a NUL byte"), false;
             wr_buf_put(&key, kt->text, kt->len);
             p->pos++;
         } else if (kt->kind == TK_IDENT) {
@@ -751,10 +794,13 @@ static bool parse_options(parser *p, wr_stmt *st) {
         accept_op(p, "="); /* Spark allows `key 'value'` as well as `key = 'value'` */
         wr_tok *vt = cur(p);
         if (vt->kind == TK_STRING && memchr(vt->text, '\0', vt->len)) {
-            fail_at(p, vt, "the value of option %s contains a NUL byte (\\0), which no option accepts", o.key);
+            fail_at(p, vt,
+                    "the value of option %s contains a NUL byte (\\0), which no option accepts",
+                    o.key);
             return false;
         }
-        if (vt->kind == TK_STRING || vt->kind == TK_INT || vt->kind == TK_FLOAT || (vt->kind == TK_IDENT && !is_reserved(vt))) {
+        if (vt->kind == TK_STRING || vt->kind == TK_INT || vt->kind == TK_FLOAT ||
+            (vt->kind == TK_IDENT && !is_reserved(vt))) {
             o.value = vt->text;
             p->pos++;
         } else {
@@ -790,12 +836,14 @@ static bool parse_stmt(parser *p, wr_stmt *st) {
             return st->select != NULL;
         }
         bool source = accept_kw(p, "source") || accept_kw(p, "stream");
-        if (!source && !accept_kw(p, "sink")) return expected(p, "SOURCE, SINK or VIEW", "after CREATE"), false;
+        if (!source && !accept_kw(p, "sink"))
+            return expected(p, "SOURCE, SINK or VIEW", "after CREATE"), false;
         st->kind = source ? STMT_SOURCE : STMT_SINK;
         if (!(st->name = expect_ident(p, source ? "a source name" : "a sink name"))) return false;
         st->using_line = cur(p)->line;
         st->using_col = cur(p)->col;
-        if (!expect_kw(p, "using", source ? "after the source name" : "after the sink name")) return false;
+        if (!expect_kw(p, "using", source ? "after the source name" : "after the sink name"))
+            return false;
         st->using_line = cur(p)->line;
         st->using_col = cur(p)->col;
         if (!(st->using_ = expect_ident(p, "a format after USING"))) return false;
@@ -805,7 +853,11 @@ static bool parse_stmt(parser *p, wr_stmt *st) {
     if (accept_kw(p, "insert")) {
         st->kind = STMT_INSERT;
         if (!accept_kw(p, "into")) {
-            if (is_kw(cur(p), "overwrite")) return fail_at(p, cur(p), "INSERT OVERWRITE is not supported: streaming queries use outputMode"), false;
+            if (is_kw(cur(p), "overwrite"))
+                return fail_at(
+                           p, cur(p),
+                           "INSERT OVERWRITE is not supported: streaming queries use outputMode"),
+                       false;
             return expected(p, "INTO", "after INSERT"), false;
         }
         if (!(st->name = expect_ident(p, "a sink name after INSERT INTO"))) return false;
@@ -826,7 +878,9 @@ static bool parse_stmt(parser *p, wr_stmt *st) {
         wr_tok *v = cur(p);
         if (v->kind == TK_EOF || is_op(v, ";")) return expected(p, "a value", "after '='"), false;
         if (v->kind == TK_STRING) {
-            if (memchr(v->text, '\0', v->len)) return fail_at(p, v, "the value of setting %s contains a NUL byte (\\0)", st->name), false;
+            if (memchr(v->text, '\0', v->len))
+                return fail_at(p, v, "the value of setting %s contains a NUL byte (\\0)", st->name),
+                       false;
             st->value = v->text;
             p->pos++;
         } else {
@@ -850,8 +904,8 @@ static bool parse_stmt(parser *p, wr_stmt *st) {
     return false;
 }
 
-bool wr_parse_script(const char *file, const char *src, size_t len, wr_arena *arena,
-                     wr_script *out, char *errstr, size_t errlen) {
+bool wr_parse_script(const char *file, const char *src, size_t len, wr_arena *arena, wr_script *out,
+                     char *errstr, size_t errlen) {
     parser p = {.file = file, .src = src, .arena = arena, .err = errstr, .errlen = errlen};
     if (!wr_lex(file, src, len, arena, &p.toks, &p.ntoks, errstr, errlen)) return false;
     int cap = 0;
@@ -868,7 +922,8 @@ bool wr_parse_script(const char *file, const char *src, size_t len, wr_arena *ar
         out->nstmts++;
         if (!is_op(cur(&p), ";") && cur(&p)->kind != TK_EOF) {
             char buf[80];
-            fail_at(&p, cur(&p), "expected ';' after the statement, found %s", describe(cur(&p), buf, sizeof buf));
+            fail_at(&p, cur(&p), "expected ';' after the statement, found %s",
+                    describe(cur(&p), buf, sizeof buf));
         }
     }
     free(p.toks);

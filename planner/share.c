@@ -10,7 +10,8 @@
 
 static int size_of(const wr_expr *e) {
     int n = 1;
-    for (int i = 0; i < e->nargs; i++) n += size_of(e->args[i]);
+    for (int i = 0; i < e->nargs; i++)
+        n += size_of(e->args[i]);
     return n;
 }
 
@@ -22,13 +23,15 @@ static bool is_bytes(wr_type t) {
  * STRING instead of BINARY (a view, free). */
 static bool costly(const wr_expr *e) {
     if (e->op == WR_E_COL || e->op == WR_E_LIT) return false;
-    return !(e->op == WR_E_CAST && e->args[0]->op == WR_E_COL && is_bytes(e->type) && is_bytes(e->args[0]->type));
+    return !(e->op == WR_E_CAST && e->args[0]->op == WR_E_COL && is_bytes(e->type) &&
+             is_bytes(e->args[0]->type));
 }
 
 static int occurrences(const wr_expr *e, const wr_expr *x) {
     if (wr_expr_equal(e, x)) return 1;
     int n = 0;
-    for (int i = 0; i < e->nargs; i++) n += occurrences(e->args[i], x);
+    for (int i = 0; i < e->nargs; i++)
+        n += occurrences(e->args[i], x);
     return n;
 }
 
@@ -40,7 +43,8 @@ static const wr_expr *best_in(const wr_expr *e, wr_expr **roots, int nroots, con
             if (roots[r]) n += occurrences(roots[r], e);
         if (n >= 2) best = e;
     }
-    for (int i = 0; i < e->nargs; i++) best = best_in(e->args[i], roots, nroots, best);
+    for (int i = 0; i < e->nargs; i++)
+        best = best_in(e->args[i], roots, nroots, best);
     return best;
 }
 
@@ -51,7 +55,8 @@ static wr_expr *replace(wr_expr *e, const wr_expr *x, int col) {
         wr_expr_free(e);
         return wr_expr_col(col, t);
     }
-    for (int i = 0; i < e->nargs; i++) e->args[i] = replace(e->args[i], x, col);
+    for (int i = 0; i < e->nargs; i++)
+        e->args[i] = replace(e->args[i], x, col);
     return e;
 }
 
@@ -108,14 +113,18 @@ void wr_plan_share(wr_query *q) {
     if (!agg) return;
     int nroots = agg->nkeys + agg->naggs + 1;
     wr_expr **roots = wr_xcalloc((size_t)nroots, sizeof *roots);
-    for (int k = 0; k < agg->nkeys; k++) roots[k] = agg->keys[k];
-    for (int a = 0; a < agg->naggs; a++) roots[agg->nkeys + a] = agg->aggs[a].arg;
+    for (int k = 0; k < agg->nkeys; k++)
+        roots[k] = agg->keys[k];
+    for (int a = 0; a < agg->naggs; a++)
+        roots[agg->nkeys + a] = agg->aggs[a].arg;
     roots[nroots - 1] = agg->wm_expr;
     int n;
     wr_expr **ext = share(roots, nroots, width, &n);
     if (n) {
-        for (int k = 0; k < agg->nkeys; k++) agg->keys[k] = roots[k];
-        for (int a = 0; a < agg->naggs; a++) agg->aggs[a].arg = roots[agg->nkeys + a];
+        for (int k = 0; k < agg->nkeys; k++)
+            agg->keys[k] = roots[k];
+        for (int a = 0; a < agg->naggs; a++)
+            agg->aggs[a].arg = roots[agg->nkeys + a];
         agg->wm_expr = roots[nroots - 1];
         insert_extend(q, q->nsteps, width, ext, n);
     }

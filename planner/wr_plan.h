@@ -39,7 +39,14 @@ typedef struct wr_step {
     int in_width, out_width;
 } wr_step;
 
-typedef enum { WR_AGG_COUNT_STAR, WR_AGG_COUNT, WR_AGG_SUM, WR_AGG_AVG, WR_AGG_MIN, WR_AGG_MAX } wr_agg_kind;
+typedef enum {
+    WR_AGG_COUNT_STAR,
+    WR_AGG_COUNT,
+    WR_AGG_SUM,
+    WR_AGG_AVG,
+    WR_AGG_MIN,
+    WR_AGG_MAX
+} wr_agg_kind;
 
 /* sum of INT or BIGINT: a BIGINT that wraps on overflow (Spark, non-ANSI);
  * of DOUBLE (or a string, cast): a DOUBLE. avg: the sum in DOUBLE of the
@@ -87,7 +94,12 @@ typedef struct wr_aggregate {
 } wr_aggregate;
 
 typedef enum { WR_MODE_APPEND, WR_MODE_UPDATE, WR_MODE_COMPLETE } wr_output_mode;
-typedef enum { WR_TRIGGER_DEFAULT, WR_TRIGGER_INTERVAL, WR_TRIGGER_ONCE, WR_TRIGGER_AVAILABLE_NOW } wr_trigger_kind;
+typedef enum {
+    WR_TRIGGER_DEFAULT,
+    WR_TRIGGER_INTERVAL,
+    WR_TRIGGER_ONCE,
+    WR_TRIGGER_AVAILABLE_NOW
+} wr_trigger_kind;
 
 typedef struct wr_trigger {
     wr_trigger_kind kind;
@@ -113,11 +125,11 @@ typedef struct wr_sink_def {
     wr_output_mode mode;
     wr_trigger trigger;
     char *checkpoint;
-    char *path;     /* memory: a SQLite file that keeps the table (durable);
-                       csv, json: the folder of the files */
-    int num_rows;   /* console */
-    int truncate;   /* console: 0 = no, else width 20 */
-    bool header;    /* csv: a header line in each file */
+    char *path;              /* memory: a SQLite file that keeps the table (durable);
+                                csv, json: the folder of the files */
+    int num_rows;            /* console */
+    int truncate;            /* console: 0 = no, else width 20 */
+    bool header;             /* csv: a header line in each file */
     char sep, quote, escape; /* csv */
 } wr_sink_def;
 
@@ -126,7 +138,7 @@ typedef struct wr_query {
     wr_source_def *source;
     wr_step *steps;
     int nsteps;
-    int scan_width; /* columns of a Kafka row */
+    int scan_width;      /* columns of a Kafka row */
     bool uses_timestamp; /* some expression reads timestamp / timestampType */
     wr_aggregate *agg;
     wr_schema out; /* the rows the sink receives */
@@ -172,8 +184,16 @@ const char *wr_job_setting(const wr_job *job, const char *key);
 const char *wr_source_opt(const wr_source_def *s, const char *key);
 
 /* The Kafka row layout every source produces. */
-enum { WR_KCOL_KEY, WR_KCOL_VALUE, WR_KCOL_TOPIC, WR_KCOL_PARTITION, WR_KCOL_OFFSET, WR_KCOL_TIMESTAMP,
-       WR_KCOL_TIMESTAMP_TYPE, WR_KCOL_COUNT };
+enum {
+    WR_KCOL_KEY,
+    WR_KCOL_VALUE,
+    WR_KCOL_TOPIC,
+    WR_KCOL_PARTITION,
+    WR_KCOL_OFFSET,
+    WR_KCOL_TIMESTAMP,
+    WR_KCOL_TIMESTAMP_TYPE,
+    WR_KCOL_COUNT
+};
 /* The name and type of column i of a Kafka row. */
 void wr_kafka_column(int i, const char **name, wr_type *type);
 
@@ -195,7 +215,8 @@ typedef enum {
 
 typedef struct wr_stmt_span {
     wr_stmt_class cls;
-    size_t len;     /* bytes through the ';' that ends it (blank: all of src); 0 if nothing ends it yet */
+    size_t
+        len; /* bytes through the ';' that ends it (blank: all of src); 0 if nothing ends it yet */
     char name[128]; /* INSERT INTO's sink, DESCRIBE's name, SHOW's word ("" if none) */
     bool extra;     /* DESCRIBE, SHOW: more words than that before the ';' */
 } wr_stmt_span;

@@ -19,11 +19,15 @@
 
 char *wr_catalog_create(char *err, size_t errlen) {
     struct stat st;
-    const char *base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0 ? "/dev/shm" : NULL;
+    const char *base =
+        stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0
+            ? "/dev/shm"
+            : NULL;
     if (!base) base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     char *dir = wr_xasprintf("%s/weir-catalog-XXXXXX", base);
     if (!mkdtemp(dir)) {
-        wr_errf(err, errlen, "cannot create a folder for the memory sinks in %s: %s", base, strerror(errno));
+        wr_errf(err, errlen, "cannot create a folder for the memory sinks in %s: %s", base,
+                strerror(errno));
         free(dir);
         return NULL;
     }
@@ -53,7 +57,8 @@ void wr_catalog_remove(const char *path) {
 
 sqlite3 *wr_catalog_connect(const char *path, bool durable, int *code, char *err, size_t errlen) {
     sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
+    int rc = sqlite3_open_v2(path, &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
     if (rc != SQLITE_OK) {
         wr_errf(err, errlen, "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
         if (code) *code = rc;
@@ -63,7 +68,8 @@ sqlite3 *wr_catalog_connect(const char *path, bool durable, int *code, char *err
     sqlite3_busy_timeout(db, 60000); /* sinks of one catalog take turns writing */
     char *msg = NULL;
     /* durable files survive power loss at each commit; the catalog is scratch */
-    const char *sql = durable ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;";
+    const char *sql = durable ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                              : "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;";
     if ((rc = sqlite3_exec(db, sql, NULL, NULL, &msg)) != SQLITE_OK) {
         wr_errf(err, errlen, "cannot use %s: %s", path, msg ? msg : sqlite3_errmsg(db));
         if (code) *code = rc;
@@ -78,25 +84,40 @@ sqlite3 *wr_catalog_connect(const char *path, bool durable, int *code, char *err
 
 struct wr_reader {
     sqlite3 *db;
-    bool setup;                  /* while attaching: everything is allowed */
-    volatile sig_atomic_t stop;  /* wr_reader_interrupt: statements stop */
-    char denied[200];            /* why the last statement was refused */
+    bool setup;                 /* while attaching: everything is allowed */
+    volatile sig_atomic_t stop; /* wr_reader_interrupt: statements stop */
+    char denied[200];           /* why the last statement was refused */
 };
 
 /* Pragmas that only read. */
 static bool reading_pragma(const char *name) {
-    static const char *ok[] = {"table_info", "table_xinfo", "table_list", "index_list", "index_info", "database_list",
-                               "function_list", "collation_list", "compile_options", "page_count", "page_size",
-                               "encoding", "user_version", "schema_version", "freelist_count", "foreign_key_list",
-                               "journal_mode", "data_version", NULL};
+    static const char *ok[] = {"table_info",
+                               "table_xinfo",
+                               "table_list",
+                               "index_list",
+                               "index_info",
+                               "database_list",
+                               "function_list",
+                               "collation_list",
+                               "compile_options",
+                               "page_count",
+                               "page_size",
+                               "encoding",
+                               "user_version",
+                               "schema_version",
+                               "freelist_count",
+                               "foreign_key_list",
+                               "journal_mode",
+                               "data_version",
+                               NULL};
     for (int i = 0; ok[i]; i++)
         if (!strcasecmp(name, ok[i])) return true;
     return false;
 }
 
 static bool schema_table(const char *t) {
-    return t && (!strcasecmp(t, "sqlite_master") || !strcasecmp(t, "sqlite_schema") || !strcasecmp(t, "sqlite_temp_master") ||
-                 !strcasecmp(t, "sqlite_temp_schema"));
+    return t && (!strcasecmp(t, "sqlite_master") || !strcasecmp(t, "sqlite_schema") ||
+                 !strcasecmp(t, "sqlite_temp_master") || !strcasecmp(t, "sqlite_temp_schema"));
 }
 
 /* What a refused action is called in its message. */
@@ -139,27 +160,35 @@ static const char *action_name(int action, const char *a) {
     return "a statement that changes the database";
 }
 
-static int authorize(void *ctx, int action, const char *a, const char *b, const char *db, const char *trigger) {
+static int authorize(void *ctx, int action, const char *a, const char *b, const char *db,
+                     const char *trigger) {
     (void)db, (void)trigger;
     wr_reader *r = ctx;
     if (r->setup) return SQLITE_OK;
     switch (action) {
     case SQLITE_SELECT:
     case SQLITE_READ:
-    case SQLITE_RECURSIVE: return SQLITE_OK;
+    case SQLITE_RECURSIVE:
+        return SQLITE_OK;
     case SQLITE_FUNCTION:
         /* fts3_tokenizer('x') gives a process address and can install a tokenizer */
         if (b && (!strcasecmp(b, "fts3_tokenizer") || !strcasecmp(b, "load_extension"))) {
-            snprintf(r->denied, sizeof r->denied, "function %s is not allowed in SQL over sinks", b);
+            snprintf(r->denied, sizeof r->denied, "function %s is not allowed in SQL over sinks",
+                     b);
             return SQLITE_DENY;
         }
         return SQLITE_OK;
     case SQLITE_PRAGMA:
         /* PRAGMA x reads; PRAGMA x(table) reads for the table pragmas; PRAGMA x = v writes */
-        if (reading_pragma(a) && (!b || !strncasecmp(a, "table_", 6) || !strncasecmp(a, "index_", 6) || !strcasecmp(a, "foreign_key_list")))
+        if (reading_pragma(a) &&
+            (!b || !strncasecmp(a, "table_", 6) || !strncasecmp(a, "index_", 6) ||
+             !strcasecmp(a, "foreign_key_list")))
             return SQLITE_OK;
-        snprintf(r->denied, sizeof r->denied, "PRAGMA %s%s%s is not allowed: SQL over sinks is read-only (pragmas that only read, "
-                 "such as table_info, are)", a, b ? " = " : "", b ? b : "");
+        snprintf(
+            r->denied, sizeof r->denied,
+            "PRAGMA %s%s%s is not allowed: SQL over sinks is read-only (pragmas that only read, "
+            "such as table_info, are)",
+            a, b ? " = " : "", b ? b : "");
         return SQLITE_DENY;
     case SQLITE_UPDATE:
         /* a table-valued pragma (pragma_table_info('t')) declares itself
@@ -167,10 +196,13 @@ static int authorize(void *ctx, int action, const char *a, const char *b, const 
          * change that table (writable_schema is refused and defensive) */
         if (schema_table(a)) return SQLITE_IGNORE;
         break;
-    default: break;
+    default:
+        break;
     }
-    snprintf(r->denied, sizeof r->denied, "%s is not allowed: SQL over sinks is read-only (a sink changes only through its query)",
-             action_name(action, a));
+    snprintf(
+        r->denied, sizeof r->denied,
+        "%s is not allowed: SQL over sinks is read-only (a sink changes only through its query)",
+        action_name(action, a));
     return SQLITE_DENY;
 }
 
@@ -196,7 +228,8 @@ static void regexp_aux_free(void *p) {
  * the statement naming the pattern, never "no match". */
 static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
-    if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) return;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+        return;
     regexp_aux *a = sqlite3_get_auxdata(ctx, 0);
     if (!a) {
         char why[300];
@@ -222,8 +255,9 @@ static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
         char why[160];
         wr_regex_strerror(rc, why, sizeof why);
-        char *msg = wr_xasprintf("REGEXP: the regular expression '%.200s%s' failed on a %zu-byte value: %s", a->pattern,
-                                 strlen(a->pattern) > 200 ? "..." : "", n, why);
+        char *msg =
+            wr_xasprintf("REGEXP: the regular expression '%.200s%s' failed on a %zu-byte value: %s",
+                         a->pattern, strlen(a->pattern) > 200 ? "..." : "", n, why);
         sqlite3_result_error(ctx, msg, -1);
         free(msg);
         return;
@@ -253,7 +287,8 @@ wr_reader *wr_reader_open(const char *catalog, char *err, size_t errlen) {
     sqlite3_limit(db, SQLITE_LIMIT_EXPR_DEPTH, WR_READER_MAX_DEPTH);
     sqlite3_limit(db, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, WR_READER_MAX_PATTERN);
     sqlite3_progress_handler(db, 1000, progress, r);
-    sqlite3_create_function(db, "regexp", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, regexp_fn, NULL, NULL);
+    sqlite3_create_function(db, "regexp", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, regexp_fn,
+                            NULL, NULL);
     sqlite3_set_authorizer(db, authorize, r);
     return r;
 }
@@ -279,7 +314,8 @@ bool wr_reader_attach(wr_reader *r, const wr_sink_def *d, char *err, size_t errl
 }
 
 /* Prepares the one statement of sql (NULL: none); false with errstr. */
-static bool reader_prepare(wr_reader *r, const char *sql, sqlite3_stmt **st, char *err, size_t errlen) {
+static bool reader_prepare(wr_reader *r, const char *sql, sqlite3_stmt **st, char *err,
+                           size_t errlen) {
     r->denied[0] = '\0';
     const char *tail = NULL;
     *st = NULL;
@@ -288,10 +324,13 @@ static bool reader_prepare(wr_reader *r, const char *sql, sqlite3_stmt **st, cha
         return false;
     }
     sqlite3_stmt *more = NULL;
-    if (*st && tail && (sqlite3_prepare_v2(r->db, tail, -1, &more, NULL) != SQLITE_OK || more)) { /* text after it */
+    if (*st && tail &&
+        (sqlite3_prepare_v2(r->db, tail, -1, &more, NULL) != SQLITE_OK ||
+         more)) { /* text after it */
         snprintf(r->denied, sizeof r->denied, "one statement at a time");
     } else if (*st && !sqlite3_stmt_readonly(*st)) { /* what the authorizer does not see (VACUUM) */
-        snprintf(r->denied, sizeof r->denied, "only statements that read are allowed: SQL over sinks is read-only");
+        snprintf(r->denied, sizeof r->denied,
+                 "only statements that read are allowed: SQL over sinks is read-only");
     } else {
         return true;
     }
@@ -302,7 +341,8 @@ static bool reader_prepare(wr_reader *r, const char *sql, sqlite3_stmt **st, cha
     return false;
 }
 
-bool wr_reader_query(wr_reader *r, const char *sql, wr_format fmt, FILE *out, char *err, size_t errlen) {
+bool wr_reader_query(wr_reader *r, const char *sql, wr_format fmt, FILE *out, char *err,
+                     size_t errlen) {
     sqlite3_stmt *st;
     char why[512];
     if (!reader_prepare(r, sql, &st, why, sizeof why)) {
@@ -348,16 +388,20 @@ bool wr_check_selects(const wr_job *job, const char *file, char *err, size_t err
         wr_memory_table_sql(&b, name, q);
         wr_buf_puts(&b, ";");
         if (q->sink->kind == WR_SINK_MEMORY && q->sink->path)
-            wr_buf_puts(&b, "CREATE TABLE IF NOT EXISTS weir_batches (sink TEXT PRIMARY KEY, batch INTEGER NOT NULL);");
+            wr_buf_puts(&b, "CREATE TABLE IF NOT EXISTS weir_batches (sink TEXT PRIMARY KEY, batch "
+                            "INTEGER NOT NULL);");
         sqlite3_free(name);
     }
     bool ok = !b.p || setup_exec(r, b.p, why, sizeof why);
     wr_buf_free(&b);
-    for (int i = 0; ok && i < job->nsinks; i++) { /* a durable sink without a query: what its file holds */
+    for (int i = 0; ok && i < job->nsinks;
+         i++) { /* a durable sink without a query: what its file holds */
         const wr_sink_def *d = &job->sinks[i];
         bool has_query = false;
-        for (int k = 0; k < job->nqueries; k++) has_query |= job->queries[k].sink == d;
-        if (!has_query && d->kind == WR_SINK_MEMORY && d->path && access(d->path, R_OK) == 0) ok = wr_reader_attach(r, d, why, sizeof why);
+        for (int k = 0; k < job->nqueries; k++)
+            has_query |= job->queries[k].sink == d;
+        if (!has_query && d->kind == WR_SINK_MEMORY && d->path && access(d->path, R_OK) == 0)
+            ok = wr_reader_attach(r, d, why, sizeof why);
     }
     if (!ok) wr_errf(err, errlen, "%s: cannot check the trailing SELECTs: %s", file, why);
     for (int i = 0; ok && i < job->nselects; i++) {

@@ -5,13 +5,15 @@
 
 #include "sinks/sinks_int.h"
 
-static bool console_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nrows, char *err, size_t errlen) {
+static bool console_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nrows, char *err,
+                        size_t errlen) {
     (void)err, (void)errlen;
     const wr_schema *sc = &s->query->out;
     int nc = sc->n;
     size_t shown = nrows < (size_t)s->def->num_rows ? nrows : (size_t)s->def->num_rows;
     char **headers = wr_xmalloc(sizeof *headers * (size_t)(nc ? nc : 1));
-    for (int c = 0; c < nc; c++) headers[c] = sc->cols[c].name;
+    for (int c = 0; c < nc; c++)
+        headers[c] = sc->cols[c].name;
     char **cells = wr_xmalloc(sizeof *cells * (shown * (size_t)nc + 1));
     wr_buf b = {0};
     for (size_t r = 0; r < shown; r++)
@@ -23,13 +25,17 @@ static bool console_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t
     wr_buf_free(&b);
     pthread_mutex_lock(s->env->out_lock);
     FILE *out = s->env->out;
-    fprintf(out, "-------------------------------------------\nBatch: %lld\n-------------------------------------------\n",
+    fprintf(out,
+            "-------------------------------------------\nBatch: "
+            "%lld\n-------------------------------------------\n",
             (long long)batch_id);
-    wr_print_table(out, nc, headers, cells, shown, s->def->truncate ? 20 : 0, s->def->truncate, nrows > shown);
+    wr_print_table(out, nc, headers, cells, shown, s->def->truncate ? 20 : 0, s->def->truncate,
+                   nrows > shown);
     fputc('\n', out);
     fflush(out);
     pthread_mutex_unlock(s->env->out_lock);
-    for (size_t i = 0; i < shown * (size_t)nc; i++) free(cells[i]);
+    for (size_t i = 0; i < shown * (size_t)nc; i++)
+        free(cells[i]);
     free(cells);
     free(headers);
     return true;

@@ -37,7 +37,8 @@ static void put_ts(wr_buf *b, int64_t us) {
 static bool needs_quotes(const wr_sink_def *d, const char *s, size_t n) {
     if (!n || s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t') return true;
     for (size_t i = 0; i < n; i++)
-        if (s[i] == d->sep || s[i] == d->quote || s[i] == d->escape || s[i] == '\n' || s[i] == '\r') return true;
+        if (s[i] == d->sep || s[i] == d->quote || s[i] == d->escape || s[i] == '\n' || s[i] == '\r')
+            return true;
     return false;
 }
 
@@ -59,9 +60,12 @@ static void csv_field(wr_buf *b, const wr_sink_def *d, const char *s, size_t n) 
 static void csv_value(wr_buf *b, const wr_sink_def *d, wr_val v, wr_type t, wr_buf *tmp) {
     if (v.null) return;
     tmp->len = 0;
-    if (t.kind == WR_T_TIMESTAMP) put_ts(tmp, v.u.i);
-    else if (t.kind == WR_T_STRING) wr_buf_put(tmp, v.u.p, v.len);
-    else wr_val_format(tmp, v, t, false);
+    if (t.kind == WR_T_TIMESTAMP)
+        put_ts(tmp, v.u.i);
+    else if (t.kind == WR_T_STRING)
+        wr_buf_put(tmp, v.u.p, v.len);
+    else
+        wr_val_format(tmp, v, t, false);
     csv_field(b, d, tmp->p ? tmp->p : "", tmp->len);
 }
 
@@ -69,12 +73,18 @@ static void json_string_put(wr_buf *b, const char *s, size_t n) {
     wr_buf_putc(b, '"');
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') wr_buf_putc(b, '\\'), wr_buf_putc(b, (char)c);
-        else if (c == '\n') wr_buf_puts(b, "\\n");
-        else if (c == '\r') wr_buf_puts(b, "\\r");
-        else if (c == '\t') wr_buf_puts(b, "\\t");
-        else if (c < 0x20) wr_buf_printf(b, "\\u%04x", c);
-        else wr_buf_putc(b, (char)c);
+        if (c == '"' || c == '\\')
+            wr_buf_putc(b, '\\'), wr_buf_putc(b, (char)c);
+        else if (c == '\n')
+            wr_buf_puts(b, "\\n");
+        else if (c == '\r')
+            wr_buf_puts(b, "\\r");
+        else if (c == '\t')
+            wr_buf_puts(b, "\\t");
+        else if (c < 0x20)
+            wr_buf_printf(b, "\\u%04x", c);
+        else
+            wr_buf_putc(b, (char)c);
     }
     wr_buf_putc(b, '"');
 }
@@ -87,7 +97,9 @@ static void json_value(wr_buf *b, wr_val v, wr_type t) {
         return;
     }
     switch (t.kind) {
-    case WR_T_STRING: json_string_put(b, v.u.p, v.len); break;
+    case WR_T_STRING:
+        json_string_put(b, v.u.p, v.len);
+        break;
     case WR_T_BINARY:
         wr_buf_putc(b, '"');
         wr_base64_encode(b, v.u.p, v.len);
@@ -118,7 +130,9 @@ static void json_value(wr_buf *b, wr_val v, wr_type t) {
         }
         wr_buf_putc(b, ']');
         break;
-    default: wr_val_format(b, v, t, false); break;
+    default:
+        wr_val_format(b, v, t, false);
+        break;
     }
 }
 
@@ -166,7 +180,8 @@ typedef struct fsink {
     bool log_made; /* the log's folder exists */
 } fsink;
 
-static bool file_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nrows, char *err, size_t errlen) {
+static bool file_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nrows, char *err,
+                     size_t errlen) {
     const wr_sink_def *d = s->def;
     fsink *f = s->impl;
     char *log = wr_file_sink_log(d, batch_id);
@@ -187,13 +202,15 @@ static bool file_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nr
     if (ok && nrows) {
         wr_buf data = {0};
         format_rows(s, rows, nrows, &data);
-        char *file = wr_xasprintf("%s/batch-%lld.%s", d->path, (long long)batch_id, d->kind == WR_SINK_CSV ? "csv" : "json");
+        char *file = wr_xasprintf("%s/batch-%lld.%s", d->path, (long long)batch_id,
+                                  d->kind == WR_SINK_CSV ? "csv" : "json");
         ok = wr_ckpt_write_file(file, data.p, data.len, err, errlen);
         char *abs = ok ? realpath(file, NULL) : NULL;
         if (ok) {
-            json_t *j = json_pack("{s:s+, s:I, s:b, s:I, s:i, s:I, s:s}", "path", "file://", abs ? abs : file, "size", (json_int_t)data.len,
-                                  "isDir", 0, "modificationTime", (json_int_t)wr_wall_ms(), "blockReplication", 1, "blockSize",
-                                  (json_int_t)33554432, "action", "add");
+            json_t *j = json_pack("{s:s+, s:I, s:b, s:I, s:i, s:I, s:s}", "path", "file://",
+                                  abs ? abs : file, "size", (json_int_t)data.len, "isDir", 0,
+                                  "modificationTime", (json_int_t)wr_wall_ms(), "blockReplication",
+                                  1, "blockSize", (json_int_t)33554432, "action", "add");
             char *line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
             wr_buf_printf(&entry, "\n%s", line);
             free(line);
@@ -230,14 +247,20 @@ static bool file_last_committed(wr_sink *s, wr_sink_held *h, char *err, size_t e
         json_t *j = json_loads(text, 0, NULL);
         const char *id = json_string_value(json_object_get(j, "queryId"));
         bool valid = id && *id && strlen(id) < sizeof h->query_id;
-        if (valid) snprintf(h->query_id, sizeof h->query_id, "%s", id);
-        else wr_errf(err, errlen, "file sink %s: %s is damaged (expected {\"queryId\": \"...\"}); restore it, or remove %s and %s to "
-                     "start fresh", d->name, f->id_file, d->path, ck);
+        if (valid)
+            snprintf(h->query_id, sizeof h->query_id, "%s", id);
+        else
+            wr_errf(err, errlen,
+                    "file sink %s: %s is damaged (expected {\"queryId\": \"...\"}); restore it, or "
+                    "remove %s and %s to "
+                    "start fresh",
+                    d->name, f->id_file, d->path, ck);
         json_decref(j);
         free(text);
         if (!valid) return false;
     } else if (errno != ENOENT) {
-        wr_errf(err, errlen, "file sink %s: cannot read %s: %s", d->name, f->id_file, strerror(errno));
+        wr_errf(err, errlen, "file sink %s: cannot read %s: %s", d->name, f->id_file,
+                strerror(errno));
         return false;
     }
     DIR *dh = opendir(f->log);
@@ -260,8 +283,11 @@ static bool file_last_committed(wr_sink *s, wr_sink_held *h, char *err, size_t e
     bool ok = true;
     for (size_t i = 0; i < n && ok; i++)
         if (b[i] != (int64_t)i) {
-            wr_errf(err, errlen, "file sink %s: its log %s has entries up to %lld but no %s/%lld: restore that file, or remove %s and %s "
-                    "to start fresh", d->name, f->log, (long long)b[n - 1], f->log, (long long)i, d->path, ck);
+            wr_errf(err, errlen,
+                    "file sink %s: its log %s has entries up to %lld but no %s/%lld: restore that "
+                    "file, or remove %s and %s "
+                    "to start fresh",
+                    d->name, f->log, (long long)b[n - 1], f->log, (long long)i, d->path, ck);
             ok = false;
         }
     if (ok && n) h->last_batch = b[n - 1];

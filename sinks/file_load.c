@@ -41,7 +41,8 @@ static wr_val from_text(loader *l, const char *s, size_t n, wr_type t) {
 
 /* Parses one record at *p; fields go to cells (NULL for an empty unquoted
  * field). Returns the field count, -1 on an unterminated quote. */
-static int csv_record(loader *l, const char **p, const char *end, wr_buf *cells, size_t *starts, size_t *lens, bool *nulls, int max) {
+static int csv_record(loader *l, const char **p, const char *end, wr_buf *cells, size_t *starts,
+                      size_t *lens, bool *nulls, int max) {
     const wr_sink_def *d = l->d;
     const char *s = *p;
     int n = 0;
@@ -68,8 +69,11 @@ static int csv_record(loader *l, const char **p, const char *end, wr_buf *cells,
                 }
             }
         }
-        while (s < end && *s != d->sep && *s != '\n') wr_buf_putc(cells, *s++);
-        if (!quoted && cells->len > start && cells->p[cells->len - 1] == '\r' && (s >= end || *s == '\n')) cells->len--;
+        while (s < end && *s != d->sep && *s != '\n')
+            wr_buf_putc(cells, *s++);
+        if (!quoted && cells->len > start && cells->p[cells->len - 1] == '\r' &&
+            (s >= end || *s == '\n'))
+            cells->len--;
         if (n < max) {
             starts[n] = start;
             lens[n] = cells->len - start;
@@ -91,7 +95,8 @@ static bool load_csv(loader *l, const char *text, size_t len) {
     const wr_schema *sc = &l->q->out;
     int nc = sc->n;
     wr_buf cells = {0};
-    size_t *starts = wr_xcalloc((size_t)nc + 1, sizeof *starts), *lens = wr_xcalloc((size_t)nc + 1, sizeof *lens);
+    size_t *starts = wr_xcalloc((size_t)nc + 1, sizeof *starts),
+           *lens = wr_xcalloc((size_t)nc + 1, sizeof *lens);
     bool *nulls = wr_xcalloc((size_t)nc + 1, sizeof *nulls), ok = true;
     const char *p = text, *end = text + len;
     for (l->line = 1; p < end && ok; l->line++) {
@@ -102,7 +107,9 @@ static bool load_csv(loader *l, const char *text, size_t len) {
             ok = false;
         } else if (!(l->d->header && l->line == 1)) {
             wr_val *row = new_row(l);
-            for (int c = 0; c < nc; c++) row[c] = nulls[c] ? wr_null() : from_text(l, cells.p + starts[c], lens[c], sc->cols[c].type);
+            for (int c = 0; c < nc; c++)
+                row[c] = nulls[c] ? wr_null()
+                                  : from_text(l, cells.p + starts[c], lens[c], sc->cols[c].type);
         }
     }
     wr_buf_free(&cells);
@@ -115,17 +122,23 @@ static bool load_csv(loader *l, const char *text, size_t len) {
 static wr_val from_json(loader *l, json_t *j, wr_type t) {
     if (!j || json_is_null(j)) return wr_null();
     switch (t.kind) {
-    case WR_T_BOOL: return json_is_boolean(j) ? wr_int(json_is_true(j)) : wr_null();
+    case WR_T_BOOL:
+        return json_is_boolean(j) ? wr_int(json_is_true(j)) : wr_null();
     case WR_T_INT:
-    case WR_T_BIGINT: return json_is_integer(j) ? wr_int(json_integer_value(j)) : wr_null();
+    case WR_T_BIGINT:
+        return json_is_integer(j) ? wr_int(json_integer_value(j)) : wr_null();
     case WR_T_DOUBLE:
         if (json_is_number(j)) return wr_dbl(json_number_value(j));
-        return json_is_string(j) ? from_text(l, json_string_value(j), json_string_length(j), t) : wr_null();
+        return json_is_string(j) ? from_text(l, json_string_value(j), json_string_length(j), t)
+                                 : wr_null();
     case WR_T_STRING:
-    case WR_T_TIMESTAMP: return json_is_string(j) ? from_text(l, json_string_value(j), json_string_length(j), t) : wr_null();
+    case WR_T_TIMESTAMP:
+        return json_is_string(j) ? from_text(l, json_string_value(j), json_string_length(j), t)
+                                 : wr_null();
     case WR_T_BINARY: {
         wr_buf b = {0};
-        if (!json_is_string(j) || !wr_base64_decode(&b, json_string_value(j), json_string_length(j))) {
+        if (!json_is_string(j) ||
+            !wr_base64_decode(&b, json_string_value(j), json_string_length(j))) {
             wr_buf_free(&b);
             return wr_null();
         }
@@ -148,11 +161,13 @@ static wr_val from_json(loader *l, json_t *j, wr_type t) {
         size_t n = json_array_size(j);
         wr_arr *a = wr_arena_alloc(&l->arena, sizeof *a + sizeof(wr_val) * n);
         a->n = (int32_t)n;
-        for (size_t i = 0; i < n; i++) a->items[i] = from_json(l, json_array_get(j, i), WR_TYPE(t.elem));
+        for (size_t i = 0; i < n; i++)
+            a->items[i] = from_json(l, json_array_get(j, i), WR_TYPE(t.elem));
         wr_val v = {.u.a = a};
         return v;
     }
-    default: return wr_null();
+    default:
+        return wr_null();
     }
 }
 
@@ -165,12 +180,14 @@ static bool load_json(loader *l, char *text, size_t len) {
         json_error_t je;
         json_t *o = json_loadb(p, n, 0, &je);
         if (!json_is_object(o)) {
-            wr_errf(l->err, l->errlen, "%s:%d: not a JSON object: %s", l->file, l->line, o ? "another JSON value" : je.text);
+            wr_errf(l->err, l->errlen, "%s:%d: not a JSON object: %s", l->file, l->line,
+                    o ? "another JSON value" : je.text);
             json_decref(o);
             return false;
         }
         wr_val *row = new_row(l);
-        for (int c = 0; c < sc->n; c++) row[c] = from_json(l, json_object_get(o, sc->cols[c].name), sc->cols[c].type);
+        for (int c = 0; c < sc->n; c++)
+            row[c] = from_json(l, json_object_get(o, sc->cols[c].name), sc->cols[c].type);
         json_decref(o);
         p += n + 1;
     }
@@ -189,16 +206,19 @@ static bool load_entry(loader *l, const char *entry) {
     size_t len;
     char *text = wr_read_file(entry, &len);
     if (!text || strncmp(text, "v1", 2) || (len > 2 && text[2] != '\n')) {
-        wr_errf(l->err, l->errlen, "file sink log entry %s is %s", entry, text ? "damaged (it must begin with v1)" : "unreadable");
+        wr_errf(l->err, l->errlen, "file sink log entry %s is %s", entry,
+                text ? "damaged (it must begin with v1)" : "unreadable");
         free(text);
         return false;
     }
     bool ok = true;
-    for (char *save = NULL, *line = strtok_r(text + 2, "\n", &save); line && ok; line = strtok_r(NULL, "\n", &save)) {
+    for (char *save = NULL, *line = strtok_r(text + 2, "\n", &save); line && ok;
+         line = strtok_r(NULL, "\n", &save)) {
         json_t *j = json_loads(line, 0, NULL);
         const char *path = json_string_value(json_object_get(j, "path"));
         if (!path) {
-            wr_errf(l->err, l->errlen, "file sink log entry %s is damaged (a line without a path)", entry);
+            wr_errf(l->err, l->errlen, "file sink log entry %s is damaged (a line without a path)",
+                    entry);
             ok = false;
         } else {
             /* the file's name within the sink folder (the folder may have moved) */
@@ -207,7 +227,8 @@ static bool load_entry(loader *l, const char *entry) {
             size_t flen;
             char *data = wr_read_file(file, &flen);
             if (!data) {
-                wr_errf(l->err, l->errlen, "file %s, committed by %s, cannot be read: %s", file, entry, strerror(errno));
+                wr_errf(l->err, l->errlen, "file %s, committed by %s, cannot be read: %s", file,
+                        entry, strerror(errno));
                 ok = false;
             } else {
                 l->file = file;
@@ -252,7 +273,8 @@ bool wr_file_sink_load(const wr_query *q, const wr_sink_env *env, char *err, siz
         char *entry = wr_file_sink_log(q->sink, batches[i]);
         l.nrows = 0;
         wr_arena_reset(&l.arena);
-        ok = load_entry(&l, entry) && table->ops->add_batch(table, batches[i], l.rows, l.nrows, err, errlen);
+        ok = load_entry(&l, entry) &&
+             table->ops->add_batch(table, batches[i], l.rows, l.nrows, err, errlen);
         free(entry);
     }
     wr_sink_close(table);

@@ -15,14 +15,14 @@
 #include "sinks/sinks_int.h"
 
 typedef struct mem {
-    sqlite3 *db;            /* this sink's connection */
+    sqlite3 *db; /* this sink's connection */
     sqlite3_stmt *insert;
     sqlite3_stmt *insert_many; /* MANY rows a statement: fewer steps for big batches */
     int many;
-    wr_buf scratch;            /* text of the value being bound */
-    sqlite3_stmt *del_keys; /* update mode */
-    char *table;            /* quoted, schema-qualified with path */
-    char *schema;           /* "main" of the sink's own file (path), else NULL */
+    wr_buf scratch;                      /* text of the value being bound */
+    sqlite3_stmt *del_keys;              /* update mode */
+    char *table;                         /* quoted, schema-qualified with path */
+    char *schema;                        /* "main" of the sink's own file (path), else NULL */
     sqlite3_stmt *get_batch, *set_batch; /* the last batch the file holds */
 } mem;
 
@@ -36,8 +36,11 @@ static const char *db_file(const wr_sink *s) {
 static bool sql_fail(const wr_sink *s, int code, const char *msg, char *err, size_t errlen) {
     code &= 0xff;
     if (s->def->path && (code == SQLITE_CORRUPT || code == SQLITE_NOTADB))
-        wr_errf(err, errlen, "memory sink %s: %s is damaged (%s): restore it, or remove it and %s to start fresh", s->def->name, s->def->path,
-                msg, s->def->checkpoint ? s->def->checkpoint : "the query's checkpoint");
+        wr_errf(
+            err, errlen,
+            "memory sink %s: %s is damaged (%s): restore it, or remove it and %s to start fresh",
+            s->def->name, s->def->path, msg,
+            s->def->checkpoint ? s->def->checkpoint : "the query's checkpoint");
     else
         wr_errf(err, errlen, "memory sink %s: %s: %s", s->def->name, db_file(s), msg);
     return false;
@@ -55,12 +58,16 @@ static bool same_columns(sqlite3 *db, const mem *m, const wr_sink *s, char *err,
     bool ok = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK;
     const wr_schema *sc = &s->query->out;
     ok = ok && sqlite3_column_count(st) == sc->n;
-    for (int c = 0; ok && c < sc->n; c++) ok = !strcmp(sqlite3_column_name(st, c), sc->cols[c].name);
+    for (int c = 0; ok && c < sc->n; c++)
+        ok = !strcmp(sqlite3_column_name(st, c), sc->cols[c].name);
     sqlite3_finalize(st);
     free(sql);
     if (!ok)
-        wr_errf(err, errlen, "memory sink %s: the file %s holds a table %s with other columns than this query's; remove the file "
-                "(and the checkpoint) to start fresh", s->def->name, s->def->path, s->def->name);
+        wr_errf(err, errlen,
+                "memory sink %s: the file %s holds a table %s with other columns than this "
+                "query's; remove the file "
+                "(and the checkpoint) to start fresh",
+                s->def->name, s->def->path, s->def->name);
     return ok;
 }
 
@@ -77,10 +84,14 @@ static const char *sql_type(wr_type t) {
     switch (t.kind) {
     case WR_T_BOOL:
     case WR_T_INT:
-    case WR_T_BIGINT: return "INTEGER";
-    case WR_T_DOUBLE: return "REAL";
-    case WR_T_BINARY: return "BLOB";
-    default: return "TEXT";
+    case WR_T_BIGINT:
+        return "INTEGER";
+    case WR_T_DOUBLE:
+        return "REAL";
+    case WR_T_BINARY:
+        return "BLOB";
+    default:
+        return "TEXT";
     }
 }
 
@@ -117,7 +128,10 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
         free(m);
         size_t n = strlen(err); /* the message names the file */
         if (s->def->path && (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) && n < errlen)
-            wr_errf(err + n, errlen - n, "; the file of memory sink %s is damaged: restore it, or remove it and %s to start fresh", s->def->name,
+            wr_errf(err + n, errlen - n,
+                    "; the file of memory sink %s is damaged: restore it, or remove it and %s to "
+                    "start fresh",
+                    s->def->name,
                     s->def->checkpoint ? s->def->checkpoint : "the query's checkpoint");
         return false;
     }
@@ -129,8 +143,11 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
     quote_ident(&t, s->def->name);
     m->table = t.p;
     if (m->schema) /* durable: keep what the file holds */
-        wr_buf_printf(&b, "CREATE TABLE IF NOT EXISTS %s.weir_batches (sink TEXT PRIMARY KEY, batch INTEGER NOT NULL, query TEXT); "
-                          "CREATE TABLE IF NOT EXISTS ", m->schema);
+        wr_buf_printf(&b,
+                      "CREATE TABLE IF NOT EXISTS %s.weir_batches (sink TEXT PRIMARY KEY, batch "
+                      "INTEGER NOT NULL, query TEXT); "
+                      "CREATE TABLE IF NOT EXISTS ",
+                      m->schema);
     else
         wr_buf_printf(&b, "DROP TABLE IF EXISTS %s; CREATE TABLE ", m->table);
     wr_memory_table_sql(&b, m->table, s->query);
@@ -139,7 +156,8 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
     bool upsert = s->def->mode == WR_MODE_UPDATE && agg && agg->nkeys > 0;
     if (upsert) {
         /* the index name carries the schema; its table must not */
-        wr_buf_printf(&b, "CREATE INDEX IF NOT EXISTS \"%s_keys\" ON \"%s\" (", s->def->name, s->def->name);
+        wr_buf_printf(&b, "CREATE INDEX IF NOT EXISTS \"%s_keys\" ON \"%s\" (", s->def->name,
+                      s->def->name);
         for (int k = 0; k < agg->nkeys; k++) {
             if (k) wr_buf_puts(&b, ", ");
             quote_ident(&b, sc->cols[agg->out_key_cols[k]].name);
@@ -147,13 +165,17 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
         wr_buf_puts(&b, ");");
     }
     bool ok = exec(s, db, b.p, err, errlen);
-    if (ok && m->schema && sqlite3_prepare_v2(db, "SELECT query FROM main.weir_batches", -1, &m->get_batch, NULL) != SQLITE_OK)
-        ok = exec(s, db, "ALTER TABLE main.weir_batches ADD COLUMN query TEXT", err, errlen); /* a file of an earlier Weir */
+    if (ok && m->schema &&
+        sqlite3_prepare_v2(db, "SELECT query FROM main.weir_batches", -1, &m->get_batch, NULL) !=
+            SQLITE_OK)
+        ok = exec(s, db, "ALTER TABLE main.weir_batches ADD COLUMN query TEXT", err,
+                  errlen); /* a file of an earlier Weir */
     sqlite3_finalize(m->get_batch);
     m->get_batch = NULL;
     b.len = 0;
     wr_buf_printf(&b, "INSERT INTO %s VALUES (", m->table);
-    for (int c = 0; c < sc->n; c++) wr_buf_puts(&b, c ? ", ?" : "?");
+    for (int c = 0; c < sc->n; c++)
+        wr_buf_puts(&b, c ? ", ?" : "?");
     wr_buf_puts(&b, ")");
     if (ok && sqlite3_prepare_v2(db, b.p, -1, &m->insert, NULL) != SQLITE_OK) {
         ok = db_fail(s, db, err, errlen);
@@ -162,7 +184,8 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
     if (m->many > 64) m->many = 64;
     for (int r = 1; ok && r < m->many; r++) {
         wr_buf_puts(&b, ", (");
-        for (int c = 0; c < sc->n; c++) wr_buf_puts(&b, c ? ", ?" : "?");
+        for (int c = 0; c < sc->n; c++)
+            wr_buf_puts(&b, c ? ", ?" : "?");
         wr_buf_puts(&b, ")");
     }
     if (ok && m->many > 1 && sqlite3_prepare_v2(db, b.p, -1, &m->insert_many, NULL) != SQLITE_OK) {
@@ -170,8 +193,11 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
     }
     if (ok && m->schema) {
         ok = same_columns(db, m, s, err, errlen);
-        char *g = wr_xasprintf("SELECT batch, query FROM %s.weir_batches WHERE sink = ?1", m->schema);
-        char *w = wr_xasprintf("INSERT OR REPLACE INTO %s.weir_batches (sink, batch, query) VALUES (?1, ?2, ?3)", m->schema);
+        char *g =
+            wr_xasprintf("SELECT batch, query FROM %s.weir_batches WHERE sink = ?1", m->schema);
+        char *w = wr_xasprintf(
+            "INSERT OR REPLACE INTO %s.weir_batches (sink, batch, query) VALUES (?1, ?2, ?3)",
+            m->schema);
         if (ok && (sqlite3_prepare_v2(db, g, -1, &m->get_batch, NULL) != SQLITE_OK ||
                    sqlite3_prepare_v2(db, w, -1, &m->set_batch, NULL) != SQLITE_OK))
             ok = db_fail(s, db, err, errlen);
@@ -206,10 +232,18 @@ static void bind_val(sqlite3_stmt *st, int i, wr_val v, wr_type t, wr_buf *scrat
     switch (t.kind) {
     case WR_T_BOOL:
     case WR_T_INT:
-    case WR_T_BIGINT: sqlite3_bind_int64(st, i, v.u.i); break;
-    case WR_T_DOUBLE: sqlite3_bind_double(st, i, v.u.d); break;
-    case WR_T_STRING: sqlite3_bind_text(st, i, v.len ? v.u.p : "", (int)v.len, SQLITE_STATIC); break;
-    case WR_T_BINARY: sqlite3_bind_blob(st, i, v.len ? v.u.p : "", (int)v.len, SQLITE_STATIC); break;
+    case WR_T_BIGINT:
+        sqlite3_bind_int64(st, i, v.u.i);
+        break;
+    case WR_T_DOUBLE:
+        sqlite3_bind_double(st, i, v.u.d);
+        break;
+    case WR_T_STRING:
+        sqlite3_bind_text(st, i, v.len ? v.u.p : "", (int)v.len, SQLITE_STATIC);
+        break;
+    case WR_T_BINARY:
+        sqlite3_bind_blob(st, i, v.len ? v.u.p : "", (int)v.len, SQLITE_STATIC);
+        break;
     default:
         scratch->len = 0;
         wr_val_format(scratch, v, t, false);
@@ -228,7 +262,8 @@ static bool step_done(const wr_sink *s, sqlite3 *db, sqlite3_stmt *st, char *err
     return true;
 }
 
-static bool memory_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nrows, char *err, size_t errlen) {
+static bool memory_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nrows, char *err,
+                       size_t errlen) {
     mem *m = s->impl;
     sqlite3 *db = m->db;
     const wr_schema *sc = &s->query->out;
@@ -253,9 +288,12 @@ static bool memory_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t 
     }
     size_t r = 0;
     /* appends go MANY rows a statement; upserts row by row (delete, insert) */
-    for (size_t many = (size_t)m->many; ok && !m->del_keys && m->insert_many && r + many <= nrows; r += many) {
+    for (size_t many = (size_t)m->many; ok && !m->del_keys && m->insert_many && r + many <= nrows;
+         r += many) {
         for (size_t k = 0; k < many; k++)
-            for (size_t c = 0; c < nc; c++) bind_val(m->insert_many, (int)(k * nc + c) + 1, rows[(r + k) * nc + c], sc->cols[c].type, &m->scratch);
+            for (size_t c = 0; c < nc; c++)
+                bind_val(m->insert_many, (int)(k * nc + c) + 1, rows[(r + k) * nc + c],
+                         sc->cols[c].type, &m->scratch);
         ok = step_done(s, db, m->insert_many, err, errlen);
     }
     for (; ok && r < nrows; r++) {
@@ -267,7 +305,8 @@ static bool memory_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t 
             }
             ok = step_done(s, db, m->del_keys, err, errlen);
         }
-        for (size_t c = 0; ok && c < nc; c++) bind_val(m->insert, (int)c + 1, row[c], sc->cols[c].type, &m->scratch);
+        for (size_t c = 0; ok && c < nc; c++)
+            bind_val(m->insert, (int)c + 1, row[c], sc->cols[c].type, &m->scratch);
         ok = ok && step_done(s, db, m->insert, err, errlen);
     }
     if (ok && m->set_batch) {
@@ -276,8 +315,10 @@ static bool memory_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t 
         sqlite3_bind_text(m->set_batch, 3, s->query_id, -1, SQLITE_TRANSIENT);
         ok = step_done(s, db, m->set_batch, err, errlen);
     }
-    if (ok) ok = exec(s, db, "COMMIT", err, errlen);
-    else exec(s, db, "ROLLBACK", NULL, 0);
+    if (ok)
+        ok = exec(s, db, "COMMIT", err, errlen);
+    else
+        exec(s, db, "ROLLBACK", NULL, 0);
     return ok;
 }
 
@@ -320,7 +361,8 @@ const wr_sink_ops wr_memory_ops = {memory_add, memory_last_committed, memory_clo
 
 static char *cell_text(sqlite3_stmt *st, int c) {
     switch (sqlite3_column_type(st, c)) {
-    case SQLITE_NULL: return wr_xstrdup("null");
+    case SQLITE_NULL:
+        return wr_xstrdup("null");
     case SQLITE_FLOAT: {
         wr_buf b = {0};
         wr_val_format(&b, wr_dbl(sqlite3_column_double(st, c)), WR_TYPE(WR_T_DOUBLE), false);
@@ -328,10 +370,12 @@ static char *cell_text(sqlite3_stmt *st, int c) {
     }
     case SQLITE_BLOB: {
         wr_buf b = {0};
-        wr_val_format(&b, wr_str(sqlite3_column_blob(st, c), (size_t)sqlite3_column_bytes(st, c)), WR_TYPE(WR_T_BINARY), true);
+        wr_val_format(&b, wr_str(sqlite3_column_blob(st, c), (size_t)sqlite3_column_bytes(st, c)),
+                      WR_TYPE(WR_T_BINARY), true);
         return b.p;
     }
-    default: return wr_xstrdup((const char *)sqlite3_column_text(st, c));
+    default:
+        return wr_xstrdup((const char *)sqlite3_column_text(st, c));
     }
 }
 
@@ -352,7 +396,8 @@ bool wr_print_statement(sqlite3_stmt *st, wr_format fmt, FILE *out, char *err, s
     sqlite3 *db = sqlite3_db_handle(st);
     int nc = sqlite3_column_count(st);
     char **headers = wr_xmalloc(sizeof *headers * (size_t)(nc ? nc : 1));
-    for (int c = 0; c < nc; c++) headers[c] = wr_xstrdup(sqlite3_column_name(st, c));
+    for (int c = 0; c < nc; c++)
+        headers[c] = wr_xstrdup(sqlite3_column_name(st, c));
     char **cells = NULL;
     size_t nrows = 0, cap = 0;
     int rc;
@@ -367,10 +412,12 @@ bool wr_print_statement(sqlite3_stmt *st, wr_format fmt, FILE *out, char *err, s
         if (fmt == WR_FMT_TABLE) {
             if ((nrows + 1) * (size_t)nc > cap) {
                 cap = cap ? cap * 2 : 64 * (size_t)(nc ? nc : 1);
-                while (cap < (nrows + 1) * (size_t)nc) cap *= 2;
+                while (cap < (nrows + 1) * (size_t)nc)
+                    cap *= 2;
                 cells = wr_xrealloc(cells, sizeof *cells * cap);
             }
-            for (int c = 0; c < nc; c++) cells[nrows * (size_t)nc + (size_t)c] = cell_text(st, c);
+            for (int c = 0; c < nc; c++)
+                cells[nrows * (size_t)nc + (size_t)c] = cell_text(st, c);
         } else if (fmt == WR_FMT_CSV) {
             for (int c = 0; c < nc; c++) {
                 if (c) fputc(',', out);
@@ -386,9 +433,15 @@ bool wr_print_statement(sqlite3_stmt *st, wr_format fmt, FILE *out, char *err, s
             for (int c = 0; c < nc; c++) {
                 json_t *v;
                 switch (sqlite3_column_type(st, c)) {
-                case SQLITE_NULL: v = NULL; break;
-                case SQLITE_INTEGER: v = json_integer(sqlite3_column_int64(st, c)); break;
-                case SQLITE_FLOAT: v = json_real(sqlite3_column_double(st, c)); break;
+                case SQLITE_NULL:
+                    v = NULL;
+                    break;
+                case SQLITE_INTEGER:
+                    v = json_integer(sqlite3_column_int64(st, c));
+                    break;
+                case SQLITE_FLOAT:
+                    v = json_real(sqlite3_column_double(st, c));
+                    break;
                 default: {
                     char *t = cell_text(st, c);
                     v = json_string(t);
@@ -408,17 +461,21 @@ bool wr_print_statement(sqlite3_stmt *st, wr_format fmt, FILE *out, char *err, s
     bool ok = rc == SQLITE_DONE;
     if (!ok) wr_errf(err, errlen, "SELECT failed: %s", sqlite3_errmsg(db));
     if (fmt == WR_FMT_TABLE && ok) wr_print_table(out, nc, headers, cells, nrows, 0, true, false);
-    for (size_t i = 0; fmt == WR_FMT_TABLE && i < nrows * (size_t)nc; i++) free(cells[i]);
+    for (size_t i = 0; fmt == WR_FMT_TABLE && i < nrows * (size_t)nc; i++)
+        free(cells[i]);
     free(cells);
-    for (int c = 0; c < nc; c++) free(headers[c]);
+    for (int c = 0; c < nc; c++)
+        free(headers[c]);
     free(headers);
     return ok;
 }
 
-void wr_print_rows(FILE *out, wr_format fmt, int ncols, char *const *headers, char *const *cells, size_t nrows) {
+void wr_print_rows(FILE *out, wr_format fmt, int ncols, char *const *headers, char *const *cells,
+                   size_t nrows) {
     if (fmt == WR_FMT_TABLE) {
         char **shown = wr_xmalloc(sizeof *shown * (nrows * (size_t)ncols + 1));
-        for (size_t i = 0; i < nrows * (size_t)ncols; i++) shown[i] = cells[i] ? cells[i] : "null";
+        for (size_t i = 0; i < nrows * (size_t)ncols; i++)
+            shown[i] = cells[i] ? cells[i] : "null";
         wr_print_table(out, ncols, headers, shown, nrows, 0, true, false);
         free(shown);
         return;
@@ -436,7 +493,8 @@ void wr_print_rows(FILE *out, wr_format fmt, int ncols, char *const *headers, ch
         for (int c = 0; c < ncols; c++) {
             if (o && row[c]) {
                 json_t *v = json_string(row[c]);
-                json_object_set_new(o, headers[c], v ? v : json_stringn_nocheck(row[c], strlen(row[c])));
+                json_object_set_new(o, headers[c],
+                                    v ? v : json_stringn_nocheck(row[c], strlen(row[c])));
             }
             if (o) continue;
             if (c) fputc(',', out);

@@ -9,7 +9,9 @@ wr_sink *wr_sink_open(const wr_query *q, const wr_sink_env *env, char *err, size
     s->query = q;
     s->env = env;
     switch (q->sink->kind) {
-    case WR_SINK_CONSOLE: s->ops = &wr_console_ops; break;
+    case WR_SINK_CONSOLE:
+        s->ops = &wr_console_ops;
+        break;
     case WR_SINK_MEMORY:
         s->ops = &wr_memory_ops;
         if (!wr_memory_open(s, err, errlen)) {

@@ -16,10 +16,11 @@ typedef enum { WR_FMT_TABLE, WR_FMT_CSV, WR_FMT_JSON } wr_format;
 
 /* What a durable sink holds, as it records it (wr_sink_ops.last_committed). */
 typedef struct wr_sink_held {
-    const char *where;    /* the file or folder holding the batches (NULL: the sink keeps nothing across runs) */
-    const char *id_file;  /* the file recording the query id */
-    char query_id[64];    /* the query whose batches it holds ("": none recorded) */
-    int64_t last_batch;   /* the newest batch it holds (-1: none) */
+    const char *where;   /* the file or folder holding the batches (NULL: the sink keeps nothing
+                            across runs) */
+    const char *id_file; /* the file recording the query id */
+    char query_id[64];   /* the query whose batches it holds ("": none recorded) */
+    int64_t last_batch;  /* the newest batch it holds (-1: none) */
 } wr_sink_held;
 
 typedef struct wr_sink_ops {
@@ -27,7 +28,8 @@ typedef struct wr_sink_ops {
      * complete mode the rows are the whole result; in update mode the changed
      * rows; in append mode the new rows. A durable sink records s->query_id
      * with its batches, and skips a batch it already holds (a replay). */
-    bool (*add_batch)(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nrows, char *errstr, size_t errlen);
+    bool (*add_batch)(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nrows, char *errstr,
+                      size_t errlen);
     /* What the sink holds before the first batch, for the driver to check
      * against the checkpoint; false (errstr naming the file) when its record
      * is damaged. NULL for sinks that keep nothing across runs. */
@@ -59,13 +61,14 @@ void wr_sink_close(wr_sink *s);
  * none, else the characters cells are cut to (Spark: 20). right: cells
  * right-aligned (Spark: when it truncates). more: print the "only showing
  * top N rows" line. Columns are padded by display width. */
-void wr_print_table(FILE *out, int ncols, char *const *headers, char *const *cells, size_t nrows, int truncate, bool right,
-                    bool more);
+void wr_print_table(FILE *out, int ncols, char *const *headers, char *const *cells, size_t nrows,
+                    int truncate, bool right, bool more);
 /* Columns a UTF-8 string takes on a terminal, as wr_print_table counts them. */
 size_t wr_display_width(const char *s);
 /* Text rows (a NULL cell is SQL NULL) in a format: a table as the trailing
  * SELECTs print, csv with a header line, or json lines of strings. */
-void wr_print_rows(FILE *out, wr_format fmt, int ncols, char *const *headers, char *const *cells, size_t nrows);
+void wr_print_rows(FILE *out, wr_format fmt, int ncols, char *const *headers, char *const *cells,
+                   size_t nrows);
 
 /* Loads what a csv or json sink has committed (the files its metadata log
  * names, never others) into a table named after the sink in env->db, for
@@ -93,13 +96,19 @@ sqlite3 *wr_catalog_connect(const char *path, bool durable, int *code, char *err
  * at most WR_READER_MAX_SQL bytes, expressions at most WR_READER_MAX_DEPTH
  * deep, LIKE / GLOB patterns of at most WR_READER_MAX_PATTERN bytes. REGEXP
  * is PCRE2. Durable memory sinks are attached by wr_reader_attach. */
-enum { WR_READER_MAX_LENGTH = 100000000, WR_READER_MAX_SQL = 1000000, WR_READER_MAX_DEPTH = 100, WR_READER_MAX_PATTERN = 1000 };
+enum {
+    WR_READER_MAX_LENGTH = 100000000,
+    WR_READER_MAX_SQL = 1000000,
+    WR_READER_MAX_DEPTH = 100,
+    WR_READER_MAX_PATTERN = 1000
+};
 typedef struct wr_reader wr_reader;
 wr_reader *wr_reader_open(const char *catalog, char *errstr, size_t errlen);
 bool wr_reader_attach(wr_reader *r, const wr_sink_def *sink, char *errstr, size_t errlen);
 /* Runs one statement and prints its rows (a table right-aligned as Spark's
  * show() prints, csv or json); an empty statement prints nothing. */
-bool wr_reader_query(wr_reader *r, const char *sql, wr_format fmt, FILE *out, char *errstr, size_t errlen);
+bool wr_reader_query(wr_reader *r, const char *sql, wr_format fmt, FILE *out, char *errstr,
+                     size_t errlen);
 void wr_reader_close(wr_reader *r);
 /* Stops the running statement, and every later one until wr_reader_resume
  * (safe from a signal handler: it only sets a flag a progress handler reads). */

@@ -43,10 +43,12 @@ const wr_tp *wr_ksrc_tp(const wr_ksrc *s, int i);
 /* Offsets per partition from the startingOffsets option. */
 bool wr_ksrc_starting(wr_ksrc *s, int64_t *out, char *errstr, size_t errlen);
 /* The earliest and latest available offsets per partition (either may be NULL). */
-bool wr_ksrc_watermarks(wr_ksrc *s, int64_t *earliest, int64_t *latest, char *errstr, size_t errlen);
+bool wr_ksrc_watermarks(wr_ksrc *s, int64_t *earliest, int64_t *latest, char *errstr,
+                        size_t errlen);
 /* End offsets for a batch: latest, capped to `limit` offsets in all (limit <=
  * 0: no cap), shared among partitions in proportion to what each has. */
-void wr_ksrc_rate_limit(const wr_ksrc *s, const int64_t *from, const int64_t *latest, int64_t limit, int64_t *to);
+void wr_ksrc_rate_limit(const wr_ksrc *s, const int64_t *from, const int64_t *latest, int64_t limit,
+                        int64_t *to);
 
 /* Starts (or keeps) partition i's fetcher so that it delivers `start` next.
  * Calling it for ranges a little ahead of the tasks lets their data arrive
@@ -61,7 +63,8 @@ typedef bool (*wr_ksrc_chunk_fn)(void *ctx, rd_kafka_message_t **msgs, int n);
  * Offsets deleted by retention before they were read stop it with an error
  * naming the lost range, or, with failOnDataLoss = false, are skipped and
  * logged (a warning on stderr, and wr_ksrc_take_losses). */
-bool wr_ksrc_read(wr_ksrc *s, int i, int64_t start, int64_t end, wr_ksrc_chunk_fn fn, void *ctx, char *errstr, size_t errlen);
+bool wr_ksrc_read(wr_ksrc *s, int i, int64_t start, int64_t end, wr_ksrc_chunk_fn fn, void *ctx,
+                  char *errstr, size_t errlen);
 
 /* The ranges skipped since the last call (malloc'd array; free it). */
 int wr_ksrc_take_losses(wr_ksrc *s, wr_loss **out);

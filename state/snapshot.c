@@ -7,11 +7,11 @@
 #include "checkpoint/wr_ckpt.h"
 #include "state/wr_state.h"
 
-#define SNAP_MAGIC "WRSNAP1"
+#define SNAP_MAGIC  "WRSNAP1"
 #define DELTA_MAGIC "WRDELT1"
-#define OP_PUT 1
-#define OP_DEL 2
-#define SEED 0x5eedULL
+#define OP_PUT      1
+#define OP_DEL      2
+#define SEED        0x5eedULL
 
 static void put64(wr_buf *b, uint64_t v) {
     wr_buf_put(b, &v, 8);
@@ -33,9 +33,12 @@ static void put_val(wr_buf *b, wr_val v, wr_type t) {
     case WR_T_ARRAY:
     case WR_T_WINDOW:
         put32(b, (uint32_t)v.u.a->n);
-        for (int32_t i = 0; i < v.u.a->n; i++) put_val(b, v.u.a->items[i], WR_TYPE(t.elem));
+        for (int32_t i = 0; i < v.u.a->n; i++)
+            put_val(b, v.u.a->items[i], WR_TYPE(t.elem));
         break;
-    default: put64(b, (uint64_t)v.u.i); break; /* doubles: the same 8 bytes */
+    default:
+        put64(b, (uint64_t)v.u.i);
+        break; /* doubles: the same 8 bytes */
     }
 }
 
@@ -79,25 +82,30 @@ static wr_val get_val(reader *r, wr_type t) {
         }
         wr_arr *a = wr_xmalloc(sizeof *a + sizeof(wr_val) * n);
         a->n = (int32_t)n;
-        for (uint32_t i = 0; i < n; i++) a->items[i] = get_val(r, WR_TYPE(t.elem));
+        for (uint32_t i = 0; i < n; i++)
+            a->items[i] = get_val(r, WR_TYPE(t.elem));
         wr_val arr = {.u.a = a};
         wr_val c = wr_val_copy(arr, t, NULL); /* owned deep copy of strings */
         free(a);
         return c;
     }
-    default: take(r, &v.u.i, 8); return v;
+    default:
+        take(r, &v.u.i, 8);
+        return v;
     }
 }
 
-
 static void put_entry(wr_buf *b, const wr_aggregate *agg, wr_entry *e) {
     wr_val *k = wr_entry_keys(e);
-    for (int j = 0; j < agg->nkeys; j++) put_val(b, k[j], agg->key_types[j]);
+    for (int j = 0; j < agg->nkeys; j++)
+        put_val(b, k[j], agg->key_types[j]);
     wr_aggst *st = wr_entry_states(e, agg->nkeys);
     for (int a = 0; a < agg->naggs; a++) {
         const wr_agg *g = &agg->aggs[a];
-        if (g->kind == WR_AGG_SUM || g->kind == WR_AGG_AVG) put64(b, (uint64_t)st[a].v.u.i);
-        else if (g->kind == WR_AGG_MIN || g->kind == WR_AGG_MAX) put_val(b, st[a].n ? st[a].v : wr_null(), state_type(g));
+        if (g->kind == WR_AGG_SUM || g->kind == WR_AGG_AVG)
+            put64(b, (uint64_t)st[a].v.u.i);
+        else if (g->kind == WR_AGG_MIN || g->kind == WR_AGG_MAX)
+            put_val(b, st[a].n ? st[a].v : wr_null(), state_type(g));
         put64(b, (uint64_t)st[a].n);
     }
 }
@@ -120,7 +128,8 @@ bool wr_table_save(const wr_table *t, const char *path, bool delta, char *err, s
     }
     for (uint32_t i = 0; delta && i < t->nremoved; i++, count++) {
         wr_buf_putc(&b, OP_DEL);
-        for (int j = 0; j < agg->nkeys; j++) put_val(&b, t->removed[(size_t)i * (size_t)agg->nkeys + (size_t)j], agg->key_types[j]);
+        for (int j = 0; j < agg->nkeys; j++)
+            put_val(&b, t->removed[(size_t)i * (size_t)agg->nkeys + (size_t)j], agg->key_types[j]);
     }
     memcpy(b.p + count_at, &count, 8);
     put64(&b, wr_hash_bytes(b.p, b.len, SEED));
@@ -134,7 +143,8 @@ static void clear_states(wr_table *t, wr_aggst *st) {
     const wr_aggregate *agg = t->agg;
     for (int a = 0; a < agg->naggs; a++) {
         const wr_agg *g = &agg->aggs[a];
-        if ((g->kind == WR_AGG_MIN || g->kind == WR_AGG_MAX) && st[a].n) wr_val_free(st[a].v, state_type(g));
+        if ((g->kind == WR_AGG_MIN || g->kind == WR_AGG_MAX) && st[a].n)
+            wr_val_free(st[a].v, state_type(g));
         memset(&st[a], 0, sizeof st[a]);
     }
 }
@@ -143,7 +153,8 @@ bool wr_table_load(wr_table *t, const char *path, char *err, size_t errlen) {
     wr_buf b = {0};
     b.p = wr_read_file(path, &b.len);
     if (!b.p) {
-        wr_errf(err, errlen, "state file %s is missing; it is needed to restore the query's state", path);
+        wr_errf(err, errlen, "state file %s is missing; it is needed to restore the query's state",
+                path);
         return false;
     }
     const wr_aggregate *agg = t->agg;
@@ -154,23 +165,28 @@ bool wr_table_load(wr_table *t, const char *path, char *err, size_t errlen) {
         memcpy(&sum, b.p + b.len - 8, 8);
         ok = sum == wr_hash_bytes(b.p, b.len - 8, SEED);
     }
-    reader r = {(const unsigned char *)b.p + 8, (const unsigned char *)b.p + (ok ? b.len - 8 : 0), !ok};
+    reader r = {(const unsigned char *)b.p + 8, (const unsigned char *)b.p + (ok ? b.len - 8 : 0),
+                !ok};
     uint32_t nk = 0, na = 0;
     uint64_t count = 0;
-    if (ok && (!take(&r, &nk, 4) || !take(&r, &na, 4) || !take(&r, &count, 8) || nk != (uint32_t)agg->nkeys ||
-               na != (uint32_t)agg->naggs))
+    if (ok && (!take(&r, &nk, 4) || !take(&r, &na, 4) || !take(&r, &count, 8) ||
+               nk != (uint32_t)agg->nkeys || na != (uint32_t)agg->naggs))
         r.bad = true;
     wr_val keys[64];
     if (agg->nkeys > 64) r.bad = true;
-    if (!r.bad && count <= (uint64_t)(r.end - r.p)) wr_table_reserve(t, t->n + (uint32_t)count); /* no regrowth while loading */
+    if (!r.bad && count <= (uint64_t)(r.end - r.p))
+        wr_table_reserve(t, t->n + (uint32_t)count); /* no regrowth while loading */
     for (uint64_t i = 0; i < count && !r.bad; i++) {
         uint8_t op = OP_PUT;
         if (delta && (!take(&r, &op, 1) || (op != OP_PUT && op != OP_DEL))) r.bad = true;
-        for (int j = 0; j < agg->nkeys; j++) keys[j] = get_val(&r, agg->key_types[j]);
+        for (int j = 0; j < agg->nkeys; j++)
+            keys[j] = get_val(&r, agg->key_types[j]);
         if (r.bad) break;
         if (op == OP_DEL) {
             wr_entry *gone = wr_table_find(t, keys, wr_keys_hash(agg, keys));
-            if (gone) wr_table_remove(t, (uint32_t)(((unsigned char *)gone - t->entries) / t->entry_size));
+            if (gone)
+                wr_table_remove(t,
+                                (uint32_t)(((unsigned char *)gone - t->entries) / t->entry_size));
             for (int j = 0; j < agg->nkeys; j++)
                 if (wr_type_has_items(agg->key_types[j])) wr_val_free(keys[j], agg->key_types[j]);
             continue;
@@ -183,7 +199,8 @@ bool wr_table_load(wr_table *t, const char *path, char *err, size_t errlen) {
         if (t->n == before) clear_states(t, st);
         for (int a = 0; a < agg->naggs && !r.bad; a++) {
             const wr_agg *g = &agg->aggs[a];
-            if (g->kind == WR_AGG_SUM || g->kind == WR_AGG_AVG) take(&r, &st[a].v.u.i, 8);
+            if (g->kind == WR_AGG_SUM || g->kind == WR_AGG_AVG)
+                take(&r, &st[a].v.u.i, 8);
             else if (g->kind == WR_AGG_MIN || g->kind == WR_AGG_MAX) {
                 wr_val v = get_val(&r, state_type(g));
                 if (!v.null) st[a].v = wr_val_copy(v, state_type(g), NULL);
@@ -195,7 +212,10 @@ bool wr_table_load(wr_table *t, const char *path, char *err, size_t errlen) {
     if (!r.bad && r.p != r.end) r.bad = true;
     wr_buf_free(&b);
     if (r.bad) {
-        wr_errf(err, errlen, "state file %s is damaged (bad header, checksum or entries); it is not replaced: restore it or remove the checkpoint to start fresh", path);
+        wr_errf(err, errlen,
+                "state file %s is damaged (bad header, checksum or entries); it is not replaced: "
+                "restore it or remove the checkpoint to start fresh",
+                path);
         return false;
     }
     return true;

@@ -45,8 +45,8 @@ bool wr_store_restore(wr_table *t, const char *dir, int64_t version, char *err, 
     return ok;
 }
 
-bool wr_store_commit(const wr_table *t, const char *dir, int64_t version, int snapshot_every, bool *snapshotted, char *err,
-                     size_t errlen) {
+bool wr_store_commit(const wr_table *t, const char *dir, int64_t version, int snapshot_every,
+                     bool *snapshotted, char *err, size_t errlen) {
     char *p = file(dir, version, ".delta");
     bool ok = wr_table_save(t, p, true, err, errlen);
     free(p);
@@ -69,7 +69,8 @@ void wr_store_retain(const char *dir, int64_t oldest) {
     while ((e = readdir(d))) {
         char *end;
         long long v = strtoll(e->d_name, &end, 10);
-        if (end == e->d_name || v >= base || (strcmp(end, ".snapshot") && strcmp(end, ".delta"))) continue;
+        if (end == e->d_name || v >= base || (strcmp(end, ".snapshot") && strcmp(end, ".delta")))
+            continue;
         char *p = wr_xasprintf("%s/%s", dir, e->d_name);
         unlink(p);
         free(p);

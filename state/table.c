@@ -10,21 +10,25 @@ void wr_table_init(wr_table *t, const wr_aggregate *agg, bool owned, wr_arena *a
     t->agg = agg;
     t->owned = owned;
     t->arena = owned ? NULL : arena;
-    t->entry_size = sizeof(wr_entry) + sizeof(wr_val) * (size_t)agg->nkeys + sizeof(wr_aggst) * (size_t)agg->naggs;
+    t->entry_size = sizeof(wr_entry) + sizeof(wr_val) * (size_t)agg->nkeys +
+                    sizeof(wr_aggst) * (size_t)agg->naggs;
 }
 
 static void free_entry_values(wr_table *t, wr_entry *e) {
     const wr_aggregate *agg = t->agg;
     wr_val *k = wr_entry_keys(e);
-    for (int i = 0; i < agg->nkeys; i++) wr_val_free(k[i], agg->key_types[i]);
+    for (int i = 0; i < agg->nkeys; i++)
+        wr_val_free(k[i], agg->key_types[i]);
     wr_aggst *st = wr_entry_states(e, agg->nkeys);
     for (int i = 0; i < agg->naggs; i++)
-        if ((agg->aggs[i].kind == WR_AGG_MIN || agg->aggs[i].kind == WR_AGG_MAX) && st[i].n) wr_val_free(st[i].v, agg->aggs[i].out);
+        if ((agg->aggs[i].kind == WR_AGG_MIN || agg->aggs[i].kind == WR_AGG_MAX) && st[i].n)
+            wr_val_free(st[i].v, agg->aggs[i].out);
 }
 
 void wr_table_reset(wr_table *t) {
     if (t->owned)
-        for (uint32_t i = 0; i < t->n; i++) free_entry_values(t, wr_table_at(t, i));
+        for (uint32_t i = 0; i < t->n; i++)
+            free_entry_values(t, wr_table_at(t, i));
     if (t->nslots) memset(t->slots, 0, sizeof *t->slots * t->nslots);
     t->n = 0;
 }
@@ -37,7 +41,8 @@ static void forget_removed(wr_table *t) {
 
 void wr_table_free(wr_table *t) {
     if (t->owned)
-        for (uint32_t i = 0; i < t->n; i++) free_entry_values(t, wr_table_at(t, i));
+        for (uint32_t i = 0; i < t->n; i++)
+            free_entry_values(t, wr_table_at(t, i));
     forget_removed(t);
     free(t->removed);
     t->removed = NULL;
@@ -63,20 +68,22 @@ int64_t wr_table_clear_updated(wr_table *t) {
 uint64_t wr_keys_hash(const wr_aggregate *agg, const wr_val *keys) {
     if (agg->nkeys == 1) return wr_val_hash(keys[0], agg->key_types[0]);
     uint64_t h = 0x9e3779b97f4a7c15ULL;
-    for (int i = 0; i < agg->nkeys; i++) h = wr_hash_u64(h ^ wr_val_hash(keys[i], agg->key_types[i])) + (uint64_t)i;
+    for (int i = 0; i < agg->nkeys; i++)
+        h = wr_hash_u64(h ^ wr_val_hash(keys[i], agg->key_types[i])) + (uint64_t)i;
     return h;
 }
 
 /* A slot holds the entry index + 1 in its low half and the hash's high half
  * as a tag, so most mismatching probes never touch the entry. */
-#define SLOT(idx, hash) (((hash) & 0xffffffff00000000ULL) | (uint64_t)((idx) + 1))
+#define SLOT(idx, hash) (((hash)&0xffffffff00000000ULL) | (uint64_t)((idx) + 1))
 
 static void rehash(wr_table *t, uint32_t ns) {
     uint64_t *slots = wr_xcalloc(ns, sizeof *slots);
     for (uint32_t i = 0; i < t->n; i++) {
         uint64_t h = wr_table_at(t, i)->hash;
         uint32_t s = (uint32_t)h & (ns - 1);
-        while (slots[s]) s = (s + 1) & (ns - 1);
+        while (slots[s])
+            s = (s + 1) & (ns - 1);
         slots[s] = SLOT(i, h);
     }
     free(t->slots);
@@ -94,7 +101,8 @@ void wr_table_reserve(wr_table *t, uint32_t n) {
         t->entries = wr_xrealloc(t->entries, t->entry_size * t->cap);
     }
     uint32_t ns = t->nslots ? t->nslots : 1024;
-    while ((uint64_t)n * 2 > ns) ns *= 2;
+    while ((uint64_t)n * 2 > ns)
+        ns *= 2;
     if (ns != t->nslots) rehash(t, ns);
 }
 
@@ -120,7 +128,8 @@ static inline bool keys_eq(const wr_aggregate *agg, const wr_val *k, const wr_va
         if (kind == WR_T_STRING || kind == WR_T_BINARY) {
             if (k[i].null != keys[i].null) return false;
             if (k[i].null) continue;
-            if (k[i].len != keys[i].len || !short_bytes_eq(k[i].u.p, keys[i].u.p, k[i].len)) return false;
+            if (k[i].len != keys[i].len || !short_bytes_eq(k[i].u.p, keys[i].u.p, k[i].len))
+                return false;
         } else if (!wr_val_eq(k[i], keys[i], agg->key_types[i])) {
             return false;
         }
@@ -163,19 +172,23 @@ static void retire(wr_table *t, wr_entry *e) {
     if (!t->owned) return;
     if (t->nremoved == t->removed_cap) {
         t->removed_cap = t->removed_cap ? t->removed_cap * 2 : 64;
-        t->removed = wr_xrealloc(t->removed, sizeof *t->removed * t->removed_cap * (size_t)(agg->nkeys ? agg->nkeys : 1));
+        t->removed = wr_xrealloc(t->removed, sizeof *t->removed * t->removed_cap *
+                                                 (size_t)(agg->nkeys ? agg->nkeys : 1));
     }
-    memcpy(t->removed + (size_t)t->nremoved++ * (size_t)agg->nkeys, wr_entry_keys(e), sizeof(wr_val) * (size_t)agg->nkeys);
+    memcpy(t->removed + (size_t)t->nremoved++ * (size_t)agg->nkeys, wr_entry_keys(e),
+           sizeof(wr_val) * (size_t)agg->nkeys);
     wr_aggst *st = wr_entry_states(e, agg->nkeys);
     for (int i = 0; i < agg->naggs; i++)
-        if ((agg->aggs[i].kind == WR_AGG_MIN || agg->aggs[i].kind == WR_AGG_MAX) && st[i].n) wr_val_free(st[i].v, agg->aggs[i].out);
+        if ((agg->aggs[i].kind == WR_AGG_MIN || agg->aggs[i].kind == WR_AGG_MAX) && st[i].n)
+            wr_val_free(st[i].v, agg->aggs[i].out);
 }
 
 /* The slot that holds entry idx. */
 static uint32_t slot_of(const wr_table *t, uint32_t idx) {
     uint64_t hash = wr_table_at(t, idx)->hash;
     uint32_t mask = t->nslots - 1, s = (uint32_t)hash & mask;
-    while ((uint32_t)t->slots[s] != idx + 1) s = (s + 1) & mask;
+    while ((uint32_t)t->slots[s] != idx + 1)
+        s = (s + 1) & mask;
     return s;
 }
 
@@ -194,7 +207,8 @@ void wr_table_remove(wr_table *t, uint32_t idx) {
     /* backward-shift deletion keeps every probe chain unbroken */
     for (uint32_t next = (s + 1) & mask; t->slots[next]; next = (next + 1) & mask) {
         uint32_t home = (uint32_t)wr_table_at(t, (uint32_t)t->slots[next] - 1)->hash & mask;
-        if (((next - home) & mask) >= ((next - s) & mask)) { /* home not in (s, next]: may move to s */
+        if (((next - home) & mask) >=
+            ((next - s) & mask)) { /* home not in (s, next]: may move to s */
             t->slots[s] = t->slots[next];
             s = next;
         }
@@ -211,7 +225,8 @@ void wr_table_remove(wr_table *t, uint32_t idx) {
     t->n--;
 }
 
-uint32_t wr_table_drop_where(wr_table *t, bool (*drop)(const void *ctx, wr_entry *e), const void *ctx) {
+uint32_t wr_table_drop_where(wr_table *t, bool (*drop)(const void *ctx, wr_entry *e),
+                             const void *ctx) {
     uint32_t w = 0;
     for (uint32_t i = 0; i < t->n; i++) {
         wr_entry *e = wr_table_at(t, i);
@@ -245,15 +260,19 @@ void wr_agg_update(const wr_table *t, wr_aggst *st, const wr_val *in) {
         const wr_agg *a = &agg->aggs[i];
         wr_val v = in[i];
         switch (a->kind) {
-        case WR_AGG_COUNT_STAR: st[i].n++; break;
+        case WR_AGG_COUNT_STAR:
+            st[i].n++;
+            break;
         case WR_AGG_COUNT:
             if (!v.null) st[i].n++;
             break;
         case WR_AGG_SUM:
         case WR_AGG_AVG:
             if (v.null) break;
-            if (a->in.kind == WR_T_DOUBLE) st[i].v.u.d += v.u.d;
-            else st[i].v.u.i = (int64_t)((uint64_t)st[i].v.u.i + (uint64_t)v.u.i);
+            if (a->in.kind == WR_T_DOUBLE)
+                st[i].v.u.d += v.u.d;
+            else
+                st[i].v.u.i = (int64_t)((uint64_t)st[i].v.u.i + (uint64_t)v.u.i);
             st[i].n++;
             break;
         case WR_AGG_MIN:
@@ -270,11 +289,15 @@ void wr_agg_merge(const wr_table *t, wr_aggst *into, const wr_aggst *from) {
         const wr_agg *a = &agg->aggs[i];
         switch (a->kind) {
         case WR_AGG_COUNT_STAR:
-        case WR_AGG_COUNT: into[i].n += from[i].n; break;
+        case WR_AGG_COUNT:
+            into[i].n += from[i].n;
+            break;
         case WR_AGG_SUM:
         case WR_AGG_AVG:
-            if (a->in.kind == WR_T_DOUBLE) into[i].v.u.d += from[i].v.u.d;
-            else into[i].v.u.i = (int64_t)((uint64_t)into[i].v.u.i + (uint64_t)from[i].v.u.i);
+            if (a->in.kind == WR_T_DOUBLE)
+                into[i].v.u.d += from[i].v.u.d;
+            else
+                into[i].v.u.i = (int64_t)((uint64_t)into[i].v.u.i + (uint64_t)from[i].v.u.i);
             into[i].n += from[i].n;
             break;
         case WR_AGG_MIN:
@@ -288,13 +311,16 @@ void wr_agg_merge(const wr_table *t, wr_aggst *into, const wr_aggst *from) {
 wr_val wr_agg_final(const wr_agg *a, const wr_aggst *st) {
     switch (a->kind) {
     case WR_AGG_COUNT_STAR:
-    case WR_AGG_COUNT: return wr_int(st->n);
-    case WR_AGG_SUM: return st->n ? st->v : wr_null();
+    case WR_AGG_COUNT:
+        return wr_int(st->n);
+    case WR_AGG_SUM:
+        return st->n ? st->v : wr_null();
     case WR_AGG_AVG:
         if (!st->n) return wr_null();
         return wr_dbl((a->in.kind == WR_T_DOUBLE ? st->v.u.d : (double)st->v.u.i) / (double)st->n);
     case WR_AGG_MIN:
-    case WR_AGG_MAX: return st->n ? st->v : wr_null();
+    case WR_AGG_MAX:
+        return st->n ? st->v : wr_null();
     }
     return wr_null();
 }

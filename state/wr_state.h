@@ -26,13 +26,13 @@ typedef struct wr_entry {
 
 typedef struct wr_table {
     const wr_aggregate *agg;
-    bool owned;       /* copy keys and string states to the heap */
-    wr_arena *arena;  /* else, when set: copy them into this arena */
+    bool owned;      /* copy keys and string states to the heap */
+    wr_arena *arena; /* else, when set: copy them into this arena */
     size_t entry_size;
     unsigned char *entries;
-    uint32_t n, cap;  /* entries used / allocated */
-    uint64_t *slots;  /* open addressing: hash tag | entry index + 1; 0 = empty */
-    uint32_t nslots;  /* power of two */
+    uint32_t n, cap; /* entries used / allocated */
+    uint64_t *slots; /* open addressing: hash tag | entry index + 1; 0 = empty */
+    uint32_t nslots; /* power of two */
     /* keys removed since the last wr_table_clear_updated (owned tables): the
      * next delta records them */
     wr_val *removed;
@@ -50,7 +50,8 @@ void wr_table_reset(wr_table *t);
 void wr_table_remove(wr_table *t, uint32_t i);
 /* Removes every entry `drop` says so of, in one pass that rebuilds the index
  * (cheaper than wr_table_remove when many go); returns how many. */
-uint32_t wr_table_drop_where(wr_table *t, bool (*drop)(const void *ctx, wr_entry *e), const void *ctx);
+uint32_t wr_table_drop_where(wr_table *t, bool (*drop)(const void *ctx, wr_entry *e),
+                             const void *ctx);
 /* Finds the entry for keys, or NULL. */
 wr_entry *wr_table_find(const wr_table *t, const wr_val *keys, uint64_t hash);
 
@@ -92,10 +93,9 @@ wr_val wr_agg_final(const wr_agg *a, const wr_aggst *st);
  * A snapshot entry: its keys, then per aggregate its state: count: i64 n;
  * sum/avg: the running sum (8 bytes, int64 or double) and i64 n; min/max: the
  * value and i64 n. A delta entry is an op byte, then: 1 (put) the entry's
- * keys and states as above; 2 (remove) the removed entry's keys. A value: u8 null, then (if not null) 8 bytes for numbers,
- * booleans and timestamps, u32 length + bytes for strings and binaries, u32
- * count + values for arrays. The checksum is wr_hash_bytes of all that
- * precedes it. */
+ * keys and states as above; 2 (remove) the removed entry's keys. A value: u8 null, then (if not
+ * null) 8 bytes for numbers, booleans and timestamps, u32 length + bytes for strings and binaries,
+ * u32 count + values for arrays. The checksum is wr_hash_bytes of all that precedes it. */
 bool wr_table_save(const wr_table *t, const char *path, bool delta, char *errstr, size_t errlen);
 /* Loads a snapshot into an empty owned table, or applies a delta to a
  * table; a damaged file is an error naming it. */
@@ -106,8 +106,8 @@ bool wr_table_load(wr_table *t, const char *path, char *errstr, size_t errlen);
  * version as a delta (and a snapshot every `snapshot_every` versions); drop
  * the files no version >= `oldest` needs. */
 bool wr_store_restore(wr_table *t, const char *dir, int64_t version, char *errstr, size_t errlen);
-bool wr_store_commit(const wr_table *t, const char *dir, int64_t version, int snapshot_every, bool *snapshotted, char *errstr,
-                     size_t errlen);
+bool wr_store_commit(const wr_table *t, const char *dir, int64_t version, int snapshot_every,
+                     bool *snapshotted, char *errstr, size_t errlen);
 void wr_store_retain(const char *dir, int64_t oldest);
 
 #endif

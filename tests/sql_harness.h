@@ -10,12 +10,12 @@
 typedef struct sql_case {
     const char *msgs[12];
     int nmsgs;
-    const char *insert; /* "SELECT ... FROM src ..." */
-    const char *query;  /* trailing SELECT; default: SELECT * FROM out */
-    const char *want;   /* CSV with header */
-    const char *mode;   /* default append */
+    const char *insert;      /* "SELECT ... FROM src ..." */
+    const char *query;       /* trailing SELECT; default: SELECT * FROM out */
+    const char *want;        /* CSV with header */
+    const char *mode;        /* default append */
     const char *source_opts; /* extra source options, e.g. ", maxOffsetsPerTrigger = 2" */
-    const char *want_err; /* when set: weir run exits 1 with exactly this on stderr */
+    const char *want_err;    /* when set: weir run exits 1 with exactly this on stderr */
 } sql_case;
 
 /* Runs every case; fails the test at the first mismatch, naming the case. */

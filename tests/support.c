@@ -44,10 +44,12 @@ static char *slurp(const char *path, size_t *len) {
 
 static const char **full_argv(const char *const *argv) {
     int n = 0;
-    while (argv[n]) n++;
+    while (argv[n])
+        n++;
     const char **v = wr_xcalloc((size_t)n + 2, sizeof *v);
     v[0] = WEIR_BINARY;
-    for (int i = 0; i < n; i++) v[i + 1] = argv[i];
+    for (int i = 0; i < n; i++)
+        v[i + 1] = argv[i];
     return v;
 }
 
@@ -100,7 +102,8 @@ wrt_result wrt_run(const char *input, size_t inlen, int timeout_s, const char *c
 
 wrt_result wrt_run_as(const wrt_child *c, const char *const *argv) {
     char out_path[64], err_path[64];
-    int out_fd = temp_file(out_path, sizeof out_path), err_fd = temp_file(err_path, sizeof err_path);
+    int out_fd = temp_file(out_path, sizeof out_path),
+        err_fd = temp_file(err_path, sizeof err_path);
     int in_fd = open("/dev/null", O_RDONLY);
     const char **v = full_argv(argv);
     pid_t pid = fork();
@@ -159,7 +162,8 @@ static pid_t spawn(const char *const *argv, int *out_fd, int *err_fd, const char
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-    if (err_path) posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (err_path)
+        posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_addclose(&fa, p[0]);
     if (err_fd) {
         posix_spawn_file_actions_adddup2(&fa, e[1], 2);
@@ -236,7 +240,8 @@ char *wrt_read_line_containing(int fd, const char *needle, int timeout_ms) {
 
 size_t wrt_count_lines(const char *s, size_t len) {
     size_t n = 0;
-    for (size_t i = 0; i < len; i++) n += s[i] == '\n';
+    for (size_t i = 0; i < len; i++)
+        n += s[i] == '\n';
     return n;
 }
 
@@ -255,12 +260,14 @@ static void count_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *op
     if (m->err) (*failed)++;
 }
 
-void wrt_produce(const char *bootstrap, const char *topic, int partition, const char *const *values, const size_t *lens, int n) {
+void wrt_produce(const char *bootstrap, const char *topic, int partition, const char *const *values,
+                 const size_t *lens, int n) {
     wrt_produce_at(bootstrap, topic, partition, values, lens, NULL, n);
 }
 
-void wrt_produce_at(const char *bootstrap, const char *topic, int partition, const char *const *values, const size_t *lens,
-                    const int64_t *timestamps, int n) {
+void wrt_produce_at(const char *bootstrap, const char *topic, int partition,
+                    const char *const *values, const size_t *lens, const int64_t *timestamps,
+                    int n) {
     char err[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err);
@@ -276,9 +283,11 @@ void wrt_produce_at(const char *bootstrap, const char *topic, int partition, con
     for (int i = 0; i < n; i++) {
         size_t len = values[i] ? (lens ? lens[i] : strlen(values[i])) : 0;
         for (;;) {
-            rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
-                                                      RD_KAFKA_V_VALUE((void *)values[i], len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                                      RD_KAFKA_V_TIMESTAMP(timestamps ? timestamps[i] : 0), RD_KAFKA_V_END);
+            rd_kafka_resp_err_t e = rd_kafka_producev(
+                rk, RD_KAFKA_V_TOPIC(topic),
+                RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
+                RD_KAFKA_V_VALUE((void *)values[i], len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_TIMESTAMP(timestamps ? timestamps[i] : 0), RD_KAFKA_V_END);
             if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                 rd_kafka_poll(rk, 10);
                 continue;
@@ -328,8 +337,10 @@ wrt_result wrt_run_job(const char *text, const char *const *args, const char *co
     char *path = wrt_temp_job(text);
     const char *argv[64] = {"run", path};
     int n = 2;
-    for (int i = 0; args && args[i] && n < 62; i++) argv[n++] = args[i];
-    for (int i = 0; extra && extra[i] && n < 62; i++) argv[n++] = extra[i];
+    for (int i = 0; args && args[i] && n < 62; i++)
+        argv[n++] = args[i];
+    for (int i = 0; extra && extra[i] && n < 62; i++)
+        argv[n++] = extra[i];
     argv[n] = NULL;
     wrt_result r = wrt_run(NULL, 0, 60, argv);
     unlink(path);
@@ -352,7 +363,8 @@ void wrt_world_start(wrt_world *w, const char *name, const char *topic, int part
     w->broker = wrt_mock_start(&w->bs);
     if (topic) {
         char err[256];
-        cr_assert_eq(wr_broker_create_topic(w->broker, topic, partitions, err, sizeof err), 0, "%s", err);
+        cr_assert_eq(wr_broker_create_topic(w->broker, topic, partitions, err, sizeof err), 0, "%s",
+                     err);
     }
     wrt_temp_dir(w->dir, name);
 }

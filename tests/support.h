@@ -17,7 +17,7 @@ typedef struct wrt_result {
 /* Runs WEIR_BINARY with argv (NULL-terminated, without argv[0]) and `input` on
  * stdin (NULL: empty). Kills the child after timeout_s seconds. */
 wrt_result wrt_run(const char *input, size_t inlen, int timeout_s, const char *const *argv);
-#define WRT_RUN(input, ...) \
+#define WRT_RUN(input, ...)                                                                        \
     wrt_run((input), wrt_strlen(input), 60, (const char *const[]){__VA_ARGS__, NULL})
 size_t wrt_strlen(const char *s); /* 0 for NULL */
 void wrt_result_free(wrt_result *r);
@@ -60,8 +60,6 @@ int wrt_wait(pid_t pid, int timeout_ms);
 /* Counts lines ('\n'-terminated) in a buffer. */
 size_t wrt_count_lines(const char *s, size_t len);
 
-
-
 /* Starts a mock cluster in the test process (no relay) and returns it, with
  * its bootstrap address in *bootstrap; asserts on failure. */
 struct wr_broker;
@@ -69,11 +67,13 @@ struct wr_broker *wrt_mock_start(const char **bootstrap);
 
 /* Produces messages (value NULL: a NULL value) to topic/partition (-1: any)
  * through a real librdkafka producer; asserts every delivery. */
-void wrt_produce(const char *bootstrap, const char *topic, int partition, const char *const *values, const size_t *lens, int n);
+void wrt_produce(const char *bootstrap, const char *topic, int partition, const char *const *values,
+                 const size_t *lens, int n);
 
 /* The same with each message's CreateTime (ms) from timestamps (NULL: now). */
-void wrt_produce_at(const char *bootstrap, const char *topic, int partition, const char *const *values, const size_t *lens,
-                    const int64_t *timestamps, int n);
+void wrt_produce_at(const char *bootstrap, const char *topic, int partition,
+                    const char *const *values, const size_t *lens, const int64_t *timestamps,
+                    int n);
 
 /* The earliest offset still in topic/partition (asserts on failure). */
 int64_t wrt_earliest(const char *bootstrap, const char *topic, int partition);

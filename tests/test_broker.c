@@ -15,8 +15,9 @@ static int broker_fd, broker_err; /* its stdout and stderr */
 static char *bootstrap;
 
 static void start_broker(void) {
-    broker_pid = wrt_spawn_err((const char *const[]){"broker", "--port", "0", "--topic", "t1:3", "--topic", "solo", NULL},
-                               &broker_fd, &broker_err);
+    broker_pid = wrt_spawn_err(
+        (const char *const[]){"broker", "--port", "0", "--topic", "t1:3", "--topic", "solo", NULL},
+        &broker_fd, &broker_err);
     bootstrap = wrt_read_line_with(broker_fd, "bootstrap: ", 10000);
     cr_assert_not_null(bootstrap, "weir broker printed no bootstrap address");
     cr_assert(!strncmp(bootstrap, "localhost:", 10), "bootstrap was %s", bootstrap);
@@ -59,7 +60,8 @@ Test(broker, topics_created_at_start_are_described) {
 }
 
 Test(broker, third_party_client_lists_the_topics) {
-    if (access("/usr/bin/kcat", X_OK) != 0) cr_skip_test("kcat is not installed (scripts/deps.sh installs it)");
+    if (access("/usr/bin/kcat", X_OK) != 0)
+        cr_skip_test("kcat is not installed (scripts/deps.sh installs it)");
     char cmd[256];
     snprintf(cmd, sizeof cmd, "kcat -b %s -L -m 10 2>&1", bootstrap);
     FILE *f = popen(cmd, "r");
@@ -101,7 +103,9 @@ Test(broker, retention_deletions_are_reported_on_stderr) {
         memset(in + (size_t)i * (line + 1), 'a' + i, line);
         in[(size_t)i * (line + 1) + line] = '\n';
     }
-    wrt_result p = wrt_run(in, len, 60, (const char *const[]){"produce", "--topic", "solo", "--bootstrap", bootstrap, NULL});
+    wrt_result p = wrt_run(
+        in, len, 60,
+        (const char *const[]){"produce", "--topic", "solo", "--bootstrap", bootstrap, NULL});
     free(in);
     cr_assert_eq(p.status, 0, "produce failed: %s", p.err);
     wrt_result_free(&p);
@@ -114,7 +118,8 @@ Test(broker, retention_deletions_are_reported_on_stderr) {
         int used = 0;
         cr_assert_eq(sscanf(said, "%lld..%lld%n", &from, &to, &used), 2, "%s", said);
         cr_assert_eq(from, next, "%s", said);
-        cr_assert_str_eq(said + used, " (each partition keeps its newest 5 MB, at most 100000 batches)");
+        cr_assert_str_eq(said + used,
+                         " (each partition keeps its newest 5 MB, at most 100000 batches)");
         next = to + 1;
         free(said);
     }
@@ -136,10 +141,12 @@ Test(broker_cli, port_in_use_is_a_clear_error) {
 Test(broker_cli, bad_topic_spec_is_refused) {
     wrt_result r = WRT_RUN(NULL, "broker", "--port", "0", "--topic", "t1:zero");
     cr_assert_eq(r.status, 2);
-    cr_assert_str_eq(r.err, "weir broker: --topic t1:zero: partitions must be a number from 1 to 100000\n");
+    cr_assert_str_eq(
+        r.err, "weir broker: --topic t1:zero: partitions must be a number from 1 to 100000\n");
     wrt_result_free(&r);
     r = WRT_RUN(NULL, "broker", "--port", "70000");
     cr_assert_eq(r.status, 2);
-    cr_assert_str_eq(r.err, "weir broker: --port must be a whole number from 0 to 65535, got '70000'\n");
+    cr_assert_str_eq(r.err,
+                     "weir broker: --port must be a whole number from 0 to 65535, got '70000'\n");
     wrt_result_free(&r);
 }

@@ -30,14 +30,17 @@ static void stop(void) {
 
 TestSuite(checkpoint, .init = start, .fini = stop, .timeout = 120);
 
-#define JOB(select_list, group)                                                                                         \
-    "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest', maxOffsetsPerTrigger = 2);\n" \
-    "CREATE SINK counts USING memory OPTIONS (outputMode = 'complete');\n"                                            \
-    "INSERT INTO counts SELECT " select_list " FROM s GROUP BY " group ";\n"                                          \
+#define JOB(select_list, group)                                                                    \
+    "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest', "         \
+    "maxOffsetsPerTrigger = 2);\n"                                                                 \
+    "CREATE SINK counts USING memory OPTIONS (outputMode = 'complete');\n"                         \
+    "INSERT INTO counts SELECT " select_list " FROM s GROUP BY " group ";\n"                       \
     "SELECT * FROM counts ORDER BY 1;"
 
 static wrt_result run(const char *job, const char *const *extra) {
-    return wrt_run_job(job, (const char *const[]){"--bootstrap", w.bs, "--checkpoint", w.dir, "--trigger", "availableNow", "--format", "csv", NULL},
+    return wrt_run_job(job,
+                       (const char *const[]){"--bootstrap", w.bs, "--checkpoint", w.dir,
+                                             "--trigger", "availableNow", "--format", "csv", NULL},
                        extra);
 }
 
@@ -102,7 +105,8 @@ Test(checkpoint, damaged_files_are_errors_naming_them) {
     fclose(f);
     r = run(job, NULL);
     cr_assert_eq(r.status, 1);
-    cr_assert(strstr(r.err, "checkpoint file ") && strstr(r.err, "/counts/offsets/1 is damaged"), "%s", r.err);
+    cr_assert(strstr(r.err, "checkpoint file ") && strstr(r.err, "/counts/offsets/1 is damaged"),
+              "%s", r.err);
     wrt_result_free(&r);
     cr_assert_eq(unlink(off), 0);
     free(off);
@@ -118,7 +122,8 @@ Test(checkpoint, damaged_files_are_errors_naming_them) {
     free(c1);
     r = run(job, NULL);
     cr_assert_eq(r.status, 1);
-    cr_assert(strstr(r.err, "state file ") && strstr(r.err, "/counts/state/0/0/0.delta is damaged"), "%s", r.err);
+    cr_assert(strstr(r.err, "state file ") && strstr(r.err, "/counts/state/0/0/0.delta is damaged"),
+              "%s", r.err);
     wrt_result_free(&r);
     free(st);
 }
@@ -131,26 +136,34 @@ Test(checkpoint, another_query_or_partition_count_is_refused) {
     wrt_result_free(&r);
     r = run(job, (const char *const[]){"--set", "weir.shuffle.partitions=4", NULL});
     cr_assert_eq(r.status, 1);
-    cr_assert(strstr(r.err, "has 3 state partitions but weir.shuffle.partitions is 4 now"), "%s", r.err);
+    cr_assert(strstr(r.err, "has 3 state partitions but weir.shuffle.partitions is 4 now"), "%s",
+              r.err);
     wrt_result_free(&r);
     r = run(JOB("partition, count(*) AS n", "partition"), NULL);
     cr_assert_eq(r.status, 1);
-    cr_assert(strstr(r.err, "was written by a different query (it has: source s subscribe=w; columns k STRING, n BIGINT"), "%s", r.err);
-    cr_assert(strstr(r.err, "this query: source s subscribe=w; columns partition INT, n BIGINT"), "%s", r.err);
+    cr_assert(strstr(r.err, "was written by a different query (it has: source s subscribe=w; "
+                            "columns k STRING, n BIGINT"),
+              "%s", r.err);
+    cr_assert(strstr(r.err, "this query: source s subscribe=w; columns partition INT, n BIGINT"),
+              "%s", r.err);
     wrt_result_free(&r);
 }
 
 Test(checkpoint, a_second_process_cannot_take_a_running_querys_checkpoint) {
-    char *path = wrt_temp_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w');\n"
-                              "CREATE SINK counts USING console OPTIONS (outputMode = 'complete');\n"
-                              "INSERT INTO counts SELECT count(*) AS n FROM s;");
+    char *path =
+        wrt_temp_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w');\n"
+                     "CREATE SINK counts USING console OPTIONS (outputMode = 'complete');\n"
+                     "INSERT INTO counts SELECT count(*) AS n FROM s;");
     int fd;
-    pid_t pid = wrt_spawn((const char *const[]){"run", path, "--bootstrap", w.bs, "--checkpoint", w.dir, NULL}, &fd);
+    pid_t pid = wrt_spawn(
+        (const char *const[]){"run", path, "--bootstrap", w.bs, "--checkpoint", w.dir, NULL}, &fd);
     /* wait until the first process holds the checkpoint */
     char *meta = path_in("metadata");
-    for (int i = 0; i < 200 && access(meta, F_OK) != 0; i++) usleep(25000);
+    for (int i = 0; i < 200 && access(meta, F_OK) != 0; i++)
+        usleep(25000);
     free(meta);
-    wrt_result r = WRT_RUN(NULL, "run", path, "--bootstrap", w.bs, "--checkpoint", w.dir, "--trigger", "once");
+    wrt_result r =
+        WRT_RUN(NULL, "run", path, "--bootstrap", w.bs, "--checkpoint", w.dir, "--trigger", "once");
     cr_assert_eq(r.status, 1);
     cr_assert(strstr(r.err, "is in use by another running query"), "%s", r.err);
     wrt_result_free(&r);
@@ -176,7 +189,9 @@ Test(checkpoint, a_checkpoint_ahead_of_the_log_is_an_error) {
     r = run(job, NULL);
     w.bs = saved;
     cr_assert_eq(r.status, 1);
-    cr_assert(strstr(r.err, "ends at offset 0, before offset") && strstr(r.err, "the topic was recreated"), "%s", r.err);
+    cr_assert(strstr(r.err, "ends at offset 0, before offset") &&
+                  strstr(r.err, "the topic was recreated"),
+              "%s", r.err);
     wrt_result_free(&r);
     wr_broker_stop(other);
 }
@@ -185,10 +200,13 @@ Test(checkpoint, a_checkpoint_ahead_of_the_log_is_an_error) {
  * in one transaction, so a batch replayed after a crash changes nothing. */
 Test(checkpoint, a_durable_memory_sink_is_exactly_once_across_replays) {
     char *db = wr_xasprintf("%s/out.sqlite", w.dir);
-    char *job_text = wr_xasprintf("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest', maxOffsetsPerTrigger = 2);\n"
-                                  "CREATE SINK counts USING memory OPTIONS (outputMode = 'append', path = '%s');\n"
-                                  "INSERT INTO counts SELECT CAST(value AS STRING) AS v FROM s;\n"
-                                  "SELECT v, count(*) AS n FROM counts GROUP BY v ORDER BY v;", db);
+    char *job_text = wr_xasprintf(
+        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest', "
+        "maxOffsetsPerTrigger = 2);\n"
+        "CREATE SINK counts USING memory OPTIONS (outputMode = 'append', path = '%s');\n"
+        "INSERT INTO counts SELECT CAST(value AS STRING) AS v FROM s;\n"
+        "SELECT v, count(*) AS n FROM counts GROUP BY v ORDER BY v;",
+        db);
     const char *m1[] = {"a", "b", "c", "d", "e"};
     produce(m1, 5);
     wrt_result r = run(job_text, NULL);
@@ -203,13 +221,16 @@ Test(checkpoint, a_durable_memory_sink_is_exactly_once_across_replays) {
     produce(m2, 1);
     r = run(job_text, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_str_eq(r.out, "v,n\na,1\nb,1\nc,1\nd,1\ne,1\nf,1\n", "a replayed batch was written twice: %s", r.out);
+    cr_assert_str_eq(r.out, "v,n\na,1\nb,1\nc,1\nd,1\ne,1\nf,1\n",
+                     "a replayed batch was written twice: %s", r.out);
     wrt_result_free(&r);
     free(job_text);
     /* the same file under another query's columns is refused */
-    job_text = wr_xasprintf("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest');\n"
-                            "CREATE SINK counts USING memory OPTIONS (path = '%s');\n"
-                            "INSERT INTO counts SELECT offset FROM s;", db);
+    job_text = wr_xasprintf(
+        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest');\n"
+        "CREATE SINK counts USING memory OPTIONS (path = '%s');\n"
+        "INSERT INTO counts SELECT offset FROM s;",
+        db);
     char *path = wrt_temp_job(job_text);
     r = WRT_RUN(NULL, "run", path, "--bootstrap", w.bs, "--trigger", "once");
     cr_assert_eq(r.status, 1);
@@ -226,7 +247,8 @@ Test(checkpoint, a_durable_memory_sink_is_exactly_once_across_replays) {
 Test(checkpoint, processed_offsets_are_committed_to_the_consumer_group) {
     const char *m1[] = {"a", "b", "c"};
     produce(m1, 3);
-    wrt_result r = run("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest', 'kafka.group.id' = 'lagtest');\n"
+    wrt_result r = run("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = "
+                       "'earliest', 'kafka.group.id' = 'lagtest');\n"
                        "CREATE SINK counts USING memory;\n"
                        "INSERT INTO counts SELECT CAST(value AS STRING) AS v FROM s;",
                        NULL);
@@ -234,9 +256,11 @@ Test(checkpoint, processed_offsets_are_committed_to_the_consumer_group) {
     wrt_result_free(&r);
     const char *m2[] = {"late"};
     produce(m2, 1);
-    r = WRT_RUN(NULL, "consume", "--topic", "w", "--group", "lagtest", "--from-beginning", "--timeout-ms", "2000", "--bootstrap", w.bs);
+    r = WRT_RUN(NULL, "consume", "--topic", "w", "--group", "lagtest", "--from-beginning",
+                "--timeout-ms", "2000", "--bootstrap", w.bs);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_str_eq(r.out, "late\n", "the group did not start after the processed offsets: %s", r.out);
+    cr_assert_str_eq(r.out, "late\n", "the group did not start after the processed offsets: %s",
+                     r.out);
     wrt_result_free(&r);
 }
 
@@ -251,16 +275,21 @@ Test(checkpoint, a_crash_at_each_stage_of_a_batch_recovers_exactly) {
     const char *stages[] = {"offsets", "sink", "state", "commit"};
     for (int s = 0; s < 4; s++) {
         char *job = wr_xasprintf(
-            "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest', maxOffsetsPerTrigger = 2);\n"
-            "CREATE SINK counts USING memory OPTIONS (outputMode = 'update', path = '%s/%s.sqlite');\n"
+            "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest', "
+            "maxOffsetsPerTrigger = 2);\n"
+            "CREATE SINK counts USING memory OPTIONS (outputMode = 'update', path = "
+            "'%s/%s.sqlite');\n"
             "CREATE SINK lines USING csv OPTIONS (path = '%s/%s-lines');\n"
-            "INSERT INTO counts SELECT CAST(value AS STRING) AS k, count(*) AS n FROM s GROUP BY CAST(value AS STRING);\n"
+            "INSERT INTO counts SELECT CAST(value AS STRING) AS k, count(*) AS n FROM s GROUP BY "
+            "CAST(value AS STRING);\n"
             "INSERT INTO lines SELECT partition, offset, CAST(value AS STRING) AS v FROM s;\n"
             "SELECT * FROM counts ORDER BY k;\n"
             "SELECT * FROM lines ORDER BY partition, offset;",
             w.dir, stages[s], w.dir, stages[s]);
-        char *ck = wr_xasprintf("%s/ck-%s", w.dir, stages[s]), *fault = wr_xasprintf("%s:1", stages[s]);
-        const char *const args[] = {"--bootstrap", w.bs, "--checkpoint", ck, "--trigger", "availableNow", "--format", "csv", NULL};
+        char *ck = wr_xasprintf("%s/ck-%s", w.dir, stages[s]),
+             *fault = wr_xasprintf("%s:1", stages[s]);
+        const char *const args[] = {"--bootstrap",  w.bs,       "--checkpoint", ck,  "--trigger",
+                                    "availableNow", "--format", "csv",          NULL};
         setenv("WEIR_FAULT", fault, 1);
         wrt_result r = wrt_run_job(job, args, NULL);
         unsetenv("WEIR_FAULT");
@@ -271,8 +300,10 @@ Test(checkpoint, a_crash_at_each_stage_of_a_batch_recovers_exactly) {
         wrt_result_free(&r);
         r = wrt_run_job(job, args, NULL);
         cr_assert_eq(r.status, 0, "%s: %s", stages[s], r.err);
-        cr_assert_str_eq(r.out, "k,n\na,3\nb,2\nc,1\n\npartition,offset,v\n0,0,a\n0,1,b\n0,2,a\n1,0,c\n1,1,a\n1,2,b\n",
-                         "after a crash at %s: %s", stages[s], r.out);
+        cr_assert_str_eq(
+            r.out,
+            "k,n\na,3\nb,2\nc,1\n\npartition,offset,v\n0,0,a\n0,1,b\n0,2,a\n1,0,c\n1,1,a\n1,2,b\n",
+            "after a crash at %s: %s", stages[s], r.out);
         wrt_result_free(&r);
         free(job), free(ck), free(fault);
     }
@@ -305,10 +336,12 @@ static char *checkpoint_id(const char *ck) {
  * column) is taken over. */
 Test(checkpoint, a_durable_memory_sink_and_its_checkpoint_must_agree) {
     char *db = wr_xasprintf("%s/out.sqlite", w.dir), *ck = wr_xasprintf("%s/counts", w.dir);
-    char *job_text = wr_xasprintf("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest', maxOffsetsPerTrigger = 2);\n"
+    char *job_text = wr_xasprintf("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', "
+                                  "startingOffsets = 'earliest', maxOffsetsPerTrigger = 2);\n"
                                   "CREATE SINK counts USING memory OPTIONS (path = '%s');\n"
                                   "INSERT INTO counts SELECT CAST(value AS STRING) AS v FROM s;\n"
-                                  "SELECT v FROM counts ORDER BY v;", db);
+                                  "SELECT v FROM counts ORDER BY v;",
+                                  db);
     const char *m1[] = {"a", "b", "c", "d", "e"};
     produce(m1, 5);
     wrt_result r = run(job_text, NULL);
@@ -319,8 +352,10 @@ Test(checkpoint, a_durable_memory_sink_and_its_checkpoint_must_agree) {
     remove_db(db);
     r = run(job_text, NULL);
     cr_assert_eq(r.status, 1, "a removed sink file was not noticed: %s", r.out);
-    char *want = wr_xasprintf("weir run: query counts failed: sink counts: %s holds no batch but checkpoint %s committed batch 2 (%s/commits/2): "
-                              "the sink's output was removed or damaged; restore it, or, to start fresh, remove both %s and %s\n",
+    char *want = wr_xasprintf("weir run: query counts failed: sink counts: %s holds no batch but "
+                              "checkpoint %s committed batch 2 (%s/commits/2): "
+                              "the sink's output was removed or damaged; restore it, or, to start "
+                              "fresh, remove both %s and %s\n",
                               db, ck, ck, ck, db);
     cr_assert_str_eq(r.err, want);
     free(want);
@@ -338,9 +373,11 @@ Test(checkpoint, a_durable_memory_sink_and_its_checkpoint_must_agree) {
     r = run(job_text, NULL);
     cr_assert_eq(r.status, 1, "a kept sink under a fresh checkpoint was not noticed: %s", r.out);
     char *new_id = checkpoint_id(ck);
-    want = wr_xasprintf("weir run: query counts failed: sink counts: %s holds the batches of another query (%s names query %s; checkpoint %s is "
-                        "query %s): give the sink its own path, or, to start fresh, remove both %s and %s\n",
-                        db, db, old_id, ck, new_id, db, ck);
+    want = wr_xasprintf(
+        "weir run: query counts failed: sink counts: %s holds the batches of another query (%s "
+        "names query %s; checkpoint %s is "
+        "query %s): give the sink its own path, or, to start fresh, remove both %s and %s\n",
+        db, db, old_id, ck, new_id, db, ck);
     cr_assert_str_eq(r.err, want);
     free(want);
     free(old_id);
@@ -354,7 +391,8 @@ Test(checkpoint, a_durable_memory_sink_and_its_checkpoint_must_agree) {
     wrt_result_free(&r);
     sqlite3 *h;
     cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(h, "ALTER TABLE weir_batches DROP COLUMN query", NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(h));
+    cr_assert_eq(sqlite3_exec(h, "ALTER TABLE weir_batches DROP COLUMN query", NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(h));
     sqlite3_close(h);
     const char *m2[] = {"f"};
     produce(m2, 1);
@@ -364,7 +402,9 @@ Test(checkpoint, a_durable_memory_sink_and_its_checkpoint_must_agree) {
     wrt_result_free(&r);
     cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
     sqlite3_stmt *st;
-    cr_assert_eq(sqlite3_prepare_v2(h, "SELECT sink, batch, query FROM weir_batches", -1, &st, NULL), SQLITE_OK);
+    cr_assert_eq(
+        sqlite3_prepare_v2(h, "SELECT sink, batch, query FROM weir_batches", -1, &st, NULL),
+        SQLITE_OK);
     cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
     char *id = checkpoint_id(ck);
     cr_assert_str_eq((const char *)sqlite3_column_text(st, 0), "counts");
@@ -377,9 +417,12 @@ Test(checkpoint, a_durable_memory_sink_and_its_checkpoint_must_agree) {
     char *path = wrt_temp_job(job_text);
     r = WRT_RUN(NULL, "run", path, "--bootstrap", w.bs, "--trigger", "availableNow");
     cr_assert_eq(r.status, 1, "a durable sink without a checkpoint took batches again: %s", r.out);
-    want = wr_xasprintf("weir run: query counts failed: sink counts: %s holds batches of an earlier run, and this query has no checkpoint to "
-                        "continue from (it would start again at batch 0): give sink counts a checkpointLocation (or weir run --checkpoint "
-                        "DIR), or remove %s to start fresh\n", db, db);
+    want = wr_xasprintf("weir run: query counts failed: sink counts: %s holds batches of an "
+                        "earlier run, and this query has no checkpoint to "
+                        "continue from (it would start again at batch 0): give sink counts a "
+                        "checkpointLocation (or weir run --checkpoint "
+                        "DIR), or remove %s to start fresh\n",
+                        db, db);
     cr_assert_str_eq(r.err, want);
     free(want);
     wrt_result_free(&r);
@@ -398,14 +441,17 @@ Test(checkpoint, commits_without_offsets_or_a_lost_metadata_file_are_refused) {
     wrt_result r = run(job, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     wrt_result_free(&r);
-    char *ck = wr_xasprintf("%s/counts", w.dir), *off = path_in("offsets/2"), *com = path_in("commits/2"), *meta = path_in("metadata");
+    char *ck = wr_xasprintf("%s/counts", w.dir), *off = path_in("offsets/2"),
+         *com = path_in("commits/2"), *meta = path_in("metadata");
     cr_assert_eq(unlink(off), 0);
     const char *m2[] = {"b"};
     produce(m2, 1);
     r = run(job, NULL);
     cr_assert_eq(r.status, 1, "commits/2 without offsets/2 was not noticed: %s", r.out);
-    char *want = wr_xasprintf("weir run: query counts failed: checkpoint %s has %s/commits/2 but no %s/offsets/2 (the newest offsets file is "
-                              "of an earlier batch): restore that file, or remove %s (and the output of a durable sink it writes) to start fresh\n",
+    char *want = wr_xasprintf("weir run: query counts failed: checkpoint %s has %s/commits/2 but "
+                              "no %s/offsets/2 (the newest offsets file is "
+                              "of an earlier batch): restore that file, or remove %s (and the "
+                              "output of a durable sink it writes) to start fresh\n",
                               ck, ck, ck, ck);
     cr_assert_str_eq(r.err, want);
     free(want);
@@ -414,8 +460,10 @@ Test(checkpoint, commits_without_offsets_or_a_lost_metadata_file_are_refused) {
     cr_assert_eq(unlink(com), 0);
     r = run(job, NULL);
     cr_assert_eq(r.status, 1, "a lost metadata file was not noticed: %s", r.out);
-    want = wr_xasprintf("weir run: query counts failed: checkpoint file %s is missing but %s holds batches: restore it, or remove %s (and the "
-                        "output of a durable sink it writes) to start fresh\n", meta, ck, ck);
+    want = wr_xasprintf("weir run: query counts failed: checkpoint file %s is missing but %s holds "
+                        "batches: restore it, or remove %s (and the "
+                        "output of a durable sink it writes) to start fresh\n",
+                        meta, ck, ck);
     cr_assert_str_eq(r.err, want);
     free(want);
     wrt_result_free(&r);
@@ -436,18 +484,26 @@ Test(checkpoint, a_read_only_checkpoint_says_so) {
     char *path = wrt_temp_job(job);
     cr_assert_eq(chmod(path, 0644), 0);
     wrt_child c = {.cwd = "/", .uid = wrt_spare_uid()};
-    r = wrt_run_as(&c, (const char *const[]){"run", path, "--bootstrap", w.bs, "--checkpoint", w.dir, "--trigger", "availableNow", NULL});
+    r = wrt_run_as(&c, (const char *const[]){"run", path, "--bootstrap", w.bs, "--checkpoint",
+                                             w.dir, "--trigger", "availableNow", NULL});
     cr_assert_eq(r.status, 1, "%s", r.err);
-    char *want = wr_xasprintf("weir run: query counts failed: checkpoint %s is read-only (cannot open %s/.lock for writing: Permission denied); "
-                              "a query must write its checkpoint: make it writable or choose another checkpointLocation\n", ck, ck);
+    char *want = wr_xasprintf("weir run: query counts failed: checkpoint %s is read-only (cannot "
+                              "open %s/.lock for writing: Permission denied); "
+                              "a query must write its checkpoint: make it writable or choose "
+                              "another checkpointLocation\n",
+                              ck, ck);
     cr_assert_str_eq(r.err, want);
     free(want);
     wrt_result_free(&r);
     /* a new checkpoint in a folder it cannot write */
-    r = wrt_run_as(&c, (const char *const[]){"run", path, "--bootstrap", w.bs, "--checkpoint", fresh, "--trigger", "availableNow", NULL});
+    r = wrt_run_as(&c, (const char *const[]){"run", path, "--bootstrap", w.bs, "--checkpoint",
+                                             fresh, "--trigger", "availableNow", NULL});
     cr_assert_eq(r.status, 1, "%s", r.err);
-    want = wr_xasprintf("weir run: query counts failed: checkpoint %s/counts is read-only (cannot create %s: Permission denied); a query must "
-                        "write its checkpoint: make it writable or choose another checkpointLocation\n", fresh, fresh);
+    want = wr_xasprintf(
+        "weir run: query counts failed: checkpoint %s/counts is read-only (cannot create %s: "
+        "Permission denied); a query must "
+        "write its checkpoint: make it writable or choose another checkpointLocation\n",
+        fresh, fresh);
     cr_assert_str_eq(r.err, want);
     free(want);
     wrt_result_free(&r);
@@ -460,33 +516,46 @@ Test(checkpoint, a_read_only_checkpoint_says_so) {
 /* Sink errors name the sink's file: a write that fails (here past the
  * file size limit, as on a full disk) and a damaged durable file. */
 Test(checkpoint, sink_errors_name_the_file) {
-    char *db = wr_xasprintf("%s/out.sqlite", w.dir), *ck = wr_xasprintf("%s/counts", w.dir), *dir = wr_xasprintf("%s/files", w.dir);
-    char *job_text = wr_xasprintf("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest');\n"
-                                  "CREATE SINK counts USING memory OPTIONS (path = '%s');\n"
-                                  "INSERT INTO counts SELECT CAST(value AS STRING) AS v, offset FROM s;", db);
+    char *db = wr_xasprintf("%s/out.sqlite", w.dir), *ck = wr_xasprintf("%s/counts", w.dir),
+         *dir = wr_xasprintf("%s/files", w.dir);
+    char *job_text = wr_xasprintf(
+        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest');\n"
+        "CREATE SINK counts USING memory OPTIONS (path = '%s');\n"
+        "INSERT INTO counts SELECT CAST(value AS STRING) AS v, offset FROM s;",
+        db);
     enum { N = 2000 };
     const char *big[N];
     static char line[201];
     memset(line, 'x', 200);
-    for (int i = 0; i < N; i++) big[i] = line;
+    for (int i = 0; i < N; i++)
+        big[i] = line;
     produce(big, N); /* 400 KB */
     char *path = wrt_temp_job(job_text);
     wrt_child c = {.fsize = 65536};
-    wrt_result r = wrt_run_as(&c, (const char *const[]){"run", path, "--bootstrap", w.bs, "--checkpoint", w.dir, "--trigger", "availableNow", NULL});
+    wrt_result r =
+        wrt_run_as(&c, (const char *const[]){"run", path, "--bootstrap", w.bs, "--checkpoint",
+                                             w.dir, "--trigger", "availableNow", NULL});
     cr_assert_eq(r.status, 1, "%s", r.err);
     char *want = wr_xasprintf("weir run: query counts failed: memory sink counts: %s: ", db);
-    cr_assert(!strncmp(r.err, want, strlen(want)) && wrt_count_lines(r.err, strlen(r.err)) == 1, "%s", r.err);
+    cr_assert(!strncmp(r.err, want, strlen(want)) && wrt_count_lines(r.err, strlen(r.err)) == 1,
+              "%s", r.err);
     free(want);
     wrt_result_free(&r);
     /* a file that is not a database */
     remove_db(db);
     FILE *f = fopen(db, "w");
-    for (int i = 0; i < 100; i++) fputs("not a database at all, ", f);
+    for (int i = 0; i < 100; i++)
+        fputs("not a database at all, ", f);
     fclose(f);
-    r = wrt_run_job(job_text, (const char *const[]){"--bootstrap", w.bs, "--checkpoint", w.dir, "--trigger", "availableNow", NULL}, NULL);
+    r = wrt_run_job(job_text,
+                    (const char *const[]){"--bootstrap", w.bs, "--checkpoint", w.dir, "--trigger",
+                                          "availableNow", NULL},
+                    NULL);
     cr_assert_eq(r.status, 1, "%s", r.err);
-    want = wr_xasprintf("weir run: query counts failed: cannot use %s: file is not a database; the file of memory sink counts is damaged: "
-                        "restore it, or remove it and %s to start fresh\n", db, ck);
+    want = wr_xasprintf("weir run: query counts failed: cannot use %s: file is not a database; the "
+                        "file of memory sink counts is damaged: "
+                        "restore it, or remove it and %s to start fresh\n",
+                        db, ck);
     cr_assert_str_eq(r.err, want);
     free(want);
     wrt_result_free(&r);
@@ -494,13 +563,17 @@ Test(checkpoint, sink_errors_name_the_file) {
     free(path);
     free(job_text);
     /* a csv sink's batch file */
-    job_text = wr_xasprintf("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest');\n"
-                            "CREATE SINK lines USING csv OPTIONS (path = '%s');\n"
-                            "INSERT INTO lines SELECT CAST(value AS STRING) AS v FROM s;", dir);
+    job_text = wr_xasprintf(
+        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest');\n"
+        "CREATE SINK lines USING csv OPTIONS (path = '%s');\n"
+        "INSERT INTO lines SELECT CAST(value AS STRING) AS v FROM s;",
+        dir);
     path = wrt_temp_job(job_text);
-    r = wrt_run_as(&c, (const char *const[]){"run", path, "--bootstrap", w.bs, "--checkpoint", w.dir, "--trigger", "availableNow", NULL});
+    r = wrt_run_as(&c, (const char *const[]){"run", path, "--bootstrap", w.bs, "--checkpoint",
+                                             w.dir, "--trigger", "availableNow", NULL});
     cr_assert_eq(r.status, 1, "%s", r.err);
-    want = wr_xasprintf("weir run: query lines failed: cannot write %s/batch-0.csv: File too large\n", dir);
+    want = wr_xasprintf(
+        "weir run: query lines failed: cannot write %s/batch-0.csv: File too large\n", dir);
     cr_assert_str_eq(r.err, want);
     free(want);
     wrt_result_free(&r);
@@ -516,7 +589,8 @@ Test(checkpoint, sink_errors_name_the_file) {
 Test(checkpoint, an_avg_state_of_an_older_format_is_refused) {
     const char *m1[] = {"5", "6"};
     wrt_produce(w.bs, "w", 0, m1, NULL, 2);
-    const char *avg_job = JOB("partition, avg(CAST(CAST(value AS STRING) AS BIGINT)) AS a", "partition");
+    const char *avg_job =
+        JOB("partition, avg(CAST(CAST(value AS STRING) AS BIGINT)) AS a", "partition");
     wrt_result r = run(avg_job, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_str_eq(r.out, "partition,a\n0,5.5\n");
@@ -536,8 +610,10 @@ Test(checkpoint, an_avg_state_of_an_older_format_is_refused) {
     free(meta);
     r = run(avg_job, NULL);
     cr_assert_eq(r.status, 1);
-    cr_assert(strstr(r.err, "was written by a different query (it has: source s subscribe=w; columns partition INT, a DOUBLE; "
-                            "group by 1 key (INT), aggregates avg; this query: source s subscribe=w; columns partition INT, a DOUBLE; "
+    cr_assert(strstr(r.err, "was written by a different query (it has: source s subscribe=w; "
+                            "columns partition INT, a DOUBLE; "
+                            "group by 1 key (INT), aggregates avg; this query: source s "
+                            "subscribe=w; columns partition INT, a DOUBLE; "
                             "group by 1 key (INT), aggregates avg(DOUBLE sum))"),
               "%s", r.err);
     wrt_result_free(&r);
@@ -550,7 +626,8 @@ Test(checkpoint, an_avg_state_of_an_older_format_is_refused) {
     wrt_result_free(&r);
     meta = wr_xasprintf("%s/davg/metadata", w.dir);
     text = wr_read_file(meta, &len);
-    cr_assert(text && strstr(text, "columns a DOUBLE; group by 0 keys (), aggregates avg\"}"), "%s", text);
+    cr_assert(text && strstr(text, "columns a DOUBLE; group by 0 keys (), aggregates avg\"}"), "%s",
+              text);
     free(text);
     free(meta);
 }
@@ -561,18 +638,22 @@ Test(checkpoint, an_avg_state_of_an_older_format_is_refused) {
 Test(checkpoint, a_failed_batch_is_not_committed_and_runs_again) {
     const char *m1[] = {"a", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"};
     wrt_produce(w.bs, "w", 0, m1, NULL, 2);
-    const char *rx_job = "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest');\n"
-                         "CREATE SINK counts USING memory;\n"
-                         "INSERT INTO counts SELECT CAST(value AS STRING) AS v FROM s WHERE CAST(value AS STRING) RLIKE '(a+)+$';\n"
-                         "SELECT * FROM counts;";
-    const char *want = "weir run: query counts failed: RLIKE: the regular expression '(a+)+$' failed on a 41-byte value: "
+    const char *rx_job =
+        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest');\n"
+        "CREATE SINK counts USING memory;\n"
+        "INSERT INTO counts SELECT CAST(value AS STRING) AS v FROM s WHERE CAST(value AS STRING) "
+        "RLIKE '(a+)+$';\n"
+        "SELECT * FROM counts;";
+    const char *want = "weir run: query counts failed: RLIKE: the regular expression '(a+)+$' "
+                       "failed on a 41-byte value: "
                        "match limit exceeded (topic w, partition 0, offset 1)\n";
     for (int i = 0; i < 2; i++) {
         wrt_result r = run(rx_job, NULL);
         cr_assert_eq(r.status, 1, "run %d: %s", i, r.err);
         cr_assert_str_eq(r.err, want, "run %d", i);
         wrt_result_free(&r);
-        char *off = path_in("offsets/0"), *commit = path_in("commits/0"), *next = path_in("offsets/1");
+        char *off = path_in("offsets/0"), *commit = path_in("commits/0"),
+             *next = path_in("offsets/1");
         cr_assert_eq(access(off, F_OK), 0, "run %d: no offsets/0", i);
         cr_assert_neq(access(commit, F_OK), 0, "run %d: the failed batch was committed", i);
         cr_assert_neq(access(next, F_OK), 0, "run %d: the failed batch was skipped", i);

@@ -69,8 +69,8 @@ static void *produce_main(void *arg) {
         for (int k = 0; k < CHUNK; k++) {
             char buf[64];
             line_text(p->produced + k, buf, sizeof buf);
-            if (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("cw"), RD_KAFKA_V_VALUE(buf, strlen(buf)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                  RD_KAFKA_V_END))
+            if (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("cw"), RD_KAFKA_V_VALUE(buf, strlen(buf)),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END))
                 p->failed++;
         }
         rd_kafka_flush(rk, 30000);
@@ -88,9 +88,12 @@ Test(crash, sigkill_at_random_moments_loses_and_doubles_nothing) {
         "SET weir.shuffle.partitions = 3;\n"
         "SET spark.sql.streaming.stateStore.minDeltasForSnapshot = 3;\n"
         "SET spark.sql.streaming.minBatchesToRetain = 4;\n"
-        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'cw', startingOffsets = 'earliest', maxOffsetsPerTrigger = 300);\n"
-        "CREATE SINK counts USING memory OPTIONS (outputMode = 'update', path = '%s/counts.sqlite');\n"
-        "CREATE SINK lines USING memory OPTIONS (outputMode = 'append', path = '%s/lines.sqlite');\n"
+        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'cw', startingOffsets = 'earliest', "
+        "maxOffsetsPerTrigger = 300);\n"
+        "CREATE SINK counts USING memory OPTIONS (outputMode = 'update', path = "
+        "'%s/counts.sqlite');\n"
+        "CREATE SINK lines USING memory OPTIONS (outputMode = 'append', path = "
+        "'%s/lines.sqlite');\n"
         "INSERT INTO counts SELECT word, count(*) AS n\n"
         "  FROM (SELECT explode(split(CAST(value AS STRING), ' ')) AS word FROM s) GROUP BY word;\n"
         "INSERT INTO lines SELECT CAST(value AS STRING) AS v FROM s;\n",
@@ -104,10 +107,12 @@ Test(crash, sigkill_at_random_moments_loses_and_doubles_nothing) {
     srand(seed);
     for (int k = 0; k < KILLS; k++) {
         int fd;
-        pid_t pid = wrt_spawn((const char *const[]){"run", job, "--bootstrap", w.bs, "--checkpoint", ck, NULL}, &fd);
+        pid_t pid = wrt_spawn(
+            (const char *const[]){"run", job, "--bootstrap", w.bs, "--checkpoint", ck, NULL}, &fd);
         usleep((useconds_t)(30 + rand() % 1200) * 1000);
         int status;
-        cr_assert_eq(waitpid(pid, &status, WNOHANG), 0, "weir run stopped by itself before kill %d (seed %u)", k, seed);
+        cr_assert_eq(waitpid(pid, &status, WNOHANG), 0,
+                     "weir run stopped by itself before kill %d (seed %u)", k, seed);
         kill(pid, SIGKILL);
         cr_assert_eq(waitpid(pid, &status, 0), pid);
         close(fd);
@@ -117,7 +122,8 @@ Test(crash, sigkill_at_random_moments_loses_and_doubles_nothing) {
     cr_assert_eq(prod.failed, 0, "the producer failed");
     int n = prod.produced;
     cr_assert_gt(n, 0);
-    wrt_result r = WRT_RUN(NULL, "run", job, "--bootstrap", w.bs, "--checkpoint", ck, "--trigger", "availableNow");
+    wrt_result r = WRT_RUN(NULL, "run", job, "--bootstrap", w.bs, "--checkpoint", ck, "--trigger",
+                           "availableNow");
     cr_assert_eq(r.status, 0, "%s", r.err);
     wrt_result_free(&r);
 
@@ -146,7 +152,8 @@ Test(crash, sigkill_at_random_moments_loses_and_doubles_nothing) {
 
     /* the counts: the number words once each, wK as the lines give */
     int exp[97] = {0};
-    for (int i = 0; i < n; i++) exp[i % 97]++, exp[i % 13]++, exp[i % 5]++;
+    for (int i = 0; i < n; i++)
+        exp[i % 97]++, exp[i % 13]++, exp[i % 5]++;
     path = wr_xasprintf("%s/counts.sqlite", w.dir);
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
     cr_assert_eq(sqlite3_prepare_v2(db, "SELECT word, n FROM counts", -1, &st, NULL), SQLITE_OK);
@@ -171,7 +178,8 @@ Test(crash, sigkill_at_random_moments_loses_and_doubles_nothing) {
     sqlite3_finalize(st);
     sqlite3_close(db);
     int distinct = 0;
-    for (int k = 0; k < 97; k++) distinct += exp[k] > 0;
+    for (int k = 0; k < 97; k++)
+        distinct += exp[k] > 0;
     cr_assert_eq(nums, n, "%d of %d line numbers counted", nums, n);
     cr_assert_eq(ws, distinct);
     free(path);

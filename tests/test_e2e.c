@@ -51,7 +51,8 @@ static char **make_lines(int n, long counts[NWORDS + 1], unsigned seed) {
 
 static char *expected_counts_csv(const long counts[NWORDS + 1]) {
     char *names[NWORDS];
-    for (int i = 0; i < NWORDS; i++) names[i] = wr_xasprintf("w%d", i);
+    for (int i = 0; i < NWORDS; i++)
+        names[i] = wr_xasprintf("w%d", i);
     qsort(names, NWORDS, sizeof *names, cmp_str);
     wr_buf b = {0};
     wr_buf_puts(&b, "word,count\n");
@@ -73,24 +74,28 @@ static void wordcount_case(const char *mode, const char *extra_opts) {
     long counts[NWORDS + 1];
     char **lines = make_lines(N, counts, 1234);
     wrt_produce(bs, "t1", -1, (const char *const *)lines, NULL, N);
-    char *job = wr_xasprintf("CREATE SOURCE lines USING kafka OPTIONS ('kafka.bootstrap.servers' = '%s', subscribe = 't1', "
+    char *job = wr_xasprintf("CREATE SOURCE lines USING kafka OPTIONS ('kafka.bootstrap.servers' = "
+                             "'%s', subscribe = 't1', "
                              "startingOffsets = 'earliest'%s);\n"
                              "CREATE SINK word_counts USING memory OPTIONS (outputMode = '%s');\n"
                              "INSERT INTO word_counts SELECT word, count(*) AS count\n"
-                             "FROM (SELECT explode(split(CAST(value AS STRING), ' ')) AS word FROM lines) GROUP BY word;\n"
+                             "FROM (SELECT explode(split(CAST(value AS STRING), ' ')) AS word FROM "
+                             "lines) GROUP BY word;\n"
                              "SELECT word, count FROM word_counts ORDER BY word;\n",
                              bs, extra_opts, mode);
     char *path = wrt_temp_job(job);
     wrt_result r = WRT_RUN(NULL, "run", path, "--trigger", "availableNow", "--format", "csv");
     cr_assert_eq(r.status, 0, "weir run failed: %s", r.err);
     char *want = expected_counts_csv(counts);
-    cr_assert(!strcmp(r.out, want), "word counts differ (got %zu bytes, want %zu)", strlen(r.out), strlen(want));
+    cr_assert(!strcmp(r.out, want), "word counts differ (got %zu bytes, want %zu)", strlen(r.out),
+              strlen(want));
     free(want);
     wrt_result_free(&r);
     unlink(path);
     free(path);
     free(job);
-    for (int i = 0; i < N; i++) free(lines[i]);
+    for (int i = 0; i < N; i++)
+        free(lines[i]);
     free(lines);
     wr_broker_stop(b);
 }
@@ -121,17 +126,19 @@ Test(e2e, webclicks_example_top10, .timeout = 300) {
             continue;
         }
         if (i % 89 == 0) { /* a time that is not a number: CAST gives NULL, sum skips it */
-            lines[i] = wr_xasprintf("%d\ts%d\t/\tGET\t10.0.%d.%d\tcurl\tn/a\t200", 1700000000 + i, i, ip / 256, ip % 256);
+            lines[i] = wr_xasprintf("%d\ts%d\t/\tGET\t10.0.%d.%d\tcurl\tn/a\t200", 1700000000 + i,
+                                    i, ip / 256, ip % 256);
             continue;
         }
-        lines[i] = wr_xasprintf("%d\ts%d\t/p\tGET\t10.0.%d.%d\tMozilla/5.0\t%d\t200", 1700000000 + i, i, ip / 256, ip % 256, spent);
+        lines[i] = wr_xasprintf("%d\ts%d\t/p\tGET\t10.0.%d.%d\tMozilla/5.0\t%d\t200",
+                                1700000000 + i, i, ip / 256, ip % 256, spent);
         sums[ip] += spent;
     }
     wrt_produce(bs, "t2", -1, (const char *const *)lines, NULL, N);
     char ck[] = "/tmp/weir-ck-XXXXXX"; /* not the example's own checkpoints/ folder */
     cr_assert_not_null(mkdtemp(ck));
-    wrt_result r = WRT_RUN(NULL, "run", WEIR_SOURCE_DIR "/examples/webclicks.sql", "--bootstrap", bs, "--checkpoint", ck, "--trigger",
-                           "availableNow", "--format", "csv");
+    wrt_result r = WRT_RUN(NULL, "run", WEIR_SOURCE_DIR "/examples/webclicks.sql", "--bootstrap",
+                           bs, "--checkpoint", ck, "--trigger", "availableNow", "--format", "csv");
     char *rm = wr_xasprintf("rm -rf %s", ck);
     cr_assert_eq(system(rm), 0);
     free(rm);
@@ -160,7 +167,8 @@ Test(e2e, webclicks_example_top10, .timeout = 300) {
     }
     cr_assert_eq(k, 10);
     wrt_result_free(&r);
-    for (int i = 0; i < N; i++) free(lines[i]);
+    for (int i = 0; i < N; i++)
+        free(lines[i]);
     free(lines);
     wr_broker_stop(b);
 }
@@ -179,7 +187,8 @@ static char *sorted_lines(const char *text) {
     }
     qsort(v, n, sizeof *v, cmp_line);
     wr_buf b = {0};
-    for (size_t i = 0; i < n; i++) wr_buf_printf(&b, "%s\n", v[i]);
+    for (size_t i = 0; i < n; i++)
+        wr_buf_printf(&b, "%s\n", v[i]);
     free(v);
     free(copy);
     return b.p ? b.p : wr_xstrdup("");
@@ -223,13 +232,16 @@ Test(e2e, every_example_gives_its_answer_on_every_run, .timeout = 300) {
         wrt_temp_dir(cwd, "example");
         char *job = wr_xasprintf("%s/examples/%s", WEIR_SOURCE_DIR, e->d_name);
         wrt_child c = {.cwd = cwd};
-        const char *const argv[] = {"run", job, "--bootstrap", bs, "--trigger", "availableNow", "--format", "csv", NULL};
+        const char *const argv[] = {"run",          job,        "--bootstrap", bs,  "--trigger",
+                                    "availableNow", "--format", "csv",         NULL};
         wrt_result r1 = wrt_run_as(&c, argv), r2 = wrt_run_as(&c, argv);
         cr_assert_eq(r1.status, 0, "%s: %s", e->d_name, r1.err);
         cr_assert_eq(r2.status, 0, "%s, second run: %s", e->d_name, r2.err);
-        cr_assert_geq(wrt_count_lines(r1.out, r1.outlen), 3, "%s printed no answer: %s", e->d_name, r1.out);
+        cr_assert_geq(wrt_count_lines(r1.out, r1.outlen), 3, "%s printed no answer: %s", e->d_name,
+                      r1.out);
         char *s1 = sorted_lines(r1.out), *s2 = sorted_lines(r2.out);
-        cr_assert_str_eq(s2, s1, "%s: the second run printed\n%s\nthe first\n%s", e->d_name, r2.out, r1.out);
+        cr_assert_str_eq(s2, s1, "%s: the second run printed\n%s\nthe first\n%s", e->d_name, r2.out,
+                         r1.out);
         free(s1), free(s2);
         wrt_result_free(&r1);
         wrt_result_free(&r2);

@@ -28,8 +28,11 @@ TestSuite(file_sink, .init = start, .fini = stop, .timeout = 120);
 
 static wrt_result run(const char *text) {
     char *ck = wr_xasprintf("%s/ck", w.dir);
-    wrt_result r = wrt_run_job(text, (const char *const[]){"--bootstrap", w.bs, "--checkpoint", ck, "--trigger", "availableNow", "--format", "csv", NULL},
-                               NULL);
+    wrt_result r =
+        wrt_run_job(text,
+                    (const char *const[]){"--bootstrap", w.bs, "--checkpoint", ck, "--trigger",
+                                          "availableNow", "--format", "csv", NULL},
+                    NULL);
     free(ck);
     return r;
 }
@@ -43,12 +46,15 @@ static char *slurp(const char *rel) {
     return t;
 }
 
-static const char *const lines[] = {"hello,world", "plain", "  spaced ", "quote\"d", "", "back\\slash"};
+static const char *const lines[] = {"hello,world", "plain", "  spaced ",
+                                    "quote\"d",    "",      "back\\slash"};
 
 static char *csv_job(void) {
-    return wr_xasprintf("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'f', startingOffsets = 'earliest', maxOffsetsPerTrigger = 4);\n"
+    return wr_xasprintf("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'f', startingOffsets = "
+                        "'earliest', maxOffsetsPerTrigger = 4);\n"
                         "CREATE SINK c USING csv OPTIONS (path = '%s/c', header = 'true');\n"
-                        "INSERT INTO c SELECT CAST(value AS STRING) AS v, offset, CASE WHEN offset %% 2 = 0 THEN NULL ELSE offset / 2 END AS half,\n"
+                        "INSERT INTO c SELECT CAST(value AS STRING) AS v, offset, CASE WHEN offset "
+                        "%% 2 = 0 THEN NULL ELSE offset / 2 END AS half,\n"
                         "  CAST('2023-11-14 22:13:20.5' AS TIMESTAMP) AS ts FROM s;\n"
                         "SELECT v, offset, half, ts FROM c ORDER BY offset;",
                         w.dir);
@@ -77,7 +83,8 @@ Test(file_sink, csv_files_log_and_trailing_select) {
                         "\"quote\\\"d\",3,1.5,2023-11-14T22:13:20.500Z\n");
     free(t);
     t = slurp("c/batch-1.csv");
-    const char *batch1 = "v,offset,half,ts\n\"\",4,,2023-11-14T22:13:20.500Z\n\"back\\\\slash\",5,2.5,2023-11-14T22:13:20.500Z\n";
+    const char *batch1 = "v,offset,half,ts\n\"\",4,,2023-11-14T22:13:20.500Z\n\"back\\\\slash\",5,"
+                         "2.5,2023-11-14T22:13:20.500Z\n";
     cr_assert_str_eq(t, batch1);
     free(t);
     /* the log: v1, then one JSON line per file */
@@ -116,7 +123,8 @@ Test(file_sink, replays_write_nothing_twice_and_readers_see_only_committed_files
     free(p);
     r = run(job);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_eq(wrt_count_lines(r.out, r.outlen), 7, "rows doubled or a stray file read: %s", r.out);
+    cr_assert_eq(wrt_count_lines(r.out, r.outlen), 7, "rows doubled or a stray file read: %s",
+                 r.out);
     cr_assert_null(strstr(r.out, "stray"));
     wrt_result_free(&r);
     char *after = slurp("c/batch-1.csv");
@@ -151,25 +159,36 @@ Test(file_sink, replays_write_nothing_twice_and_readers_see_only_committed_files
 
 Test(file_sink, json_lines_as_spark_writes_them) {
     wrt_produce(w.bs, "f", 0, lines, NULL, 3);
-    char *job = wr_xasprintf("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'f', startingOffsets = 'earliest');\n"
-                             "CREATE SINK j USING json OPTIONS (path = '%s/j');\n"
-                             "INSERT INTO j SELECT CAST(value AS STRING) AS v, split(CAST(value AS STRING), 'l') AS parts, value AS raw,\n"
-                             "  CASE WHEN offset = 1 THEN NULL ELSE offset END AS o, offset > 0 AS later, CAST(offset AS DOUBLE) / 4 AS q,\n"
-                             "  CAST('2023-11-14 22:13:20' AS TIMESTAMP) AS ts FROM s;\n"
-                             "SELECT v, parts, hex(raw), o, later, q, ts FROM j ORDER BY v;",
-                             w.dir);
+    char *job = wr_xasprintf(
+        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'f', startingOffsets = 'earliest');\n"
+        "CREATE SINK j USING json OPTIONS (path = '%s/j');\n"
+        "INSERT INTO j SELECT CAST(value AS STRING) AS v, split(CAST(value AS STRING), 'l') AS "
+        "parts, value AS raw,\n"
+        "  CASE WHEN offset = 1 THEN NULL ELSE offset END AS o, offset > 0 AS later, CAST(offset "
+        "AS DOUBLE) / 4 AS q,\n"
+        "  CAST('2023-11-14 22:13:20' AS TIMESTAMP) AS ts FROM s;\n"
+        "SELECT v, parts, hex(raw), o, later, q, ts FROM j ORDER BY v;",
+        w.dir);
     wrt_result r = run(job);
     cr_assert_eq(r.status, 0, "%s", r.err);
     char *t = slurp("j/batch-0.json");
-    cr_assert_str_eq(t, "{\"v\":\"hello,world\",\"parts\":[\"he\",\"\",\"o,wor\",\"d\"],\"raw\":\"aGVsbG8sd29ybGQ=\",\"o\":0,\"later\":false,\"q\":0.0,\"ts\":\"2023-11-14T22:13:20.000Z\"}\n"
-                        "{\"v\":\"plain\",\"parts\":[\"p\",\"ain\"],\"raw\":\"cGxhaW4=\",\"later\":true,\"q\":0.25,\"ts\":\"2023-11-14T22:13:20.000Z\"}\n"
-                        "{\"v\":\"  spaced \",\"parts\":[\"  spaced \"],\"raw\":\"ICBzcGFjZWQg\",\"o\":2,\"later\":true,\"q\":0.5,\"ts\":\"2023-11-14T22:13:20.000Z\"}\n");
+    cr_assert_str_eq(
+        t,
+        "{\"v\":\"hello,world\",\"parts\":[\"he\",\"\",\"o,wor\",\"d\"],\"raw\":\"aGVsbG8sd29ybGQ="
+        "\",\"o\":0,\"later\":false,\"q\":0.0,\"ts\":\"2023-11-14T22:13:20.000Z\"}\n"
+        "{\"v\":\"plain\",\"parts\":[\"p\",\"ain\"],\"raw\":\"cGxhaW4=\",\"later\":true,\"q\":0.25,"
+        "\"ts\":\"2023-11-14T22:13:20.000Z\"}\n"
+        "{\"v\":\"  spaced \",\"parts\":[\"  spaced "
+        "\"],\"raw\":\"ICBzcGFjZWQg\",\"o\":2,\"later\":true,\"q\":0.5,\"ts\":\"2023-11-14T22:13:"
+        "20.000Z\"}\n");
     free(t);
     /* read back through the log with the query's types */
-    cr_assert_str_eq(r.out, "v,parts,hex(raw),o,later,q,ts\n"
-                            "  spaced ,[  spaced ],202073706163656420,2,1,0.5,2023-11-14 22:13:20\n"
-                            "\"hello,world\",\"[he, , o,wor, d]\",68656C6C6F2C776F726C64,0,0,0.0,2023-11-14 22:13:20\n"
-                            "plain,\"[p, ain]\",706C61696E,,1,0.25,2023-11-14 22:13:20\n");
+    cr_assert_str_eq(
+        r.out,
+        "v,parts,hex(raw),o,later,q,ts\n"
+        "  spaced ,[  spaced ],202073706163656420,2,1,0.5,2023-11-14 22:13:20\n"
+        "\"hello,world\",\"[he, , o,wor, d]\",68656C6C6F2C776F726C64,0,0,0.0,2023-11-14 22:13:20\n"
+        "plain,\"[p, ain]\",706C61696E,,1,0.25,2023-11-14 22:13:20\n");
     wrt_result_free(&r);
     free(job);
 }
@@ -218,9 +237,11 @@ Test(file_sink, the_log_and_the_checkpoint_must_agree) {
     cr_assert_eq(r.status, 1, "a sink kept under a fresh checkpoint was not noticed: %s", r.out);
     char *fresh = slurp("ck/c/metadata");
     m = json_loads(fresh, 0, NULL);
-    want = wr_xasprintf("weir run: query c failed: sink c: %s holds the batches of another query (%s/_weir_sink names query %s; checkpoint %s "
-                        "is query %s): give the sink its own path, or, to start fresh, remove both %s and %s\n",
-                        sink, sink, id, ck, json_string_value(json_object_get(m, "id")), sink, ck);
+    want = wr_xasprintf(
+        "weir run: query c failed: sink c: %s holds the batches of another query (%s/_weir_sink "
+        "names query %s; checkpoint %s "
+        "is query %s): give the sink its own path, or, to start fresh, remove both %s and %s\n",
+        sink, sink, id, ck, json_string_value(json_object_get(m, "id")), sink, ck);
     cr_assert_str_eq(r.err, want);
     free(want);
     json_decref(m);
@@ -232,22 +253,29 @@ Test(file_sink, the_log_and_the_checkpoint_must_agree) {
     move("ck.kept", "ck");
     /* the newest log entry removed: the sink is behind the checkpoint */
     move("c/_spark_metadata/1", "entry1");
-    want = wr_xasprintf("sink c: %s/_spark_metadata holds batches only up to 0 but checkpoint %s committed batch 1 (%s/commits/1): the sink's "
-                        "output was removed or damaged; restore it, or, to start fresh, remove both %s and %s", sink, ck, ck, ck, sink);
+    want = wr_xasprintf(
+        "sink c: %s/_spark_metadata holds batches only up to 0 but checkpoint %s committed batch 1 "
+        "(%s/commits/1): the sink's "
+        "output was removed or damaged; restore it, or, to start fresh, remove both %s and %s",
+        sink, ck, ck, ck, sink);
     refused(job, want);
     free(want);
     move("entry1", "c/_spark_metadata/1");
     /* an older entry removed */
     move("c/_spark_metadata/0", "entry0");
-    want = wr_xasprintf("file sink c: its log %s/_spark_metadata has entries up to 1 but no %s/_spark_metadata/0: restore that file, or remove "
-                        "%s and %s to start fresh", sink, sink, sink, ck);
+    want = wr_xasprintf("file sink c: its log %s/_spark_metadata has entries up to 1 but no "
+                        "%s/_spark_metadata/0: restore that file, or remove "
+                        "%s and %s to start fresh",
+                        sink, sink, sink, ck);
     refused(job, want);
     free(want);
     move("entry0", "c/_spark_metadata/0");
     /* the whole log removed */
     move("c/_spark_metadata", "log");
-    want = wr_xasprintf("sink c: %s/_spark_metadata holds no batch but checkpoint %s committed batch 1 (%s/commits/1): the sink's output was "
-                        "removed or damaged; restore it, or, to start fresh, remove both %s and %s", sink, ck, ck, ck, sink);
+    want = wr_xasprintf("sink c: %s/_spark_metadata holds no batch but checkpoint %s committed "
+                        "batch 1 (%s/commits/1): the sink's output was "
+                        "removed or damaged; restore it, or, to start fresh, remove both %s and %s",
+                        sink, ck, ck, ck, sink);
     refused(job, want);
     free(want);
     move("log", "c/_spark_metadata");
@@ -257,7 +285,8 @@ Test(file_sink, the_log_and_the_checkpoint_must_agree) {
     FILE *f = fopen(p, "w");
     fputs("{\"queryId\":", f);
     fclose(f);
-    want = wr_xasprintf("file sink c: %s/_weir_sink is damaged (expected {\"queryId\": \"...\"}); restore it, or remove %s and %s to start fresh",
+    want = wr_xasprintf("file sink c: %s/_weir_sink is damaged (expected {\"queryId\": \"...\"}); "
+                        "restore it, or remove %s and %s to start fresh",
                         sink, sink, ck);
     refused(job, want);
     free(want);

@@ -10,8 +10,10 @@
 #include "support.h"
 #include "util/wr_util.h"
 
-#define SRC "CREATE SOURCE lines USING kafka OPTIONS ('kafka.bootstrap.servers' = 'localhost:1', subscribe = 't1');\n"
-#define SINK "CREATE SINK out USING console OPTIONS (outputMode = 'complete');\n"
+#define SRC                                                                                        \
+    "CREATE SOURCE lines USING kafka OPTIONS ('kafka.bootstrap.servers' = 'localhost:1', "         \
+    "subscribe = 't1');\n"
+#define SINK  "CREATE SINK out USING console OPTIONS (outputMode = 'complete');\n"
 #define ASINK "CREATE SINK out USING memory OPTIONS (outputMode = 'append');\n"
 
 typedef struct bad_job {
@@ -21,136 +23,229 @@ typedef struct bad_job {
 
 static const bad_job jobs[] = {
     /* syntax */
-    {SRC SINK "INSERT INTO out SELECT word, count(*\nFROM lines GROUP BY word;", "4:1: expected ')' after function arguments, found 'FROM'"},
-    {SRC SINK "INSERT INTO out SELECT FROM lines;", "3:24: expected an expression in the select list, found 'FROM'"},
-    {SRC SINK "INSERT INTO out SELECT value lines;", "3:35: expected FROM after the select list: a streaming query reads a source"},
-    {SRC SINK "INSERT out SELECT value FROM lines;", "3:8: expected INTO after INSERT, found 'out'"},
-    {SRC "CREATE SINK out USING console OPTIONS (outputMode 'complete';", "2:61: expected ')' after the options, found ';'"},
+    {SRC SINK "INSERT INTO out SELECT word, count(*\nFROM lines GROUP BY word;",
+     "4:1: expected ')' after function arguments, found 'FROM'"},
+    {SRC SINK "INSERT INTO out SELECT FROM lines;",
+     "3:24: expected an expression in the select list, found 'FROM'"},
+    {SRC SINK "INSERT INTO out SELECT value lines;",
+     "3:35: expected FROM after the select list: a streaming query reads a source"},
+    {SRC SINK "INSERT out SELECT value FROM lines;",
+     "3:8: expected INTO after INSERT, found 'out'"},
+    {SRC "CREATE SINK out USING console OPTIONS (outputMode 'complete';",
+     "2:61: expected ')' after the options, found ';'"},
     {SRC "DROP TABLE x;", "2:1: expected CREATE, INSERT, SET or SELECT, found 'DROP'"},
     {SRC SINK "INSERT INTO out SELECT 'abc FROM lines;", "3:24: unterminated string literal"},
-    {SRC SINK "INSERT INTO out SELECT value FROM lines /* never closed", "3:41: unterminated /* comment"},
+    {SRC SINK "INSERT INTO out SELECT value FROM lines /* never closed",
+     "3:41: unterminated /* comment"},
     {SRC SINK "INSERT INTO out SELECT value # 1 FROM lines;", "3:30: unexpected character '#'"},
-    {SRC SINK "INSERT INTO out SELECT CAST(value STRING) FROM lines;", "3:35: expected AS in CAST(expr AS type), found 'STRING'"},
+    {SRC SINK "INSERT INTO out SELECT CAST(value STRING) FROM lines;",
+     "3:35: expected AS in CAST(expr AS type), found 'STRING'"},
     {SRC SINK "INSERT INTO out SELECT value FROM lines ORDER BY value;",
-     "3:41: ORDER BY is not supported in a streaming query (sort or limit in a trailing SELECT over a memory sink)"},
-    {SRC SINK "INSERT INTO out SELECT a.value FROM lines a JOIN lines b ON a.key = b.key;", "3:45: joins are not supported yet"},
-    {SRC SINK "INSERT INTO out SELECT value FROM lines\nWHERE CASE WHEN true THEN 1;", "4:28: expected END to close CASE, found ';'"},
+     "3:41: ORDER BY is not supported in a streaming query (sort or limit in a trailing SELECT "
+     "over a memory sink)"},
+    {SRC SINK "INSERT INTO out SELECT a.value FROM lines a JOIN lines b ON a.key = b.key;",
+     "3:45: joins are not supported yet"},
+    {SRC SINK "INSERT INTO out SELECT value FROM lines\nWHERE CASE WHEN true THEN 1;",
+     "4:28: expected END to close CASE, found ';'"},
     /* names */
     {SRC SINK "INSERT INTO out SELECT word FROM lines;",
-     "3:24: unknown column 'word' (columns in scope: key, value, topic, partition, offset, timestamp, timestampType)"},
-    {SRC SINK "INSERT INTO out SELECT value FROM clicks;", "3:35: unknown source or view 'clicks' (declared: lines)"},
-    {SRC SINK "INSERT INTO out SELECT frobnicate(value) FROM lines;", "3:24: unknown function frobnicate"},
+     "3:24: unknown column 'word' (columns in scope: key, value, topic, partition, offset, "
+     "timestamp, timestampType)"},
+    {SRC SINK "INSERT INTO out SELECT value FROM clicks;",
+     "3:35: unknown source or view 'clicks' (declared: lines)"},
+    {SRC SINK "INSERT INTO out SELECT frobnicate(value) FROM lines;",
+     "3:24: unknown function frobnicate"},
     {SRC SINK "INSERT INTO sink2 SELECT value FROM lines;",
-     "3:1: unknown sink 'sink2': declare it with CREATE SINK sink2 USING console|memory|csv|json OPTIONS (...)"},
-    {SRC SINK "INSERT INTO out SELECT x.value FROM lines AS l;", "3:24: unknown relation or column 'x' in 'x.value'"},
+     "3:1: unknown sink 'sink2': declare it with CREATE SINK sink2 USING console|memory|csv|json "
+     "OPTIONS (...)"},
+    {SRC SINK "INSERT INTO out SELECT x.value FROM lines AS l;",
+     "3:24: unknown relation or column 'x' in 'x.value'"},
     {SRC SRC, "2:1: 'lines' is already declared"},
     /* types and functions */
-    {SRC SINK "INSERT INTO out SELECT split(value) FROM lines;", "3:24: split takes 2 to 3 arguments, not 1"},
-    {SRC SINK "INSERT INTO out SELECT CAST(value AS DECIMALS) FROM lines;", "3:24: unknown type 'DECIMALS' in CAST"},
-    {SRC SINK "INSERT INTO out SELECT explode(value) AS w FROM lines;", "3:32: explode needs an array, not BINARY"},
-    {SRC SINK "INSERT INTO out SELECT split(CAST(value AS STRING), '(') FROM lines;", "3:24: split: invalid regular expression '('"},
-    {SRC SINK "INSERT INTO out SELECT value FROM lines WHERE count(*) > 1;", "3:47: aggregate functions are not allowed in WHERE (use HAVING)"},
+    {SRC SINK "INSERT INTO out SELECT split(value) FROM lines;",
+     "3:24: split takes 2 to 3 arguments, not 1"},
+    {SRC SINK "INSERT INTO out SELECT CAST(value AS DECIMALS) FROM lines;",
+     "3:24: unknown type 'DECIMALS' in CAST"},
+    {SRC SINK "INSERT INTO out SELECT explode(value) AS w FROM lines;",
+     "3:32: explode needs an array, not BINARY"},
+    {SRC SINK "INSERT INTO out SELECT split(CAST(value AS STRING), '(') FROM lines;",
+     "3:24: split: invalid regular expression '('"},
+    {SRC SINK "INSERT INTO out SELECT value FROM lines WHERE count(*) > 1;",
+     "3:47: aggregate functions are not allowed in WHERE (use HAVING)"},
     {SRC SINK "INSERT INTO out SELECT value, count(*) FROM lines GROUP BY key;",
      "3:24: column 'value' is neither in GROUP BY nor inside an aggregate function"},
-    {SRC SINK "INSERT INTO out SELECT sum(split(CAST(value AS STRING), ' ')) FROM lines;", "3:28: sum needs a number, not ARRAY<STRING>"},
-    {SRC SINK "INSERT INTO out SELECT upper(split(CAST(value AS STRING), ' ')) FROM lines;", "3:24: upper: argument 1 must be a STRING, not ARRAY<STRING>"},
-    {SRC SINK "INSERT INTO out SELECT value FROM lines WHERE offset;", "3:47: WHERE needs a BOOLEAN condition, not BIGINT"},
-    {SRC SINK "INSERT INTO out SELECT split(CAST(value AS STRING), ' ') = 1 FROM lines;", "3:24: cannot compare ARRAY<STRING> with INT"},
+    {SRC SINK "INSERT INTO out SELECT sum(split(CAST(value AS STRING), ' ')) FROM lines;",
+     "3:28: sum needs a number, not ARRAY<STRING>"},
+    {SRC SINK "INSERT INTO out SELECT upper(split(CAST(value AS STRING), ' ')) FROM lines;",
+     "3:24: upper: argument 1 must be a STRING, not ARRAY<STRING>"},
+    {SRC SINK "INSERT INTO out SELECT value FROM lines WHERE offset;",
+     "3:47: WHERE needs a BOOLEAN condition, not BIGINT"},
+    {SRC SINK "INSERT INTO out SELECT split(CAST(value AS STRING), ' ') = 1 FROM lines;",
+     "3:24: cannot compare ARRAY<STRING> with INT"},
     {SRC SINK "INSERT INTO out SELECT regexp_extract(CAST(value AS STRING), '(a)', 2) FROM lines;",
      "3:24: regexp_extract: group index 2 is out of range: the pattern has 1 group"},
     /* output modes */
-    {SRC SINK "INSERT INTO out SELECT value FROM lines;", "3:1: outputMode 'complete' needs an aggregation"},
+    {SRC SINK "INSERT INTO out SELECT value FROM lines;",
+     "3:1: outputMode 'complete' needs an aggregation"},
     {SRC ASINK "INSERT INTO out SELECT value, count(*) AS n FROM lines GROUP BY value;",
      "3:1: outputMode 'append' is not allowed for an aggregation without a watermark"},
-    {SRC "CREATE SINK out USING memory OPTIONS (outputMode = 'update');\nINSERT INTO out SELECT count(*) AS n FROM lines GROUP BY value;",
+    {SRC "CREATE SINK out USING memory OPTIONS (outputMode = 'update');\nINSERT INTO out SELECT "
+         "count(*) AS n FROM lines GROUP BY value;",
      "3:1: outputMode 'update' on memory sink out upserts rows by their GROUP BY keys"},
     /* options */
-    {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1', startingOffset = 'earliest');", "1:60: unknown option 'startingOffset' for a kafka source (valid: kafka.<librdkafka setting>, subscribe,"},
+    {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1', startingOffset = 'earliest');",
+     "1:60: unknown option 'startingOffset' for a kafka source (valid: kafka.<librdkafka setting>, "
+     "subscribe,"},
     {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1', startingOffsets = 'first');",
      "1:60: option startingOffsets must be earliest, latest or JSON like"},
     {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1', maxOffsetsPerTrigger = '-5');",
      "1:60: option maxOffsetsPerTrigger must be a positive whole number, not '-5'"},
     {"CREATE SOURCE lines USING kafka OPTIONS (startingOffsets = 'earliest');",
      "1:1: source lines needs exactly one of the options subscribe, subscribePattern or assign"},
-    {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1', 'kafka.no.such' = '1');", "1:60: option kafka.no.such: No such configuration property"},
-    {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1', 'kafka.enable.auto.commit' = 'true');", "1:60: option kafka.enable.auto.commit is managed by Weir"},
-    {"CREATE SOURCE lines USING files OPTIONS (path = '/tmp');", "1:27: source format 'files' is not supported (supported: kafka)"},
-    {SRC "CREATE SINK out USING console OPTIONS (outputMode = 'replace');", "2:40: option outputMode must be append, update or complete, not 'replace'"},
-    {SRC "CREATE SINK out USING console OPTIONS (trigger = 'sometimes');", "2:40: option trigger 'sometimes' is not valid (accepted: availableNow, once, processingTime=<interval>"},
-    {SRC "CREATE SINK out USING console OPTIONS (colour = 'red');", "2:40: unknown option 'colour' for a console sink (valid: outputMode, checkpointLocation, trigger, queryName, numRows, truncate)"},
-    {SRC "CREATE SINK out USING parquet OPTIONS (path = 'x');", "2:23: sink format 'parquet' is not supported yet (supported: console, memory, csv, json)"},
-    {SRC "SET spark.sql.shuffle.partitions = many;", "2:1: setting spark.sql.shuffle.partitions must be a whole number from 1 to 4096, not 'many'"},
+    {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1', 'kafka.no.such' = '1');",
+     "1:60: option kafka.no.such: No such configuration property"},
+    {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1', 'kafka.enable.auto.commit' = "
+     "'true');",
+     "1:60: option kafka.enable.auto.commit is managed by Weir"},
+    {"CREATE SOURCE lines USING files OPTIONS (path = '/tmp');",
+     "1:27: source format 'files' is not supported (supported: kafka)"},
+    {SRC "CREATE SINK out USING console OPTIONS (outputMode = 'replace');",
+     "2:40: option outputMode must be append, update or complete, not 'replace'"},
+    {SRC "CREATE SINK out USING console OPTIONS (trigger = 'sometimes');",
+     "2:40: option trigger 'sometimes' is not valid (accepted: availableNow, once, "
+     "processingTime=<interval>"},
+    {SRC "CREATE SINK out USING console OPTIONS (colour = 'red');",
+     "2:40: unknown option 'colour' for a console sink (valid: outputMode, checkpointLocation, "
+     "trigger, queryName, numRows, truncate)"},
+    {SRC "CREATE SINK out USING parquet OPTIONS (path = 'x');",
+     "2:23: sink format 'parquet' is not supported yet (supported: console, memory, csv, json)"},
+    {SRC "SET spark.sql.shuffle.partitions = many;",
+     "2:1: setting spark.sql.shuffle.partitions must be a whole number from 1 to 4096, not 'many'"},
     {SRC "SET weir.colour = 1;", "2:1: unknown setting 'weir.colour'"},
-    {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1');\n" SINK "INSERT INTO out SELECT value, count(*) FROM lines GROUP BY value;",
+    {"CREATE SOURCE lines USING kafka OPTIONS (subscribe = 't1');\n" SINK
+     "INSERT INTO out SELECT value, count(*) FROM lines GROUP BY value;",
      "source lines has no option 'kafka.bootstrap.servers' (set it, or give --bootstrap)"},
-    {SRC "CREATE VIEW v AS SELECT count(*) AS n FROM lines;", "2:18: aggregation in a subquery or view is not supported yet"},
+    {SRC "CREATE VIEW v AS SELECT count(*) AS n FROM lines;",
+     "2:18: aggregation in a subquery or view is not supported yet"},
     /* event time */
-    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(value, '1 minute');", "3:65: window needs a TIMESTAMP time column, not BINARY"},
-    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, 'soon');", "3:76: the window size must be a constant interval such as '10 minutes' or INTERVAL 10 MINUTES"},
-    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '1 minute', '2 minutes');", "3:88: the window slide must not exceed the window size"},
-    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '1 minute'), session_window(timestamp, '1 minute');", "3:89: GROUP BY takes one window() or session_window()"},
-    {SRC ASINK "INSERT INTO out SELECT window(timestamp, '1 minute') AS w FROM lines;", "3:24: window is only for GROUP BY (an event-time aggregation)"},
-    {SRC ASINK "INSERT INTO out SELECT offset FROM lines WATERMARK value DELAY OF INTERVAL 10 SECONDS;", "3:36: the WATERMARK column value must be a TIMESTAMP, not BINARY"},
-    {SRC ASINK "INSERT INTO out SELECT topic, count(*) AS n FROM lines WATERMARK timestamp DELAY OF INTERVAL 10 SECONDS GROUP BY topic;",
-     "3:1: outputMode 'append' needs the WATERMARK column or a window of it among the GROUP BY keys"},
-    {SRC SINK "INSERT INTO out SELECT window.middle, count(*) AS n FROM lines GROUP BY window(timestamp, '1 minute');", "3:24: a window has fields start and end, not 'middle'"},
-    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '1 day', '1 millisecond');",
-     "3:58: this window puts each row into 86400000 windows (its size divided by its slide); at most 10000 are allowed"},
-    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, INTERVAL 1 MINUTE, INTERVAL 0.0000001 MINUTES);",
+    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(value, '1 minute');",
+     "3:65: window needs a TIMESTAMP time column, not BINARY"},
+    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, 'soon');",
+     "3:76: the window size must be a constant interval such as '10 minutes' or INTERVAL 10 "
+     "MINUTES"},
+    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '1 "
+              "minute', '2 minutes');",
+     "3:88: the window slide must not exceed the window size"},
+    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '1 "
+              "minute'), session_window(timestamp, '1 minute');",
+     "3:89: GROUP BY takes one window() or session_window()"},
+    {SRC ASINK "INSERT INTO out SELECT window(timestamp, '1 minute') AS w FROM lines;",
+     "3:24: window is only for GROUP BY (an event-time aggregation)"},
+    {SRC ASINK
+     "INSERT INTO out SELECT offset FROM lines WATERMARK value DELAY OF INTERVAL 10 SECONDS;",
+     "3:36: the WATERMARK column value must be a TIMESTAMP, not BINARY"},
+    {SRC ASINK "INSERT INTO out SELECT topic, count(*) AS n FROM lines WATERMARK timestamp DELAY "
+               "OF INTERVAL 10 SECONDS GROUP BY topic;",
+     "3:1: outputMode 'append' needs the WATERMARK column or a window of it among the GROUP BY "
+     "keys"},
+    {SRC SINK "INSERT INTO out SELECT window.middle, count(*) AS n FROM lines GROUP BY "
+              "window(timestamp, '1 minute');",
+     "3:24: a window has fields start and end, not 'middle'"},
+    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '1 day', "
+              "'1 millisecond');",
+     "3:58: this window puts each row into 86400000 windows (its size divided by its slide); at "
+     "most 10000 are allowed"},
+    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, INTERVAL "
+              "1 MINUTE, INTERVAL 0.0000001 MINUTES);",
      "3:58: this window puts each row into 10000000 windows"},
-    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '1000000 weeks');",
+    {SRC SINK
+     "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '1000000 weeks');",
      "3:76: the window size is longer than 10,000 years"},
-    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '0x10 minutes');",
-     "3:76: the window size must be a constant interval such as '10 minutes' or INTERVAL 10 MINUTES: malformed interval '0x10 minutes' (expected a decimal number and a unit"},
-    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '1e3 seconds');",
-     "3:76: the window size must be a constant interval such as '10 minutes' or INTERVAL 10 MINUTES: malformed interval '1e3 seconds'"},
-    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '99999999999999 days');",
-     "3:76: the window size must be a constant interval such as '10 minutes' or INTERVAL 10 MINUTES: interval '99999999999999 days' is too large (intervals are microseconds in 64 bits"},
-    {SRC ASINK "INSERT INTO out SELECT offset FROM lines WATERMARK timestamp DELAY OF INTERVAL 9999999999999 DAYS;",
+    {SRC SINK
+     "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '0x10 minutes');",
+     "3:76: the window size must be a constant interval such as '10 minutes' or INTERVAL 10 "
+     "MINUTES: malformed interval '0x10 minutes' (expected a decimal number and a unit"},
+    {SRC SINK
+     "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, '1e3 seconds');",
+     "3:76: the window size must be a constant interval such as '10 minutes' or INTERVAL 10 "
+     "MINUTES: malformed interval '1e3 seconds'"},
+    {SRC SINK "INSERT INTO out SELECT count(*) AS n FROM lines GROUP BY window(timestamp, "
+              "'99999999999999 days');",
+     "3:76: the window size must be a constant interval such as '10 minutes' or INTERVAL 10 "
+     "MINUTES: interval '99999999999999 days' is too large (intervals are microseconds in 64 bits"},
+    {SRC ASINK "INSERT INTO out SELECT offset FROM lines WATERMARK timestamp DELAY OF INTERVAL "
+               "9999999999999 DAYS;",
      "3:80: interval 9999999999999 is too large (intervals are microseconds in 64 bits"},
-    {SRC ASINK "INSERT INTO out SELECT offset FROM lines WATERMARK timestamp DELAY OF INTERVAL 'inf' SECONDS;",
+    {SRC ASINK "INSERT INTO out SELECT offset FROM lines WATERMARK timestamp DELAY OF INTERVAL "
+               "'inf' SECONDS;",
      "3:80: malformed interval number 'inf'"},
     {SRC ASINK "INSERT INTO out SELECT INTERVAL 1 HOUR AS h FROM lines;",
-     "3:24: an interval is only allowed as an argument of window() or session_window() and after WATERMARK col DELAY OF"},
-    {SRC "CREATE SINK out USING console OPTIONS (trigger = 'processingTime=99999999999999999 hours');",
-     "2:40: option trigger 'processingTime=99999999999999999 hours': interval '99999999999999999 hours' is too large"},
+     "3:24: an interval is only allowed as an argument of window() or session_window() and after "
+     "WATERMARK col DELAY OF"},
+    {SRC
+     "CREATE SINK out USING console OPTIONS (trigger = 'processingTime=99999999999999999 hours');",
+     "2:40: option trigger 'processingTime=99999999999999999 hours': interval '99999999999999999 "
+     "hours' is too large"},
     /* what comes out */
     {SRC ASINK "INSERT INTO out SELECT value, CAST(value AS STRING) FROM lines;",
-     "3:17: the query's output has two columns named 'value' (columns 1 and 2): give one of them another name with AS"},
-    {SRC ASINK "INSERT INTO out SELECT offset AS n, partition AS N FROM lines;", "3:17: the query's output has two columns named 'N'"},
+     "3:17: the query's output has two columns named 'value' (columns 1 and 2): give one of them "
+     "another name with AS"},
+    {SRC ASINK "INSERT INTO out SELECT offset AS n, partition AS N FROM lines;",
+     "3:17: the query's output has two columns named 'N'"},
     {SRC SINK "INSERT INTO out SELECT count(*) AS c FROM lines GROUP BY c;",
-     "3:58: aggregate functions are not allowed in GROUP BY (this name is the alias of an aggregate in the select list)"},
+     "3:58: aggregate functions are not allowed in GROUP BY (this name is the alias of an "
+     "aggregate in the select list)"},
     /* NUL bytes never cut a value short */
-    {"CREATE SOURCE lines USING kafka OPTIONS ('kafka.bootstrap.servers' = 'localhost:1', subscribe = 't1\\0t2');",
+    {"CREATE SOURCE lines USING kafka OPTIONS ('kafka.bootstrap.servers' = 'localhost:1', "
+     "subscribe = 't1\\0t2');",
      "1:97: the value of option subscribe contains a NUL byte"},
-    {SRC "SET weir.workers = '2\\0';", "2:20: the value of setting weir.workers contains a NUL byte"},
+    {SRC "SET weir.workers = '2\\0';",
+     "2:20: the value of setting weir.workers contains a NUL byte"},
     /* file sinks */
-    {SRC "CREATE SINK out USING csv OPTIONS (checkpointLocation = '/tmp/c');", "2:1: a csv sink needs option path (the folder its files go to)"},
-    {SRC "CREATE SINK out USING csv OPTIONS (path = '/tmp/o', sep = ';;');", "2:53: option sep must be one character (not a line break), not ';;'"},
-    {SRC "CREATE SINK out USING csv OPTIONS (path = '/tmp/o', quote = ',');", "2:1: csv sink out: sep must differ from quote and escape"},
+    {SRC "CREATE SINK out USING csv OPTIONS (checkpointLocation = '/tmp/c');",
+     "2:1: a csv sink needs option path (the folder its files go to)"},
+    {SRC "CREATE SINK out USING csv OPTIONS (path = '/tmp/o', sep = ';;');",
+     "2:53: option sep must be one character (not a line break), not ';;'"},
+    {SRC "CREATE SINK out USING csv OPTIONS (path = '/tmp/o', quote = ',');",
+     "2:1: csv sink out: sep must differ from quote and escape"},
     {SRC "CREATE SINK out USING json OPTIONS (path = '/tmp/o', header = 'true');",
-     "2:54: unknown option 'header' for a json sink (valid: path, outputMode, checkpointLocation, trigger, queryName)"},
-    {SRC "CREATE SINK out USING csv OPTIONS (path = '/tmp/o', checkpointLocation = '/tmp/c', outputMode = 'complete');\n"
+     "2:54: unknown option 'header' for a json sink (valid: path, outputMode, checkpointLocation, "
+     "trigger, queryName)"},
+    {SRC "CREATE SINK out USING csv OPTIONS (path = '/tmp/o', checkpointLocation = '/tmp/c', "
+         "outputMode = 'complete');\n"
          "INSERT INTO out SELECT value, count(*) AS n FROM lines GROUP BY value;",
-     "3:1: a csv sink only appends (files are never rewritten): outputMode 'complete' is not allowed for sink out"},
+     "3:1: a csv sink only appends (files are never rewritten): outputMode 'complete' is not "
+     "allowed for sink out"},
     {SRC "CREATE SINK out USING json OPTIONS (path = '/tmp/o', checkpointLocation = '/tmp/c');\n"
-         "INSERT INTO out SELECT CAST(value AS STRING) AS v, count(*) AS n FROM lines GROUP BY CAST(value AS STRING);",
+         "INSERT INTO out SELECT CAST(value AS STRING) AS v, count(*) AS n FROM lines GROUP BY "
+         "CAST(value AS STRING);",
      "3:1: a json sink only appends, and an aggregation without a watermark never finishes a row"},
-    {SRC "CREATE SINK out USING json OPTIONS (path = '/tmp/o');\nINSERT INTO out SELECT value FROM lines;",
-     "3:1: a json sink is exactly-once through its checkpoint: give sink out option checkpointLocation (or weir run --checkpoint DIR)"},
-    {SRC "CREATE SINK out USING csv OPTIONS (path = '/tmp/o', checkpointLocation = '/tmp/c');\nINSERT INTO out SELECT value FROM lines;",
-     "3:1: a csv sink cannot hold column value of type BINARY: cast it to STRING, or use a json sink"},
-    {SRC "CREATE SINK out USING memory OPTIONS (checkpointLocation = '');\nINSERT INTO out SELECT value FROM lines;",
+    {SRC "CREATE SINK out USING json OPTIONS (path = '/tmp/o');\nINSERT INTO out SELECT value FROM "
+         "lines;",
+     "3:1: a json sink is exactly-once through its checkpoint: give sink out option "
+     "checkpointLocation (or weir run --checkpoint DIR)"},
+    {SRC "CREATE SINK out USING csv OPTIONS (path = '/tmp/o', checkpointLocation = "
+         "'/tmp/c');\nINSERT INTO out SELECT value FROM lines;",
+     "3:1: a csv sink cannot hold column value of type BINARY: cast it to STRING, or use a json "
+     "sink"},
+    {SRC "CREATE SINK out USING memory OPTIONS (checkpointLocation = '');\nINSERT INTO out SELECT "
+         "value FROM lines;",
      "2:39: option checkpointLocation must name a folder (it is empty)"},
     /* trailing SELECTs: SQLite's word on each, at the SELECT, before any query starts */
-    {SRC ASINK "INSERT INTO out SELECT value FROM lines;\nSELECT nope FROM out;", "4:1: no such column: nope"},
-    {SRC ASINK "INSERT INTO out SELECT value FROM lines;\nSELECT * FROM outt;", "4:1: no such table: outt"},
-    {SRC ASINK "INSERT INTO out SELECT value FROM lines;\nSELECT 1 AS one;\n  SELECT hex(fts3_tokenizer('simple'));",
+    {SRC ASINK "INSERT INTO out SELECT value FROM lines;\nSELECT nope FROM out;",
+     "4:1: no such column: nope"},
+    {SRC ASINK "INSERT INTO out SELECT value FROM lines;\nSELECT * FROM outt;",
+     "4:1: no such table: outt"},
+    {SRC ASINK "INSERT INTO out SELECT value FROM lines;\nSELECT 1 AS one;\n  SELECT "
+               "hex(fts3_tokenizer('simple'));",
      "5:3: function fts3_tokenizer is not allowed in SQL over sinks"},
-    {SRC ASINK "INSERT INTO out SELECT value FROM lines;\nSELECT 'a\\'; SELECT nope FROM out;", "4:14: no such column: nope"},
+    {SRC ASINK "INSERT INTO out SELECT value FROM lines;\nSELECT 'a\\'; SELECT nope FROM out;",
+     "4:14: no such column: nope"},
     {SRC ASINK "INSERT INTO out SELECT value FROM lines;\nSELECT 'abc FROM out",
      "4:1: this SELECT never ends: a string, quoted name or comment in it is not closed"},
-    {SRC SINK "INSERT INTO out SELECT value, count(*) AS n FROM lines GROUP BY value;\nSELECT * FROM out;", "4:1: no such table: out"},
+    {SRC SINK
+     "INSERT INTO out SELECT value, count(*) AS n FROM lines GROUP BY value;\nSELECT * FROM out;",
+     "4:1: no such table: out"},
     {SRC "CREATE SINK f USING csv OPTIONS (path = '/tmp/o', checkpointLocation = '/tmp/c');\n"
          "INSERT INTO f SELECT CAST(value AS STRING) AS v FROM lines;\nSELECT w FROM f;",
      "4:1: no such column: w"},
@@ -162,11 +257,13 @@ Test(job_errors, each_malformed_job_gives_one_clear_line) {
         char *path = wrt_temp_job(jobs[i].text);
         wrt_result r = WRT_RUN(NULL, "run", path, "--trigger", "once");
         cr_expect_eq(r.status, 1, "job %zu: exit %d, stderr: %s", i, r.status, r.err);
-        cr_expect_eq(wrt_count_lines(r.err, strlen(r.err)), 1, "job %zu: not one line: %s", i, r.err);
+        cr_expect_eq(wrt_count_lines(r.err, strlen(r.err)), 1, "job %zu: not one line: %s", i,
+                     r.err);
         char *want = wr_xasprintf("%s:%s", path, jobs[i].want);
         bool at_start = !strncmp(r.err, want, strlen(want));
         bool anywhere = strstr(r.err, jobs[i].want) != NULL;
-        cr_expect(jobs[i].want[0] >= '0' && jobs[i].want[0] <= '9' ? at_start : anywhere, "job %zu:\n  got:  %s  want: %s", i, r.err, want);
+        cr_expect(jobs[i].want[0] >= '0' && jobs[i].want[0] <= '9' ? at_start : anywhere,
+                  "job %zu:\n  got:  %s  want: %s", i, r.err, want);
         free(want);
         wrt_result_free(&r);
         unlink(path);
@@ -181,9 +278,11 @@ Test(job_errors, command_line_errors) {
     wrt_result_free(&r);
     r = WRT_RUN(NULL, "run", "/nonexistent/job.sql");
     cr_assert_eq(r.status, 1);
-    cr_assert_str_eq(r.err, "weir run: cannot read /nonexistent/job.sql: No such file or directory\n");
+    cr_assert_str_eq(r.err,
+                     "weir run: cannot read /nonexistent/job.sql: No such file or directory\n");
     wrt_result_free(&r);
-    char *path = wrt_temp_job(SRC SINK "INSERT INTO out SELECT value, count(*) FROM lines GROUP BY value;");
+    char *path =
+        wrt_temp_job(SRC SINK "INSERT INTO out SELECT value, count(*) FROM lines GROUP BY value;");
     r = WRT_RUN(NULL, "run", path, "--format", "xml");
     cr_assert_eq(r.status, 2);
     cr_assert_str_eq(r.err, "weir run: --format must be table, csv or json, not 'xml'\n");
@@ -191,18 +290,23 @@ Test(job_errors, command_line_errors) {
     /* usage errors: exit 2, "weir run:", before the job is even read */
     r = WRT_RUN(NULL, "run", path, "--trigger", "whenever");
     cr_assert_eq(r.status, 2);
-    cr_assert_str_eq(r.err, "weir run: --trigger: trigger 'whenever' is not valid (accepted: availableNow, once, "
-                            "processingTime=<interval> such as 'processingTime=5 seconds')\n");
+    cr_assert_str_eq(
+        r.err,
+        "weir run: --trigger: trigger 'whenever' is not valid (accepted: availableNow, once, "
+        "processingTime=<interval> such as 'processingTime=5 seconds')\n");
     wrt_result_free(&r);
     r = WRT_RUN(NULL, "run", path, "--set", "weir.workers=0");
     cr_assert_eq(r.status, 2);
-    cr_assert_str_eq(r.err, "weir run: --set weir.workers=0: setting weir.workers must be a whole number from 1 to 4096, not '0'\n");
+    cr_assert_str_eq(r.err, "weir run: --set weir.workers=0: setting weir.workers must be a whole "
+                            "number from 1 to 4096, not '0'\n");
     wrt_result_free(&r);
     r = WRT_RUN(NULL, "run", "/nonexistent/job.sql", "--set", "foo=bar");
     cr_assert_eq(r.status, 2);
-    cr_assert_str_eq(r.err, "weir run: --set foo=bar: unknown setting 'foo' (settings: spark.sql.shuffle.partitions, "
-                            "weir.shuffle.partitions, weir.workers, spark.sql.streaming.minBatchesToRetain, "
-                            "spark.sql.streaming.stateStore.minDeltasForSnapshot)\n");
+    cr_assert_str_eq(
+        r.err,
+        "weir run: --set foo=bar: unknown setting 'foo' (settings: spark.sql.shuffle.partitions, "
+        "weir.shuffle.partitions, weir.workers, spark.sql.streaming.minBatchesToRetain, "
+        "spark.sql.streaming.stateStore.minDeltasForSnapshot)\n");
     wrt_result_free(&r);
     r = WRT_RUN(NULL, "run", "/nonexistent/job.sql", "--set", "weir.workers");
     cr_assert_eq(r.status, 2);
@@ -231,7 +335,9 @@ Test(job_errors, command_line_errors) {
     /* a reachable-nowhere broker: a clear error within the timeout, no hang */
     r = WRT_RUN(NULL, "run", path, "--trigger", "once");
     cr_assert_eq(r.status, 1);
-    cr_assert(strstr(r.err, "weir run: query out failed: source lines: cannot reach Kafka at localhost:1"), "%s", r.err);
+    cr_assert(strstr(r.err,
+                     "weir run: query out failed: source lines: cannot reach Kafka at localhost:1"),
+              "%s", r.err);
     wrt_result_free(&r);
     unlink(path);
     free(path);
@@ -245,9 +351,11 @@ Test(job_errors, raw_nul_bytes) {
         size_t len;
         const char *want;
     } cases[] = {
-        {SRC SINK "INSERT INTO out SELECT `a\0b` FROM lines;", sizeof(SRC SINK "INSERT INTO out SELECT `a\0b` FROM lines;") - 1,
+        {SRC SINK "INSERT INTO out SELECT `a\0b` FROM lines;",
+         sizeof(SRC SINK "INSERT INTO out SELECT `a\0b` FROM lines;") - 1,
          "3:24: a `quoted identifier` must not contain a NUL byte"},
-        {SRC "CREATE SINK m USING memory OPTIONS (path = 'a\0b');", sizeof(SRC "CREATE SINK m USING memory OPTIONS (path = 'a\0b');") - 1,
+        {SRC "CREATE SINK m USING memory OPTIONS (path = 'a\0b');",
+         sizeof(SRC "CREATE SINK m USING memory OPTIONS (path = 'a\0b');") - 1,
          "2:44: the value of option path contains a NUL byte"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -259,7 +367,8 @@ Test(job_errors, raw_nul_bytes) {
         wrt_result r = WRT_RUN(NULL, "run", path, "--trigger", "once");
         char *want = wr_xasprintf("%s:%s", path, cases[i].want);
         cr_expect_eq(r.status, 1, "case %zu: %s", i, r.err);
-        cr_expect(!strncmp(r.err, want, strlen(want)), "case %zu:\n  got:  %s  want: %s", i, r.err, want);
+        cr_expect(!strncmp(r.err, want, strlen(want)), "case %zu:\n  got:  %s  want: %s", i, r.err,
+                  want);
         free(want);
         wrt_result_free(&r);
         unlink(path);
@@ -272,9 +381,11 @@ Test(job_errors, raw_nul_bytes) {
  * fails only because no broker answers). */
 static char *nested(const char *open, const char *mid, const char *close, int n) {
     wr_buf b = {0};
-    for (int i = 0; i < n; i++) wr_buf_puts(&b, open);
+    for (int i = 0; i < n; i++)
+        wr_buf_puts(&b, open);
     wr_buf_puts(&b, mid);
-    for (int i = 0; close && i < n; i++) wr_buf_puts(&b, close);
+    for (int i = 0; close && i < n; i++)
+        wr_buf_puts(&b, close);
     return b.p;
 }
 
@@ -292,26 +403,34 @@ Test(job_errors, nesting_depth_is_limited) {
         {nested("(SELECT * FROM ", "lines", ")", 50000), true},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *job = cases[i].from ? wr_xasprintf(SRC ASINK "INSERT INTO out SELECT offset FROM %s;", cases[i].expr)
-                                  : wr_xasprintf(SRC ASINK "INSERT INTO out SELECT %s AS x FROM lines;", cases[i].expr);
+        char *job =
+            cases[i].from
+                ? wr_xasprintf(SRC ASINK "INSERT INTO out SELECT offset FROM %s;", cases[i].expr)
+                : wr_xasprintf(SRC ASINK "INSERT INTO out SELECT %s AS x FROM lines;",
+                               cases[i].expr);
         char *path = wrt_temp_job(job);
         wrt_result r = WRT_RUN(NULL, "run", path, "--trigger", "once");
         cr_expect_eq(r.status, 1, "case %zu: exit %d: %.300s", i, r.status, r.err);
-        cr_expect(strstr(r.err, "nests too deeply: more than 1000 levels of expressions or subqueries"), "case %zu: %.300s", i, r.err);
-        cr_expect(!strncmp(r.err, path, strlen(path)) && r.err[strlen(path)] == ':' && strstr(r.err, ":3:"), "case %zu: no position: %.200s", i,
-                  r.err);
+        cr_expect(
+            strstr(r.err, "nests too deeply: more than 1000 levels of expressions or subqueries"),
+            "case %zu: %.300s", i, r.err);
+        cr_expect(!strncmp(r.err, path, strlen(path)) && r.err[strlen(path)] == ':' &&
+                      strstr(r.err, ":3:"),
+                  "case %zu: no position: %.200s", i, r.err);
         wrt_result_free(&r);
         unlink(path);
         free(path);
         free(job);
         free(cases[i].expr);
     }
-    char *ok[] = {nested("(", "offset", ")", 900), nested("- ", "offset", NULL, 900), nested("offset + ", "1", NULL, 900)};
+    char *ok[] = {nested("(", "offset", ")", 900), nested("- ", "offset", NULL, 900),
+                  nested("offset + ", "1", NULL, 900)};
     for (size_t i = 0; i < 3; i++) {
         char *job = wr_xasprintf(SRC ASINK "INSERT INTO out SELECT %s AS x FROM lines;", ok[i]);
         char *path = wrt_temp_job(job);
         wrt_result r = WRT_RUN(NULL, "run", path, "--trigger", "once");
-        cr_expect(strstr(r.err, "cannot reach Kafka at localhost:1"), "deep but legal %zu: %.300s", i, r.err);
+        cr_expect(strstr(r.err, "cannot reach Kafka at localhost:1"), "deep but legal %zu: %.300s",
+                  i, r.err);
         wrt_result_free(&r);
         unlink(path);
         free(path);

@@ -38,7 +38,8 @@ TestSuite(kafka_cli, .init = start, .fini = stop);
 static void produce(const char *topic, const char *input, size_t len, const char *const *extra) {
     const char *argv[16] = {"produce", "--topic", topic, "--bootstrap", bs};
     int n = 5;
-    for (int i = 0; extra && extra[i]; i++) argv[n++] = extra[i];
+    for (int i = 0; extra && extra[i]; i++)
+        argv[n++] = extra[i];
     argv[n] = NULL;
     wrt_result r = wrt_run(input, len, 60, argv);
     cr_assert_eq(r.status, 0, "produce failed (%d): %s", r.status, r.err);
@@ -49,7 +50,8 @@ static void produce(const char *topic, const char *input, size_t len, const char
 Test(kafka_cli, keys_values_and_every_printed_field) {
     const char *in = "k1:v1\nk2:\n:v3\n";
     produce("one", in, strlen(in),
-            (const char *const[]){"--property", "parse.key=true", "--property", "key.separator=:", NULL});
+            (const char *const[]){"--property", "parse.key=true", "--property",
+                                  "key.separator=:", NULL});
     wrt_result r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--from-beginning",
                            "--max-messages", "3", "--property", "print.key=true", "--property",
                            "print.partition=true", "--property", "print.offset=true");
@@ -59,9 +61,9 @@ Test(kafka_cli, keys_values_and_every_printed_field) {
                             "Partition:0\tOffset:2\t\tv3\n");
     wrt_result_free(&r);
 
-    r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--partition", "0", "--offset",
-                "1", "--max-messages", "1", "--property", "print.timestamp=true", "--property",
-                "print.key=true", "--property", "key.separator=|");
+    r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--partition", "0",
+                "--offset", "1", "--max-messages", "1", "--property", "print.timestamp=true",
+                "--property", "print.key=true", "--property", "key.separator=|");
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(!strncmp(r.out, "CreateTime:", 11), "%s", r.out);
     long long ts = atoll(r.out + 11);
@@ -94,7 +96,8 @@ Test(kafka_cli, empty_messages_nul_bytes_and_a_last_line_without_newline) {
 Test(kafka_cli, one_megabyte_message_from_a_file) {
     size_t len = 1024 * 1024;
     char *big = malloc(len + 2);
-    for (size_t i = 0; i < len; i++) big[i] = (char)('a' + (i * 7919) % 26);
+    for (size_t i = 0; i < len; i++)
+        big[i] = (char)('a' + (i * 7919) % 26);
     big[len] = '\n';
     big[len + 1] = '\0';
     char path[] = "/tmp/weir-big-XXXXXX";
@@ -117,11 +120,12 @@ Test(kafka_cli, several_partitions_keep_every_message_and_key_placement) {
      * on the same partition (murmur2, as Java clients place keys). */
     size_t cap = 64 * 2000, len = 0;
     char *in = malloc(cap);
-    for (int i = 0; i < 2000; i++) len += (size_t)sprintf(in + len, "key%d\tvalue-%d\n", i % 50, i);
+    for (int i = 0; i < 2000; i++)
+        len += (size_t)sprintf(in + len, "key%d\tvalue-%d\n", i % 50, i);
     produce("four", in, len, (const char *const[]){"--property", "parse.key=true", NULL});
-    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "four", "--bootstrap", bs, "--from-beginning",
-                           "--max-messages", "2000", "--property", "print.partition=true",
-                           "--property", "print.key=true");
+    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "four", "--bootstrap", bs,
+                           "--from-beginning", "--max-messages", "2000", "--property",
+                           "print.partition=true", "--property", "print.key=true");
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_eq(wrt_count_lines(r.out, r.outlen), 2000);
     int seen[2000] = {0}, part_of_key[50], used[4] = {0};
@@ -135,7 +139,8 @@ Test(kafka_cli, several_partitions_keep_every_message_and_key_placement) {
         if (part_of_key[k] < 0) part_of_key[k] = p;
         cr_assert_eq(part_of_key[k], p, "key%d on two partitions", k);
     }
-    for (int i = 0; i < 2000; i++) cr_assert_eq(seen[i], 1, "value-%d seen %d times", i, seen[i]);
+    for (int i = 0; i < 2000; i++)
+        cr_assert_eq(seen[i], 1, "value-%d seen %d times", i, seen[i]);
     cr_assert_eq(used[0] + used[1] + used[2] + used[3], 4, "not every partition was used");
     wrt_result_free(&r);
     free(in);
@@ -160,17 +165,18 @@ Test(kafka_cli, group_offsets_carry_over_between_runs) {
 
 Test(kafka_cli, timeout_ends_a_quiet_consumer_and_latest_skips_old_messages) {
     produce("one", "old\n", 4, NULL);
-    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--timeout-ms", "1500");
+    wrt_result r =
+        WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--timeout-ms", "1500");
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_str_eq(r.out, "");
     cr_assert_str_eq(r.err, "Processed a total of 0 messages\n");
     wrt_result_free(&r);
-    r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--partition", "0", "--offset",
-                "latest", "--timeout-ms", "1000");
+    r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--partition", "0",
+                "--offset", "latest", "--timeout-ms", "1000");
     cr_assert_str_eq(r.out, "");
     wrt_result_free(&r);
-    r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--partition", "0", "--offset",
-                "earliest", "--timeout-ms", "1000");
+    r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--partition", "0",
+                "--offset", "earliest", "--timeout-ms", "1000");
     cr_assert_str_eq(r.out, "old\n");
     wrt_result_free(&r);
 }
@@ -183,7 +189,8 @@ Test(kafka_cli, topics_list_and_describe) {
     r = WRT_RUN(NULL, "topics", "describe", "--bootstrap", bs);
     cr_assert_eq(r.status, 0);
     cr_assert_eq(wrt_count_lines(r.out, r.outlen), 2 + 1 + 4);
-    cr_assert(strstr(r.out, "\tTopic: four\tPartition: 3\tLeader: 1\tReplicas: 1\tIsr: 1\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "\tTopic: four\tPartition: 3\tLeader: 1\tReplicas: 1\tIsr: 1\n"), "%s",
+              r.out);
     wrt_result_free(&r);
 }
 
@@ -195,13 +202,17 @@ static void expect_error(int status, const char *want, const char *const *argv) 
     cr_assert_eq(wrt_count_lines(r.err, strlen(r.err)), 1, "more than one line: %s", r.err);
     wrt_result_free(&r);
 }
-#define EXPECT_ERROR(status, want, ...) expect_error(status, want, (const char *const[]){__VA_ARGS__, NULL})
+#define EXPECT_ERROR(status, want, ...)                                                            \
+    expect_error(status, want, (const char *const[]){__VA_ARGS__, NULL})
 
 Test(kafka_cli, unreachable_broker_fails_fast_and_clearly) {
     int64_t t0 = wr_now_ms();
-    EXPECT_ERROR(1, "cannot reach Kafka at localhost:1: ", "consume", "--topic", "x", "--bootstrap", "localhost:1");
-    EXPECT_ERROR(1, "cannot reach Kafka at localhost:1: ", "produce", "--topic", "x", "--bootstrap", "localhost:1");
-    EXPECT_ERROR(1, "cannot reach Kafka at localhost:1: ", "topics", "list", "--bootstrap", "localhost:1");
+    EXPECT_ERROR(1, "cannot reach Kafka at localhost:1: ", "consume", "--topic", "x", "--bootstrap",
+                 "localhost:1");
+    EXPECT_ERROR(1, "cannot reach Kafka at localhost:1: ", "produce", "--topic", "x", "--bootstrap",
+                 "localhost:1");
+    EXPECT_ERROR(1, "cannot reach Kafka at localhost:1: ", "topics", "list", "--bootstrap",
+                 "localhost:1");
     cr_assert_lt(wr_now_ms() - t0, 20000, "refused connections took too long to report");
 }
 
@@ -227,49 +238,58 @@ Test(kafka_cli, a_silent_server_times_out_within_the_timeout) {
 
 Test(kafka_cli, unknown_topics_are_errors) {
     EXPECT_ERROR(1, "topic 'nope' does not exist", "consume", "--topic", "nope", "--bootstrap", bs);
-    EXPECT_ERROR(1, "topic 'nope' does not exist", "topics", "describe", "--topic", "nope", "--bootstrap", bs);
-    EXPECT_ERROR(1, "topic 'one' has no partition 5 (it has 1)", "consume", "--topic", "one", "--partition", "5",
+    EXPECT_ERROR(1, "topic 'nope' does not exist", "topics", "describe", "--topic", "nope",
                  "--bootstrap", bs);
+    EXPECT_ERROR(1, "topic 'one' has no partition 5 (it has 1)", "consume", "--topic", "one",
+                 "--partition", "5", "--bootstrap", bs);
 }
 
 Test(kafka_cli, unsupported_admin_operations_say_so) {
     EXPECT_ERROR(1, "the broker does not support CreateTopics", "topics", "create", "--topic", "t9",
                  "--partitions", "2", "--bootstrap", bs);
-    EXPECT_ERROR(1, "the broker does not support DeleteTopics", "topics", "delete", "--topic", "one",
-                 "--bootstrap", bs);
+    EXPECT_ERROR(1, "the broker does not support DeleteTopics", "topics", "delete", "--topic",
+                 "one", "--bootstrap", bs);
 }
 
 Test(kafka_cli, missing_topic_and_bad_option_values) {
     EXPECT_ERROR(2, "weir produce: --topic is required", "produce", "--bootstrap", bs);
     EXPECT_ERROR(2, "weir consume: --topic is required", "consume");
     EXPECT_ERROR(2, "create needs --topic", "topics", "create");
-    EXPECT_ERROR(2, "--max-messages must be a whole number from 1 to", "consume", "--topic", "one", "--max-messages", "ten");
-    EXPECT_ERROR(2, "--offset must be earliest, latest or a non-negative number, got 'first'", "consume", "--topic",
-                 "one", "--partition", "0", "--offset", "first");
+    EXPECT_ERROR(2, "--max-messages must be a whole number from 1 to", "consume", "--topic", "one",
+                 "--max-messages", "ten");
+    EXPECT_ERROR(2, "--offset must be earliest, latest or a non-negative number, got 'first'",
+                 "consume", "--topic", "one", "--partition", "0", "--offset", "first");
     EXPECT_ERROR(2, "--offset needs --partition", "consume", "--topic", "one", "--offset", "3");
-    EXPECT_ERROR(2, "--from-beginning and --offset cannot be used together", "consume", "--topic", "one",
-                 "--partition", "0", "--offset", "3", "--from-beginning");
-    EXPECT_ERROR(2, "unknown property 'print.colour'", "consume", "--topic", "one", "--property", "print.colour=true");
-    EXPECT_ERROR(2, "property print.key must be true or false, got 'yes'", "consume", "--topic", "one",
-                 "--property", "print.key=yes");
-    EXPECT_ERROR(2, "unknown property 'acks'", "produce", "--topic", "one", "--property", "acks=all");
-    EXPECT_ERROR(2, "No such configuration property: \"no.such\"", "produce", "--topic", "one", "-X", "no.such=1");
-    EXPECT_ERROR(2, "-X nonsense: expected key=value", "consume", "--topic", "one", "-X", "nonsense");
+    EXPECT_ERROR(2, "--from-beginning and --offset cannot be used together", "consume", "--topic",
+                 "one", "--partition", "0", "--offset", "3", "--from-beginning");
+    EXPECT_ERROR(2, "unknown property 'print.colour'", "consume", "--topic", "one", "--property",
+                 "print.colour=true");
+    EXPECT_ERROR(2, "property print.key must be true or false, got 'yes'", "consume", "--topic",
+                 "one", "--property", "print.key=yes");
+    EXPECT_ERROR(2, "unknown property 'acks'", "produce", "--topic", "one", "--property",
+                 "acks=all");
+    EXPECT_ERROR(2, "No such configuration property: \"no.such\"", "produce", "--topic", "one",
+                 "-X", "no.such=1");
+    EXPECT_ERROR(2, "-X nonsense: expected key=value", "consume", "--topic", "one", "-X",
+                 "nonsense");
     EXPECT_ERROR(2, "unknown option '--colour'", "consume", "--topic", "one", "--colour");
     EXPECT_ERROR(2, "option --topic needs a value", "consume", "--topic");
     EXPECT_ERROR(2, "unknown action 'rename'", "topics", "rename");
     EXPECT_ERROR(2, "unknown command 'frobnicate'", "frobnicate");
-    EXPECT_ERROR(1, "cannot open /nonexistent/lines.txt", "produce", "--topic", "one", "--file", "/nonexistent/lines.txt");
+    EXPECT_ERROR(1, "cannot open /nonexistent/lines.txt", "produce", "--topic", "one", "--file",
+                 "/nonexistent/lines.txt");
 }
 
 Test(kafka_cli, a_line_without_key_separator_stops_the_producer) {
-    wrt_result r = WRT_RUN("k:v\nno separator here\nk2:v2\n", "produce", "--topic", "one", "--bootstrap", bs,
-                           "--property", "parse.key=true", "--property", "key.separator=:");
+    wrt_result r =
+        WRT_RUN("k:v\nno separator here\nk2:v2\n", "produce", "--topic", "one", "--bootstrap", bs,
+                "--property", "parse.key=true", "--property", "key.separator=:");
     cr_assert_eq(r.status, 1);
-    cr_assert_str_eq(r.err, "weir produce: line 2 has no key separator; nothing after line 1 was sent\n");
+    cr_assert_str_eq(r.err,
+                     "weir produce: line 2 has no key separator; nothing after line 1 was sent\n");
     wrt_result_free(&r);
-    r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--from-beginning", "--timeout-ms", "1500",
-                "--property", "print.key=true");
+    r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--from-beginning",
+                "--timeout-ms", "1500", "--property", "print.key=true");
     cr_assert_str_eq(r.out, "k\tv\n", "line 1 must have been delivered: %s", r.out);
     wrt_result_free(&r);
 }
@@ -292,8 +312,9 @@ Test(kafka_cli, unkeyed_lines_take_the_partitions_in_turn) {
     /* librdkafka's sticky default sent a burst of unkeyed lines to one partition */
     const char *in = "l0\nl1\nl2\nl3\nl4\nl5\nl6\nl7\nl8\nl9\nl10\nl11\n";
     produce("four", in, strlen(in), NULL);
-    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "four", "--bootstrap", bs, "--from-beginning",
-                           "--max-messages", "12", "--property", "print.partition=true");
+    wrt_result r =
+        WRT_RUN(NULL, "consume", "--topic", "four", "--bootstrap", bs, "--from-beginning",
+                "--max-messages", "12", "--property", "print.partition=true");
     cr_assert_eq(r.status, 0, "%s", r.err);
     int part_of[12], count[4] = {0};
     memset(part_of, -1, sizeof part_of);
@@ -306,7 +327,8 @@ Test(kafka_cli, unkeyed_lines_take_the_partitions_in_turn) {
     for (int i = 0; i < 12; i++)
         cr_assert_eq(part_of[i], (part_of[0] + i) % 4, "line l%d went to partition %d, l0 to %d", i,
                      part_of[i], part_of[0]);
-    for (int p = 0; p < 4; p++) cr_assert_eq(count[p], 3, "partition %d has %d lines", p, count[p]);
+    for (int p = 0; p < 4; p++)
+        cr_assert_eq(count[p], 3, "partition %d has %d lines", p, count[p]);
     wrt_result_free(&r);
 }
 
@@ -314,8 +336,9 @@ Test(kafka_cli, a_partitioner_given_with_X_is_used) {
     /* librdkafka's "consistent" hashes the missing key: one partition for all */
     const char *in = "a\nb\nc\nd\ne\nf\ng\nh\n";
     produce("four", in, strlen(in), (const char *const[]){"-X", "partitioner=consistent", NULL});
-    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "four", "--bootstrap", bs, "--from-beginning",
-                           "--max-messages", "8", "--property", "print.partition=true");
+    wrt_result r =
+        WRT_RUN(NULL, "consume", "--topic", "four", "--bootstrap", bs, "--from-beginning",
+                "--max-messages", "8", "--property", "print.partition=true");
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_eq(wrt_count_lines(r.out, r.outlen), 8);
     int first = -1;
@@ -345,11 +368,12 @@ Test(kafka_cli, eleven_megabytes_of_unkeyed_lines_all_come_back) {
     produce("four", NULL, 0, (const char *const[]){"--file", path, NULL});
     unlink(path);
     free(path);
-    for (int p = 0; p < 4; p++) cr_assert_eq(wrt_earliest(bs, "four", p), 0, "partition %d lost messages", p);
+    for (int p = 0; p < 4; p++)
+        cr_assert_eq(wrt_earliest(bs, "four", p), 0, "partition %d lost messages", p);
     char max[16];
     snprintf(max, sizeof max, "%d", n);
-    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "four", "--bootstrap", bs, "--from-beginning",
-                           "--max-messages", max);
+    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "four", "--bootstrap", bs,
+                           "--from-beginning", "--max-messages", max);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_eq(r.outlen, len);
     char *seen = calloc((size_t)n, 1);
@@ -383,17 +407,18 @@ Test(kafka_cli, a_message_bigger_than_the_embedded_broker_keeps_is_refused) {
     wrt_result r = WRT_RUN(NULL, "produce", "--topic", "one", "--bootstrap", bs, "--file", path);
     cr_assert_eq(r.status, 1, "%s", r.err);
     char want[256];
-    snprintf(want, sizeof want,
-             "weir produce: line 3 is a message of %zu bytes; the embedded broker keeps at most %zu "
-             "bytes a message (5 MB a partition); nothing after line 2 was sent\n",
-             max + 1, max);
+    snprintf(
+        want, sizeof want,
+        "weir produce: line 3 is a message of %zu bytes; the embedded broker keeps at most %zu "
+        "bytes a message (5 MB a partition); nothing after line 2 was sent\n",
+        max + 1, max);
     cr_assert_str_eq(r.err, want);
     wrt_result_free(&r);
     unlink(path);
     free(path);
 
-    r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--partition", "0", "--offset",
-                "earliest", "--timeout-ms", "1500");
+    r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--partition", "0",
+                "--offset", "earliest", "--timeout-ms", "1500");
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_eq(r.outlen, 6 + max + 1);
     cr_assert_eq(memcmp(r.out, in, 6 + max + 1), 0);
@@ -408,10 +433,11 @@ Test(kafka_cli, a_message_bigger_than_the_embedded_broker_keeps_is_refused) {
                 (const char *const[]){"produce", "--topic", "one", "--bootstrap", bs, "--property",
                                       "parse.key=true", NULL});
     cr_assert_eq(r.status, 1);
-    snprintf(want, sizeof want,
-             "weir produce: line 1 is a message of %zu bytes; the embedded broker keeps at most %zu "
-             "bytes a message (5 MB a partition); nothing was sent\n",
-             max + 1, max);
+    snprintf(
+        want, sizeof want,
+        "weir produce: line 1 is a message of %zu bytes; the embedded broker keeps at most %zu "
+        "bytes a message (5 MB a partition); nothing was sent\n",
+        max + 1, max);
     cr_assert_str_eq(r.err, want);
     wrt_result_free(&r);
     free(in);
@@ -429,9 +455,10 @@ Test(kafka_cli, messages_of_a_run_deleted_by_retention_are_reported) {
     char *path = temp_file_with(in, len);
     wrt_result r = WRT_RUN(NULL, "produce", "--topic", "one", "--bootstrap", bs, "--file", path);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_str_eq(r.err, "weir produce: warning: the embedded broker keeps only the newest 5 MB of "
-                            "each partition and has already deleted messages of this run: one "
-                            "partition 0 offsets 0..1\n");
+    cr_assert_str_eq(r.err,
+                     "weir produce: warning: the embedded broker keeps only the newest 5 MB of "
+                     "each partition and has already deleted messages of this run: one "
+                     "partition 0 offsets 0..1\n");
     cr_assert_eq(wrt_earliest(bs, "one", 0), 2);
     wrt_result_free(&r);
     unlink(path);
@@ -522,9 +549,10 @@ Test(kafka_cli, a_consumer_killed_while_joining_holds_its_group_briefly) {
      * timeout, and makes it the leader nobody hears from. */
     produce("one", "m1\nm2\n", 6, NULL);
     int out, err;
-    pid_t pid = wrt_spawn_err((const char *const[]){"consume", "--topic", "one", "--bootstrap", bs,
-                                                    "--group", "killed", "-X", "debug=protocol", NULL},
-                              &out, &err);
+    pid_t pid =
+        wrt_spawn_err((const char *const[]){"consume", "--topic", "one", "--bootstrap", bs,
+                                            "--group", "killed", "-X", "debug=protocol", NULL},
+                      &out, &err);
     char *line = wrt_read_line_containing(err, "Sent JoinGroupRequest", 30000);
     kill(pid, SIGKILL);
     wrt_wait(pid, 10000);
@@ -540,15 +568,19 @@ Test(kafka_cli, a_group_that_never_answers_is_an_error_not_zero_messages) {
     /* No coordinator is ever found: no join can complete. */
     produce("one", "m1\n", 3, NULL);
     rd_kafka_resp_err_t errs[1000];
-    for (int i = 0; i < 1000; i++) errs[i] = RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE;
-    rd_kafka_mock_push_request_errors_array(wr_broker_mock(broker), 10 /* FindCoordinator */, 1000, errs);
-    wrt_result r = WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--group", "lost",
-                           "--from-beginning", "--timeout-ms", "1000", "-X", "session.timeout.ms=2000");
+    for (int i = 0; i < 1000; i++)
+        errs[i] = RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE;
+    rd_kafka_mock_push_request_errors_array(wr_broker_mock(broker), 10 /* FindCoordinator */, 1000,
+                                            errs);
+    wrt_result r =
+        WRT_RUN(NULL, "consume", "--topic", "one", "--bootstrap", bs, "--group", "lost",
+                "--from-beginning", "--timeout-ms", "1000", "-X", "session.timeout.ms=2000");
     cr_assert_eq(r.status, 1, "status %d: %s", r.status, r.err);
     cr_assert_str_eq(r.out, "");
-    cr_assert_str_eq(r.err, "weir consume: group 'lost' gave this consumer no partitions within 14 s (its "
-                            "coordinator did not answer, or it is still rebalancing)\n"
-                            "Processed a total of 0 messages\n");
+    cr_assert_str_eq(r.err,
+                     "weir consume: group 'lost' gave this consumer no partitions within 14 s (its "
+                     "coordinator did not answer, or it is still rebalancing)\n"
+                     "Processed a total of 0 messages\n");
     wrt_result_free(&r);
 }
 

@@ -18,15 +18,17 @@ static wr_job *plan(const char *text) {
 
 static int count_kind(const wr_query *q, wr_step_kind k) {
     int n = 0;
-    for (int i = 0; i < q->nsteps; i++) n += q->steps[i].kind == k;
+    for (int i = 0; i < q->nsteps; i++)
+        n += q->steps[i].kind == k;
     return n;
 }
 
 Test(plan, a_split_used_twice_is_computed_once) {
-    wr_job *job = plan("CREATE SOURCE clicks USING kafka OPTIONS (subscribe = 't');\n"
-                       "CREATE SINK m USING memory;\n"
-                       "INSERT INTO m SELECT split(CAST(value AS STRING), '\\t')[4] AS ip,\n"
-                       "  CAST(split(CAST(value AS STRING), '\\t')[6] AS INT) AS spent, offset FROM clicks;");
+    wr_job *job =
+        plan("CREATE SOURCE clicks USING kafka OPTIONS (subscribe = 't');\n"
+             "CREATE SINK m USING memory;\n"
+             "INSERT INTO m SELECT split(CAST(value AS STRING), '\\t')[4] AS ip,\n"
+             "  CAST(split(CAST(value AS STRING), '\\t')[6] AS INT) AS spent, offset FROM clicks;");
     const wr_query *q = &job->queries[0];
     cr_assert_eq(count_kind(q, WR_STEP_EXTEND), 1);
     const wr_step *ext = &q->steps[0], *proj = &q->steps[1];
@@ -48,7 +50,8 @@ Test(plan, a_split_used_twice_is_computed_once) {
 Test(plan, the_aggregation_inputs_share_too) {
     wr_job *job = plan("CREATE SOURCE clicks USING kafka OPTIONS (subscribe = 't');\n"
                        "CREATE SINK m USING memory OPTIONS (outputMode = 'complete');\n"
-                       "INSERT INTO m SELECT split(CAST(value AS STRING), ',')[0] AS k, sum(CAST(split(CAST(value AS STRING), ',')[1] AS INT)) AS s\n"
+                       "INSERT INTO m SELECT split(CAST(value AS STRING), ',')[0] AS k, "
+                       "sum(CAST(split(CAST(value AS STRING), ',')[1] AS INT)) AS s\n"
                        "  FROM clicks GROUP BY split(CAST(value AS STRING), ',')[0];");
     const wr_query *q = &job->queries[0];
     cr_assert_eq(q->nsteps, 1);
@@ -61,7 +64,8 @@ Test(plan, the_aggregation_inputs_share_too) {
 Test(plan, nothing_to_share_adds_no_step) {
     wr_job *job = plan("CREATE SOURCE clicks USING kafka OPTIONS (subscribe = 't');\n"
                        "CREATE SINK m USING memory;\n"
-                       "INSERT INTO m SELECT upper(CAST(value AS STRING)) AS u, lower(CAST(value AS STRING)) AS l FROM clicks;");
+                       "INSERT INTO m SELECT upper(CAST(value AS STRING)) AS u, lower(CAST(value "
+                       "AS STRING)) AS l FROM clicks;");
     const wr_query *q = &job->queries[0];
     /* CAST(value AS STRING) is a free view; the two different calls share nothing */
     cr_assert_eq(count_kind(q, WR_STEP_EXTEND), 0);
@@ -85,17 +89,21 @@ Test(plan, statements_end_where_their_language_says) {
         {"CREATE TRIGGER t AFTER INSERT ON m BEGIN SELECT 1;", WR_STMT_SQL, NULL},
         {"SELECT 'it''s;' AS s; x", WR_STMT_SQL, "SELECT 'it''s;' AS s;"},
         {"SELECT \"a;b\" FROM [c;d] -- e;\n;", WR_STMT_SQL, "SELECT \"a;b\" FROM [c;d] -- e;\n;"},
-        {"WITH x AS (SELECT 1) SELECT * FROM x; y", WR_STMT_SQL, "WITH x AS (SELECT 1) SELECT * FROM x;"},
+        {"WITH x AS (SELECT 1) SELECT * FROM x; y", WR_STMT_SQL,
+         "WITH x AS (SELECT 1) SELECT * FROM x;"},
         {"SELECT 'abc", WR_STMT_SQL, NULL},
         {"CREATE TABLE t(a); x", WR_STMT_SQL, "CREATE TABLE t(a);"},
         {"INSERT INTO m VALUES (1); x", WR_STMT_SQL, "INSERT INTO m VALUES (1);"},
         {"CREATE SINK q USING memory OPTIONS (queryName = 'it\\'s; x'); rest", WR_STMT_JOB,
          "CREATE SINK q USING memory OPTIONS (queryName = 'it\\'s; x');"},
-        {"create or replace temp view v as select 1 from s; x", WR_STMT_JOB, "create or replace temp view v as select 1 from s;"},
+        {"create or replace temp view v as select 1 from s; x", WR_STMT_JOB,
+         "create or replace temp view v as select 1 from s;"},
         {"CREATE STREAM s USING kafka OPTIONS (subscribe = 'a;b')", WR_STMT_JOB, NULL},
         {"SET a = 'x;y'; more", WR_STMT_JOB, "SET a = 'x;y';"},
-        {"INSERT INTO `my sink` SELECT `a;` FROM s; x", WR_STMT_JOB, "INSERT INTO `my sink` SELECT `a;` FROM s;", "my sink"},
-        {"insert\ninto m -- the sink\n select 1 from s;", WR_STMT_JOB, "insert\ninto m -- the sink\n select 1 from s;", "m"},
+        {"INSERT INTO `my sink` SELECT `a;` FROM s; x", WR_STMT_JOB,
+         "INSERT INTO `my sink` SELECT `a;` FROM s;", "my sink"},
+        {"insert\ninto m -- the sink\n select 1 from s;", WR_STMT_JOB,
+         "insert\ninto m -- the sink\n select 1 from s;", "m"},
         {"describe table m;", WR_STMT_DESCRIBE, "describe table m;", "m"},
         {"DESC m x;", WR_STMT_DESCRIBE, "DESC m x;", "m", true},
         {"DESCRIBE table;", WR_STMT_DESCRIBE, "DESCRIBE table;", "table"},

@@ -42,7 +42,8 @@ Test(run, console_sink_prints_batches_as_spark_does) {
     topic("c1", 1);
     const char *msgs[] = {"hello", "a much longer value than twenty characters", NULL, "x"};
     wrt_produce(bs, "c1", 0, msgs, NULL, 4);
-    wrt_result r = run_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'c1', startingOffsets = 'earliest', maxOffsetsPerTrigger = 3);\n"
+    wrt_result r = run_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'c1', startingOffsets "
+                           "= 'earliest', maxOffsetsPerTrigger = 3);\n"
                            "CREATE SINK out USING console OPTIONS (numRows = 2);\n"
                            "INSERT INTO out SELECT CAST(value AS STRING) AS v, offset AS n FROM s;",
                            (const char *const[]){"--trigger", "availableNow", NULL});
@@ -69,20 +70,24 @@ Test(run, console_sink_prints_batches_as_spark_does) {
                             "\n");
     wrt_result_free(&r);
     /* truncate = false: full values, left-aligned; NULL prints as null */
-    r = run_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'c1', startingOffsets = 'earliest');\n"
-                "CREATE SINK out USING console OPTIONS (truncate = false);\n"
-                "INSERT INTO out SELECT CAST(value AS STRING) AS v FROM s WHERE offset >= 1 AND offset <= 2;",
-                (const char *const[]){"--trigger", "once", NULL});
-    cr_assert_str_eq(r.out, "-------------------------------------------\n"
-                            "Batch: 0\n"
-                            "-------------------------------------------\n"
-                            "+------------------------------------------+\n"
-                            "|v                                         |\n"
-                            "+------------------------------------------+\n"
-                            "|a much longer value than twenty characters|\n"
-                            "|null                                      |\n"
-                            "+------------------------------------------+\n"
-                            "\n", "%s", r.out);
+    r = run_job(
+        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'c1', startingOffsets = 'earliest');\n"
+        "CREATE SINK out USING console OPTIONS (truncate = false);\n"
+        "INSERT INTO out SELECT CAST(value AS STRING) AS v FROM s WHERE offset >= 1 AND offset <= "
+        "2;",
+        (const char *const[]){"--trigger", "once", NULL});
+    cr_assert_str_eq(r.out,
+                     "-------------------------------------------\n"
+                     "Batch: 0\n"
+                     "-------------------------------------------\n"
+                     "+------------------------------------------+\n"
+                     "|v                                         |\n"
+                     "+------------------------------------------+\n"
+                     "|a much longer value than twenty characters|\n"
+                     "|null                                      |\n"
+                     "+------------------------------------------+\n"
+                     "\n",
+                     "%s", r.out);
     wrt_result_free(&r);
 }
 
@@ -91,7 +96,8 @@ static const char *count_job(const char *source_opts) {
     snprintf(buf, sizeof buf,
              "CREATE SOURCE s USING kafka OPTIONS (%s);\n"
              "CREATE SINK out USING memory OPTIONS (outputMode = 'complete');\n"
-             "INSERT INTO out SELECT topic, partition, count(*) AS n, min(offset) AS lo FROM s GROUP BY topic, partition;\n"
+             "INSERT INTO out SELECT topic, partition, count(*) AS n, min(offset) AS lo FROM s "
+             "GROUP BY topic, partition;\n"
              "SELECT * FROM out ORDER BY topic, partition;",
              source_opts);
     return buf;
@@ -107,14 +113,18 @@ Test(run, subscribe_pattern_assign_and_starting_offsets) {
     wrt_produce(bs, "p2", 0, m, NULL, 3);
     wrt_produce(bs, "q1", 0, m, NULL, 1);
     const char *const csv[] = {"--trigger", "availableNow", "--format", "csv", NULL};
-    wrt_result r = run_job(count_job("subscribePattern = 'p[0-9]', startingOffsets = 'earliest'"), csv);
+    wrt_result r =
+        run_job(count_job("subscribePattern = 'p[0-9]', startingOffsets = 'earliest'"), csv);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_str_eq(r.out, "topic,partition,n,lo\np1,0,4,0\np1,1,2,0\np2,0,3,0\n");
     wrt_result_free(&r);
-    r = run_job(count_job("assign = '{\"p1\":[1], \"q1\":[0]}', startingOffsets = 'earliest'"), csv);
+    r = run_job(count_job("assign = '{\"p1\":[1], \"q1\":[0]}', startingOffsets = 'earliest'"),
+                csv);
     cr_assert_str_eq(r.out, "topic,partition,n,lo\np1,1,2,0\nq1,0,1,0\n", "%s", r.err);
     wrt_result_free(&r);
-    r = run_job(count_job("subscribe = 'p1,p2', startingOffsets = '{\"p1\":{\"0\":2,\"1\":-1},\"p2\":{\"0\":-2}}'"), csv);
+    r = run_job(count_job("subscribe = 'p1,p2', startingOffsets = "
+                          "'{\"p1\":{\"0\":2,\"1\":-1},\"p2\":{\"0\":-2}}'"),
+                csv);
     cr_assert_str_eq(r.out, "topic,partition,n,lo\np1,0,2,2\np2,0,3,0\n", "%s", r.err);
     wrt_result_free(&r);
     /* latest (the default): nothing that is already there */
@@ -141,8 +151,9 @@ Test(run, a_subscribe_pattern_that_fails_is_an_error) {
     const char *const csv[] = {"--trigger", "availableNow", "--format", "csv", NULL};
     wrt_result r = run_job(count_job("subscribePattern = '(a+)+'"), csv);
     cr_assert_eq(r.status, 1, "%s", r.err);
-    cr_assert_str_eq(r.err, "weir run: query out failed: source s: subscribePattern '(a+)+' failed on topic "
-                            "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab': match limit exceeded\n");
+    cr_assert_str_eq(
+        r.err, "weir run: query out failed: source s: subscribePattern '(a+)+' failed on topic "
+               "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab': match limit exceeded\n");
     wrt_result_free(&r);
 }
 
@@ -150,13 +161,16 @@ Test(run, once_ignores_the_rate_limit_and_formats_print) {
     topic("o1", 2);
     const char *m[] = {"a", "b", "c", "d", "e"};
     wrt_produce(bs, "o1", -1, m, NULL, 5);
-    const char *job = "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'o1', startingOffsets = 'earliest', maxOffsetsPerTrigger = 1);\n"
-                      "CREATE SINK out USING console OPTIONS (outputMode = 'complete');\n"
-                      "CREATE SINK mem USING memory OPTIONS (outputMode = 'complete');\n"
-                      "INSERT INTO out SELECT count(*) AS n FROM s;\n"
-                      "INSERT INTO mem SELECT count(*) AS n, 'x,y' AS s, 1.5 AS d, NULL AS z FROM s;\n"
-                      "SELECT n, s, d, z FROM mem;";
-    wrt_result r = run_job(job, (const char *const[]){"--trigger", "once", "--format", "json", NULL});
+    const char *job =
+        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'o1', startingOffsets = 'earliest', "
+        "maxOffsetsPerTrigger = 1);\n"
+        "CREATE SINK out USING console OPTIONS (outputMode = 'complete');\n"
+        "CREATE SINK mem USING memory OPTIONS (outputMode = 'complete');\n"
+        "INSERT INTO out SELECT count(*) AS n FROM s;\n"
+        "INSERT INTO mem SELECT count(*) AS n, 'x,y' AS s, 1.5 AS d, NULL AS z FROM s;\n"
+        "SELECT n, s, d, z FROM mem;";
+    wrt_result r =
+        run_job(job, (const char *const[]){"--trigger", "once", "--format", "json", NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.out, "Batch: 0\n") && !strstr(r.out, "Batch: 1"), "%s", r.out);
     cr_assert(strstr(r.out, "|  5|\n"), "%s", r.out);
@@ -164,7 +178,9 @@ Test(run, once_ignores_the_rate_limit_and_formats_print) {
     wrt_result_free(&r);
     r = run_job(job, (const char *const[]){"--trigger", "once", "--format", "table", NULL});
     /* right-aligned, as Spark's show() prints */
-    cr_assert(strstr(r.out, "+---+---+---+----+\n|  n|  s|  d|   z|\n+---+---+---+----+\n|  5|x,y|1.5|null|\n+---+---+---+----+\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "+---+---+---+----+\n|  n|  s|  d|   z|\n+---+---+---+----+\n|  "
+                            "5|x,y|1.5|null|\n+---+---+---+----+\n"),
+              "%s", r.out);
     wrt_result_free(&r);
 }
 
@@ -172,14 +188,16 @@ Test(run, processing_time_trigger_runs_until_sigint_then_stops_cleanly) {
     topic("s1", 1);
     const char *m[] = {"a", "b"};
     wrt_produce(bs, "s1", 0, m, NULL, 2);
-    char *path = wrt_temp_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 's1', startingOffsets = 'earliest');\n"
-                              "CREATE SINK out USING console OPTIONS (trigger = 'processingTime=200 milliseconds');\n"
-                              "CREATE SINK mem USING memory;\n"
-                              "INSERT INTO out SELECT CAST(value AS STRING) AS v FROM s;\n"
-                              "INSERT INTO mem SELECT CAST(value AS STRING) AS v FROM s;\n"
-                              "SELECT count(*) AS rows FROM mem;");
+    char *path = wrt_temp_job(
+        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 's1', startingOffsets = 'earliest');\n"
+        "CREATE SINK out USING console OPTIONS (trigger = 'processingTime=200 milliseconds');\n"
+        "CREATE SINK mem USING memory;\n"
+        "INSERT INTO out SELECT CAST(value AS STRING) AS v FROM s;\n"
+        "INSERT INTO mem SELECT CAST(value AS STRING) AS v FROM s;\n"
+        "SELECT count(*) AS rows FROM mem;");
     int fd;
-    pid_t pid = wrt_spawn((const char *const[]){"run", path, "--bootstrap", bs, "--format", "csv", NULL}, &fd);
+    pid_t pid = wrt_spawn(
+        (const char *const[]){"run", path, "--bootstrap", bs, "--format", "csv", NULL}, &fd);
     char *line = wrt_read_line_with(fd, "Batch: 0", 20000);
     cr_assert_not_null(line, "no first batch");
     free(line);
@@ -209,23 +227,28 @@ static int64_t overflow(const char *name, int n) {
     static char big[1024];
     memset(big, 'x', sizeof big - 1);
     const char **msgs = wr_xcalloc((size_t)n, sizeof *msgs);
-    for (int i = 0; i < n; i++) msgs[i] = big;
+    for (int i = 0; i < n; i++)
+        msgs[i] = big;
     wrt_produce(bs, name, 0, msgs, NULL, n);
     free(msgs);
     int64_t lo = wrt_earliest(bs, name, 0);
-    cr_assert(lo > 0 && lo < n, "retention did not delete part of %s: earliest %lld", name, (long long)lo);
+    cr_assert(lo > 0 && lo < n, "retention did not delete part of %s: earliest %lld", name,
+              (long long)lo);
     return lo;
 }
 
 Test(run, offsets_deleted_by_retention_stop_the_query) {
     int64_t lo = overflow("d1", 8000);
-    wrt_result r = run_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'd1', startingOffsets = '{\"d1\":{\"0\":0}}');\n"
+    wrt_result r = run_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'd1', startingOffsets "
+                           "= '{\"d1\":{\"0\":0}}');\n"
                            "CREATE SINK out USING memory;\n"
                            "INSERT INTO out SELECT offset FROM s;",
                            (const char *const[]){"--trigger", "availableNow", NULL});
     cr_assert_eq(r.status, 1, "%s", r.err);
-    char *want = wr_xasprintf("weir run: query out failed: offsets 0..%lld of d1 partition 0 are no longer available in Kafka "
-                              "(deleted by retention before the query read them); set failOnDataLoss = false to skip lost offsets\n",
+    char *want = wr_xasprintf("weir run: query out failed: offsets 0..%lld of d1 partition 0 are "
+                              "no longer available in Kafka "
+                              "(deleted by retention before the query read them); set "
+                              "failOnDataLoss = false to skip lost offsets\n",
                               (long long)lo - 1);
     cr_assert_str_eq(r.err, want);
     free(want);
@@ -234,20 +257,26 @@ Test(run, offsets_deleted_by_retention_stop_the_query) {
 
 Test(run, fail_on_data_loss_false_skips_and_reports_the_lost_range) {
     int64_t lo = overflow("d2", 8000);
-    wrt_result r = run_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'd2', startingOffsets = '{\"d2\":{\"0\":0}}', failOnDataLoss = false);\n"
-                           "CREATE SINK out USING memory;\n"
-                           "INSERT INTO out SELECT offset FROM s;\n"
-                           "SELECT count(*) AS n, min(offset) AS lo, max(offset) AS hi FROM out;",
-                           (const char *const[]){"--trigger", "availableNow", "--format", "csv", "--progress", NULL});
+    wrt_result r = run_job(
+        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'd2', startingOffsets = "
+        "'{\"d2\":{\"0\":0}}', failOnDataLoss = false);\n"
+        "CREATE SINK out USING memory;\n"
+        "INSERT INTO out SELECT offset FROM s;\n"
+        "SELECT count(*) AS n, min(offset) AS lo, max(offset) AS hi FROM out;",
+        (const char *const[]){"--trigger", "availableNow", "--format", "csv", "--progress", NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     char *want = wr_xasprintf("n,lo,hi\n%lld,%lld,7999\n", 8000 - (long long)lo, (long long)lo);
     cr_assert_str_eq(r.out, want, "not exactly the offsets left were read");
     free(want);
-    want = wr_xasprintf("weir: warning: source s: offsets 0..%lld of d2 partition 0 were deleted by retention before they were read; "
-                        "skipped (failOnDataLoss = false)\n{", (long long)lo - 1);
+    want = wr_xasprintf("weir: warning: source s: offsets 0..%lld of d2 partition 0 were deleted "
+                        "by retention before they were read; "
+                        "skipped (failOnDataLoss = false)\n{",
+                        (long long)lo - 1);
     cr_assert(!strncmp(r.err, want, strlen(want)), "%s", r.err);
     free(want);
-    want = wr_xasprintf("\"lostOffsets\":[{\"topic\":\"d2\",\"partition\":0,\"startOffset\":0,\"endOffset\":%lld}]", (long long)lo);
+    want = wr_xasprintf(
+        "\"lostOffsets\":[{\"topic\":\"d2\",\"partition\":0,\"startOffset\":0,\"endOffset\":%lld}]",
+        (long long)lo);
     cr_assert(strstr(r.err, want), "the progress does not report the lost range: %s", r.err);
     free(want);
     wrt_result_free(&r);
@@ -270,15 +299,18 @@ Test(run, trailing_selects_are_split_as_sqlite_splits_them) {
  * characters and right-aligns, the trailing table right-aligns uncut. */
 Test(run, tables_pad_by_display_width) {
     topic("w1", 1);
-    const char *msgs[] = {"日本語", "e\xcc\x81", "😀!", "ab", "字字字字字字字字字字字字字字字字字字字字字字字字字"};
+    const char *msgs[] = {"日本語", "e\xcc\x81", "😀!", "ab",
+                          "字字字字字字字字字字字字字"
+                          "字字字字字字字字字字字字"};
     wrt_produce(bs, "w1", 0, msgs, NULL, 5);
-    wrt_result r = run_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w1', startingOffsets = 'earliest');\n"
-                           "CREATE SINK out USING console;\n"
-                           "CREATE SINK mem USING memory;\n"
-                           "INSERT INTO out SELECT CAST(value AS STRING) AS v FROM s;\n"
-                           "INSERT INTO mem SELECT CAST(value AS STRING) AS v, offset AS o FROM s;\n"
-                           "SELECT v, o FROM mem WHERE o < 4 ORDER BY o;",
-                           (const char *const[]){"--trigger", "once", NULL});
+    wrt_result r = run_job(
+        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w1', startingOffsets = 'earliest');\n"
+        "CREATE SINK out USING console;\n"
+        "CREATE SINK mem USING memory;\n"
+        "INSERT INTO out SELECT CAST(value AS STRING) AS v FROM s;\n"
+        "INSERT INTO mem SELECT CAST(value AS STRING) AS v, offset AS o FROM s;\n"
+        "SELECT v, o FROM mem WHERE o < 4 ORDER BY o;",
+        (const char *const[]){"--trigger", "once", NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     const char *console = "+-------------------------------------+\n"
                           "|                                    v|\n"
@@ -297,7 +329,8 @@ Test(run, tables_pad_by_display_width) {
                            "|   😀!|  2|\n"
                            "|    ab|  3|\n"
                            "+------+---+\n";
-    char *want = wr_xasprintf("-------------------------------------------\nBatch: 0\n-------------------------------------------\n%s\n%s",
+    char *want = wr_xasprintf("-------------------------------------------\nBatch: "
+                              "0\n-------------------------------------------\n%s\n%s",
                               console, trailing);
     cr_assert_str_eq(r.out, want);
     free(want);
@@ -310,19 +343,24 @@ Test(run, a_trailing_select_that_runs_away_stops_on_a_signal) {
     topic("r1", 1);
     const char *m[] = {"a"};
     wrt_produce(bs, "r1", 0, m, NULL, 1);
-    char *path = wrt_temp_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'r1', startingOffsets = 'earliest');\n"
-                              "CREATE SINK out USING console;\n"
-                              "INSERT INTO out SELECT CAST(value AS STRING) AS v FROM s;\n"
-                              "SELECT 1 AS one;\n"
-                              "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) AS n FROM c;\n");
+    char *path = wrt_temp_job(
+        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'r1', startingOffsets = 'earliest');\n"
+        "CREATE SINK out USING console;\n"
+        "INSERT INTO out SELECT CAST(value AS STRING) AS v FROM s;\n"
+        "SELECT 1 AS one;\n"
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) AS n FROM "
+        "c;\n");
     char err_path[] = "/tmp/weir-run-err-XXXXXX";
     close(mkstemp(err_path));
     const int sigs[] = {SIGINT, SIGTERM};
     for (int k = 0; k < 2; k++) {
         int fd;
-        pid_t pid = wrt_spawn_err_file((const char *const[]){"run", path, "--bootstrap", bs, "--trigger", "availableNow", "--format", "csv", NULL},
-                                  &fd, err_path);
-        char *line = wrt_read_line_with(fd, "one", 20000); /* the first SELECT is done: the second runs */
+        pid_t pid =
+            wrt_spawn_err_file((const char *const[]){"run", path, "--bootstrap", bs, "--trigger",
+                                                     "availableNow", "--format", "csv", NULL},
+                               &fd, err_path);
+        char *line =
+            wrt_read_line_with(fd, "one", 20000); /* the first SELECT is done: the second runs */
         cr_assert_not_null(line, "the trailing SELECTs did not start");
         free(line);
         int status = -1;
@@ -335,7 +373,8 @@ Test(run, a_trailing_select_that_runs_away_stops_on_a_signal) {
         cr_assert_eq(status, 128 + sigs[k], "exit %d", status);
         size_t len;
         char *err = wr_read_file(err_path, &len);
-        char *want = wr_xasprintf("weir run: %s stopped the trailing SELECT at %s:5:1\n", k ? "SIGTERM" : "SIGINT", path);
+        char *want = wr_xasprintf("weir run: %s stopped the trailing SELECT at %s:5:1\n",
+                                  k ? "SIGTERM" : "SIGINT", path);
         cr_assert_str_eq(err, want);
         free(want);
         free(err);

@@ -57,8 +57,10 @@ static void *produce_main(void *arg) {
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     for (int i = 0; rk && i < CLICKS; i++) {
         char line[128];
-        snprintf(line, sizeof line, "%d\ts%d\t/\tGET\t10.0.0.%d\tcurl\t%d\t200", 1700000000 + i, i, i % 7, spent(i));
-        rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("sh"), RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_VALUE(line, strlen(line)),
+        snprintf(line, sizeof line, "%d\ts%d\t/\tGET\t10.0.0.%d\tcurl\t%d\t200", 1700000000 + i, i,
+                 i % 7, spent(i));
+        rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("sh"), RD_KAFKA_V_PARTITION(0),
+                          RD_KAFKA_V_VALUE(line, strlen(line)),
                           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         if ((i + 1) % CHUNK == 0) {
             rd_kafka_flush(rk, 10000);
@@ -109,7 +111,8 @@ static term shell_on(const char *job, const char *ck) {
     if (t.pid == 0) {
         setenv("TERM", "dumb", 1);
         setenv("HOME", w.dir, 1); /* the history file goes there */
-        execl(WEIR_BINARY, "weir", "shell", job, "--bootstrap", w.bs, "--checkpoint", ck, (char *)NULL);
+        execl(WEIR_BINARY, "weir", "shell", job, "--bootstrap", w.bs, "--checkpoint", ck,
+              (char *)NULL);
         _exit(127);
     }
     free(read_until(&t, "weir> ", 30000));
@@ -143,7 +146,11 @@ static int boundaries(const char *ck, long *out, int max) {
         size_t len;
         char *text = wr_read_file(p, &len);
         json_t *j = text ? json_loads(text, 0, NULL) : NULL;
-        json_t *end = json_object_get(json_object_get(json_object_get(json_array_get(json_object_get(j, "sources"), 0), "endOffset"), "sh"), "0");
+        json_t *end = json_object_get(
+            json_object_get(
+                json_object_get(json_array_get(json_object_get(j, "sources"), 0), "endOffset"),
+                "sh"),
+            "0");
         if (json_is_integer(end)) out[n++] = (long)json_integer_value(end);
         json_decref(j);
         free(text);
@@ -157,9 +164,11 @@ static int boundaries(const char *ck, long *out, int max) {
 Test(shell, selects_see_whole_batches_while_the_stream_runs) {
     char *db = wr_xasprintf("%s/clicks.sqlite", w.dir), *ck = wr_xasprintf("%s/ck", w.dir);
     char *job = wr_xasprintf(
-        "CREATE SOURCE clicks USING kafka OPTIONS (subscribe = 'sh', startingOffsets = 'earliest', maxOffsetsPerTrigger = 70);\n"
+        "CREATE SOURCE clicks USING kafka OPTIONS (subscribe = 'sh', startingOffsets = 'earliest', "
+        "maxOffsetsPerTrigger = 70);\n"
         "CREATE SINK mytable USING memory OPTIONS (outputMode = 'append', path = '%s');\n"
-        "INSERT INTO mytable SELECT offset AS o, split(CAST(value AS STRING), '\\t')[4] AS userip,\n"
+        "INSERT INTO mytable SELECT offset AS o, split(CAST(value AS STRING), '\\t')[4] AS "
+        "userip,\n"
         "  CAST(split(CAST(value AS STRING), '\\t')[6] AS INT) AS timespent FROM clicks;\n"
         "SELECT count(*) AS n, count(DISTINCT o) AS d, sum(timespent) AS t FROM mytable;\n",
         db);
@@ -192,23 +201,30 @@ Test(shell, selects_see_whole_batches_while_the_stream_runs) {
     int distinct = 0;
     for (int i = 0; i < nseen; i++) {
         bool at_boundary = seen[i] == 0;
-        for (int k = 0; k < nends && !at_boundary; k++) at_boundary = ends[k] == seen[i];
-        cr_assert(at_boundary, "answer %ld is not at a batch boundary (half a batch seen)", seen[i]);
+        for (int k = 0; k < nends && !at_boundary; k++)
+            at_boundary = ends[k] == seen[i];
+        cr_assert(at_boundary, "answer %ld is not at a batch boundary (half a batch seen)",
+                  seen[i]);
         distinct += i == 0 || seen[i] != seen[i - 1];
     }
     cr_assert_geq(distinct, 3, "the answers did not move while the stream ran");
     long total = 0;
-    for (int i = 0; i < CLICKS; i++) total += spent(i);
-    char *out = say(&t, "SELECT sum(timespent) AS n FROM mytable WHERE userip REGEXP '^10\\.0\\.0\\.[0-9]$';");
+    for (int i = 0; i < CLICKS; i++)
+        total += spent(i);
+    char *out = say(
+        &t, "SELECT sum(timespent) AS n FROM mytable WHERE userip REGEXP '^10\\.0\\.0\\.[0-9]$';");
     cr_assert_eq(count_of(out), total, "%s", out);
     free(out);
 
     /* refused, with their messages, and nothing changes */
     static const char *const refused[][2] = {
-        {"INSERT INTO mytable VALUES (1, 'x', 2);", "INSERT is not allowed: SQL over sinks is read-only"},
+        {"INSERT INTO mytable VALUES (1, 'x', 2);",
+         "INSERT is not allowed: SQL over sinks is read-only"},
         {"DELETE FROM mytable;", "DELETE is not allowed: SQL over sinks is read-only"},
-        {"ATTACH DATABASE '/tmp/weir-shell-x.db' AS x;", "ATTACH is not allowed: SQL over sinks is read-only"},
-        {"PRAGMA writable_schema=1;", "PRAGMA writable_schema = 1 is not allowed: SQL over sinks is read-only"},
+        {"ATTACH DATABASE '/tmp/weir-shell-x.db' AS x;",
+         "ATTACH is not allowed: SQL over sinks is read-only"},
+        {"PRAGMA writable_schema=1;",
+         "PRAGMA writable_schema = 1 is not allowed: SQL over sinks is read-only"},
     };
     for (int i = 0; i < 4; i++) {
         out = say(&t, refused[i][0]);
@@ -227,12 +243,19 @@ Test(shell, selects_see_whole_batches_while_the_stream_runs) {
     free(say(&t, "CREATE SINK b2 USING memory;"));
     out = say(&t, "INSERT INTO b2\n  SELECT offset FROM bad;");
     cr_assert(strstr(out, "query b2 started"), "%s", out);
-    for (int i = 0; i < 100 && !(out && strstr(out, "query b2 failed: source bad: assign names sh partition 7, which does not exist")); i++) {
+    for (int i = 0;
+         i < 100 &&
+         !(out &&
+           strstr(
+               out,
+               "query b2 failed: source bad: assign names sh partition 7, which does not exist"));
+         i++) {
         free(out);
         usleep(50000);
         out = say(&t, "SELECT 1 AS n;");
     }
-    cr_assert(out && strstr(out, "query b2 failed: source bad: assign names sh partition 7"), "%s", out);
+    cr_assert(out && strstr(out, "query b2 failed: source bad: assign names sh partition 7"), "%s",
+              out);
     free(out);
     out = say(&t, "INSERT INTO mytable SELECT offset AS o FROM clicks;");
     cr_assert(strstr(out, "error: that sink already has a query"), "%s", out);
@@ -250,8 +273,10 @@ Test(shell, selects_see_whole_batches_while_the_stream_runs) {
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "weir shell did not leave cleanly");
     close(t.fd);
 
-    /* the checkpoint is consistent: a run resumes with nothing to do, the file holds each click once */
-    wrt_result r = WRT_RUN(NULL, "run", path, "--bootstrap", w.bs, "--checkpoint", ck, "--trigger", "availableNow", "--format", "csv");
+    /* the checkpoint is consistent: a run resumes with nothing to do, the file holds each click
+     * once */
+    wrt_result r = WRT_RUN(NULL, "run", path, "--bootstrap", w.bs, "--checkpoint", ck, "--trigger",
+                           "availableNow", "--format", "csv");
     cr_assert_eq(r.status, 0, "%s", r.err);
     char *want = wr_xasprintf("n,d,t\n%d,%d,%ld\n", CLICKS, CLICKS, total);
     cr_assert_str_eq(r.out, want);
@@ -265,12 +290,15 @@ Test(shell, selects_see_whole_batches_while_the_stream_runs) {
  * while it runs. */
 Test(shell, a_long_select_does_not_stall_the_streams) {
     const char *lines[200];
-    for (int i = 0; i < 200; i++) lines[i] = "x";
+    for (int i = 0; i < 200; i++)
+        lines[i] = "x";
     wrt_produce(w.bs, "sh", 0, lines, NULL, 200);
     char *ck = wr_xasprintf("%s/ck2", w.dir);
-    char *path = wrt_temp_job("CREATE SOURCE s USING kafka OPTIONS (subscribe = 'sh', startingOffsets = 'earliest', maxOffsetsPerTrigger = 2);\n"
-                              "CREATE SINK slow USING memory OPTIONS (trigger = 'processingTime=20 milliseconds');\n"
-                              "INSERT INTO slow SELECT offset AS o FROM s;\n");
+    char *path = wrt_temp_job(
+        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'sh', startingOffsets = 'earliest', "
+        "maxOffsetsPerTrigger = 2);\n"
+        "CREATE SINK slow USING memory OPTIONS (trigger = 'processingTime=20 milliseconds');\n"
+        "INSERT INTO slow SELECT offset AS o FROM s;\n");
     term t = shell_on(path, ck);
     long before = -1;
     for (int i = 0; i < 200 && before <= 0; i++) { /* until the first batches are in */
@@ -280,7 +308,8 @@ Test(shell, a_long_select_does_not_stall_the_streams) {
         usleep(20000);
     }
     int64_t t0 = wr_now_ms();
-    char *out = say(&t, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) AS n FROM c;");
+    char *out = say(&t, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < "
+                        "3000000) SELECT count(*) AS n FROM c;");
     int64_t took = wr_now_ms() - t0;
     cr_assert_eq(count_of(out), 3000000, "%s", out);
     free(out);
@@ -288,7 +317,9 @@ Test(shell, a_long_select_does_not_stall_the_streams) {
     long after = count_of(out);
     free(out);
     cr_assert_gt(took, 300, "the long SELECT was not long (%lld ms)", (long long)took);
-    cr_assert_gt(after, before + 20, "the stream stalled behind a %lld ms SELECT: %ld rows before, %ld after", (long long)took, before, after);
+    cr_assert_gt(after, before + 20,
+                 "the stream stalled behind a %lld ms SELECT: %ld rows before, %ld after",
+                 (long long)took, before, after);
     cr_assert_eq(write(t.fd, ".quit\n", 6), 6);
     int status;
     cr_assert_eq(waitpid(t.pid, &status, 0), t.pid);
@@ -308,11 +339,13 @@ Test(shell, a_long_select_does_not_stall_the_streams) {
 Test(shell, a_script_reads_right_after_insert_and_waits_for_the_query) {
     const char *vals[50];
     char buf[50][8];
-    for (int i = 0; i < 50; i++) snprintf(buf[i], sizeof buf[i], "v%02d", i), vals[i] = buf[i];
+    for (int i = 0; i < 50; i++)
+        snprintf(buf[i], sizeof buf[i], "v%02d", i), vals[i] = buf[i];
     wrt_produce(w.bs, "sh", 0, vals, NULL, 50);
     const char *script =
         ".mode csv\n"
-        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'sh', startingOffsets = 'earliest', maxOffsetsPerTrigger = 7);\n"
+        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'sh', startingOffsets = 'earliest', "
+        "maxOffsetsPerTrigger = 7);\n"
         "CREATE SINK m USING memory OPTIONS (trigger = 'processingTime=100 milliseconds');\n"
         "INSERT INTO m SELECT CAST(value AS STRING) AS v, offset AS o FROM s;\n"
         "SELECT count(*) AS n FROM m WHERE o < 0;\n"
@@ -337,40 +370,46 @@ Test(shell, a_script_reads_right_after_insert_and_waits_for_the_query) {
         ".wait m 0\n";
     wr_buf in = {0};
     wr_buf_printf(&in, "%sSELECT 1", script); /* an expression 150 deep: over the reader's limit */
-    for (int i = 0; i < 149; i++) wr_buf_puts(&in, " + 1");
+    for (int i = 0; i < 149; i++)
+        wr_buf_puts(&in, " + 1");
     wr_buf_puts(&in, ";\nSELECT 2 AS two\n"); /* no ';': left open */
     wrt_result r = WRT_RUN(in.p, "shell", "--bootstrap", w.bs);
     wr_buf_free(&in);
     cr_assert_eq(r.status, 0, "%s", r.err);
     const char *head = "query m started\n"
-                            "n\n0\n"
-                            "query m has processed what its source held (last batch 7)\n"
-                            "n,s,lo,hi\n50,1225,v00,v49\n"
-                            "'a\\'\na\\\n"
-                            "one\n1\n"
-                            "tableName,isTemporary\nm,true\nq,true\n"
-                            "col_name,data_type,comment\nv,string,\no,bigint,\n"
-                            "name,type\nv,TEXT\no,INTEGER\n"
-                            "length(zeroblob(200000000))\n"
-                            "query m stopped\n"
-                            "query,state,batch,input rows/s,processed rows/s,last error\n"
-                            "m,stopped,7,";
+                       "n\n0\n"
+                       "query m has processed what its source held (last batch 7)\n"
+                       "n,s,lo,hi\n50,1225,v00,v49\n"
+                       "'a\\'\na\\\n"
+                       "one\n1\n"
+                       "tableName,isTemporary\nm,true\nq,true\n"
+                       "col_name,data_type,comment\nv,string,\no,bigint,\n"
+                       "name,type\nv,TEXT\no,INTEGER\n"
+                       "length(zeroblob(200000000))\n"
+                       "query m stopped\n"
+                       "query,state,batch,input rows/s,processed rows/s,last error\n"
+                       "m,stopped,7,";
     cr_assert(!strncmp(r.out, head, strlen(head)), "%s", r.out);
     double in_rate, proc_rate;
     int end = -1;
-    cr_assert_eq(sscanf(r.out + strlen(head), "%lf,%lf,\n%n", &in_rate, &proc_rate, &end), 2, "%s", r.out);
-    cr_assert(end > 0 && !r.out[strlen(head) + (size_t)end], "%s", r.out); /* the rates, then nothing */
-    cr_assert_str_eq(r.err, "error: CREATE TRIGGER is not allowed: SQL over sinks is read-only (a sink changes only through its query)\n"
-                            "error: sink q has no query yet: its columns are those of INSERT INTO q SELECT ...\n"
-                            "error: SHOW TABLES or SHOW QUERIES, not SHOW VIEWS\n"
-                            "error: function fts3_tokenizer is not allowed in SQL over sinks\n"
-                            "error: SELECT failed: string or blob too big\n"
-                            "error: only statements that read are allowed: SQL over sinks is read-only\n"
-                            "error: no query named 'nope' (see .queries)\n"
-                            "error: .wait m SECONDS: a whole number from 1 to 86400, not '0'\n"
-                            "error: SELECT failed: Expression tree is too large (maximum depth 100)\n"
-                            "error: the input ended inside a statement (no ';' ends it, or a string, comment or BEGIN ... END "
-                            "is still open): SELECT 2 AS two\n");
+    cr_assert_eq(sscanf(r.out + strlen(head), "%lf,%lf,\n%n", &in_rate, &proc_rate, &end), 2, "%s",
+                 r.out);
+    cr_assert(end > 0 && !r.out[strlen(head) + (size_t)end], "%s",
+              r.out); /* the rates, then nothing */
+    cr_assert_str_eq(
+        r.err, "error: CREATE TRIGGER is not allowed: SQL over sinks is read-only (a sink changes "
+               "only through its query)\n"
+               "error: sink q has no query yet: its columns are those of INSERT INTO q SELECT ...\n"
+               "error: SHOW TABLES or SHOW QUERIES, not SHOW VIEWS\n"
+               "error: function fts3_tokenizer is not allowed in SQL over sinks\n"
+               "error: SELECT failed: string or blob too big\n"
+               "error: only statements that read are allowed: SQL over sinks is read-only\n"
+               "error: no query named 'nope' (see .queries)\n"
+               "error: .wait m SECONDS: a whole number from 1 to 86400, not '0'\n"
+               "error: SELECT failed: Expression tree is too large (maximum depth 100)\n"
+               "error: the input ended inside a statement (no ';' ends it, or a string, comment or "
+               "BEGIN ... END "
+               "is still open): SELECT 2 AS two\n");
     wrt_result_free(&r);
 }
 
@@ -390,11 +429,13 @@ Test(shell, history_recalls_whole_statements_and_ctrl_c_stops_a_select) {
     free(read_until(&t, "\nn\r\n42\r\nweir> ", 30000));
     /* Ctrl-C stops a SELECT that never ends; the shell goes on (and one at
      * the prompt only drops what is typed) */
-    const char *forever = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) AS n FROM c;\n";
+    const char *forever = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT "
+                          "count(*) AS n FROM c;\n";
     cr_assert_eq(write(t.fd, forever, strlen(forever)), (ssize_t)strlen(forever));
     free(read_until(&t, "FROM c;\r\nn\r\n", 30000)); /* the csv header: it runs */
     wr_buf b = {0};
-    for (int i = 0; i < 100 && !(b.p && strstr(b.p, "error: SELECT failed: interrupted\r\nweir> ")); i++) {
+    for (int i = 0; i < 100 && !(b.p && strstr(b.p, "error: SELECT failed: interrupted\r\nweir> "));
+         i++) {
         cr_assert_eq(write(t.fd, "\x03", 1), 1); /* again every 100 ms until it stops */
         for (int64_t until = wr_now_ms() + 100; wr_now_ms() < until;) {
             struct pollfd p = {t.fd, POLLIN, 0};
@@ -403,7 +444,8 @@ Test(shell, history_recalls_whole_statements_and_ctrl_c_stops_a_select) {
             if (n > 0) wr_buf_put(&b, chunk, (size_t)n), wr_buf_putc(&b, '\0'), b.len--;
         }
     }
-    cr_assert(b.p && strstr(b.p, "error: SELECT failed: interrupted\r\nweir> "), "%s", b.p ? b.p : "");
+    cr_assert(b.p && strstr(b.p, "error: SELECT failed: interrupted\r\nweir> "), "%s",
+              b.p ? b.p : "");
     wr_buf_free(&b);
     cr_assert_eq(write(t.fd, "SELECT 1\n", 9), 9); /* unfinished: Ctrl-C drops it */
     free(read_until(&t, "...> ", 30000));
@@ -433,7 +475,8 @@ Test(shell, history_recalls_whole_statements_and_ctrl_c_stops_a_select) {
     size_t len;
     char *text = wr_read_file(hist, &len);
     cr_assert_not_null(text);
-    cr_assert(strstr(text, "SELECT\\0406\\012\\040\\040*\\0407\\040AS\\040n;\n"), "%s", text); /* libedit's encoding of the two lines */
+    cr_assert(strstr(text, "SELECT\\0406\\012\\040\\040*\\0407\\040AS\\040n;\n"), "%s",
+              text); /* libedit's encoding of the two lines */
     free(text);
     free(hist);
     unlink(path);
@@ -444,20 +487,23 @@ Test(shell, history_recalls_whole_statements_and_ctrl_c_stops_a_select) {
  * of split(...)[4], then of CASE and of arithmetic. It used to crash the
  * planner and take the shell and every running query down with it. */
 Test(shell, group_by_an_alias_of_any_expression) {
-    const char *clicks[] = {"1\ts1\t/a\tGET\t10.0.0.1\tM\t5", "2\ts2\t/b\tGET\t10.0.0.2\tM\t7", "3\ts3\t/c\tGET\t10.0.0.1\tM\t1"};
+    const char *clicks[] = {"1\ts1\t/a\tGET\t10.0.0.1\tM\t5", "2\ts2\t/b\tGET\t10.0.0.2\tM\t7",
+                            "3\ts3\t/c\tGET\t10.0.0.1\tM\t1"};
     wrt_produce(w.bs, "sh", 0, clicks, NULL, 3);
-    const char *script =
-        ".mode csv\n"
-        "CREATE SOURCE clicks USING kafka OPTIONS (subscribe = 'sh', startingOffsets = 'earliest');\n"
-        "CREATE SINK per_ip USING memory OPTIONS (outputMode = 'complete');\n"
-        "INSERT INTO per_ip SELECT split(CAST(value AS STRING), '\\t')[4] AS userip, count(*) AS c FROM clicks GROUP BY userip;\n"
-        "CREATE SINK sizes USING memory OPTIONS (outputMode = 'complete');\n"
-        "INSERT INTO sizes SELECT CASE WHEN offset < 1 THEN 'first' ELSE 'later' END AS k, offset % 2 + 1 AS p, count(*) AS c\n"
-        "  FROM clicks GROUP BY k, p;\n"
-        ".wait per_ip\n"
-        ".wait sizes\n"
-        "SELECT * FROM per_ip ORDER BY userip;\n"
-        "SELECT * FROM sizes ORDER BY k, p;\n";
+    const char *script = ".mode csv\n"
+                         "CREATE SOURCE clicks USING kafka OPTIONS (subscribe = 'sh', "
+                         "startingOffsets = 'earliest');\n"
+                         "CREATE SINK per_ip USING memory OPTIONS (outputMode = 'complete');\n"
+                         "INSERT INTO per_ip SELECT split(CAST(value AS STRING), '\\t')[4] AS "
+                         "userip, count(*) AS c FROM clicks GROUP BY userip;\n"
+                         "CREATE SINK sizes USING memory OPTIONS (outputMode = 'complete');\n"
+                         "INSERT INTO sizes SELECT CASE WHEN offset < 1 THEN 'first' ELSE 'later' "
+                         "END AS k, offset % 2 + 1 AS p, count(*) AS c\n"
+                         "  FROM clicks GROUP BY k, p;\n"
+                         ".wait per_ip\n"
+                         ".wait sizes\n"
+                         "SELECT * FROM per_ip ORDER BY userip;\n"
+                         "SELECT * FROM sizes ORDER BY k, p;\n";
     wrt_result r = WRT_RUN(script, "shell", "--bootstrap", w.bs);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_str_eq(r.err, "", "%s", r.err);

@@ -31,19 +31,24 @@ TestSuite(state_store, .init = start, .fini = stop, .timeout = 120);
 static const char *job = "SET spark.sql.streaming.stateStore.minDeltasForSnapshot = 2;\n"
                          "SET spark.sql.streaming.minBatchesToRetain = 3;\n"
                          "SET weir.shuffle.partitions = 2;\n"
-                         "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest', maxOffsetsPerTrigger = 2);\n"
+                         "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = "
+                         "'earliest', maxOffsetsPerTrigger = 2);\n"
                          "CREATE SINK counts USING memory OPTIONS (outputMode = 'complete');\n"
-                         "INSERT INTO counts SELECT CAST(value AS STRING) AS k, count(*) AS n FROM s GROUP BY CAST(value AS STRING);\n"
+                         "INSERT INTO counts SELECT CAST(value AS STRING) AS k, count(*) AS n FROM "
+                         "s GROUP BY CAST(value AS STRING);\n"
                          "SELECT * FROM counts ORDER BY 1;";
 
 static wrt_result run(const char *text, const char *const *extra) {
-    return wrt_run_job(text, (const char *const[]){"--bootstrap", w.bs, "--checkpoint", w.dir, "--trigger", "availableNow", "--format", "csv", NULL},
+    return wrt_run_job(text,
+                       (const char *const[]){"--bootstrap", w.bs, "--checkpoint", w.dir,
+                                             "--trigger", "availableNow", "--format", "csv", NULL},
                        extra);
 }
 
 /* Produces values[i] to partition i % 2, in order. */
 static void produce(const char *const *values, int n) {
-    for (int i = 0; i < n; i++) wrt_produce(w.bs, "w", i % 2, &values[i], NULL, 1);
+    for (int i = 0; i < n; i++)
+        wrt_produce(w.bs, "w", i % 2, &values[i], NULL, 1);
 }
 
 static int by_version(const void *a, const void *b) {
@@ -99,7 +104,8 @@ Test(state_store, deltas_snapshots_retention_and_restore) {
         char rel[32];
         snprintf(rel, sizeof rel, "state/0/%d", p);
         l = listing(rel);
-        cr_assert_str_eq(l, "3.delta 3.snapshot 4.delta 5.delta 5.snapshot", "partition %d: %s", p, l);
+        cr_assert_str_eq(l, "3.delta 3.snapshot 4.delta 5.delta 5.snapshot", "partition %d: %s", p,
+                         l);
         free(l);
     }
     /* restore through deltas only: without snapshot 5, snapshot 3 + deltas 4, 5 */
@@ -109,7 +115,8 @@ Test(state_store, deltas_snapshots_retention_and_restore) {
     produce(m2, 2);
     r = run(job, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_str_eq(r.out, "k,n\na,4\nb,4\nc,2\nd,1\ne,2\nf,1\n", "state restored wrong: %s", r.out);
+    cr_assert_str_eq(r.out, "k,n\na,4\nb,4\nc,2\nd,1\ne,2\nf,1\n", "state restored wrong: %s",
+                     r.out);
     wrt_result_free(&r);
     /* a delta the restore needs is missing: an error naming it */
     remove_in("state/0/1/4.delta");
@@ -142,7 +149,8 @@ Test(state_store, progress_reports_each_batch) {
     /* stderr holds the two batches' progress, one JSON line each */
     char *save = NULL, *lines[8];
     int n = 0;
-    for (char *t = strtok_r(r.err, "\n", &save); t && n < 8; t = strtok_r(NULL, "\n", &save)) lines[n++] = t;
+    for (char *t = strtok_r(r.err, "\n", &save); t && n < 8; t = strtok_r(NULL, "\n", &save))
+        lines[n++] = t;
     cr_assert_eq(n, 2, "expected 2 progress lines");
     const char *want_start[] = {"{\"w\":{\"0\":0,\"1\":0}}", "{\"w\":{\"0\":1,\"1\":1}}"};
     const char *want_end[] = {"{\"w\":{\"0\":1,\"1\":1}}", "{\"w\":{\"0\":2,\"1\":2}}"};
@@ -155,16 +163,20 @@ Test(state_store, progress_reports_each_batch) {
         cr_assert_str_eq(json_string_value(json_object_get(j, "name")), "counts");
         const char *ts = json_string_value(json_object_get(j, "timestamp"));
         cr_assert(ts && strlen(ts) == 24 && ts[10] == 'T' && ts[23] == 'Z', "timestamp %s", ts);
-        cr_assert(json_is_real(json_object_get(j, "inputRowsPerSecond")) && json_is_real(json_object_get(j, "processedRowsPerSecond")));
+        cr_assert(json_is_real(json_object_get(j, "inputRowsPerSecond")) &&
+                  json_is_real(json_object_get(j, "processedRowsPerSecond")));
         json_t *d = json_object_get(j, "durationMs");
-        const char *keys[] = {"addBatch", "commitOffsets", "latestOffset", "triggerExecution", "walCommit"};
-        for (int k = 0; k < 5; k++) cr_assert(json_is_integer(json_object_get(d, keys[k])), "durationMs.%s", keys[k]);
+        const char *keys[] = {"addBatch", "commitOffsets", "latestOffset", "triggerExecution",
+                              "walCommit"};
+        for (int k = 0; k < 5; k++)
+            cr_assert(json_is_integer(json_object_get(d, keys[k])), "durationMs.%s", keys[k]);
         json_t *op = json_array_get(json_object_get(j, "stateOperators"), 0);
         cr_assert_eq(geti(op, "numRowsTotal"), want_total[b]);
         cr_assert_eq(geti(op, "numRowsUpdated"), 2); /* batch 0: a, b; batch 1: a, c */
         cr_assert_eq(geti(op, "numShufflePartitions"), 2);
         json_t *src = json_array_get(json_object_get(j, "sources"), 0);
-        cr_assert_str_eq(json_string_value(json_object_get(src, "description")), "KafkaV2[Subscribe[w]]");
+        cr_assert_str_eq(json_string_value(json_object_get(src, "description")),
+                         "KafkaV2[Subscribe[w]]");
         char *s = json_dumps(json_object_get(src, "startOffset"), JSON_COMPACT);
         cr_assert_str_eq(s, want_start[b]);
         free(s);
@@ -175,7 +187,8 @@ Test(state_store, progress_reports_each_batch) {
         cr_assert_str_eq(s, "{\"w\":{\"0\":2,\"1\":2}}");
         free(s);
         json_t *sink = json_object_get(j, "sink");
-        cr_assert_str_eq(json_string_value(json_object_get(sink, "description")), "MemorySink[counts]");
+        cr_assert_str_eq(json_string_value(json_object_get(sink, "description")),
+                         "MemorySink[counts]");
         cr_assert_eq(geti(sink, "numOutputRows"), want_out[b]); /* complete mode: every group */
         /* the same object is in progress/<batch> */
         char *pf = wr_xasprintf("%s/counts/progress/%d", w.dir, b);
@@ -187,7 +200,8 @@ Test(state_store, progress_reports_each_batch) {
         free(text);
         free(pf);
         /* one id for the query (the checkpoint's), one run id for the run */
-        const char *i1 = json_string_value(json_object_get(j, "id")), *r1 = json_string_value(json_object_get(j, "runId"));
+        const char *i1 = json_string_value(json_object_get(j, "id")),
+                   *r1 = json_string_value(json_object_get(j, "runId"));
         cr_assert(i1 && strlen(i1) == 36 && r1 && strlen(r1) == 36);
         if (!id) id = wr_xstrdup(i1), run_id = wr_xstrdup(r1);
         cr_assert_str_eq(i1, id);

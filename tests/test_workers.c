@@ -37,7 +37,8 @@ static void produce_lines(int from, int to, long counts[NWORDS]) {
         counts[a]++, counts[b]++, counts[c]++;
     }
     wrt_produce(w.bs, "ww", -1, (const char *const *)lines, NULL, n);
-    for (int i = 0; i < n; i++) free(lines[i]);
+    for (int i = 0; i < n; i++)
+        free(lines[i]);
     free(lines);
 }
 
@@ -48,7 +49,8 @@ static int cmp_str(const void *a, const void *b) {
 /* The trailing SELECT's CSV the counts give, in word order. */
 static char *expected(const long counts[NWORDS]) {
     char *names[NWORDS];
-    for (int i = 0; i < NWORDS; i++) names[i] = wr_xasprintf("w%d", i);
+    for (int i = 0; i < NWORDS; i++)
+        names[i] = wr_xasprintf("w%d", i);
     qsort(names, NWORDS, sizeof *names, cmp_str);
     wr_buf b = {0};
     wr_buf_puts(&b, "word,n\n");
@@ -60,20 +62,22 @@ static char *expected(const long counts[NWORDS]) {
     return b.p;
 }
 
-static const char *job = "SET weir.workers = 300;\n"
-                         "SET weir.shuffle.partitions = 300;\n"
-                         "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'ww', startingOffsets = 'earliest');\n"
-                         "CREATE SINK counts USING memory OPTIONS (outputMode = 'complete');\n"
-                         "INSERT INTO counts SELECT word, count(*) AS n\n"
-                         "  FROM (SELECT explode(split(CAST(value AS STRING), ' ')) AS word FROM s) GROUP BY word;\n"
-                         "SELECT word, n FROM counts ORDER BY word;";
+static const char *job =
+    "SET weir.workers = 300;\n"
+    "SET weir.shuffle.partitions = 300;\n"
+    "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'ww', startingOffsets = 'earliest');\n"
+    "CREATE SINK counts USING memory OPTIONS (outputMode = 'complete');\n"
+    "INSERT INTO counts SELECT word, count(*) AS n\n"
+    "  FROM (SELECT explode(split(CAST(value AS STRING), ' ')) AS word FROM s) GROUP BY word;\n"
+    "SELECT word, n FROM counts ORDER BY word;";
 
 /* 300 workers, 300 state partitions: partitions 256..299 are merged and
  * committed by workers 256..299; the second run restores every partition. */
 Test(workers, more_than_256_workers_count_every_group_exactly) {
     long counts[NWORDS] = {0};
     produce_lines(0, 3000, counts);
-    const char *const args[] = {"--bootstrap", w.bs, "--checkpoint", w.dir, "--trigger", "availableNow", "--format", "csv", NULL};
+    const char *const args[] = {"--bootstrap",  w.bs,       "--checkpoint", w.dir, "--trigger",
+                                "availableNow", "--format", "csv",          NULL};
     wrt_result r = wrt_run_job(job, args, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     char *want = expected(counts);
@@ -92,17 +96,21 @@ Test(workers, more_than_256_workers_count_every_group_exactly) {
 /* With the user's processes and threads capped (RLIMIT_NPROC, which root
  * ignores: the run is another user's), 300 worker threads cannot all start. */
 Test(workers, a_worker_thread_that_cannot_start_fails_the_query_clearly) {
-    if (geteuid() != 0) cr_skip_test("needs root, to run weir as a user of its own with a thread limit");
+    if (geteuid() != 0)
+        cr_skip_test("needs root, to run weir as a user of its own with a thread limit");
     long counts[NWORDS] = {0};
     produce_lines(0, 100, counts);
     char *path = wrt_temp_job(job);
     cr_assert_eq(chmod(path, 0644), 0);
     wrt_child c = {.cwd = "/", .uid = wrt_spare_uid(), .nproc = 120};
-    wrt_result r = wrt_run_as(&c, (const char *const[]){"run", path, "--bootstrap", w.bs, "--trigger", "availableNow", NULL});
+    wrt_result r = wrt_run_as(&c, (const char *const[]){"run", path, "--bootstrap", w.bs,
+                                                        "--trigger", "availableNow", NULL});
     cr_assert_eq(r.status, 1, "exit %d: %s", r.status, r.err);
-    cr_assert(!strncmp(r.err, "weir run: query counts failed: cannot start worker thread ", 58), "%s", r.err);
-    cr_assert(strstr(r.err, " of 300: Resource temporarily unavailable (the system's limit on threads? lower SET weir.workers)\n"), "%s",
-              r.err);
+    cr_assert(!strncmp(r.err, "weir run: query counts failed: cannot start worker thread ", 58),
+              "%s", r.err);
+    cr_assert(strstr(r.err, " of 300: Resource temporarily unavailable (the system's limit on "
+                            "threads? lower SET weir.workers)\n"),
+              "%s", r.err);
     wrt_result_free(&r);
     unlink(path);
     free(path);

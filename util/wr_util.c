@@ -61,7 +61,8 @@ void wr_strlist_push(wr_strlist *l, const char *s) {
 }
 
 void wr_strlist_free(wr_strlist *l) {
-    for (int i = 0; i < l->n; i++) free(l->items[i]);
+    for (int i = 0; i < l->n; i++)
+        free(l->items[i]);
     free(l->items);
     l->items = NULL;
     l->n = l->cap = 0;
@@ -176,7 +177,8 @@ void wr_arena_free(wr_arena *a) {
 void wr_buf_put(wr_buf *b, const void *data, size_t n) {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) cap *= 2;
+        while (cap < b->len + n + 1)
+            cap *= 2;
         b->p = wr_xrealloc(b->p, cap);
         b->cap = cap;
     }
@@ -238,7 +240,8 @@ char *wr_read_file(const char *path, size_t *len) {
     wr_buf b = {0};
     char chunk[65536];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) wr_buf_put(&b, chunk, n);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        wr_buf_put(&b, chunk, n);
     fclose(f);
     if (len) *len = b.len;
     return b.p ? b.p : wr_xstrdup("");
@@ -248,13 +251,15 @@ void wr_uuid4(char out[37]) {
     unsigned char r[16];
     FILE *f = fopen("/dev/urandom", "rb");
     if (!f || fread(r, 1, 16, f) != 16) {
-        for (int i = 0; i < 16; i++) r[i] = (unsigned char)(wr_wall_ms() >> (i % 8) ^ (i * 37));
+        for (int i = 0; i < 16; i++)
+            r[i] = (unsigned char)(wr_wall_ms() >> (i % 8) ^ (i * 37));
     }
     if (f) fclose(f);
     r[6] = (r[6] & 0x0f) | 0x40;
     r[8] = (r[8] & 0x3f) | 0x80;
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5], r[6],
-             r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0],
+             r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
+             r[14], r[15]);
 }
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -262,8 +267,10 @@ static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 void wr_base64_encode(wr_buf *b, const void *data, size_t len) {
     const unsigned char *p = data;
     for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < len ? p[i + 2] : 0);
-        char out[4] = {b64[v >> 18 & 63], b64[v >> 12 & 63], i + 1 < len ? b64[v >> 6 & 63] : '=', i + 2 < len ? b64[v & 63] : '='};
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0) |
+                     (i + 2 < len ? p[i + 2] : 0);
+        char out[4] = {b64[v >> 18 & 63], b64[v >> 12 & 63], i + 1 < len ? b64[v >> 6 & 63] : '=',
+                       i + 2 < len ? b64[v & 63] : '='};
         wr_buf_put(b, out, 4);
     }
 }
@@ -296,8 +303,10 @@ bool wr_mkdirs(const char *path, char *err, size_t errlen) {
     for (char *s = p + 1; *s && !e; s++) {
         if (*s != '/') continue;
         *s = '\0';
-        if (mkdir(p, 0755) < 0 && errno != EEXIST) e = errno;
-        else *s = '/';
+        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+            e = errno;
+        else
+            *s = '/';
     }
     if (!e && mkdir(p, 0755) < 0 && errno != EEXIST) e = errno;
     if (e) wr_errf(err, errlen, "cannot create %s: %s", p, strerror(e));

@@ -57,8 +57,8 @@ typedef struct wr_arena {
     size_t cap;           /* bytes available in cur */
 } wr_arena;
 
-void *wr_arena_alloc(wr_arena *a, size_t n);   /* 16-byte aligned, uninitialised */
-void *wr_arena_zalloc(wr_arena *a, size_t n);  /* zeroed */
+void *wr_arena_alloc(wr_arena *a, size_t n);  /* 16-byte aligned, uninitialised */
+void *wr_arena_zalloc(wr_arena *a, size_t n); /* zeroed */
 char *wr_arena_strndup(wr_arena *a, const char *s, size_t n);
 char *wr_arena_strdup(wr_arena *a, const char *s);
 void wr_arena_reset(wr_arena *a); /* keeps every chunk for reuse */
