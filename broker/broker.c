@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "broker/relay.h"
-#include "util/wr_util.h"
+#include "core/wr_core.h"
 
 /* The earliest offset of one partition, as last seen. */
 typedef struct low_mark {

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "util/wr_util.h"
+#include "core/wr_core.h"
 
 struct wr_relay {
     int listeners[2];

@@ -10,54 +10,30 @@
 #include <unistd.h>
 
 #include "checkpoint/wr_ckpt.h"
-#include "util/wr_util.h"
+#include "core/wr_core.h"
+
+/* Until this module speaks wr_err: a durable write with the old error buffer. */
+static bool write_file(const char *path, const void *data, size_t len, char *err, size_t errlen) {
+    wr_err e;
+    if (wr_write_durable(path, data, len, &e)) return true;
+    wr_errf(err, errlen, "%s", e.msg);
+    return false;
+}
+
+static bool mkdirs(const char *path, char *err, size_t errlen) {
+    wr_err e;
+    if (wr_mkdirs(path, &e)) return true;
+    int saved = errno;
+    wr_errf(err, errlen, "%s", e.msg);
+    errno = saved;
+    return false;
+}
 
 struct wr_ckpt {
     char *dir;
     char *id;
     int lock_fd;
 };
-
-static void fsync_dir(const char *path) {
-    char *d = wr_xstrdup(path);
-    char *slash = strrchr(d, '/');
-    if (slash) *slash = '\0';
-    int fd = open(slash ? d : ".", O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(d);
-}
-
-bool wr_ckpt_write_file(const char *path, const void *data, size_t len, char *err, size_t errlen) {
-    char *tmp = wr_xasprintf("%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int e = fd < 0 ? errno : 0; /* the first failure's cause */
-    const char *p = data;
-    for (size_t off = 0; !e && off < len;) {
-        ssize_t w = write(fd, p + off, len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0)
-            e = errno;
-        else if (w == 0)
-            e = ENOSPC;
-        else
-            off += (size_t)w;
-    }
-    if (!e && fsync(fd) < 0) e = errno;
-    if (fd >= 0 && close(fd) < 0 && !e) e = errno;
-    if (!e && rename(tmp, path) < 0) e = errno;
-    if (e) {
-        wr_errf(err, errlen, "cannot write %s: %s", path, strerror(e));
-        unlink(tmp);
-    } else {
-        fsync_dir(path);
-    }
-    free(tmp);
-    errno = e;
-    return !e;
-}
 
 /* Why a checkpoint folder cannot be written: read-only for this process
  * (a read-only file system, or no permission) or another cause. */
@@ -70,11 +46,11 @@ static int64_t max_batch(const char *dir, const char *sub);
 
 wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t errlen) {
     char why[600];
-    bool made = wr_mkdirs(dir, why, sizeof why);
+    bool made = mkdirs(dir, why, sizeof why);
     char *sub[] = {"offsets", "commits", "sources/0", "state/0", "progress"};
     for (int i = 0; made && i < 5; i++) {
         char *p = wr_xasprintf("%s/%s", dir, sub[i]);
-        made = wr_mkdirs(p, why, sizeof why);
+        made = mkdirs(p, why, sizeof why);
         free(p);
     }
     if (!made) {
@@ -161,7 +137,7 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t 
         c->id = wr_xstrdup(id);
         json_t *m = json_pack("{s:s, s:s}", "id", id, "weirQuery", signature);
         char *s = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        ok = wr_ckpt_write_file(mpath, s, strlen(s), err, errlen);
+        ok = write_file(mpath, s, strlen(s), err, errlen);
         free(s);
         json_decref(m);
     }
@@ -246,7 +222,7 @@ static bool write_lines(const char *path, json_t *line2, const json_t *line3, ch
         wr_buf_puts(&b, s);
         free(s);
     }
-    bool ok = wr_ckpt_write_file(path, b.p, b.len, err, errlen);
+    bool ok = write_file(path, b.p, b.len, err, errlen);
     wr_buf_free(&b);
     return ok;
 }
@@ -392,7 +368,7 @@ bool wr_ckpt_write_progress(wr_ckpt *c, int64_t batch, const char *text, char *e
 char *wr_ckpt_state_dir(const wr_ckpt *c, int partition) {
     char *d = wr_xasprintf("%s/state/0/%d", c->dir, partition);
     char err[256];
-    wr_mkdirs(d, err, sizeof err); /* a failure shows when the first file is written */
+    mkdirs(d, err, sizeof err); /* a failure shows when the first file is written */
     return d;
 }
 

@@ -60,8 +60,4 @@ char *wr_ckpt_state_dir(const wr_ckpt *c, int partition);
  * (state files are the state store's: wr_store_retain). */
 void wr_ckpt_cleanup(wr_ckpt *c, int64_t oldest);
 
-/* Writes bytes to path durably (temporary, fsync, rename, fsync folder). */
-bool wr_ckpt_write_file(const char *path, const void *data, size_t len, char *errstr,
-                        size_t errlen);
-
 #endif

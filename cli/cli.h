@@ -8,7 +8,7 @@
 
 #include "engine/wr_stream.h"
 #include "planner/wr_plan.h"
-#include "util/wr_util.h"
+#include "core/wr_core.h"
 
 /* Exit codes: 0 success, 1 runtime failure, 2 bad usage. */
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };

@@ -141,7 +141,7 @@ void wr_et_merge_sessions(wr_table *st, wr_task *tasks, int ntasks, int p) {
                     src = wr_entry_keys(all[x].e); /* a partial's keys outlive the removals */
             }
             memcpy(m.keys, src, sizeof(wr_val) * (size_t)agg->nkeys);
-            m.keys[agg->win.key] = wr_et_window(&tmp, all[i].start, end);
+            m.keys[agg->win.key] = wr_window_val(&tmp, all[i].start, end);
             out[nout++] = m;
         }
         i = j;

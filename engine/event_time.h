@@ -8,14 +8,6 @@
 #include "engine/task.h"
 #include "state/wr_state.h"
 
-/* A window value [start, end) (µs) in arena. */
-static inline wr_val wr_et_window(wr_arena *arena, int64_t start, int64_t end) {
-    wr_arr *w = wr_arena_alloc(arena, sizeof *w + 2 * sizeof(wr_val));
-    w->n = 2;
-    w->items[0] = wr_int(start), w->items[1] = wr_int(end);
-    return (wr_val){.u.a = w};
-}
-
 /* Whether the group of entry e is closed at watermark wm (µs). */
 static inline bool wr_et_closed(const wr_aggregate *agg, wr_entry *e, int64_t wm) {
     if (agg->event_key < 0) return false;

@@ -54,7 +54,7 @@ static void add_windowed(wr_task *t, int64_t start, int64_t end) {
         t->dropped++;
         return;
     }
-    t->keybuf[agg->win.key] = wr_et_window(&t->tmp_arena, start, end);
+    t->keybuf[agg->win.key] = wr_window_val(&t->tmp_arena, start, end);
     wr_entry *e = wr_table_upsert(&t->partial, t->keybuf, wr_keys_hash(agg, t->keybuf));
     wr_agg_update(&t->partial, wr_entry_states(e, agg->nkeys), t->inbuf);
 }

@@ -12,113 +12,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "util/wr_util.h"
-
-typedef enum {
-    WR_T_NULL, /* the type of a bare NULL literal */
-    WR_T_BOOL,
-    WR_T_INT,
-    WR_T_BIGINT,
-    WR_T_DOUBLE,
-    WR_T_STRING,
-    WR_T_BINARY,
-    WR_T_TIMESTAMP, /* microseconds since the epoch, UTC */
-    WR_T_ARRAY,     /* elements of type `elem` */
-    WR_T_WINDOW,    /* an event-time window: STRUCT<start, end> of TIMESTAMPs,
-                       held as a two-item array (elem TIMESTAMP) */
-} wr_kind;
-
-typedef struct wr_type {
-    uint8_t kind;
-    uint8_t elem; /* element kind of an array */
-} wr_type;
-
-#define WR_TYPE(k) ((wr_type){(k), 0})
-
-/* TIMESTAMP values lie in Spark's documented range, 0001-01-01 00:00:00 to
- * 9999-12-31 23:59:59.999999 UTC (microseconds since the epoch): casts and
- * parsers that would leave it give NULL, a Kafka timestamp outside it fails
- * its batch, and so window bounds and watermarks never overflow. Intervals
- * (window sizes, slides, gaps, watermark delays) are at most 10,000 years. */
-#define WR_TS_MIN_US       (-62135596800000000LL)
-#define WR_TS_MAX_US       253402300799999999LL
-#define WR_MAX_INTERVAL_US (10000LL * 366 * 86400000000LL)
-static inline bool wr_ts_in_range(int64_t us) {
-    return us >= WR_TS_MIN_US && us <= WR_TS_MAX_US;
-}
-#define WR_TYPE_WINDOW ((wr_type){WR_T_WINDOW, WR_T_TIMESTAMP})
-
-/* Arrays and windows share their representation (a wr_arr of items). */
-static inline bool wr_type_has_items(wr_type t) {
-    return t.kind == WR_T_ARRAY || t.kind == WR_T_WINDOW;
-}
-
-typedef struct wr_arr wr_arr;
-
-typedef struct wr_val {
-    union {
-        int64_t i; /* BOOL, INT, BIGINT, TIMESTAMP */
-        double d;
-        const char *p; /* STRING, BINARY */
-        wr_arr *a;
-    } u;
-    uint32_t len; /* STRING, BINARY length */
-    uint8_t null;
-} wr_val;
-
-struct wr_arr {
-    int32_t n;
-    wr_val items[];
-};
-
-static inline wr_val wr_null(void) {
-    wr_val v = {.null = 1};
-    return v;
-}
-static inline wr_val wr_int(int64_t i) {
-    wr_val v = {.u.i = i};
-    return v;
-}
-static inline wr_val wr_dbl(double d) {
-    wr_val v = {.u.d = d};
-    return v;
-}
-static inline wr_val wr_str(const char *p, size_t len) {
-    wr_val v = {.u.p = p, .len = (uint32_t)len};
-    return v;
-}
-
-const char *wr_type_name(wr_type t); /* "STRING", "ARRAY<STRING>", ... */
-/* Parses a SQL type name (STRING, INT, INTEGER, BIGINT, LONG, DOUBLE, FLOAT,
- * BOOLEAN, BINARY, TIMESTAMP, ...); false if unknown. */
-bool wr_type_parse(const char *name, wr_type *out);
-bool wr_type_is_numeric(wr_type t);
+#include "core/wr_core.h"
 
 /* Casts v from one type to another with Spark's non-ANSI rules: a failed cast
  * is NULL. Strings made by the cast live in `arena`. */
 wr_val wr_cast(wr_val v, wr_type from, wr_type to, wr_arena *arena);
 bool wr_cast_allowed(wr_type from, wr_type to);
 
-/* Appends v as Spark prints it (show(), CAST AS STRING): 1.0, true, null,
- * 2023-11-14 22:13:20, [a, b]. Binary prints as [68 69] when `show` is set. */
-void wr_val_format(wr_buf *b, wr_val v, wr_type t, bool show);
-
 /* Timestamps. */
-void wr_ts_format(wr_buf *b, int64_t us);
 bool wr_ts_parse(const char *s, size_t len, int64_t *us);
 /* Parses s with a Java DateTimeFormatter pattern such as 'dd/MM/yyyy HH:mm'
  * (engine/datetime.c lists the letters); false when s does not match. */
 bool wr_ts_parse_pattern(const char *s, size_t len, const char *pat, size_t plen, int64_t *us);
-
-/* Equality and hashing of values of one type (NULL equals NULL, as grouping
- * wants); ordering for min/max. */
-bool wr_val_eq(wr_val a, wr_val b, wr_type t);
-uint64_t wr_val_hash(wr_val v, wr_type t);
-int wr_val_cmp(wr_val a, wr_val b, wr_type t);
-
-/* Copies the bytes a value points to into arena (or malloc when arena is NULL). */
-wr_val wr_val_copy(wr_val v, wr_type t, wr_arena *arena);
-void wr_val_free(wr_val v, wr_type t); /* frees a malloc'd copy */
 
 /* ---- Bound expressions ---- */
 

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util/wr_util.h"
+#include "core/wr_core.h"
 
 #define WR_KAFKA_DEFAULT_BOOTSTRAP  "localhost:9092"
 #define WR_KAFKA_DEFAULT_TIMEOUT_MS 10000

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "util/wr_util.h"
+#include "core/wr_core.h"
 
 typedef enum {
     TK_EOF,

@@ -91,18 +91,6 @@ const char *wr_job_setting(const wr_job *job, const char *key) {
     return v;
 }
 
-static void kv_set(wr_kv **kvs, int *n, const char *k, const char *v) {
-    for (int i = 0; i < *n; i++)
-        if (!strcasecmp((*kvs)[i].key, k)) {
-            free((*kvs)[i].value);
-            (*kvs)[i].value = wr_xstrdup(v);
-            return;
-        }
-    *kvs = wr_xrealloc(*kvs, sizeof **kvs * (size_t)(*n + 1));
-    (*kvs)[*n] = (wr_kv){wr_xstrdup(k), wr_xstrdup(v)};
-    (*n)++;
-}
-
 static const char *source_options = "kafka.<librdkafka setting>, subscribe, subscribePattern, "
                                     "assign, startingOffsets, maxOffsetsPerTrigger, "
                                     "failOnDataLoss, groupIdPrefix, kafkaConsumer.pollTimeoutMs, "
@@ -187,7 +175,7 @@ static bool plan_source(planctx *c, const wr_stmt *st, wr_source_def *src) {
                     return failf(c, o->line, o->col, "option %s: %s", k, msg);
             }
             char *kk = wr_xasprintf("kafka.%s", rk);
-            kv_set(&src->opts, &src->nopts, kk, o->value);
+            wr_kv_set(&src->opts, &src->nopts, kk, o->value);
             free(kk);
             continue;
         }
@@ -227,7 +215,7 @@ static bool plan_source(planctx *c, const wr_stmt *st, wr_source_def *src) {
             return failf(c, o->line, o->col, "unknown option '%s' for a kafka source (valid: %s)",
                          k, source_options);
         }
-        kv_set(&src->opts, &src->nopts, k, o->value);
+        wr_kv_set(&src->opts, &src->nopts, k, o->value);
     }
     if (c->failed) return false;
     if (subs != 1)
@@ -393,10 +381,10 @@ static bool plan_setting(planctx *c, wr_job *job, const char *k, const char *v, 
     char why[700];
     int i = check_setting(k, v, why, sizeof why);
     if (i < 0) return failf(c, line, col, "%s", why);
-    kv_set(&job->settings, &job->nsettings,
-           !strcasecmp(k, "spark.sql.shuffle.partitions") ? "weir.shuffle.partitions"
-                                                          : known_settings[i].name,
-           v);
+    wr_kv_set(&job->settings, &job->nsettings,
+              !strcasecmp(k, "spark.sql.shuffle.partitions") ? "weir.shuffle.partitions"
+                                                             : known_settings[i].name,
+              v);
     return true;
 }
 
@@ -619,7 +607,7 @@ wr_job *wr_plan_job(const char *file, const char *src, size_t len, const wr_plan
     /* Command-line overrides, then checks that need them. */
     for (int i = 0; i < job->nsources && !c.failed; i++) {
         wr_source_def *s = &job->sources[i];
-        if (ov->bootstrap) kv_set(&s->opts, &s->nopts, "kafka.bootstrap.servers", ov->bootstrap);
+        if (ov->bootstrap) wr_kv_set(&s->opts, &s->nopts, "kafka.bootstrap.servers", ov->bootstrap);
         if (!wr_source_opt(s, "kafka.bootstrap.servers")) {
             wr_errf(errstr, errlen,
                     "%s: source %s has no option 'kafka.bootstrap.servers' (set it, or give "

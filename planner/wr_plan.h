@@ -13,16 +13,6 @@
 
 #include "engine/wr_engine.h"
 
-typedef struct wr_column {
-    char *name;
-    wr_type type;
-} wr_column;
-
-typedef struct wr_schema {
-    wr_column *cols;
-    int n;
-} wr_schema;
-
 /* FILTER keeps rows; PROJECT computes a new row; EXPLODE appends one column
  * per array item; EXTEND appends computed columns (values several
  * expressions after it share, computed once). */
@@ -105,11 +95,6 @@ typedef struct wr_trigger {
     wr_trigger_kind kind;
     int64_t interval_ms;
 } wr_trigger;
-
-typedef struct wr_kv {
-    char *key;
-    char *value;
-} wr_kv;
 
 typedef struct wr_source_def {
     char *name;

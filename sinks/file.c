@@ -20,6 +20,23 @@
 #include "checkpoint/wr_ckpt.h"
 #include "sinks/sinks_int.h"
 
+/* Until this module speaks wr_err: a durable write with the old error buffer. */
+static bool write_file(const char *path, const void *data, size_t len, char *err, size_t errlen) {
+    wr_err e;
+    if (wr_write_durable(path, data, len, &e)) return true;
+    wr_errf(err, errlen, "%s", e.msg);
+    return false;
+}
+
+static bool mkdirs(const char *path, char *err, size_t errlen) {
+    wr_err e;
+    if (wr_mkdirs(path, &e)) return true;
+    int saved = errno;
+    wr_errf(err, errlen, "%s", e.msg);
+    errno = saved;
+    return false;
+}
+
 char *wr_file_sink_log(const wr_sink_def *d, int64_t batch) {
     if (batch < 0) return wr_xasprintf("%s/_spark_metadata", d->path);
     return wr_xasprintf("%s/_spark_metadata/%lld", d->path, (long long)batch);
@@ -189,11 +206,11 @@ static bool file_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nr
         free(log);
         return true;
     }
-    bool ok = f->log_made || (f->log_made = wr_mkdirs(f->log, err, errlen));
+    bool ok = f->log_made || (f->log_made = mkdirs(f->log, err, errlen));
     if (ok && !f->bound) { /* the query's first entry here: say whose entries these are */
         json_t *j = json_pack("{s:s}", "queryId", s->query_id);
         char *text = json_dumps(j, JSON_COMPACT);
-        ok = f->bound = wr_ckpt_write_file(f->id_file, text, strlen(text), err, errlen);
+        ok = f->bound = write_file(f->id_file, text, strlen(text), err, errlen);
         free(text);
         json_decref(j);
     }
@@ -204,7 +221,7 @@ static bool file_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nr
         format_rows(s, rows, nrows, &data);
         char *file = wr_xasprintf("%s/batch-%lld.%s", d->path, (long long)batch_id,
                                   d->kind == WR_SINK_CSV ? "csv" : "json");
-        ok = wr_ckpt_write_file(file, data.p, data.len, err, errlen);
+        ok = write_file(file, data.p, data.len, err, errlen);
         char *abs = ok ? realpath(file, NULL) : NULL;
         if (ok) {
             json_t *j = json_pack("{s:s+, s:I, s:b, s:I, s:i, s:I, s:s}", "path", "file://",
@@ -220,7 +237,7 @@ static bool file_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nr
         free(file);
         wr_buf_free(&data);
     }
-    if (ok) ok = wr_ckpt_write_file(log, entry.p, entry.len, err, errlen);
+    if (ok) ok = write_file(log, entry.p, entry.len, err, errlen);
     wr_buf_free(&entry);
     free(log);
     return ok;
@@ -308,7 +325,7 @@ bool wr_file_open(wr_sink *s, char *err, size_t errlen) {
     f->log = wr_file_sink_log(s->def, -1);
     f->id_file = wr_xasprintf("%s/_weir_sink", s->def->path);
     s->impl = f;
-    if (!wr_mkdirs(s->def->path, err, errlen)) { /* the log's folder comes with the first batch */
+    if (!mkdirs(s->def->path, err, errlen)) { /* the log's folder comes with the first batch */
         file_close(s);
         return false;
     }

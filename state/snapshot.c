@@ -7,6 +7,14 @@
 #include "checkpoint/wr_ckpt.h"
 #include "state/wr_state.h"
 
+/* Until this module speaks wr_err: a durable write with the old error buffer. */
+static bool write_file(const char *path, const void *data, size_t len, char *err, size_t errlen) {
+    wr_err e;
+    if (wr_write_durable(path, data, len, &e)) return true;
+    wr_errf(err, errlen, "%s", e.msg);
+    return false;
+}
+
 #define SNAP_MAGIC  "WRSNAP1"
 #define DELTA_MAGIC "WRDELT1"
 #define OP_PUT      1
@@ -133,7 +141,7 @@ bool wr_table_save(const wr_table *t, const char *path, bool delta, char *err, s
     }
     memcpy(b.p + count_at, &count, 8);
     put64(&b, wr_hash_bytes(b.p, b.len, SEED));
-    bool ok = wr_ckpt_write_file(path, b.p, b.len, err, errlen);
+    bool ok = write_file(path, b.p, b.len, err, errlen);
     wr_buf_free(&b);
     return ok;
 }

@@ -9,7 +9,7 @@
 
 #include "broker/wr_broker.h"
 #include "support.h"
-#include "util/wr_util.h"
+#include "core/wr_core.h"
 
 void run_sql_cases(const sql_case *cases, int n) {
     char err[256];

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util/wr_util.h"
+#include "core/wr_core.h"
 
 extern char **environ;
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "support.h"
-#include "util/wr_util.h"
+#include "core/wr_core.h"
 
 #define SRC                                                                                        \
     "CREATE SOURCE lines USING kafka OPTIONS ('kafka.bootstrap.servers' = 'localhost:1', "         \

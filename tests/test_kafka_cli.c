@@ -10,7 +10,7 @@
 #include "broker/wr_broker.h"
 #include "kafka/wr_kafka.h"
 #include "support.h"
-#include "util/wr_util.h"
+#include "core/wr_core.h"
 
 #include <arpa/inet.h>
 #include <librdkafka/rdkafka_mock.h>

@@ -14,7 +14,7 @@
 
 #include "broker/wr_broker.h"
 #include "support.h"
-#include "util/wr_util.h"
+#include "core/wr_core.h"
 
 static wr_broker *broker;
 static const char *bs;

@@ -11,7 +11,7 @@
 
 #include "broker/wr_broker.h"
 #include "support.h"
-#include "util/wr_util.h"
+#include "core/wr_core.h"
 
 static wrt_world w;
 
