@@ -61,7 +61,6 @@ void wr_ts_format(wr_buf *b, int64_t us) {
     }
 }
 
-
 /* Java's Double.toString: the shortest digits that round-trip; plain notation
  * for 1e-3 <= |d| < 1e7, else d.dddE[-]n; always a fraction digit. */
 void wr_double_format(wr_buf *b, double d) {

@@ -32,16 +32,20 @@ static int distance(const char *a, const char *b) {
     size_t n = strlen(a), m = strlen(b);
     if (n > 64 || m > 64) return 99;
     int d[65][65];
-    for (size_t i = 0; i <= n; i++) d[i][0] = (int)i;
-    for (size_t j = 0; j <= m; j++) d[0][j] = (int)j;
+    for (size_t i = 0; i <= n; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= m; j++)
+        d[0][j] = (int)j;
     for (size_t i = 1; i <= n; i++)
         for (size_t j = 1; j <= m; j++) {
             int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
             int v = d[i - 1][j] + 1;
             if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
             if (d[i - 1][j - 1] + cost < v) v = d[i - 1][j - 1] + cost;
-            if (i > 1 && j > 1 && tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 2]) &&
-                tolower((unsigned char)a[i - 2]) == tolower((unsigned char)b[j - 1]) && d[i - 2][j - 2] + 1 < v)
+            if (i > 1 && j > 1 &&
+                tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == tolower((unsigned char)b[j - 1]) &&
+                d[i - 2][j - 2] + 1 < v)
                 v = d[i - 2][j - 2] + 1;
             d[i][j] = v;
         }
@@ -65,7 +69,8 @@ static void names(wr_buf *b, const wr_optspec *table) {
     bool first = true;
     for (const wr_optspec *o = table; o && o->name; o++) {
         if (o->flags & (WR_OPT_HIDDEN | WR_OPT_NOT_YET | WR_OPT_REFUSED)) continue;
-        wr_buf_printf(b, "%s%s%s", first ? "" : ", ", o->name, is_prefix_entry(o) ? "<setting>" : "");
+        wr_buf_printf(b, "%s%s%s", first ? "" : ", ", o->name,
+                      is_prefix_entry(o) ? "<setting>" : "");
         first = false;
     }
 }
@@ -85,7 +90,8 @@ static bool in_list(const char *list, const char *v) {
 
 static void list_or(wr_buf *b, const char *list) {
     int count = 1;
-    for (const char *p = list; *p; p++) count += *p == '|';
+    for (const char *p = list; *p; p++)
+        count += *p == '|';
     int i = 0;
     for (const char *p = list; *p; i++) {
         const char *e = strchr(p, '|');
@@ -116,10 +122,12 @@ bool wr_opt_check_value(const wr_optspec *o, const char *name, const char *value
     case WR_OPT_INT:
         if (!wr_parse_i64(value, o->min, o->max, &v)) {
             if (o->min == 1 && o->max == INT64_MAX)
-                wr_fail(err, WR_ERR_USAGE, "option %s must be a positive whole number, not '%s'", name, value);
+                wr_fail(err, WR_ERR_USAGE, "option %s must be a positive whole number, not '%s'",
+                        name, value);
             else
-                wr_fail(err, WR_ERR_USAGE, "option %s must be a whole number from %lld to %lld, not '%s'", name, (long long)o->min,
-                        (long long)o->max, value);
+                wr_fail(err, WR_ERR_USAGE,
+                        "option %s must be a whole number from %lld to %lld, not '%s'", name,
+                        (long long)o->min, (long long)o->max, value);
             ok = false;
         }
         break;
@@ -133,7 +141,8 @@ bool wr_opt_check_value(const wr_optspec *o, const char *name, const char *value
     case WR_OPT_CHAR: {
         const char *c = !strcmp(value, "\\t") ? "\t" : value;
         if (strlen(c) != 1 || *c == '\n' || *c == '\r') {
-            wr_fail(err, WR_ERR_USAGE, "option %s must be one character (not a line break), not '%s'", name, value);
+            wr_fail(err, WR_ERR_USAGE,
+                    "option %s must be one character (not a line break), not '%s'", name, value);
             ok = false;
         }
         break;
@@ -151,14 +160,17 @@ const wr_optspec *wr_opt_check(const wr_optspec *table, const char *what, const 
         const char *near = wr_opt_nearest(table, name);
         names(&b, table);
         if (near)
-            wr_fail(err, WR_ERR_USAGE, "unknown option '%s' for %s: did you mean '%s'? (valid: %s)", name, what, near, b.p ? b.p : "none");
+            wr_fail(err, WR_ERR_USAGE, "unknown option '%s' for %s: did you mean '%s'? (valid: %s)",
+                    name, what, near, b.p ? b.p : "none");
         else
-            wr_fail(err, WR_ERR_USAGE, "unknown option '%s' for %s (valid: %s)", name, what, b.p ? b.p : "none");
+            wr_fail(err, WR_ERR_USAGE, "unknown option '%s' for %s (valid: %s)", name, what,
+                    b.p ? b.p : "none");
         wr_buf_free(&b);
         return NULL;
     }
     if (o->flags & WR_OPT_NOT_YET) {
-        wr_fail(err, WR_ERR_USAGE, "option %s is not supported yet%s%s", name, o->doc ? ": " : "", o->doc ? o->doc : "");
+        wr_fail(err, WR_ERR_USAGE, "option %s is not supported yet%s%s", name, o->doc ? ": " : "",
+                o->doc ? o->doc : "");
         return NULL;
     }
     if (o->flags & WR_OPT_REFUSED) {
@@ -188,14 +200,23 @@ void wr_opt_help(wr_buf *out, const wr_optspec *table) {
             continue;
         }
         switch (o->type) {
-        case WR_OPT_BOOL: wr_buf_puts(out, " = true|false"); break;
-        case WR_OPT_INT:
-            if (o->max == INT64_MAX) wr_buf_printf(out, " = N (>= %lld)", (long long)o->min);
-            else wr_buf_printf(out, " = N (%lld..%lld)", (long long)o->min, (long long)o->max);
+        case WR_OPT_BOOL:
+            wr_buf_puts(out, " = true|false");
             break;
-        case WR_OPT_ENUM: wr_buf_printf(out, " = %s", o->values); break;
-        case WR_OPT_CHAR: wr_buf_puts(out, " = one character"); break;
-        default: break;
+        case WR_OPT_INT:
+            if (o->max == INT64_MAX)
+                wr_buf_printf(out, " = N (>= %lld)", (long long)o->min);
+            else
+                wr_buf_printf(out, " = N (%lld..%lld)", (long long)o->min, (long long)o->max);
+            break;
+        case WR_OPT_ENUM:
+            wr_buf_printf(out, " = %s", o->values);
+            break;
+        case WR_OPT_CHAR:
+            wr_buf_puts(out, " = one character");
+            break;
+        default:
+            break;
         }
         if (o->dflt) wr_buf_printf(out, " (default %s)", o->dflt);
         if (o->doc) wr_buf_printf(out, "\n      %s", o->doc);
