@@ -462,10 +462,10 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
                 return NULL;
             }
         }
-        char why[400];
-        if (!wr_func_bind(e, a->name, why, sizeof why)) {
+        wr_err why;
+        if (!wr_func_bind(e, a->name, &why)) {
             wr_expr_free(e);
-            return fail(b, a, 0, 0, "%s", why);
+            return fail(b, a, 0, 0, "%s", why.msg);
         }
         return e;
     }
@@ -513,10 +513,10 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
         if (!strcmp(op, "||")) {
             e = wr_expr_new(WR_E_FUNC, WR_TYPE(WR_T_STRING), 2);
             e->args[0] = x, e->args[1] = y;
-            char why[300];
-            if (!wr_func_bind(e, "concat", why, sizeof why)) {
+            wr_err why;
+            if (!wr_func_bind(e, "concat", &why)) {
                 wr_expr_free(e);
-                return fail(b, a, 0, 0, "%s", why);
+                return fail(b, a, 0, 0, "%s", why.msg);
             }
             return e;
         }
@@ -679,16 +679,16 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
         bool rlike = !strcmp(a->op, "rlike");
         char *re = rlike ? wr_xstrndup(pat->lit.u.p, pat->lit.len)
                          : like_to_regex(pat->lit.u.p, pat->lit.len);
-        char why[300];
+        wr_err why;
         e = wr_expr_new(rlike ? WR_E_RLIKE : WR_E_LIKE, WR_TYPE(WR_T_BOOL), 1);
         e->args[0] = wr_expr_cast(x, WR_TYPE(WR_T_STRING));
         e->pattern = wr_xstrndup(pat->lit.u.p, pat->lit.len);
         wr_expr_free(pat);
-        e->re = wr_regex_compile(re, strlen(re), why, sizeof why);
+        e->re = wr_regex_new(re, strlen(re), &why);
         free(re);
         if (!e->re) {
             wr_expr_free(e);
-            return fail(b, a->args[1], 0, 0, "%s", why);
+            return fail(b, a->args[1], 0, 0, "%s", why.msg);
         }
         if (!a->flag) return e;
         wr_expr *n = wr_expr_new(WR_E_NOT, WR_TYPE(WR_T_BOOL), 1);

@@ -185,10 +185,10 @@ static bool plan_source(planctx *c, const wr_stmt *st, wr_source_def *src) {
             if (!*o->value) return failf(c, o->line, o->col, "option %s must not be empty", k);
             if (!strcasecmp(k, "assign") && !check_json_offsets(c, o, true)) return false;
             if (!strcasecmp(k, "subscribePattern")) {
-                char why[300];
-                pcre2_code *re = wr_regex_compile(o->value, strlen(o->value), why, sizeof why);
-                if (!re) return failf(c, o->line, o->col, "option subscribePattern: %s", why);
-                pcre2_code_free(re);
+                wr_err why;
+                wr_regex *re = wr_regex_new(o->value, strlen(o->value), &why);
+                if (!re) return failf(c, o->line, o->col, "option subscribePattern: %s", why.msg);
+                wr_regex_free(re);
             }
         } else if (!strcasecmp(k, "startingOffsets")) {
             if (strcasecmp(o->value, "earliest") && strcasecmp(o->value, "latest") &&

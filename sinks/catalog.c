@@ -208,17 +208,15 @@ static int authorize(void *ctx, int action, const char *a, const char *b, const 
 
 /* A REGEXP pattern compiled once per statement, with what matching needs. */
 typedef struct regexp_aux {
-    pcre2_code *re;
-    pcre2_match_data *md;
-    wr_regex_ctx *rx; /* the engine's match limits and JIT stack */
+    wr_regex *re;
+    wr_matcher *m; /* the engine's match limits and JIT stack */
     char *pattern;
 } regexp_aux;
 
 static void regexp_aux_free(void *p) {
     regexp_aux *a = p;
-    pcre2_code_free(a->re);
-    pcre2_match_data_free(a->md);
-    wr_regex_ctx_free(a->rx);
+    wr_regex_free(a->re);
+    wr_matcher_free(a->m);
     free(a->pattern);
     free(a);
 }
@@ -232,18 +230,17 @@ static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         return;
     regexp_aux *a = sqlite3_get_auxdata(ctx, 0);
     if (!a) {
-        char why[300];
+        wr_err why;
         const char *pat = (const char *)sqlite3_value_text(argv[0]);
         size_t plen = (size_t)sqlite3_value_bytes(argv[0]);
-        pcre2_code *re = wr_regex_compile(pat, plen, why, sizeof why);
+        wr_regex *re = wr_regex_new(pat, plen, &why);
         if (!re) {
-            sqlite3_result_error(ctx, why, -1);
+            sqlite3_result_error(ctx, why.msg, -1);
             return;
         }
         a = wr_xcalloc(1, sizeof *a);
         a->re = re;
-        a->md = pcre2_match_data_create_from_pattern(re, NULL);
-        a->rx = wr_regex_ctx_new();
+        a->m = wr_matcher_new();
         a->pattern = wr_xstrndup(pat, plen);
         sqlite3_set_auxdata(ctx, 0, a, regexp_aux_free);
         a = sqlite3_get_auxdata(ctx, 0);
@@ -251,10 +248,9 @@ static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     const char *s = (const char *)sqlite3_value_text(argv[1]);
     size_t n = (size_t)sqlite3_value_bytes(argv[1]);
-    int rc = wr_regex_exec(a->rx, a->re, s, n, 0, 0, a->md);
-    if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
-        char why[160];
-        wr_regex_strerror(rc, why, sizeof why);
+    char why[160];
+    int rc = wr_match(a->m, a->re, s, n, 0, 0, why, sizeof why);
+    if (rc < 0) {
         char *msg =
             wr_xasprintf("REGEXP: the regular expression '%.200s%s' failed on a %zu-byte value: %s",
                          a->pattern, strlen(a->pattern) > 200 ? "..." : "", n, why);
@@ -262,7 +258,7 @@ static void regexp_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         free(msg);
         return;
     }
-    sqlite3_result_int(ctx, rc >= 0);
+    sqlite3_result_int(ctx, rc);
 }
 
 /* Every thousand steps of a statement: stop when interrupted (Ctrl-C). */

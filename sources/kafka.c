@@ -80,33 +80,30 @@ static bool resolve_partitions(wr_ksrc *s, const rd_kafka_metadata_t *md, char *
         }
         free(list);
     } else if (pat) {
-        char why[300];
-        pcre2_code *re = wr_regex_compile(pat, strlen(pat), why, sizeof why);
+        wr_err why;
+        wr_regex *re = wr_regex_new(pat, strlen(pat), &why);
         if (!re) {
-            wr_errf(err, errlen, "source %s: subscribePattern: %s", s->def->name, why);
+            wr_errf(err, errlen, "source %s: subscribePattern: %s", s->def->name, why.msg);
             return false;
         }
-        pcre2_match_data *m = pcre2_match_data_create_from_pattern(re, NULL);
-        wr_regex_ctx *rx = wr_regex_ctx_new();
+        wr_matcher *m = wr_matcher_new();
         bool matched = true;
         for (int i = 0; i < md->topic_cnt && matched; i++) {
             const char *t = md->topics[i].topic;
             /* Java's Pattern.matcher(topic).matches(): the whole name */
-            int rc = wr_regex_exec(rx, re, t, strlen(t), 0, PCRE2_ANCHORED | PCRE2_ENDANCHORED, m);
-            if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
-                char why[160];
-                wr_regex_strerror(rc, why, sizeof why);
+            char fail[160];
+            int rc = wr_match(m, re, t, strlen(t), 0, WR_MATCH_WHOLE, fail, sizeof fail);
+            if (rc < 0) {
                 wr_errf(err, errlen, "source %s: subscribePattern '%s' failed on topic '%s': %s",
-                        s->def->name, pat, t, why);
+                        s->def->name, pat, t, fail);
                 matched = false;
-            } else if (rc >= 0 && strncmp(t, "__", 2)) {
+            } else if (rc > 0 && strncmp(t, "__", 2)) {
                 for (int k = 0; k < md->topics[i].partition_cnt; k++)
                     add_part(s, t, md->topics[i].partitions[k].id);
             }
         }
-        wr_regex_ctx_free(rx);
-        pcre2_match_data_free(m);
-        pcre2_code_free(re);
+        wr_matcher_free(m);
+        wr_regex_free(re);
         if (!matched) return false;
         if (!s->nparts) {
             wr_errf(err, errlen, "source %s: no topic matches subscribePattern '%s'", s->def->name,

@@ -563,3 +563,20 @@ Test(sql, timestamps_stay_in_range) {
     };
     run_sql_cases(cases, sizeof cases / sizeof cases[0]);
 }
+
+/* A pattern with more than 31 groups: the match data grows to the pattern
+ * (group 35 used to come back as '' from a 32-pair match data). */
+Test(sql, regexp_extract_of_a_high_group) {
+    static const sql_case cases[] = {
+        {{"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"},
+         1,
+         "SELECT regexp_extract(" V
+         ", '(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)"
+         "(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)', 35) AS g35, "
+         "regexp_replace(" V ", '(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)"
+         "(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)(.)', '$40$35') AS r FROM src",
+         NULL,
+         "g35,r\nI,NI\n"},
+    };
+    run_sql_cases(cases, sizeof cases / sizeof cases[0]);
+}

@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "engine/wr_engine.h"
+#include "expr/wr_expr.h"
 
 static bool digits(const char **s, const char *end, int n, int *out) {
     int v = 0;

@@ -8,21 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/wr_engine.h"
+#include "expr/wr_expr.h"
 
 void wr_eval_init(wr_eval *ev, wr_arena *arena) {
     ev->arena = arena;
-    ev->md = pcre2_match_data_create(32, NULL);
-    ev->rx = wr_regex_ctx_new();
+    ev->mx = wr_matcher_new();
     ev->failed = false;
     ev->err[0] = '\0';
 }
 
 void wr_eval_destroy(wr_eval *ev) {
-    pcre2_match_data_free(ev->md);
-    ev->md = NULL;
-    wr_regex_ctx_free(ev->rx);
-    ev->rx = NULL;
+    wr_matcher_free(ev->mx);
+    ev->mx = NULL;
 }
 
 void wr_eval_fail(wr_eval *ev, const char *fmt, ...) {
@@ -36,10 +33,9 @@ void wr_eval_fail(wr_eval *ev, const char *fmt, ...) {
 
 int wr_eval_match(const wr_expr *e, const char *what, const char *s, size_t n, size_t start,
                   wr_eval *ev) {
-    int rc = wr_regex_exec(ev->rx, e->re, s, n, start, 0, ev->md);
-    if (rc >= 0 || rc == PCRE2_ERROR_NOMATCH) return rc;
     char why[160];
-    wr_regex_strerror(rc, why, sizeof why);
+    int rc = wr_match(ev->mx, e->re, s, n, start, 0, why, sizeof why);
+    if (rc >= 0) return rc;
     const char *pat = e->pattern ? e->pattern : "?";
     wr_eval_fail(ev, "%s: the %s '%.200s%s' failed on a %zu-byte value: %s", what,
                  e->op == WR_E_LIKE ? "pattern" : "regular expression", pat,
@@ -52,7 +48,7 @@ void wr_expr_free(wr_expr *e) {
     for (int i = 0; i < e->nargs; i++)
         wr_expr_free(e->args[i]);
     free(e->args);
-    if (e->re) pcre2_code_free(e->re);
+    wr_regex_free(e->re);
     free(e->pattern);
     if (e->op == WR_E_LIT && !e->lit.null) wr_val_free(e->lit, e->type);
     free(e);
@@ -102,8 +98,8 @@ static wr_val arith(const wr_expr *e, wr_val a, wr_val b) {
 static wr_val like_match(const wr_expr *e, wr_val s, wr_eval *ev) {
     if (s.null || !e->re) return wr_null();
     int rc = wr_eval_match(e, e->op == WR_E_LIKE ? "LIKE" : "RLIKE", s.u.p, s.len, 0, ev);
-    if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) return wr_null(); /* failed: ev says why */
-    return wr_int(rc >= 0);
+    if (rc < 0) return wr_null(); /* failed: ev says why */
+    return wr_int(rc);
 }
 
 wr_val wr_expr_eval(const wr_expr *e, const wr_val *row, wr_eval *ev) {
@@ -297,8 +293,7 @@ wr_expr *wr_expr_substitute(const wr_expr *e, wr_expr *const *cols) {
     *c = *e;
     if (e->op == WR_E_LIT) c->lit = wr_val_copy(e->lit, e->type, NULL);
     if (e->re) {
-        c->re = pcre2_code_copy(e->re);
-        pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE);
+        c->re = wr_regex_copy(e->re);
     }
     if (e->pattern) c->pattern = wr_xstrdup(e->pattern);
     c->args = e->nargs ? wr_xcalloc((size_t)e->nargs, sizeof *c->args) : NULL;

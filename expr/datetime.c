@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/wr_engine.h"
+#include "expr/wr_expr.h"
 
 /* Reads between min and max digits; false if fewer than min. */
 static bool num(const char **s, const char *e, int min, int max, int *out) {
