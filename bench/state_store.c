@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "state/wr_state.h"
+#include "engine/agg_state.h"
 
 static int cmp_d(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -20,12 +20,12 @@ static double median(double *v, int n) {
     return v[n / 2];
 }
 
-static void touch(wr_table *t, const wr_aggregate *agg, long i) {
+static void touch(wr_table *t, long i) {
     char key[32];
     int n = snprintf(key, sizeof key, "key-%ld", i);
     wr_val k = wr_str(key, (size_t)n);
-    wr_entry *e = wr_table_upsert(t, &k, wr_keys_hash(agg, &k));
-    wr_entry_states(e, 1)[0].n++;
+    wr_entry *e = wr_table_upsert(t, &k, wr_keys_hash(t->layout, &k));
+    wr_entry_states(t, e)[0].n++;
     e->updated = 1;
 }
 
@@ -38,38 +38,39 @@ int main(int argc, char **argv) {
     wr_aggregate agg = {.key_types = &kt, .nkeys = 1, .aggs = &count, .naggs = 1};
     char dir[] = "/tmp/weir-bench-state-XXXXXX";
     if (!mkdtemp(dir)) return 1;
-    char err[512];
+    wr_err err;
     bool snap;
+    wr_state_layout layout;
+    wr_agg_layout(&layout, &agg);
 
     wr_table t;
-    wr_table_init(&t, &agg, true, NULL);
+    wr_table_init(&t, &layout, true, NULL);
     for (long i = 0; i < keys; i++)
-        touch(&t, &agg, i);
+        touch(&t, i);
     wr_table_clear_updated(&t);
     /* version 0: the snapshot of all keys (and an empty delta) */
     double snap_ms[5], delta_ms[5], restore_ms[5];
     for (int r = 0; r < rounds; r++) {
         int64_t t0 = wr_now_ms();
-        if (!wr_store_commit(&t, dir, 0, 1, &snap, err, sizeof err))
-            return fprintf(stderr, "%s\n", err), 1;
+        if (!wr_store_commit(&t, dir, 0, 1, &snap, &err))
+            return fprintf(stderr, "%s\n", err.msg), 1;
         snap_ms[r] = (double)(wr_now_ms() - t0);
     }
     /* versions 1..deltas: UPDATED keys changed each */
     for (int v = 1; v <= deltas; v++) {
         for (long i = 0; i < updated; i++)
-            touch(&t, &agg, (i * 7919 + v * 104729) % keys);
+            touch(&t, (i * 7919 + v * 104729) % keys);
         int64_t t0 = wr_now_ms();
-        if (!wr_store_commit(&t, dir, v, 1000000, &snap, err, sizeof err))
-            return fprintf(stderr, "%s\n", err), 1;
+        if (!wr_store_commit(&t, dir, v, 1000000, &snap, &err))
+            return fprintf(stderr, "%s\n", err.msg), 1;
         delta_ms[(v - 1) % rounds] = (double)(wr_now_ms() - t0);
         wr_table_clear_updated(&t);
     }
     for (int r = 0; r < rounds; r++) {
         wr_table back;
-        wr_table_init(&back, &agg, true, NULL);
+        wr_table_init(&back, &layout, true, NULL);
         int64_t t0 = wr_now_ms();
-        if (!wr_store_restore(&back, dir, deltas, err, sizeof err))
-            return fprintf(stderr, "%s\n", err), 1;
+        if (!wr_store_restore(&back, dir, deltas, &err)) return fprintf(stderr, "%s\n", err.msg), 1;
         restore_ms[r] = (double)(wr_now_ms() - t0);
         if (back.n != t.n) return fprintf(stderr, "restored %u keys, want %u\n", back.n, t.n), 1;
         wr_table_free(&back);

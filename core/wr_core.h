@@ -268,6 +268,24 @@ int wr_val_cmp(wr_val a, wr_val b, wr_type t);
 wr_val wr_val_copy(wr_val v, wr_type t, wr_arena *arena);
 void wr_val_free(wr_val v, wr_type t); /* frees a malloc'd copy */
 
+/* ---- binary encoding of values (state files) ---- */
+
+/* Little-endian; a value is a null byte, then (if not null) 8 bytes for
+ * numbers, booleans and timestamps, u32 length + bytes for strings and
+ * binaries, u32 count + values for arrays and windows. */
+void wr_put_u32(wr_buf *b, uint32_t v);
+void wr_put_u64(wr_buf *b, uint64_t v);
+void wr_val_encode(wr_buf *b, wr_val v, wr_type t);
+
+/* Reads such bytes; `bad` is set (and stays) when they run short. */
+typedef struct wr_bytes {
+    const unsigned char *p, *end;
+    bool bad;
+} wr_bytes;
+bool wr_bytes_take(wr_bytes *r, void *out, size_t n);
+/* Strings are views into r's bytes; arrays are allocated in arena. */
+wr_val wr_val_decode(wr_bytes *r, wr_type t, wr_arena *arena);
+
 /* ---- schemas and batches ---- */
 
 typedef struct wr_column {

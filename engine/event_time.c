@@ -15,18 +15,18 @@ static bool is_closed(const void *ctx, wr_entry *e) {
     return wr_et_closed(c->agg, e, c->wm);
 }
 
-int64_t wr_et_evict(wr_table *st, int64_t wm) {
+int64_t wr_et_evict(const wr_aggregate *agg, wr_table *st, int64_t wm) {
     uint32_t n = 0;
     for (uint32_t i = 0; i < st->n; i++)
-        n += wr_et_closed(st->agg, wr_table_at(st, i), wm);
+        n += wr_et_closed(agg, wr_table_at(st, i), wm);
     if (!n) return 0;
     if ((uint64_t)n * 8 >= st->n) { /* many: one pass and a new index */
-        closing c = {st->agg, wm};
+        closing c = {agg, wm};
         return wr_table_drop_where(st, is_closed, &c);
     }
     for (uint32_t i = st->n;
          i-- > 0;) /* few: from the end, as removal moves the last entry into i */
-        if (wr_et_closed(st->agg, wr_table_at(st, i), wm)) wr_table_remove(st, i);
+        if (wr_et_closed(agg, wr_table_at(st, i), wm)) wr_table_remove(st, i);
     return n;
 }
 
@@ -79,8 +79,8 @@ static sess make(const wr_aggregate *agg, wr_entry *e, int64_t idx) {
     return (sess){wr_et_session_hash(agg, k), w->items[0].u.i, w->items[1].u.i, e, idx};
 }
 
-void wr_et_merge_sessions(wr_table *st, wr_task *tasks, int ntasks, int p) {
-    const wr_aggregate *agg = st->agg;
+void wr_et_merge_sessions(const wr_aggregate *agg, wr_table *st, wr_task *tasks, int ntasks,
+                          int p) {
     size_t np = 0;
     for (int w = 0; w < ntasks; w++)
         np += tasks[w].nbucket[p];
@@ -134,7 +134,8 @@ void wr_et_merge_sessions(wr_table *st, wr_task *tasks, int ntasks, int p) {
                         wr_xcalloc(1, ssz ? ssz : 1)};
             const wr_val *src = NULL;
             for (size_t x = i; x < j; x++) {
-                wr_agg_merge(st, m.states, wr_entry_states(all[x].e, agg->nkeys));
+                wr_aggs_merge(agg, m.states, (wr_aggst *)((unsigned char *)all[x].e + st->value_at),
+                              (wr_agg_copy){true, NULL});
                 if (all[x].idx >= 0)
                     gone[ngone++] = all[x].idx;
                 else
@@ -150,8 +151,8 @@ void wr_et_merge_sessions(wr_table *st, wr_task *tasks, int ntasks, int p) {
     for (size_t i = 0; i < ngone; i++)
         wr_table_remove(st, (uint32_t)gone[i]);
     for (size_t i = 0; i < nout; i++) {
-        wr_entry *e = wr_table_upsert(st, out[i].keys, wr_keys_hash(agg, out[i].keys));
-        memcpy(wr_entry_states(e, agg->nkeys), out[i].states, ssz); /* the states' copies move in */
+        wr_entry *e = wr_table_upsert(st, out[i].keys, wr_keys_hash(st->layout, out[i].keys));
+        memcpy(wr_entry_states(st, e), out[i].states, ssz); /* the states' copies move in */
         e->updated = 1;
         free(out[i].states);
     }

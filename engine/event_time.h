@@ -29,11 +29,11 @@ static inline int64_t wr_et_next_watermark(int64_t wm_ms, int64_t max_event, int
 }
 
 /* Removes the closed groups; returns how many. */
-int64_t wr_et_evict(wr_table *st, int64_t wm);
+int64_t wr_et_evict(const wr_aggregate *agg, wr_table *st, int64_t wm);
 
 /* Merges the tasks' partial session windows of state partition p into st:
  * each run of overlapping sessions of one key (state and new) becomes one
  * session whose aggregates combine them all. */
-void wr_et_merge_sessions(wr_table *st, wr_task *tasks, int ntasks, int p);
+void wr_et_merge_sessions(const wr_aggregate *agg, wr_table *st, wr_task *tasks, int ntasks, int p);
 
 #endif

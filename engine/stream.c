@@ -28,8 +28,9 @@ typedef struct runner {
     const wr_query *q;
     wr_ksrc *src;
     int workers, nparts;
-    wr_task *tasks;  /* one per worker */
-    wr_table *state; /* one per state partition */
+    wr_task *tasks;         /* one per worker */
+    wr_table *state;        /* one per state partition */
+    wr_state_layout layout; /* of the aggregation's state */
     range *ranges;
     int nranges;
     /* state store work spread over the workers: restore or commit a version */
@@ -108,7 +109,7 @@ static void *merge_worker(void *arg) {
     for (int p = wa->id; p < r->nparts; p += r->workers) {
         wr_table *st = &r->state[p];
         if (agg->win.kind == WR_WIN_SESSION) {
-            wr_et_merge_sessions(st, r->tasks, r->workers, p);
+            wr_et_merge_sessions(agg, st, r->tasks, r->workers, p);
             continue;
         }
         for (int w = 0; w < r->workers; w++) {
@@ -116,7 +117,8 @@ static void *merge_worker(void *arg) {
             for (uint32_t k = 0; k < t->nbucket[p]; k++) {
                 wr_entry *pe = wr_table_at(&t->partial, t->buckets[p][k]);
                 wr_entry *se = wr_table_upsert(st, wr_entry_keys(pe), pe->hash);
-                wr_agg_merge(st, wr_entry_states(se, agg->nkeys), wr_entry_states(pe, agg->nkeys));
+                wr_aggs_merge(agg, wr_entry_states(st, se), wr_entry_states(&t->partial, pe),
+                              (wr_agg_copy){true, NULL});
                 se->updated = 1;
             }
         }
@@ -223,7 +225,7 @@ static wr_val *agg_rows(runner *r, wr_arena *arena, size_t *nrows, char *err, si
             if (mode == WR_MODE_UPDATE && !e->updated) continue;
             if (mode == WR_MODE_APPEND && !wr_et_closed(agg, e, r->watermark)) continue;
             memcpy(arow, wr_entry_keys(e), sizeof *arow * (size_t)agg->nkeys);
-            wr_aggst *s = wr_entry_states(e, agg->nkeys);
+            wr_aggst *s = wr_entry_states(st, e);
             for (int a = 0; a < agg->naggs; a++)
                 arow[agg->nkeys + a] = wr_agg_final(&agg->aggs[a], &s[a]);
             if (agg->having && !wr_expr_is_true(agg->having, arow, &ev)) continue;
@@ -290,7 +292,7 @@ static bool run_batch(runner *r, wr_sink *sink, int64_t batch_id, const int64_t 
         *out_rows = (int64_t)nrows;
         if (ok && r->evict) /* after the sink: the rows point into the state */
             for (int p = 0; p < r->nparts; p++)
-                r->removed += wr_et_evict(&r->state[p], r->watermark);
+                r->removed += wr_et_evict(r->q->agg, &r->state[p], r->watermark);
     } else {
         snprintf(err, errlen, "%s", r->err);
     }
@@ -447,12 +449,10 @@ static char *query_signature(const wr_query *q) {
         for (int k = 0; k < q->agg->nkeys; k++)
             wr_buf_printf(&b, "%s%s", k ? ", " : "", wr_type_name(q->agg->key_types[k]));
         wr_buf_puts(&b, "), aggregates");
-        static const char *names[] = {"count(*)", "count", "sum", "avg", "min", "max"};
         /* avg of integers sums in DOUBLE now: a checkpoint whose state holds
          * a BIGINT sum (written before) is refused, not misread */
         for (int a = 0; a < q->agg->naggs; a++)
-            wr_buf_printf(&b, " %s%s", names[q->agg->aggs[a].kind],
-                          q->agg->aggs[a].int_avg ? "(DOUBLE sum)" : "");
+            wr_buf_printf(&b, " %s", wr_agg_signature(&q->agg->aggs[a]));
         const wr_window *w = &q->agg->win;
         if (w->kind == WR_WIN_SESSION)
             wr_buf_printf(&b, "; session window gap %lldus", (long long)w->gap);
@@ -470,13 +470,13 @@ static void *store_worker(void *arg) {
     worker_arg *wa = arg;
     runner *r = wa->r;
     for (int p = wa->id; p < r->nparts && !atomic_load(&r->failed); p += r->workers) {
-        char err[512];
-        bool snap = false, ok = r->store_commit
-                                    ? wr_store_commit(&r->state[p], r->dirs[p], r->store_version,
-                                                      r->snapshot_every, &snap, err, sizeof err)
-                                    : wr_store_restore(&r->state[p], r->dirs[p], r->store_version,
-                                                       err, sizeof err);
-        if (!ok) set_error(r, err);
+        wr_err err;
+        bool snap = false,
+             ok = r->store_commit
+                      ? wr_store_commit(&r->state[p], r->dirs[p], r->store_version,
+                                        r->snapshot_every, &snap, &err)
+                      : wr_store_restore(&r->state[p], r->dirs[p], r->store_version, &err);
+        if (!ok) set_error(r, err.msg);
         if (snap) atomic_store(&r->snapshotted, true);
     }
     return NULL;
@@ -607,8 +607,7 @@ static void report(runner *r, wr_ckpt *ck, const wr_stream_opts *o, wr_progress 
         pg->state_partitions = r->nparts;
         for (int p = 0; p < r->nparts; p++) {
             pg->state_rows += r->state[p].n;
-            pg->state_memory += (int64_t)(r->state[p].cap * r->state[p].entry_size +
-                                          (size_t)r->state[p].nslots * 8);
+            pg->state_memory += (int64_t)wr_table_memory(&r->state[p]);
         }
     }
     json_t *j = wr_progress_json(r->q, r->src, pg);
@@ -704,13 +703,14 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     runner r = {
         .q = q, .src = src, .workers = opts.workers > 0 ? opts.workers : 1, .nparts = nparts};
     pthread_mutex_init(&r.err_lock, NULL);
+    if (q->agg) wr_agg_layout(&r.layout, q->agg); /* before the tasks' tables use it */
     r.tasks = wr_xcalloc((size_t)r.workers, sizeof *r.tasks);
     for (int w = 0; w < r.workers; w++)
-        wr_task_init(&r.tasks[w], q, r.nparts);
+        wr_task_init(&r.tasks[w], q, &r.layout, r.nparts);
     if (q->agg) {
         r.state = wr_xcalloc((size_t)r.nparts, sizeof *r.state);
         for (int p = 0; p < r.nparts; p++)
-            wr_table_init(&r.state[p], q->agg, true, NULL);
+            wr_table_init(&r.state[p], &r.layout, true, NULL);
         if (ck) {
             r.dirs = wr_xcalloc((size_t)r.nparts, sizeof *r.dirs);
             for (int p = 0; p < r.nparts; p++)

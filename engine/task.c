@@ -11,9 +11,10 @@
 #include "engine/event_time.h"
 #include "engine/task.h"
 
-void wr_task_init(wr_task *t, const wr_query *q, int nparts) {
+void wr_task_init(wr_task *t, const wr_query *q, const wr_state_layout *layout, int nparts) {
     memset(t, 0, sizeof *t);
     t->q = q;
+    t->layout = layout;
     t->nparts = nparts;
     wr_eval_init(&t->ev, &t->tmp_arena);
     wr_task_start_batch(t, INT64_MIN);
@@ -23,7 +24,7 @@ void wr_task_init(wr_task *t, const wr_query *q, int nparts) {
     if (q->agg) {
         t->keybuf = wr_xcalloc((size_t)q->agg->nkeys + 1, sizeof(wr_val));
         t->inbuf = wr_xcalloc((size_t)q->agg->naggs + 1, sizeof(wr_val));
-        wr_table_init(&t->partial, q->agg, false, &t->out_arena);
+        wr_table_init(&t->partial, layout, false, &t->out_arena);
         t->buckets = wr_xcalloc((size_t)nparts, sizeof *t->buckets);
         t->nbucket = wr_xcalloc((size_t)nparts, sizeof *t->nbucket);
     }
@@ -55,8 +56,9 @@ static void add_windowed(wr_task *t, int64_t start, int64_t end) {
         return;
     }
     t->keybuf[agg->win.key] = wr_window_val(&t->tmp_arena, start, end);
-    wr_entry *e = wr_table_upsert(&t->partial, t->keybuf, wr_keys_hash(agg, t->keybuf));
-    wr_agg_update(&t->partial, wr_entry_states(e, agg->nkeys), t->inbuf);
+    wr_entry *e = wr_table_upsert(&t->partial, t->keybuf, wr_keys_hash(t->layout, t->keybuf));
+    wr_aggs_update(agg, wr_entry_states(&t->partial, e), t->inbuf,
+                   (wr_agg_copy){false, &t->out_arena});
 }
 
 static void aggregate(wr_task *t, const wr_val *row) {
@@ -90,8 +92,9 @@ static void aggregate(wr_task *t, const wr_val *row) {
         t->dropped++;
         return;
     }
-    wr_entry *e = wr_table_upsert(&t->partial, t->keybuf, wr_keys_hash(agg, t->keybuf));
-    wr_agg_update(&t->partial, wr_entry_states(e, agg->nkeys), t->inbuf);
+    wr_entry *e = wr_table_upsert(&t->partial, t->keybuf, wr_keys_hash(t->layout, t->keybuf));
+    wr_aggs_update(agg, wr_entry_states(&t->partial, e), t->inbuf,
+                   (wr_agg_copy){false, &t->out_arena});
 }
 
 static void emit(wr_task *t, const wr_val *row) {

@@ -7,13 +7,14 @@
 #include <librdkafka/rdkafka.h>
 
 #include "planner/wr_plan.h"
-#include "state/wr_state.h"
+#include "engine/agg_state.h"
 
 typedef struct wr_task {
     const wr_query *q;
-    int nparts;         /* state partitions */
-    wr_arena out_arena; /* output rows, partial keys: live for the batch */
-    wr_arena tmp_arena; /* per chunk of messages */
+    const wr_state_layout *layout; /* of the partial aggregate */
+    int nparts;                    /* state partitions */
+    wr_arena out_arena;            /* output rows, partial keys: live for the batch */
+    wr_arena tmp_arena;            /* per chunk of messages */
     wr_eval ev;
     wr_val **rowbuf; /* one scratch row per step */
     wr_val *keybuf, *inbuf;
@@ -33,7 +34,7 @@ typedef struct wr_task {
     int64_t dropped;              /* (row, window) pairs dropped as late */
 } wr_task;
 
-void wr_task_init(wr_task *t, const wr_query *q, int nparts);
+void wr_task_init(wr_task *t, const wr_query *q, const wr_state_layout *layout, int nparts);
 /* Starts a batch whose late rows are those at or before late_before (µs). */
 void wr_task_start_batch(wr_task *t, int64_t late_before);
 /* Prepares for a new range of `topic`/`partition`. */

@@ -171,4 +171,61 @@ const wr_func_def *wr_func_lookup(const char *name);
  * the arguments do not fit. */
 bool wr_func_bind(wr_expr *e, const char *name, wr_err *err);
 
+/* ---- the aggregate function table ---- */
+
+typedef enum {
+    WR_AGG_COUNT_STAR,
+    WR_AGG_COUNT,
+    WR_AGG_SUM,
+    WR_AGG_AVG,
+    WR_AGG_MIN,
+    WR_AGG_MAX
+} wr_agg_kind;
+
+/* An aggregate a query computes. sum of INT or BIGINT: a BIGINT that wraps
+ * on overflow (Spark, non-ANSI); of DOUBLE (or a string, cast): a DOUBLE.
+ * avg: the sum in DOUBLE of the values cast to DOUBLE (integers too, as
+ * Spark's Average), divided by the count. `in` is the type the state sums
+ * in, `out` the result's. */
+typedef struct wr_agg {
+    wr_agg_kind kind;
+    wr_expr *arg; /* over the rows aggregated; NULL for count(*) */
+    wr_type in, out;
+    bool int_avg; /* avg of an integer column (summed in DOUBLE since state format 2) */
+} wr_agg;
+
+/* One aggregate's running state: the sum (i or d) or the min/max value, and
+ * the rows counted or non-NULL inputs seen. */
+typedef struct wr_aggst {
+    wr_val v;
+    int64_t n;
+} wr_aggst;
+
+/* Whether `name` is an aggregate function (count, sum, avg, mean, min, max). */
+bool wr_agg_is_name(const char *name);
+/* Binds aggregate `name` over arg (bound already; NULL for count(*)), taking
+ * ownership of arg: its kind, the casts of its input, its types. */
+bool wr_agg_bind(wr_agg *g, const char *name, wr_expr *arg, wr_err *err);
+/* Its name in a checkpoint's signature: count(*), count, sum, avg, min, max. */
+const char *wr_agg_signature(const wr_agg *g);
+
+/* Where min and max keep the values they hold: on the heap (state kept
+ * across batches), copied into an arena (a task's partials), or as views
+ * into rows that outlive the state (arena NULL, heap false). */
+typedef struct wr_agg_copy {
+    bool heap;
+    wr_arena *arena;
+} wr_agg_copy;
+
+void wr_agg_update(const wr_agg *g, wr_aggst *st, wr_val in, wr_agg_copy copy);
+void wr_agg_merge(const wr_agg *g, wr_aggst *into, const wr_aggst *from, wr_agg_copy copy);
+wr_val wr_agg_final(const wr_agg *g, const wr_aggst *st);
+/* Frees what a heap state holds and zeroes it. */
+void wr_agg_clear(const wr_agg *g, wr_aggst *st);
+/* A state as bytes: count: i64 n; sum/avg: the sum's 8 bytes and i64 n;
+ * min/max: the value (wr_val_encode) and i64 n. Decoding replaces *st with
+ * heap copies (false: the bytes ran short). */
+void wr_agg_encode(const wr_agg *g, const wr_aggst *st, wr_buf *b);
+bool wr_agg_decode(const wr_agg *g, wr_aggst *st, wr_bytes *r, wr_arena *scratch);
+
 #endif

@@ -29,26 +29,6 @@ typedef struct wr_step {
     int in_width, out_width;
 } wr_step;
 
-typedef enum {
-    WR_AGG_COUNT_STAR,
-    WR_AGG_COUNT,
-    WR_AGG_SUM,
-    WR_AGG_AVG,
-    WR_AGG_MIN,
-    WR_AGG_MAX
-} wr_agg_kind;
-
-/* sum of INT or BIGINT: a BIGINT that wraps on overflow (Spark, non-ANSI);
- * of DOUBLE (or a string, cast): a DOUBLE. avg: the sum in DOUBLE of the
- * values cast to DOUBLE (integers too, as Spark's Average), divided by the
- * count. `in` is the type the state sums in. */
-typedef struct wr_agg {
-    wr_agg_kind kind;
-    wr_expr *arg; /* over the pipeline row; NULL for count(*) */
-    wr_type in, out;
-    bool int_avg; /* avg of an integer column (summed in DOUBLE since state format 2) */
-} wr_agg;
-
 typedef enum { WR_WIN_NONE, WR_WIN_TUMBLING, WR_WIN_SLIDING, WR_WIN_SESSION } wr_window_kind;
 
 /* GROUP BY window(ts, size[, slide]) or session_window(ts, gap): key `key`

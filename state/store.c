@@ -28,17 +28,17 @@ static char *file(const char *dir, int64_t v, const char *suffix) {
     return wr_xasprintf("%s/%lld%s", dir, (long long)v, suffix);
 }
 
-bool wr_store_restore(wr_table *t, const char *dir, int64_t version, char *err, size_t errlen) {
+bool wr_store_restore(wr_table *t, const char *dir, int64_t version, wr_err *err) {
     int64_t base = newest(dir, ".snapshot", version);
     bool ok = true;
     if (base >= 0) {
         char *p = file(dir, base, ".snapshot");
-        ok = wr_table_load(t, p, err, errlen);
+        ok = wr_table_load(t, p, err);
         free(p);
     }
     for (int64_t v = base + 1; v <= version && ok; v++) {
         char *p = file(dir, v, ".delta");
-        ok = wr_table_load(t, p, err, errlen);
+        ok = wr_table_load(t, p, err);
         free(p);
     }
     wr_table_clear_updated(t); /* what loading removed is no news to the next delta */
@@ -46,14 +46,14 @@ bool wr_store_restore(wr_table *t, const char *dir, int64_t version, char *err, 
 }
 
 bool wr_store_commit(const wr_table *t, const char *dir, int64_t version, int snapshot_every,
-                     bool *snapshotted, char *err, size_t errlen) {
+                     bool *snapshotted, wr_err *err) {
     char *p = file(dir, version, ".delta");
-    bool ok = wr_table_save(t, p, true, err, errlen);
+    bool ok = wr_table_save(t, p, true, err);
     free(p);
     *snapshotted = ok && snapshot_every > 0 && (version + 1) % snapshot_every == 0;
     if (*snapshotted) {
         p = file(dir, version, ".snapshot");
-        ok = wr_table_save(t, p, false, err, errlen);
+        ok = wr_table_save(t, p, false, err);
         free(p);
     }
     return ok;

@@ -1,28 +1,25 @@
-/* Hash table of grouping keys to aggregate states (see wr_state.h): open
- * addressing over an index array, entries stored contiguously. */
+/* The keyed table of the state store (wr_state.h): open addressing over an
+ * index array, entries (hash, keys, value) stored contiguously. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "state/wr_state.h"
 
-void wr_table_init(wr_table *t, const wr_aggregate *agg, bool owned, wr_arena *arena) {
+void wr_table_init(wr_table *t, const wr_state_layout *layout, bool owned, wr_arena *arena) {
     memset(t, 0, sizeof *t);
-    t->agg = agg;
+    t->layout = layout;
     t->owned = owned;
     t->arena = owned ? NULL : arena;
-    t->entry_size = sizeof(wr_entry) + sizeof(wr_val) * (size_t)agg->nkeys +
-                    sizeof(wr_aggst) * (size_t)agg->naggs;
+    t->value_at = sizeof(wr_entry) + sizeof(wr_val) * (size_t)layout->nkeys;
+    t->entry_size = t->value_at + ((layout->value_size + 15) & ~(size_t)15);
 }
 
 static void free_entry_values(wr_table *t, wr_entry *e) {
-    const wr_aggregate *agg = t->agg;
+    const wr_state_layout *l = t->layout;
     wr_val *k = wr_entry_keys(e);
-    for (int i = 0; i < agg->nkeys; i++)
-        wr_val_free(k[i], agg->key_types[i]);
-    wr_aggst *st = wr_entry_states(e, agg->nkeys);
-    for (int i = 0; i < agg->naggs; i++)
-        if ((agg->aggs[i].kind == WR_AGG_MIN || agg->aggs[i].kind == WR_AGG_MAX) && st[i].n)
-            wr_val_free(st[i].v, agg->aggs[i].out);
+    for (int i = 0; i < l->nkeys; i++)
+        wr_val_free(k[i], l->key_types[i]);
+    if (l->value_free) l->value_free(l->ctx, wr_entry_value(t, e));
 }
 
 void wr_table_reset(wr_table *t) {
@@ -34,8 +31,9 @@ void wr_table_reset(wr_table *t) {
 }
 
 static void forget_removed(wr_table *t) {
-    for (uint32_t i = 0; i < t->nremoved * (uint32_t)t->agg->nkeys; i++)
-        wr_val_free(t->removed[i], t->agg->key_types[i % (uint32_t)t->agg->nkeys]);
+    const wr_state_layout *l = t->layout;
+    for (uint32_t i = 0; i < t->nremoved * (uint32_t)l->nkeys; i++)
+        wr_val_free(t->removed[i], l->key_types[i % (uint32_t)l->nkeys]);
     t->nremoved = 0;
 }
 
@@ -65,12 +63,16 @@ int64_t wr_table_clear_updated(wr_table *t) {
     return n;
 }
 
-uint64_t wr_keys_hash(const wr_aggregate *agg, const wr_val *keys) {
-    if (agg->nkeys == 1) return wr_val_hash(keys[0], agg->key_types[0]);
+uint64_t wr_keys_hash(const wr_state_layout *l, const wr_val *keys) {
+    if (l->nkeys == 1) return wr_val_hash(keys[0], l->key_types[0]);
     uint64_t h = 0x9e3779b97f4a7c15ULL;
-    for (int i = 0; i < agg->nkeys; i++)
-        h = wr_hash_u64(h ^ wr_val_hash(keys[i], agg->key_types[i])) + (uint64_t)i;
+    for (int i = 0; i < l->nkeys; i++)
+        h = wr_hash_u64(h ^ wr_val_hash(keys[i], l->key_types[i])) + (uint64_t)i;
     return h;
+}
+
+size_t wr_table_memory(const wr_table *t) {
+    return (size_t)t->cap * t->entry_size + (size_t)t->nslots * sizeof *t->slots;
 }
 
 /* A slot holds the entry index + 1 in its low half and the hash's high half
@@ -122,15 +124,15 @@ static inline bool short_bytes_eq(const char *a, const char *b, uint32_t n) {
     return !memcmp(a, b, n);
 }
 
-static inline bool keys_eq(const wr_aggregate *agg, const wr_val *k, const wr_val *keys) {
-    for (int i = 0; i < agg->nkeys; i++) {
-        wr_kind kind = (wr_kind)agg->key_types[i].kind;
+static inline bool keys_eq(const wr_state_layout *l, const wr_val *k, const wr_val *keys) {
+    for (int i = 0; i < l->nkeys; i++) {
+        wr_kind kind = (wr_kind)l->key_types[i].kind;
         if (kind == WR_T_STRING || kind == WR_T_BINARY) {
             if (k[i].null != keys[i].null) return false;
             if (k[i].null) continue;
             if (k[i].len != keys[i].len || !short_bytes_eq(k[i].u.p, keys[i].u.p, k[i].len))
                 return false;
-        } else if (!wr_val_eq(k[i], keys[i], agg->key_types[i])) {
+        } else if (!wr_val_eq(k[i], keys[i], l->key_types[i])) {
             return false;
         }
     }
@@ -139,7 +141,7 @@ static inline bool keys_eq(const wr_aggregate *agg, const wr_val *k, const wr_va
 
 wr_entry *wr_table_upsert(wr_table *t, const wr_val *keys, uint64_t hash) {
     if ((uint64_t)(t->n + 1) * 2 > (uint64_t)t->nslots) grow_slots(t); /* load <= 1/2 */
-    const wr_aggregate *agg = t->agg;
+    const wr_state_layout *l = t->layout;
     uint32_t mask = t->nslots - 1, s = (uint32_t)hash & mask;
     uint64_t tag = hash & 0xffffffff00000000ULL;
     while (t->slots[s]) {
@@ -148,7 +150,7 @@ wr_entry *wr_table_upsert(wr_table *t, const wr_val *keys, uint64_t hash) {
             continue;
         }
         wr_entry *e = wr_table_at(t, (uint32_t)t->slots[s] - 1);
-        if (e->hash == hash && keys_eq(agg, wr_entry_keys(e), keys)) return e;
+        if (e->hash == hash && keys_eq(l, wr_entry_keys(e), keys)) return e;
         s = (s + 1) & mask;
     }
     if (t->n == t->cap) {
@@ -159,28 +161,25 @@ wr_entry *wr_table_upsert(wr_table *t, const wr_val *keys, uint64_t hash) {
     memset(e, 0, t->entry_size);
     e->hash = hash;
     wr_val *k = wr_entry_keys(e);
-    for (int i = 0; i < agg->nkeys; i++)
-        k[i] = t->owned || t->arena ? wr_val_copy(keys[i], agg->key_types[i], t->arena) : keys[i];
+    for (int i = 0; i < l->nkeys; i++)
+        k[i] = t->owned || t->arena ? wr_val_copy(keys[i], l->key_types[i], t->arena) : keys[i];
     t->slots[s] = SLOT(t->n, hash);
     t->n++;
     return e;
 }
 
-/* Keeps a removed entry's keys for the next delta and frees its states. */
+/* Keeps a removed entry's keys for the next delta and frees its value. */
 static void retire(wr_table *t, wr_entry *e) {
-    const wr_aggregate *agg = t->agg;
+    const wr_state_layout *l = t->layout;
     if (!t->owned) return;
     if (t->nremoved == t->removed_cap) {
         t->removed_cap = t->removed_cap ? t->removed_cap * 2 : 64;
         t->removed = wr_xrealloc(t->removed, sizeof *t->removed * t->removed_cap *
-                                                 (size_t)(agg->nkeys ? agg->nkeys : 1));
+                                                 (size_t)(l->nkeys ? l->nkeys : 1));
     }
-    memcpy(t->removed + (size_t)t->nremoved++ * (size_t)agg->nkeys, wr_entry_keys(e),
-           sizeof(wr_val) * (size_t)agg->nkeys);
-    wr_aggst *st = wr_entry_states(e, agg->nkeys);
-    for (int i = 0; i < agg->naggs; i++)
-        if ((agg->aggs[i].kind == WR_AGG_MIN || agg->aggs[i].kind == WR_AGG_MAX) && st[i].n)
-            wr_val_free(st[i].v, agg->aggs[i].out);
+    memcpy(t->removed + (size_t)t->nremoved++ * (size_t)l->nkeys, wr_entry_keys(e),
+           sizeof(wr_val) * (size_t)l->nkeys);
+    if (l->value_free) l->value_free(l->ctx, wr_entry_value(t, e));
 }
 
 /* The slot that holds entry idx. */
@@ -197,7 +196,7 @@ wr_entry *wr_table_find(const wr_table *t, const wr_val *keys, uint64_t hash) {
     uint32_t mask = t->nslots - 1, s = (uint32_t)hash & mask;
     for (; t->slots[s]; s = (s + 1) & mask) {
         wr_entry *e = wr_table_at(t, (uint32_t)t->slots[s] - 1);
-        if (e->hash == hash && keys_eq(t->agg, wr_entry_keys(e), keys)) return e;
+        if (e->hash == hash && keys_eq(t->layout, wr_entry_keys(e), keys)) return e;
     }
     return NULL;
 }
@@ -241,86 +240,4 @@ uint32_t wr_table_drop_where(wr_table *t, bool (*drop)(const void *ctx, wr_entry
     t->n = w;
     if (gone && t->nslots) rehash(t, t->nslots);
     return gone;
-}
-
-static void set_extreme(const wr_table *tb, wr_aggst *st, wr_val v, wr_type t, bool want_min) {
-    if (st->n && !(want_min ? wr_val_cmp(v, st->v, t) < 0 : wr_val_cmp(v, st->v, t) > 0)) return;
-    if (tb->owned) {
-        if (st->n) wr_val_free(st->v, t);
-        st->v = wr_val_copy(v, t, NULL);
-    } else {
-        st->v = tb->arena ? wr_val_copy(v, t, tb->arena) : v;
-    }
-    st->n = 1;
-}
-
-void wr_agg_update(const wr_table *t, wr_aggst *st, const wr_val *in) {
-    const wr_aggregate *agg = t->agg;
-    for (int i = 0; i < agg->naggs; i++) {
-        const wr_agg *a = &agg->aggs[i];
-        wr_val v = in[i];
-        switch (a->kind) {
-        case WR_AGG_COUNT_STAR:
-            st[i].n++;
-            break;
-        case WR_AGG_COUNT:
-            if (!v.null) st[i].n++;
-            break;
-        case WR_AGG_SUM:
-        case WR_AGG_AVG:
-            if (v.null) break;
-            if (a->in.kind == WR_T_DOUBLE)
-                st[i].v.u.d += v.u.d;
-            else
-                st[i].v.u.i = (int64_t)((uint64_t)st[i].v.u.i + (uint64_t)v.u.i);
-            st[i].n++;
-            break;
-        case WR_AGG_MIN:
-        case WR_AGG_MAX:
-            if (!v.null) set_extreme(t, &st[i], v, a->out, a->kind == WR_AGG_MIN);
-            break;
-        }
-    }
-}
-
-void wr_agg_merge(const wr_table *t, wr_aggst *into, const wr_aggst *from) {
-    const wr_aggregate *agg = t->agg;
-    for (int i = 0; i < agg->naggs; i++) {
-        const wr_agg *a = &agg->aggs[i];
-        switch (a->kind) {
-        case WR_AGG_COUNT_STAR:
-        case WR_AGG_COUNT:
-            into[i].n += from[i].n;
-            break;
-        case WR_AGG_SUM:
-        case WR_AGG_AVG:
-            if (a->in.kind == WR_T_DOUBLE)
-                into[i].v.u.d += from[i].v.u.d;
-            else
-                into[i].v.u.i = (int64_t)((uint64_t)into[i].v.u.i + (uint64_t)from[i].v.u.i);
-            into[i].n += from[i].n;
-            break;
-        case WR_AGG_MIN:
-        case WR_AGG_MAX:
-            if (from[i].n) set_extreme(t, &into[i], from[i].v, a->out, a->kind == WR_AGG_MIN);
-            break;
-        }
-    }
-}
-
-wr_val wr_agg_final(const wr_agg *a, const wr_aggst *st) {
-    switch (a->kind) {
-    case WR_AGG_COUNT_STAR:
-    case WR_AGG_COUNT:
-        return wr_int(st->n);
-    case WR_AGG_SUM:
-        return st->n ? st->v : wr_null();
-    case WR_AGG_AVG:
-        if (!st->n) return wr_null();
-        return wr_dbl((a->in.kind == WR_T_DOUBLE ? st->v.u.d : (double)st->v.u.i) / (double)st->n);
-    case WR_AGG_MIN:
-    case WR_AGG_MAX:
-        return st->n ? st->v : wr_null();
-    }
-    return wr_null();
 }
