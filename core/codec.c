@@ -27,7 +27,9 @@ void wr_val_encode(wr_buf *b, wr_val v, wr_type t) {
         for (int32_t i = 0; i < v.u.a->n; i++)
             wr_val_encode(b, v.u.a->items[i], WR_TYPE(t.elem));
         break;
-    default: wr_put_u64(b, (uint64_t)v.u.i); break; /* doubles: the same 8 bytes */
+    default:
+        wr_put_u64(b, (uint64_t)v.u.i);
+        break; /* doubles: the same 8 bytes */
     }
 }
 
@@ -67,6 +69,8 @@ wr_val wr_val_decode(wr_bytes *r, wr_type t, wr_arena *arena) {
         v.u.a = a;
         return v;
     }
-    default: wr_bytes_take(r, &v.u.i, 8); return v;
+    default:
+        wr_bytes_take(r, &v.u.i, 8);
+        return v;
     }
 }

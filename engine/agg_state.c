@@ -41,7 +41,8 @@ void wr_aggs_update(const wr_aggregate *agg, wr_aggst *st, const wr_val *in, wr_
         wr_agg_update(&agg->aggs[a], &st[a], in[a], copy);
 }
 
-void wr_aggs_merge(const wr_aggregate *agg, wr_aggst *into, const wr_aggst *from, wr_agg_copy copy) {
+void wr_aggs_merge(const wr_aggregate *agg, wr_aggst *into, const wr_aggst *from,
+                   wr_agg_copy copy) {
     for (int a = 0; a < agg->naggs; a++)
         wr_agg_merge(&agg->aggs[a], &into[a], &from[a], copy);
 }

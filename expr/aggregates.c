@@ -44,9 +44,9 @@ bool wr_agg_bind(wr_agg *g, const char *n, wr_expr *arg, wr_err *err) {
     }
     g->kind = !strcasecmp(n, "sum") ? WR_AGG_SUM : WR_AGG_AVG;
     /* Spark: sum of integers is a BIGINT (wrapping), avg sums in DOUBLE */
-    wr_type sum_t = g->kind == WR_AGG_AVG  ? WR_TYPE(WR_T_DOUBLE)
-                    : t.kind == WR_T_INT ? WR_TYPE(WR_T_BIGINT)
-                                         : t;
+    wr_type sum_t = g->kind == WR_AGG_AVG ? WR_TYPE(WR_T_DOUBLE)
+                    : t.kind == WR_T_INT  ? WR_TYPE(WR_T_BIGINT)
+                                          : t;
     g->int_avg = g->kind == WR_AGG_AVG && t.kind != WR_T_DOUBLE;
     g->arg = wr_expr_cast(arg, sum_t);
     g->in = sum_t;
@@ -56,12 +56,18 @@ bool wr_agg_bind(wr_agg *g, const char *n, wr_expr *arg, wr_err *err) {
 
 const char *wr_agg_signature(const wr_agg *g) {
     switch (g->kind) {
-    case WR_AGG_COUNT_STAR: return "count(*)";
-    case WR_AGG_COUNT: return "count";
-    case WR_AGG_SUM: return "sum";
-    case WR_AGG_AVG: return g->int_avg ? "avg(DOUBLE sum)" : "avg";
-    case WR_AGG_MIN: return "min";
-    case WR_AGG_MAX: return "max";
+    case WR_AGG_COUNT_STAR:
+        return "count(*)";
+    case WR_AGG_COUNT:
+        return "count";
+    case WR_AGG_SUM:
+        return "sum";
+    case WR_AGG_AVG:
+        return g->int_avg ? "avg(DOUBLE sum)" : "avg";
+    case WR_AGG_MIN:
+        return "min";
+    case WR_AGG_MAX:
+        return "max";
     }
     return "?";
 }
@@ -93,7 +99,9 @@ static void add_sum(const wr_agg *g, wr_aggst *st, wr_val v) {
 
 void wr_agg_update(const wr_agg *g, wr_aggst *st, wr_val v, wr_agg_copy copy) {
     switch (g->kind) {
-    case WR_AGG_COUNT_STAR: st->n++; break;
+    case WR_AGG_COUNT_STAR:
+        st->n++;
+        break;
     case WR_AGG_COUNT:
         if (!v.null) st->n++;
         break;
@@ -113,7 +121,9 @@ void wr_agg_update(const wr_agg *g, wr_aggst *st, wr_val v, wr_agg_copy copy) {
 void wr_agg_merge(const wr_agg *g, wr_aggst *into, const wr_aggst *from, wr_agg_copy copy) {
     switch (g->kind) {
     case WR_AGG_COUNT_STAR:
-    case WR_AGG_COUNT: into->n += from->n; break;
+    case WR_AGG_COUNT:
+        into->n += from->n;
+        break;
     case WR_AGG_SUM:
     case WR_AGG_AVG:
         add_sum(g, into, from->v);
@@ -129,11 +139,15 @@ void wr_agg_merge(const wr_agg *g, wr_aggst *into, const wr_aggst *from, wr_agg_
 wr_val wr_agg_final(const wr_agg *g, const wr_aggst *st) {
     switch (g->kind) {
     case WR_AGG_COUNT_STAR:
-    case WR_AGG_COUNT: return wr_int(st->n);
-    case WR_AGG_SUM: return st->n ? st->v : wr_null();
-    case WR_AGG_AVG: return st->n ? wr_dbl(st->v.u.d / (double)st->n) : wr_null();
+    case WR_AGG_COUNT:
+        return wr_int(st->n);
+    case WR_AGG_SUM:
+        return st->n ? st->v : wr_null();
+    case WR_AGG_AVG:
+        return st->n ? wr_dbl(st->v.u.d / (double)st->n) : wr_null();
     case WR_AGG_MIN:
-    case WR_AGG_MAX: return st->n ? st->v : wr_null();
+    case WR_AGG_MAX:
+        return st->n ? st->v : wr_null();
     }
     return wr_null();
 }

@@ -84,18 +84,13 @@ static void *fail(binder *b, const wr_ast *at, int line, int col, const char *fm
     return NULL;
 }
 
-static bool is_agg_name(const char *n) {
-    return !strcasecmp(n, "count") || !strcasecmp(n, "sum") || !strcasecmp(n, "avg") ||
-           !strcasecmp(n, "mean") || !strcasecmp(n, "min") || !strcasecmp(n, "max");
-}
-
 static bool is_generator_name(const char *n) {
     return !strcasecmp(n, "explode") || !strcasecmp(n, "explode_outer");
 }
 
 static bool has_agg(const wr_ast *a) {
     if (!a) return false;
-    if (a->kind == AST_CALL && is_agg_name(a->name)) return true;
+    if (a->kind == AST_CALL && wr_agg_is_name(a->name)) return true;
     for (int i = 0; i < a->nargs; i++)
         if (has_agg(a->args[i])) return true;
     return false;
@@ -326,17 +321,13 @@ static wr_expr *bind_agg_call(binder *b, const wr_ast *a) {
     for (int i = 0; i < b->naggs; i++)
         if (ast_equal(b->agg_asts[i], a)) return wr_expr_col(b->nkeys + i, b->aggs[i].out);
     if (a->flag) return fail(b, a, 0, 0, "%s(DISTINCT ...) is not supported yet", a->name);
-    wr_agg g = {.kind = WR_AGG_COUNT};
     const char *n = a->name;
-    if (!strcasecmp(n, "count")) {
-        if (a->nargs != 1)
-            return fail(b, a, 0, 0, "count takes one argument or *, not %d", a->nargs);
-        g.kind = a->args[0]->kind == AST_STAR ? WR_AGG_COUNT_STAR : WR_AGG_COUNT;
-        g.out = WR_TYPE(WR_T_BIGINT);
-    } else if (a->nargs != 1) {
-        return fail(b, a, 0, 0, "%s takes one argument, not %d", n, a->nargs);
-    }
-    if (g.kind != WR_AGG_COUNT_STAR) {
+    bool star = !strcasecmp(n, "count") && a->nargs == 1 && a->args[0]->kind == AST_STAR;
+    if (!strcasecmp(n, "count") && a->nargs != 1)
+        return fail(b, a, 0, 0, "count takes one argument or *, not %d", a->nargs);
+    if (a->nargs != 1) return fail(b, a, 0, 0, "%s takes one argument, not %d", n, a->nargs);
+    wr_expr *arg = NULL;
+    if (!star) {
         if (a->args[0]->kind == AST_STAR)
             return fail(b, a->args[0], 0, 0, "* is only allowed in count(*)");
         bool saved = b->agg_mode;
@@ -345,38 +336,13 @@ static wr_expr *bind_agg_call(binder *b, const wr_ast *a) {
             b->agg_mode = saved;
             return fail(b, a->args[0], 0, 0, "aggregate functions cannot be nested");
         }
-        g.arg = bind_expr(b, a->args[0], b->pre);
+        arg = bind_expr(b, a->args[0], b->pre);
         b->agg_mode = saved;
-        if (!g.arg) return NULL;
-        g.in = g.arg->type;
+        if (!arg) return NULL;
     }
-    if (!strcasecmp(n, "sum") || !strcasecmp(n, "avg") || !strcasecmp(n, "mean")) {
-        wr_type t = g.in;
-        if (t.kind == WR_T_STRING || t.kind == WR_T_NULL) {
-            g.arg = wr_expr_cast(g.arg, WR_TYPE(WR_T_DOUBLE));
-            t = g.in = WR_TYPE(WR_T_DOUBLE);
-        }
-        if (!wr_type_is_numeric(t)) {
-            wr_expr_free(g.arg);
-            return fail(b, a->args[0], 0, 0, "%s needs a number, not %s", n, wr_type_name(t));
-        }
-        g.kind = !strcasecmp(n, "sum") ? WR_AGG_SUM : WR_AGG_AVG;
-        /* Spark: sum of integers is a BIGINT (wrapping), avg sums in DOUBLE */
-        wr_type sum_t = g.kind == WR_AGG_AVG ? WR_TYPE(WR_T_DOUBLE)
-                        : t.kind == WR_T_INT ? WR_TYPE(WR_T_BIGINT)
-                                             : t;
-        g.int_avg = g.kind == WR_AGG_AVG && t.kind != WR_T_DOUBLE;
-        g.arg = wr_expr_cast(g.arg, sum_t);
-        g.in = sum_t;
-        g.out = g.kind == WR_AGG_AVG ? WR_TYPE(WR_T_DOUBLE) : g.in;
-    } else if (!strcasecmp(n, "min") || !strcasecmp(n, "max")) {
-        if (g.in.kind == WR_T_ARRAY) {
-            wr_expr_free(g.arg);
-            return fail(b, a->args[0], 0, 0, "%s of an array is not supported", n);
-        }
-        g.kind = !strcasecmp(n, "min") ? WR_AGG_MIN : WR_AGG_MAX;
-        g.out = g.in;
-    }
+    wr_agg g;
+    wr_err why;
+    if (!wr_agg_bind(&g, n, arg, &why)) return fail(b, a->args[0], 0, 0, "%s", why.msg);
     b->aggs = wr_xrealloc(b->aggs, sizeof *b->aggs * (size_t)(b->naggs + 1));
     b->agg_asts = wr_xrealloc(b->agg_asts, sizeof *b->agg_asts * (size_t)(b->naggs + 1));
     b->aggs[b->naggs] = g;
@@ -390,7 +356,7 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
     if (b->agg_mode) {
         for (int i = 0; i < b->nkeys; i++)
             if (ast_equal(b->key_asts[i], a)) return wr_expr_col(i, b->key_types[i]);
-        if (a->kind == AST_CALL && is_agg_name(a->name)) return bind_agg_call(b, a);
+        if (a->kind == AST_CALL && wr_agg_is_name(a->name)) return bind_agg_call(b, a);
         if (a->kind == AST_COLUMN && b->win_key >= 0 && !a->qual && is_window_name(a->name))
             return wr_expr_col(b->win_key, WR_TYPE_WINDOW);
         if (a->kind == AST_COLUMN && b->win_key >= 0 && a->qual && is_window_name(a->qual))
@@ -441,7 +407,7 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
         return fail(b, a, 0, 0, "%s has no field '%s'", tn, a->name);
     }
     case AST_CALL: {
-        if (is_agg_name(a->name))
+        if (wr_agg_is_name(a->name))
             return fail(b, a, 0, 0, "aggregate function %s is not allowed here", a->name);
         if (is_window_call(a))
             return fail(b, a, 0, 0, "%s is only for GROUP BY (an event-time aggregation)", a->name);
