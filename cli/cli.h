@@ -52,4 +52,8 @@ int cmd_shell(int argc, char **argv);
  * partitions, retention, snapshots), stopping when *stop is set. */
 wr_stream_opts cli_stream_opts(const wr_job *job, volatile sig_atomic_t *stop);
 
+/* Checks the job's trailing SELECTs against empty tables of its sinks
+ * before any query starts: "FILE:LINE:COL: message" at the SELECT. */
+bool cli_check_selects(const wr_job *job, const char *file, char *errstr, size_t errlen);
+
 #endif

@@ -171,7 +171,7 @@ int cmd_run(int argc, char **argv) {
     char err[1024];
     wr_job *job = wr_plan_job(path, src, len, &ov, err, sizeof err);
     free(src);
-    if (job && !wr_check_selects(job, path, err, sizeof err)) { /* before any query starts */
+    if (job && !cli_check_selects(job, path, err, sizeof err)) { /* before any query starts */
         wr_job_free(job);
         job = NULL;
     }
@@ -193,9 +193,10 @@ int cmd_run(int argc, char **argv) {
         so.progress_ctx = &st;
     }
 
-    char *catalog = wr_catalog_create(err, sizeof err);
+    wr_err why;
+    char *catalog = wr_catalog_create(&why);
     if (!catalog) {
-        rc = cli_error("run", CLI_FAIL, "%s", err);
+        rc = cli_error("run", CLI_FAIL, "%s", why.msg);
         wr_job_free(job);
         goto out;
     }
@@ -231,16 +232,18 @@ int cmd_run(int argc, char **argv) {
             !wr_file_sink_load(&job->queries[i], &env, err, sizeof err))
             rc = cli_error("run", CLI_FAIL, "%s", err);
     }
-    wr_reader *reader =
-        rc == CLI_OK && job->nselects ? wr_reader_open(catalog, err, sizeof err) : NULL;
-    if (rc == CLI_OK && job->nselects && !reader) rc = cli_error("run", CLI_FAIL, "%s", err);
-    for (int i = 0; reader && rc == CLI_OK && i < job->nsinks; i++)
-        if (!wr_reader_attach(reader, &job->sinks[i], err, sizeof err))
-            rc = cli_error("run", CLI_FAIL, "%s", err);
+    wr_reader *reader = rc == CLI_OK && job->nselects ? wr_reader_open(catalog, &why) : NULL;
+    if (rc == CLI_OK && job->nselects && !reader) rc = cli_error("run", CLI_FAIL, "%s", why.msg);
+    for (int i = 0; reader && rc == CLI_OK && i < job->nsinks; i++) {
+        const wr_sink_def *d = &job->sinks[i];
+        if (d->kind == WR_SINK_MEMORY && d->path &&
+            !wr_reader_attach(reader, d->name, d->path, &why))
+            rc = cli_error("run", CLI_FAIL, "%s", why.msg);
+    }
     select_reader = reader;
     for (int i = 0; reader && rc == CLI_OK && i < job->nselects; i++) {
         if (i) fputc('\n', stdout);
-        bool ok = wr_reader_query(reader, job->selects[i].sql, fmt, stdout, err, sizeof err);
+        bool ok = wr_reader_query(reader, job->selects[i].sql, fmt, stdout, &why);
         fflush(stdout); /* each result as soon as it is there */
         if (ok) continue;
         if (select_signal)
@@ -248,7 +251,7 @@ int cmd_run(int argc, char **argv) {
                            select_signal == SIGINT ? "SIGINT" : "SIGTERM", path,
                            job->selects[i].line, job->selects[i].col);
         else
-            rc = cli_error("run", CLI_FAIL, "%s", err);
+            rc = cli_error("run", CLI_FAIL, "%s", why.msg);
     }
     select_reader = NULL;
     fflush(stdout);

@@ -127,15 +127,15 @@ static void stop_query(squery *sq) {
  * reader the durable sinks it lacks. */
 static void start_new(shell *sh) {
     wr_job *job = sh->jobs[sh->njobs - 1];
-    char err[1024];
     for (int i = 0; i < job->nsinks; i++) {
         const wr_sink_def *d = &job->sinks[i];
         bool have = !(d->kind == WR_SINK_MEMORY && d->path);
         for (int k = 0; k < sh->nattached && !have; k++)
             have = !strcasecmp(sh->attached[k], d->name);
         if (have) continue;
-        if (!wr_reader_attach(sh->reader, d, err, sizeof err))
-            fprintf(stderr, "weir shell: %s\n", err);
+        wr_err why;
+        if (!wr_reader_attach(sh->reader, d->name, d->path, &why))
+            fprintf(stderr, "weir shell: %s\n", why.msg);
         sh->attached =
             wr_xrealloc(sh->attached, sizeof *sh->attached * (size_t)(sh->nattached + 1));
         sh->attached[sh->nattached++] = wr_xstrdup(d->name);
@@ -443,9 +443,10 @@ static void run_statement(shell *sh, const char *stmt, const wr_stmt_span *sp) {
     case WR_STMT_SQL:
         break;
     }
-    char err[1024];
+    wr_err why;
+    const char *err = why.msg;
     wr_reader_resume(sh->reader);
-    if (!wr_reader_query(sh->reader, stmt, sh->fmt, stdout, err, sizeof err)) {
+    if (!wr_reader_query(sh->reader, stmt, sh->fmt, stdout, &why)) {
         const char *t = strstr(err, "no such table: ");
         squery *sq = t ? find_query(sh, t + 15) : NULL;
         bool starting = false;
@@ -540,9 +541,10 @@ int cmd_shell(int argc, char **argv) {
         goto done;
     }
     char err[1024];
-    sh.catalog = wr_catalog_create(err, sizeof err);
-    if (!sh.catalog || !(sh.reader = wr_reader_open(sh.catalog, err, sizeof err))) {
-        rc = cli_error("shell", CLI_FAIL, "%s", err);
+    wr_err why;
+    sh.catalog = wr_catalog_create(&why);
+    if (!sh.catalog || !(sh.reader = wr_reader_open(sh.catalog, &why))) {
+        rc = cli_error("shell", CLI_FAIL, "%s", why.msg);
         goto done;
     }
     pthread_mutex_init(&sh.out_lock, NULL);

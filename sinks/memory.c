@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "sinks/sinks_int.h"
 
 typedef struct mem {
@@ -71,41 +73,6 @@ static bool same_columns(sqlite3 *db, const mem *m, const wr_sink *s, char *err,
     return ok;
 }
 
-static void quote_ident(wr_buf *b, const char *s) {
-    wr_buf_putc(b, '"');
-    for (; *s; s++) {
-        if (*s == '"') wr_buf_putc(b, '"');
-        wr_buf_putc(b, *s);
-    }
-    wr_buf_putc(b, '"');
-}
-
-static const char *sql_type(wr_type t) {
-    switch (t.kind) {
-    case WR_T_BOOL:
-    case WR_T_INT:
-    case WR_T_BIGINT:
-        return "INTEGER";
-    case WR_T_DOUBLE:
-        return "REAL";
-    case WR_T_BINARY:
-        return "BLOB";
-    default:
-        return "TEXT";
-    }
-}
-
-void wr_memory_table_sql(wr_buf *b, const char *quoted_name, const wr_query *q) {
-    const wr_schema *sc = &q->out;
-    wr_buf_printf(b, "%s (", quoted_name);
-    for (int c = 0; c < sc->n; c++) {
-        if (c) wr_buf_puts(b, ", ");
-        quote_ident(b, sc->cols[c].name);
-        wr_buf_printf(b, " %s", sql_type(sc->cols[c].type));
-    }
-    wr_buf_puts(b, ")");
-}
-
 static bool exec(const wr_sink *s, sqlite3 *db, const char *sql, char *err, size_t errlen) {
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -123,8 +90,10 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
     mem *m = wr_xcalloc(1, sizeof *m);
     wr_buf t = {0}, b = {0};
     int code = 0;
-    m->db = wr_catalog_connect(db_file(s), s->def->path != NULL, &code, err, errlen);
+    wr_err why;
+    m->db = wr_catalog_connect(db_file(s), s->def->path != NULL, &code, &why);
     if (!m->db) {
+        wr_errf(err, errlen, "%s", why.msg);
         free(m);
         size_t n = strlen(err); /* the message names the file */
         if (s->def->path && (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) && n < errlen)
@@ -140,7 +109,7 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
         m->schema = wr_xstrdup("main");
         wr_buf_puts(&t, "main.");
     }
-    quote_ident(&t, s->def->name);
+    wr_catalog_quote(&t, s->def->name);
     m->table = t.p;
     if (m->schema) /* durable: keep what the file holds */
         wr_buf_printf(&b,
@@ -150,7 +119,7 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
                       m->schema);
     else
         wr_buf_printf(&b, "DROP TABLE IF EXISTS %s; CREATE TABLE ", m->table);
-    wr_memory_table_sql(&b, m->table, s->query);
+    wr_catalog_table_sql(&b, m->table, &s->query->out);
     wr_buf_puts(&b, ";");
     const wr_aggregate *agg = s->query->agg;
     bool upsert = s->def->mode == WR_MODE_UPDATE && agg && agg->nkeys > 0;
@@ -160,7 +129,7 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
                       s->def->name);
         for (int k = 0; k < agg->nkeys; k++) {
             if (k) wr_buf_puts(&b, ", ");
-            quote_ident(&b, sc->cols[agg->out_key_cols[k]].name);
+            wr_catalog_quote(&b, sc->cols[agg->out_key_cols[k]].name);
         }
         wr_buf_puts(&b, ");");
     }
@@ -209,7 +178,7 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
         wr_buf_printf(&b, "DELETE FROM %s WHERE ", m->table);
         for (int k = 0; k < agg->nkeys; k++) {
             if (k) wr_buf_puts(&b, " AND ");
-            quote_ident(&b, sc->cols[agg->out_key_cols[k]].name);
+            wr_catalog_quote(&b, sc->cols[agg->out_key_cols[k]].name);
             wr_buf_printf(&b, " IS ?%d", k + 1);
         }
         if (sqlite3_prepare_v2(db, b.p, -1, &m->del_keys, NULL) != SQLITE_OK) {
@@ -356,156 +325,3 @@ static void memory_close(wr_sink *s) {
 }
 
 const wr_sink_ops wr_memory_ops = {memory_add, memory_last_committed, memory_close};
-
-/* ---- SQL over memory sinks ---- */
-
-static char *cell_text(sqlite3_stmt *st, int c) {
-    switch (sqlite3_column_type(st, c)) {
-    case SQLITE_NULL:
-        return wr_xstrdup("null");
-    case SQLITE_FLOAT: {
-        wr_buf b = {0};
-        wr_val_format(&b, wr_dbl(sqlite3_column_double(st, c)), WR_TYPE(WR_T_DOUBLE), false);
-        return b.p;
-    }
-    case SQLITE_BLOB: {
-        wr_buf b = {0};
-        wr_val_format(&b, wr_str(sqlite3_column_blob(st, c), (size_t)sqlite3_column_bytes(st, c)),
-                      WR_TYPE(WR_T_BINARY), true);
-        return b.p;
-    }
-    default:
-        return wr_xstrdup((const char *)sqlite3_column_text(st, c));
-    }
-}
-
-static void csv_field(FILE *out, const char *s) {
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
-bool wr_print_statement(sqlite3_stmt *st, wr_format fmt, FILE *out, char *err, size_t errlen) {
-    sqlite3 *db = sqlite3_db_handle(st);
-    int nc = sqlite3_column_count(st);
-    char **headers = wr_xmalloc(sizeof *headers * (size_t)(nc ? nc : 1));
-    for (int c = 0; c < nc; c++)
-        headers[c] = wr_xstrdup(sqlite3_column_name(st, c));
-    char **cells = NULL;
-    size_t nrows = 0, cap = 0;
-    int rc;
-    if (fmt == WR_FMT_CSV) {
-        for (int c = 0; c < nc; c++) {
-            if (c) fputc(',', out);
-            csv_field(out, headers[c]);
-        }
-        fputc('\n', out);
-    }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (fmt == WR_FMT_TABLE) {
-            if ((nrows + 1) * (size_t)nc > cap) {
-                cap = cap ? cap * 2 : 64 * (size_t)(nc ? nc : 1);
-                while (cap < (nrows + 1) * (size_t)nc)
-                    cap *= 2;
-                cells = wr_xrealloc(cells, sizeof *cells * cap);
-            }
-            for (int c = 0; c < nc; c++)
-                cells[nrows * (size_t)nc + (size_t)c] = cell_text(st, c);
-        } else if (fmt == WR_FMT_CSV) {
-            for (int c = 0; c < nc; c++) {
-                if (c) fputc(',', out);
-                if (sqlite3_column_type(st, c) != SQLITE_NULL) {
-                    char *t = cell_text(st, c);
-                    csv_field(out, t);
-                    free(t);
-                }
-            }
-            fputc('\n', out);
-        } else {
-            json_t *o = json_object();
-            for (int c = 0; c < nc; c++) {
-                json_t *v;
-                switch (sqlite3_column_type(st, c)) {
-                case SQLITE_NULL:
-                    v = NULL;
-                    break;
-                case SQLITE_INTEGER:
-                    v = json_integer(sqlite3_column_int64(st, c));
-                    break;
-                case SQLITE_FLOAT:
-                    v = json_real(sqlite3_column_double(st, c));
-                    break;
-                default: {
-                    char *t = cell_text(st, c);
-                    v = json_string(t);
-                    if (!v) v = json_stringn_nocheck(t, strlen(t));
-                    free(t);
-                }
-                }
-                if (v) json_object_set_new(o, headers[c], v); /* Spark's toJSON leaves out NULLs */
-            }
-            char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-            fprintf(out, "%s\n", line);
-            free(line);
-            json_decref(o);
-        }
-        nrows++;
-    }
-    bool ok = rc == SQLITE_DONE;
-    if (!ok) wr_errf(err, errlen, "SELECT failed: %s", sqlite3_errmsg(db));
-    if (fmt == WR_FMT_TABLE && ok) wr_print_table(out, nc, headers, cells, nrows, 0, true, false);
-    for (size_t i = 0; fmt == WR_FMT_TABLE && i < nrows * (size_t)nc; i++)
-        free(cells[i]);
-    free(cells);
-    for (int c = 0; c < nc; c++)
-        free(headers[c]);
-    free(headers);
-    return ok;
-}
-
-void wr_print_rows(FILE *out, wr_format fmt, int ncols, char *const *headers, char *const *cells,
-                   size_t nrows) {
-    if (fmt == WR_FMT_TABLE) {
-        char **shown = wr_xmalloc(sizeof *shown * (nrows * (size_t)ncols + 1));
-        for (size_t i = 0; i < nrows * (size_t)ncols; i++)
-            shown[i] = cells[i] ? cells[i] : "null";
-        wr_print_table(out, ncols, headers, shown, nrows, 0, true, false);
-        free(shown);
-        return;
-    }
-    if (fmt == WR_FMT_CSV) {
-        for (int c = 0; c < ncols; c++) {
-            if (c) fputc(',', out);
-            csv_field(out, headers[c]);
-        }
-        fputc('\n', out);
-    }
-    for (size_t r = 0; r < nrows; r++) {
-        char *const *row = cells + r * (size_t)ncols;
-        json_t *o = fmt == WR_FMT_JSON ? json_object() : NULL;
-        for (int c = 0; c < ncols; c++) {
-            if (o && row[c]) {
-                json_t *v = json_string(row[c]);
-                json_object_set_new(o, headers[c],
-                                    v ? v : json_stringn_nocheck(row[c], strlen(row[c])));
-            }
-            if (o) continue;
-            if (c) fputc(',', out);
-            if (row[c]) csv_field(out, row[c]);
-        }
-        if (o) {
-            char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-            fputs(line, out);
-            free(line);
-            json_decref(o);
-        }
-        fputc('\n', out);
-    }
-}

@@ -1,10 +1,9 @@
-/* The run's catalog: one SQLite database (WAL mode, in a temporary folder,
- * in /dev/shm when there is one) holding the memory sinks' tables, and the
- * read-only connections that run SQL over them and over the durable sinks'
- * files: writes, ATTACH and pragmas that change anything are refused with a
- * clear message, the connection is hardened as SQLite advises for untrusted
- * SQL, and REGEXP is PCRE2 (see wr_sink.h). Also the check of a job's
- * trailing SELECTs before it runs. */
+/* The run's catalog (wr_catalog.h): one SQLite database (WAL mode, in a
+ * temporary folder, in /dev/shm when there is one) holding the memory sinks'
+ * tables, and the read-only connections that run SQL over them and over the
+ * durable sinks' files: writes, ATTACH and pragmas that change anything are
+ * refused with a clear message, the connection is hardened as SQLite advises
+ * for untrusted SQL, and REGEXP is PCRE2 (expr/'s regular expressions). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,10 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine/wr_engine.h"
-#include "sinks/sinks_int.h"
+#include "catalog/catalog_int.h"
+#include "expr/wr_expr.h"
 
-char *wr_catalog_create(char *err, size_t errlen) {
+char *wr_catalog_create(wr_err *err) {
     struct stat st;
     const char *base =
         stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0
@@ -26,14 +25,14 @@ char *wr_catalog_create(char *err, size_t errlen) {
     if (!base) base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     char *dir = wr_xasprintf("%s/weir-catalog-XXXXXX", base);
     if (!mkdtemp(dir)) {
-        wr_errf(err, errlen, "cannot create a folder for the memory sinks in %s: %s", base,
+        wr_fail(err, WR_ERR_IO, "cannot create a folder for the memory sinks in %s: %s", base,
                 strerror(errno));
         free(dir);
         return NULL;
     }
     char *path = wr_xasprintf("%s/catalog.db", dir);
     free(dir);
-    sqlite3 *db = wr_catalog_connect(path, false, NULL, err, errlen);
+    sqlite3 *db = wr_catalog_connect(path, false, NULL, err);
     if (!db) {
         free(path);
         return NULL;
@@ -55,12 +54,13 @@ void wr_catalog_remove(const char *path) {
     free(dir);
 }
 
-sqlite3 *wr_catalog_connect(const char *path, bool durable, int *code, char *err, size_t errlen) {
+sqlite3 *wr_catalog_connect(const char *path, bool durable, int *code, wr_err *err) {
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(path, &db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
     if (rc != SQLITE_OK) {
-        wr_errf(err, errlen, "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        wr_fail(err, WR_ERR_IO, "cannot open %s: %s", path,
+                db ? sqlite3_errmsg(db) : "out of memory");
         if (code) *code = rc;
         sqlite3_close(db);
         return NULL;
@@ -71,7 +71,7 @@ sqlite3 *wr_catalog_connect(const char *path, bool durable, int *code, char *err
     const char *sql = durable ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                               : "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;";
     if ((rc = sqlite3_exec(db, sql, NULL, NULL, &msg)) != SQLITE_OK) {
-        wr_errf(err, errlen, "cannot use %s: %s", path, msg ? msg : sqlite3_errmsg(db));
+        wr_fail(err, WR_ERR_IO, "cannot use %s: %s", path, msg ? msg : sqlite3_errmsg(db));
         if (code) *code = rc;
         sqlite3_free(msg);
         sqlite3_close(db);
@@ -266,9 +266,9 @@ static int progress(void *ctx) {
     return ((wr_reader *)ctx)->stop != 0;
 }
 
-wr_reader *wr_reader_open(const char *catalog, char *err, size_t errlen) {
+wr_reader *wr_reader_open(const char *catalog, wr_err *err) {
     wr_reader *r = wr_xcalloc(1, sizeof *r);
-    r->db = wr_catalog_connect(catalog, false, NULL, err, errlen);
+    r->db = wr_catalog_connect(catalog, false, NULL, err);
     if (!r->db) {
         free(r);
         return NULL;
@@ -289,35 +289,31 @@ wr_reader *wr_reader_open(const char *catalog, char *err, size_t errlen) {
     return r;
 }
 
-static bool setup_exec(wr_reader *r, const char *sql, char *err, size_t errlen) {
+bool wr_reader_setup(wr_reader *r, const char *sql, wr_err *err) {
     r->setup = true;
     char *msg = NULL;
     bool ok = sqlite3_exec(r->db, sql, NULL, NULL, &msg) == SQLITE_OK;
     r->setup = false;
-    if (!ok) wr_errf(err, errlen, "%s", msg ? msg : "error");
+    if (!ok) wr_fail(err, WR_ERR_USAGE, "%s", msg ? msg : "error");
     sqlite3_free(msg);
     return ok;
 }
 
-bool wr_reader_attach(wr_reader *r, const wr_sink_def *d, char *err, size_t errlen) {
-    if (d->kind != WR_SINK_MEMORY || !d->path) return true;
-    char *sql = sqlite3_mprintf("ATTACH DATABASE %Q AS \"weir_sink_%w\"", d->path, d->name);
-    char why[512];
-    bool ok = setup_exec(r, sql, why, sizeof why);
-    if (!ok) wr_errf(err, errlen, "cannot read sink %s's file %s: %s", d->name, d->path, why);
+bool wr_reader_attach(wr_reader *r, const char *name, const char *path, wr_err *err) {
+    char *sql = sqlite3_mprintf("ATTACH DATABASE %Q AS \"weir_sink_%w\"", path, name);
+    bool ok = wr_reader_setup(r, sql, err);
+    if (!ok) wr_err_prefix(err, "cannot read sink %s's file %s", name, path);
     sqlite3_free(sql);
     return ok;
 }
 
-/* Prepares the one statement of sql (NULL: none); false with errstr. */
-static bool reader_prepare(wr_reader *r, const char *sql, sqlite3_stmt **st, char *err,
-                           size_t errlen) {
+/* Prepares the one statement of sql (NULL: none); false with err. */
+static bool reader_prepare(wr_reader *r, const char *sql, sqlite3_stmt **st, wr_err *err) {
     r->denied[0] = '\0';
     const char *tail = NULL;
     *st = NULL;
     if (sqlite3_prepare_v2(r->db, sql, -1, st, &tail) != SQLITE_OK) {
-        wr_errf(err, errlen, "%s", r->denied[0] ? r->denied : sqlite3_errmsg(r->db));
-        return false;
+        return wr_fail(err, WR_ERR_USAGE, "%s", r->denied[0] ? r->denied : sqlite3_errmsg(r->db));
     }
     sqlite3_stmt *more = NULL;
     if (*st && tail &&
@@ -330,24 +326,29 @@ static bool reader_prepare(wr_reader *r, const char *sql, sqlite3_stmt **st, cha
     } else {
         return true;
     }
-    wr_errf(err, errlen, "%s", r->denied);
+    wr_fail(err, WR_ERR_USAGE, "%s", r->denied);
     sqlite3_finalize(more);
     sqlite3_finalize(*st);
     *st = NULL;
     return false;
 }
 
-bool wr_reader_query(wr_reader *r, const char *sql, wr_format fmt, FILE *out, char *err,
-                     size_t errlen) {
+bool wr_reader_query(wr_reader *r, const char *sql, wr_format fmt, FILE *out, wr_err *err) {
     sqlite3_stmt *st;
-    char why[512];
-    if (!reader_prepare(r, sql, &st, why, sizeof why)) {
-        wr_errf(err, errlen, "%s%s", r->denied[0] ? "" : "SELECT failed: ", why);
+    if (!reader_prepare(r, sql, &st, err)) {
+        if (!r->denied[0]) wr_err_prefix(err, "SELECT failed");
         return false;
     }
     if (!st) return true; /* blanks and comments */
-    bool ok = wr_print_statement(st, fmt, out, err, errlen);
-    if (!ok && r->denied[0]) wr_errf(err, errlen, "%s", r->denied);
+    bool ok = wr_print_statement(st, fmt, out, err);
+    if (!ok && r->denied[0]) wr_fail(err, WR_ERR_USAGE, "%s", r->denied);
+    sqlite3_finalize(st);
+    return ok;
+}
+
+bool wr_reader_check(wr_reader *r, const char *sql, wr_err *err) {
+    sqlite3_stmt *st;
+    bool ok = reader_prepare(r, sql, &st, err);
     sqlite3_finalize(st);
     return ok;
 }
@@ -364,49 +365,4 @@ void wr_reader_interrupt(wr_reader *r) {
 
 void wr_reader_resume(wr_reader *r) {
     r->stop = 0;
-}
-
-bool wr_check_selects(const wr_job *job, const char *file, char *err, size_t errlen) {
-    if (!job->nselects) return true;
-    char why[700];
-    wr_reader *r = wr_reader_open(":memory:", why, sizeof why);
-    if (!r) {
-        wr_errf(err, errlen, "%s: cannot check the trailing SELECTs: %s", file, why);
-        return false;
-    }
-    /* empty tables of every sink a SELECT can read when the streams are done */
-    wr_buf b = {0};
-    for (int i = 0; i < job->nqueries; i++) {
-        const wr_query *q = &job->queries[i];
-        if (q->sink->kind == WR_SINK_CONSOLE) continue;
-        char *name = sqlite3_mprintf("\"%w\"", q->sink->name);
-        wr_buf_puts(&b, "CREATE TABLE ");
-        wr_memory_table_sql(&b, name, q);
-        wr_buf_puts(&b, ";");
-        if (q->sink->kind == WR_SINK_MEMORY && q->sink->path)
-            wr_buf_puts(&b, "CREATE TABLE IF NOT EXISTS weir_batches (sink TEXT PRIMARY KEY, batch "
-                            "INTEGER NOT NULL);");
-        sqlite3_free(name);
-    }
-    bool ok = !b.p || setup_exec(r, b.p, why, sizeof why);
-    wr_buf_free(&b);
-    for (int i = 0; ok && i < job->nsinks;
-         i++) { /* a durable sink without a query: what its file holds */
-        const wr_sink_def *d = &job->sinks[i];
-        bool has_query = false;
-        for (int k = 0; k < job->nqueries; k++)
-            has_query |= job->queries[k].sink == d;
-        if (!has_query && d->kind == WR_SINK_MEMORY && d->path && access(d->path, R_OK) == 0)
-            ok = wr_reader_attach(r, d, why, sizeof why);
-    }
-    if (!ok) wr_errf(err, errlen, "%s: cannot check the trailing SELECTs: %s", file, why);
-    for (int i = 0; ok && i < job->nselects; i++) {
-        const wr_trailing_select *s = &job->selects[i];
-        sqlite3_stmt *st;
-        ok = reader_prepare(r, s->sql, &st, why, sizeof why);
-        sqlite3_finalize(st);
-        if (!ok) wr_errf(err, errlen, "%s:%d:%d: %s", file, s->line, s->col, why);
-    }
-    wr_reader_close(r);
-    return ok;
 }

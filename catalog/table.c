@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sinks/wr_sink.h"
+#include "catalog/wr_catalog.h"
 
 typedef struct range {
     unsigned lo, hi;
