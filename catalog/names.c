@@ -16,10 +16,14 @@ static const char *sql_type(wr_type t) {
     switch (t.kind) {
     case WR_T_BOOL:
     case WR_T_INT:
-    case WR_T_BIGINT: return "INTEGER";
-    case WR_T_DOUBLE: return "REAL";
-    case WR_T_BINARY: return "BLOB";
-    default: return "TEXT";
+    case WR_T_BIGINT:
+        return "INTEGER";
+    case WR_T_DOUBLE:
+        return "REAL";
+    case WR_T_BINARY:
+        return "BLOB";
+    default:
+        return "TEXT";
     }
 }
 

@@ -47,6 +47,13 @@ void wr_catalog_table_sql(wr_buf *b, const char *quoted_name, const wr_schema *s
 /* s as a quoted SQL identifier: "a""b". */
 void wr_catalog_quote(wr_buf *b, const char *s);
 
+/* Where the SQLite statement at src[start, len) ends, as sqlite3_complete()
+ * says: just past its ';', or len when no ';' ends it but the rest is a
+ * statement once one is added (open_end: a last statement without ';'); 0
+ * when it does not end (an unterminated string, quoted name, comment or
+ * trigger). */
+size_t wr_catalog_sql_end(const char *src, size_t len, size_t start, bool open_end);
+
 /* ---- the reader ---- */
 
 /* SQL over the sinks on its own connection. Each statement sees whole

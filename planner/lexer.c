@@ -4,12 +4,12 @@
  * where SQLite's own sqlite3_complete() says. Also where a statement typed
  * at weir shell ends, and what kind it is (wr_statement_span). */
 #include <ctype.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "catalog/wr_catalog.h"
 #include "planner/lexer.h"
 #include "planner/wr_plan.h"
 
@@ -275,34 +275,10 @@ static bool at_statement_start(const wr_tok *toks, int n) {
     return n == 0 || (toks[n - 1].kind == TK_OP && !strcmp(toks[n - 1].text, ";"));
 }
 
-/* Where the SQLite statement at src[start, len) ends, as sqlite3_complete()
- * says: just past its ';', or len when no ';' ends it but the rest is a
- * statement once one is added (a last statement without ';'); 0 when it
- * does not end (an unterminated string, quoted name, comment or trigger). */
-static size_t sql_end(const char *src, size_t len, size_t start, bool open_end) {
-    char *t = wr_xmalloc(len - start + 3);
-    memcpy(t, src + start, len - start);
-    t[len - start] = '\0';
-    size_t end = 0;
-    for (size_t i = 0; i < len - start && !end; i++) {
-        if (t[i] != ';') continue;
-        char keep = t[i + 1];
-        t[i + 1] = '\0';
-        if (sqlite3_complete(t)) end = start + i + 1;
-        t[i + 1] = keep;
-    }
-    if (!end && open_end) {
-        memcpy(t + len - start, "\n;", 3);
-        if (sqlite3_complete(t)) end = len;
-    }
-    free(t);
-    return end;
-}
-
 /* A trailing SELECT (or WITH ... SELECT): SQLite's text up to the ';' that
  * ends it (TK_SQL). */
 static bool lex_sql(lexer *L, wr_tok *t) {
-    size_t end = sql_end(L->src, L->len, L->pos, true);
+    size_t end = wr_catalog_sql_end(L->src, L->len, L->pos, true);
     if (!end)
         return fail(L, t->line, t->col,
                     "this SELECT never ends: a string, quoted name or comment in it is not closed");
@@ -456,6 +432,6 @@ void wr_statement_span(const char *src, size_t len, wr_stmt_span *out) {
         if (k < nw) snprintf(out->name, sizeof out->name, "%s", w[k].text);
         out->extra = nw > k + 1 || !skip_blank(&W) || (peekc(&W, 0) >= 0 && peekc(&W, 0) != ';');
     }
-    out->len = out->cls == WR_STMT_SQL ? sql_end(src, len, L.pos, false) : job_end(&L);
+    out->len = out->cls == WR_STMT_SQL ? wr_catalog_sql_end(src, len, L.pos, false) : job_end(&L);
     wr_arena_free(&arena);
 }
