@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "engine/wr_engine.h"
+#include "expr/wr_expr.h"
 #include "planner/binder.h"
 
 static void pretty(wr_buf *o, const wr_ast *a);

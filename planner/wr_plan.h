@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "engine/wr_engine.h"
+#include "expr/wr_expr.h"
 
 /* FILTER keeps rows; PROJECT computes a new row; EXPLODE appends one column
  * per array item; EXTEND appends computed columns (values several
