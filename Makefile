@@ -5,7 +5,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build build-asan test test-fast test-asan demo bench format clean install
+.PHONY: all deps build build-asan lint test test-fast test-asan demo bench format clean install
 
 all: build
 
@@ -20,8 +20,13 @@ build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DWEIR_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-# The whole suite: once on the optimised build, once under ASan + UBSan.
-test: build build-asan
+# Layering, formatting and cppcheck (scripts/lint.sh).
+lint: deps
+	@scripts/lint.sh
+
+# The whole suite: the lint, then the tests once on the optimised build and
+# once under ASan + UBSan.
+test: lint build build-asan
 	@scripts/run-tests.sh $(BUILD)
 	@scripts/run-tests.sh $(ASAN_BUILD)
 

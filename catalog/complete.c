@@ -30,4 +30,3 @@ size_t wr_catalog_sql_end(const char *src, size_t len, size_t start, bool open_e
     free(t);
     return end;
 }
-

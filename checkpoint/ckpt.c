@@ -12,23 +12,6 @@
 #include "checkpoint/wr_ckpt.h"
 #include "core/wr_core.h"
 
-/* Until this module speaks wr_err: a durable write with the old error buffer. */
-static bool write_file(const char *path, const void *data, size_t len, char *err, size_t errlen) {
-    wr_err e;
-    if (wr_write_durable(path, data, len, &e)) return true;
-    wr_errf(err, errlen, "%s", e.msg);
-    return false;
-}
-
-static bool mkdirs(const char *path, char *err, size_t errlen) {
-    wr_err e;
-    if (wr_mkdirs(path, &e)) return true;
-    int saved = errno;
-    wr_errf(err, errlen, "%s", e.msg);
-    errno = saved;
-    return false;
-}
-
 struct wr_ckpt {
     char *dir;
     char *id;
@@ -44,23 +27,23 @@ static bool read_only(int e) {
 /* The newest batch N with a file `sub`/N (-1: none). */
 static int64_t max_batch(const char *dir, const char *sub);
 
-wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t errlen) {
-    char why[600];
-    bool made = mkdirs(dir, why, sizeof why);
+wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, wr_err *err) {
+    wr_err why;
+    bool made = wr_mkdirs(dir, &why);
     char *sub[] = {"offsets", "commits", "sources/0", "state/0", "progress"};
     for (int i = 0; made && i < 5; i++) {
         char *p = wr_xasprintf("%s/%s", dir, sub[i]);
-        made = mkdirs(p, why, sizeof why);
+        made = wr_mkdirs(p, &why);
         free(p);
     }
     if (!made) {
         if (read_only(errno))
-            wr_errf(err, errlen,
+            wr_fail(err, WR_ERR_IO,
                     "checkpoint %s is read-only (%s); a query must write its checkpoint: make it "
                     "writable or choose another checkpointLocation",
-                    dir, why);
+                    dir, why.msg);
         else
-            wr_errf(err, errlen, "checkpoint %s: %s", dir, why);
+            wr_fail(err, WR_ERR_IO, "checkpoint %s: %s", dir, why.msg);
         return NULL;
     }
     char *lock = wr_xasprintf("%s/.lock", dir);
@@ -68,23 +51,24 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t 
     if (fd < 0) {
         int e = errno;
         if (read_only(e))
-            wr_errf(err, errlen,
+            wr_fail(err, WR_ERR_IO,
                     "checkpoint %s is read-only (cannot open %s for writing: %s); a query must "
                     "write its checkpoint: make it writable or choose another checkpointLocation",
                     dir, lock, strerror(e));
         else
-            wr_errf(err, errlen, "checkpoint %s: cannot open %s: %s", dir, lock, strerror(e));
+            wr_fail(err, WR_ERR_IO, "checkpoint %s: cannot open %s: %s", dir, lock, strerror(e));
         free(lock);
         return NULL;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         if (errno == EWOULDBLOCK)
-            wr_errf(err, errlen,
+            wr_fail(err, WR_ERR_USAGE,
                     "checkpoint %s is in use by another running query (only one query may own a "
                     "checkpoint)",
                     dir);
         else
-            wr_errf(err, errlen, "checkpoint %s: cannot lock %s: %s", dir, lock, strerror(errno));
+            wr_fail(err, WR_ERR_IO, "checkpoint %s: cannot lock %s: %s", dir, lock,
+                    strerror(errno));
         close(fd);
         free(lock);
         return NULL;
@@ -103,7 +87,7 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t 
         const char *id = m ? json_string_value(json_object_get(m, "id")) : NULL;
         const char *sig = m ? json_string_value(json_object_get(m, "weirQuery")) : NULL;
         if (!id || !sig) {
-            wr_errf(err, errlen,
+            wr_fail(err, WR_ERR_CORRUPT,
                     "checkpoint file %s is damaged (expected {\"id\": ..., \"weirQuery\": ...}); "
                     "remove %s to start fresh",
                     mpath, dir);
@@ -111,7 +95,7 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t 
         } else if (!strcmp(sig, signature)) {
             c->id = wr_xstrdup(id);
         } else {
-            wr_errf(err, errlen,
+            wr_fail(err, WR_ERR_CORRUPT,
                     "checkpoint %s was written by a different query (it has: %s; this query: %s); "
                     "remove %s or choose another checkpointLocation to start fresh",
                     dir, sig, signature, dir);
@@ -120,12 +104,12 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t 
         json_decref(m);
         free(text);
     } else if (errno != ENOENT) {
-        wr_errf(err, errlen, "cannot read checkpoint file %s: %s", mpath, strerror(errno));
+        wr_fail(err, WR_ERR_IO, "cannot read checkpoint file %s: %s", mpath, strerror(errno));
         ok = false;
     } else if (max_batch(dir, "offsets") >= 0 || max_batch(dir, "commits") >= 0) {
         /* written before any batch: its loss would make a new query id and skip the check of the
          * query */
-        wr_errf(err, errlen,
+        wr_fail(err, WR_ERR_CORRUPT,
                 "checkpoint file %s is missing but %s holds batches: restore it, or remove %s (and "
                 "the output of a durable "
                 "sink it writes) to start fresh",
@@ -137,7 +121,7 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t 
         c->id = wr_xstrdup(id);
         json_t *m = json_pack("{s:s, s:s}", "id", id, "weirQuery", signature);
         char *s = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        ok = write_file(mpath, s, strlen(s), err, errlen);
+        ok = wr_write_durable(mpath, s, strlen(s), err);
         free(s);
         json_decref(m);
     }
@@ -146,7 +130,7 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *err, size_t 
      * next batch would reuse N over other offsets */
     int64_t lo = ok ? max_batch(dir, "offsets") : -1, lc = ok ? max_batch(dir, "commits") : -1;
     if (ok && lc > lo) {
-        wr_errf(err, errlen,
+        wr_fail(err, WR_ERR_CORRUPT,
                 "checkpoint %s has %s/commits/%lld but no %s/offsets/%lld (%s): restore that file, "
                 "or remove %s (and the "
                 "output of a durable sink it writes) to start fresh",
@@ -209,8 +193,7 @@ const char *wr_ckpt_dir(const wr_ckpt *c) {
     return c->dir;
 }
 
-static bool write_lines(const char *path, json_t *line2, const json_t *line3, char *err,
-                        size_t errlen) {
+static bool write_lines(const char *path, json_t *line2, const json_t *line3, wr_err *err) {
     wr_buf b = {0};
     wr_buf_puts(&b, "v1\n");
     char *s = json_dumps(line2, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -222,17 +205,17 @@ static bool write_lines(const char *path, json_t *line2, const json_t *line3, ch
         wr_buf_puts(&b, s);
         free(s);
     }
-    bool ok = write_file(path, b.p, b.len, err, errlen);
+    bool ok = wr_write_durable(path, b.p, b.len, err);
     wr_buf_free(&b);
     return ok;
 }
 
 /* Reads "v1\n<json>[\n<json>]" and returns line `want` (2 or 3) parsed. */
-static json_t *read_line(const char *path, int want, json_t **meta, char *err, size_t errlen) {
+static json_t *read_line(const char *path, int want, json_t **meta, wr_err *err) {
     size_t len;
     char *text = wr_read_file(path, &len);
     if (!text) {
-        wr_errf(err, errlen, "checkpoint file %s is missing: %s", path, strerror(errno));
+        wr_fail(err, WR_ERR_CORRUPT, "checkpoint file %s is missing: %s", path, strerror(errno));
         return NULL;
     }
     char *lines[4] = {0};
@@ -246,7 +229,7 @@ static json_t *read_line(const char *path, int want, json_t **meta, char *err, s
         out = want == 2 ? json_incref(m) : json_loads(lines[2], 0, NULL);
     }
     if (!m || !out || !json_is_object(out)) {
-        wr_errf(err, errlen,
+        wr_fail(err, WR_ERR_CORRUPT,
                 "checkpoint file %s is damaged (expected v1 and %d JSON line%s); it is not "
                 "replaced: restore it or remove the checkpoint to start fresh",
                 path, want - 1, want > 2 ? "s" : "");
@@ -264,28 +247,29 @@ static json_t *read_line(const char *path, int want, json_t **meta, char *err, s
 }
 
 bool wr_ckpt_write_offsets(wr_ckpt *c, int64_t batch, int state_partitions, int64_t watermark_ms,
-                           const json_t *offsets, char *err, size_t errlen) {
+                           const json_t *offsets, wr_err *err) {
     char *path = wr_xasprintf("%s/offsets/%lld", c->dir, (long long)batch);
     char parts[16];
     snprintf(parts, sizeof parts, "%d", state_partitions);
     json_t *meta = json_pack("{s:I, s:I, s:{s:s}}", "batchWatermarkMs", (json_int_t)watermark_ms,
                              "batchTimestampMs", (json_int_t)wr_wall_ms(), "conf",
                              "weir.shuffle.partitions", parts);
-    bool ok = write_lines(path, meta, offsets, err, errlen);
+    bool ok = write_lines(path, meta, offsets, err);
     json_decref(meta);
     free(path);
     return ok;
 }
 
 json_t *wr_ckpt_read_offsets(wr_ckpt *c, int64_t batch, int *state_partitions,
-                             int64_t *watermark_ms, char *err, size_t errlen) {
+                             int64_t *watermark_ms, wr_err *err) {
     char *path = wr_xasprintf("%s/offsets/%lld", c->dir, (long long)batch);
     json_t *meta = NULL;
-    json_t *o = read_line(path, 3, &meta, err, errlen);
+    json_t *o = read_line(path, 3, &meta, err);
     if (o && watermark_ms) {
         json_t *w = json_object_get(meta, "batchWatermarkMs");
         if (!json_is_integer(w)) {
-            wr_errf(err, errlen, "checkpoint file %s is damaged (no batchWatermarkMs)", path);
+            wr_fail(err, WR_ERR_CORRUPT, "checkpoint file %s is damaged (no batchWatermarkMs)",
+                    path);
             json_decref(o);
             o = NULL;
         } else {
@@ -297,8 +281,8 @@ json_t *wr_ckpt_read_offsets(wr_ckpt *c, int64_t batch, int *state_partitions,
             json_object_get(json_object_get(meta, "conf"), "weir.shuffle.partitions"));
         int64_t v;
         if (!p || !wr_parse_i64(p, 1, 4096, &v)) {
-            wr_errf(err, errlen, "checkpoint file %s is damaged (no conf.weir.shuffle.partitions)",
-                    path);
+            wr_fail(err, WR_ERR_CORRUPT,
+                    "checkpoint file %s is damaged (no conf.weir.shuffle.partitions)", path);
             json_decref(o);
             o = NULL;
         } else {
@@ -310,46 +294,45 @@ json_t *wr_ckpt_read_offsets(wr_ckpt *c, int64_t batch, int *state_partitions,
     return o;
 }
 
-bool wr_ckpt_write_sources(wr_ckpt *c, const json_t *offsets, char *err, size_t errlen) {
+bool wr_ckpt_write_sources(wr_ckpt *c, const json_t *offsets, wr_err *err) {
     char *path = wr_xasprintf("%s/sources/0/0", c->dir);
-    bool ok = write_lines(path, (json_t *)offsets, NULL, err, errlen);
+    bool ok = write_lines(path, (json_t *)offsets, NULL, err);
     free(path);
     return ok;
 }
 
-json_t *wr_ckpt_read_sources(wr_ckpt *c, char *err, size_t errlen) {
+json_t *wr_ckpt_read_sources(wr_ckpt *c, wr_err *err) {
     char *path = wr_xasprintf("%s/sources/0/0", c->dir);
-    json_t *o = read_line(path, 2, NULL, err, errlen);
+    json_t *o = read_line(path, 2, NULL, err);
     free(path);
     return o;
 }
 
-bool wr_ckpt_read_commit(wr_ckpt *c, int64_t batch, int64_t *next_watermark_ms, char *err,
-                         size_t errlen) {
+bool wr_ckpt_read_commit(wr_ckpt *c, int64_t batch, int64_t *next_watermark_ms, wr_err *err) {
     char *path = wr_xasprintf("%s/commits/%lld", c->dir, (long long)batch);
-    json_t *m = read_line(path, 2, NULL, err, errlen);
+    json_t *m = read_line(path, 2, NULL, err);
     json_t *w = json_object_get(m, "nextBatchWatermarkMs");
     bool ok = json_is_integer(w);
     if (ok)
         *next_watermark_ms = json_integer_value(w);
     else if (m)
-        wr_errf(err, errlen, "checkpoint file %s is damaged (no nextBatchWatermarkMs)", path);
+        wr_fail(err, WR_ERR_CORRUPT, "checkpoint file %s is damaged (no nextBatchWatermarkMs)",
+                path);
     json_decref(m);
     free(path);
     return ok;
 }
 
-bool wr_ckpt_write_commit(wr_ckpt *c, int64_t batch, int64_t next_watermark_ms, char *err,
-                          size_t errlen) {
+bool wr_ckpt_write_commit(wr_ckpt *c, int64_t batch, int64_t next_watermark_ms, wr_err *err) {
     char *path = wr_xasprintf("%s/commits/%lld", c->dir, (long long)batch);
     json_t *m = json_pack("{s:I}", "nextBatchWatermarkMs", (json_int_t)next_watermark_ms);
-    bool ok = write_lines(path, m, NULL, err, errlen);
+    bool ok = write_lines(path, m, NULL, err);
     json_decref(m);
     free(path);
     return ok;
 }
 
-bool wr_ckpt_write_progress(wr_ckpt *c, int64_t batch, const char *text, char *err, size_t errlen) {
+bool wr_ckpt_write_progress(wr_ckpt *c, int64_t batch, const char *text, wr_err *err) {
     char *path = wr_xasprintf("%s/progress/%lld", c->dir, (long long)batch),
          *tmp = wr_xasprintf("%s.tmp", path);
     FILE *f = fopen(tmp, "w");
@@ -357,7 +340,7 @@ bool wr_ckpt_write_progress(wr_ckpt *c, int64_t batch, const char *text, char *e
     if (f && fclose(f)) ok = false;
     if (ok) ok = rename(tmp, path) == 0;
     if (!ok) {
-        wr_errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        wr_fail(err, WR_ERR_IO, "cannot write %s: %s", path, strerror(errno));
         unlink(tmp);
     }
     free(path);
@@ -367,8 +350,7 @@ bool wr_ckpt_write_progress(wr_ckpt *c, int64_t batch, const char *text, char *e
 
 char *wr_ckpt_state_dir(const wr_ckpt *c, int partition) {
     char *d = wr_xasprintf("%s/state/0/%d", c->dir, partition);
-    char err[256];
-    mkdirs(d, err, sizeof err); /* a failure shows when the first file is written */
+    wr_mkdirs(d, NULL); /* a failure shows when the first file is written */
     return d;
 }
 

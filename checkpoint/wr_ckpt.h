@@ -16,13 +16,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/wr_core.h"
+
 typedef struct wr_ckpt wr_ckpt;
 
 /* Opens (creating) the folder and takes its lock. `signature` describes the
  * query: a folder written by a different query is refused, naming both; so
  * are a read-only folder, one locked by a running query, and commits/N
  * without offsets/N. */
-wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, char *errstr, size_t errlen);
+wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, wr_err *err);
 void wr_ckpt_close(wr_ckpt *c);
 /* The query id kept in `metadata`. */
 const char *wr_ckpt_id(const wr_ckpt *c);
@@ -39,21 +41,18 @@ int64_t wr_ckpt_last_commit(wr_ckpt *c);
 /* offsets/N also records the batch's watermark (ms) and the state partition
  * count; either out-parameter of the reader may be NULL. */
 bool wr_ckpt_write_offsets(wr_ckpt *c, int64_t batch, int state_partitions, int64_t watermark_ms,
-                           const json_t *offsets, char *errstr, size_t errlen);
+                           const json_t *offsets, wr_err *err);
 json_t *wr_ckpt_read_offsets(wr_ckpt *c, int64_t batch, int *state_partitions,
-                             int64_t *watermark_ms, char *errstr, size_t errlen);
-bool wr_ckpt_write_sources(wr_ckpt *c, const json_t *offsets, char *errstr, size_t errlen);
-json_t *wr_ckpt_read_sources(wr_ckpt *c, char *errstr, size_t errlen);
+                             int64_t *watermark_ms, wr_err *err);
+bool wr_ckpt_write_sources(wr_ckpt *c, const json_t *offsets, wr_err *err);
+json_t *wr_ckpt_read_sources(wr_ckpt *c, wr_err *err);
 /* commits/N records the watermark the next batch uses (ms). */
-bool wr_ckpt_write_commit(wr_ckpt *c, int64_t batch, int64_t next_watermark_ms, char *errstr,
-                          size_t errlen);
-bool wr_ckpt_read_commit(wr_ckpt *c, int64_t batch, int64_t *next_watermark_ms, char *errstr,
-                         size_t errlen);
+bool wr_ckpt_write_commit(wr_ckpt *c, int64_t batch, int64_t next_watermark_ms, wr_err *err);
+bool wr_ckpt_read_commit(wr_ckpt *c, int64_t batch, int64_t *next_watermark_ms, wr_err *err);
 
 /* Writes progress/<N> (one JSON line; renamed into place, not fsynced: it
  * is a report, not part of recovery). */
-bool wr_ckpt_write_progress(wr_ckpt *c, int64_t batch, const char *text, char *errstr,
-                            size_t errlen);
+bool wr_ckpt_write_progress(wr_ckpt *c, int64_t batch, const char *text, wr_err *err);
 /* The folder of state partition p (created; malloc'd path). */
 char *wr_ckpt_state_dir(const wr_ckpt *c, int partition);
 /* Removes offsets/, commits/ and progress/ files of batches before `oldest`

@@ -22,14 +22,16 @@ bool cli_check_selects(const wr_job *job, const char *file, char *errstr, size_t
     wr_buf b = {0};
     for (int i = 0; i < job->nqueries; i++) {
         const wr_query *q = &job->queries[i];
-        if (q->sink->kind == WR_SINK_CONSOLE) continue;
+        const char *own; /* the table's own file */
+        wr_sql_kind how = q->sink->kind->ops->sql(q->sink, &own);
+        if (how == WR_SQL_NONE) continue;
         wr_buf name = {0};
         wr_catalog_quote(&name, q->sink->name);
         wr_buf_puts(&b, "CREATE TABLE ");
         wr_catalog_table_sql(&b, name.p, &q->out);
         wr_buf_puts(&b, ";");
         wr_buf_free(&name);
-        if (q->sink->kind == WR_SINK_MEMORY && q->sink->path)
+        if (how == WR_SQL_TABLE && own) /* a durable table's file also records its batches */
             wr_buf_puts(&b, "CREATE TABLE IF NOT EXISTS weir_batches (sink TEXT PRIMARY KEY, batch "
                             "INTEGER NOT NULL);");
     }
@@ -40,8 +42,10 @@ bool cli_check_selects(const wr_job *job, const char *file, char *errstr, size_t
         bool has_query = false;
         for (int k = 0; k < job->nqueries; k++)
             has_query |= job->queries[k].sink == d;
-        if (!has_query && d->kind == WR_SINK_MEMORY && d->path && access(d->path, R_OK) == 0)
-            ok = wr_reader_attach(r, d->name, d->path, &err);
+        const char *own;
+        if (!has_query && d->kind->ops->sql(d, &own) == WR_SQL_TABLE && own &&
+            access(own, R_OK) == 0)
+            ok = wr_reader_attach(r, d->name, own, &err);
     }
     if (!ok) wr_errf(errstr, errlen, "%s: cannot check the trailing SELECTs: %s", file, err.msg);
     for (int i = 0; ok && i < job->nselects; i++) {

@@ -6,9 +6,9 @@
 #include <getopt.h>
 #include <stdbool.h>
 
-#include "engine/wr_stream.h"
-#include "planner/wr_plan.h"
 #include "core/wr_core.h"
+#include "engine/wr_engine.h"
+#include "planner/wr_plan.h"
 
 /* Exit codes: 0 success, 1 runtime failure, 2 bad usage. */
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
@@ -48,9 +48,8 @@ int cmd_consume(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_shell(int argc, char **argv);
 
-/* A query's stream options from the job's settings (workers, state
- * partitions, retention, snapshots), stopping when *stop is set. */
-wr_stream_opts cli_stream_opts(const wr_job *job, volatile sig_atomic_t *stop);
+/* The kinds of sources and sinks jobs may use (the registries). */
+extern const wr_kinds cli_kinds;
 
 /* Checks the job's trailing SELECTs against empty tables of its sinks
  * before any query starts: "FILE:LINE:COL: message" at the SELECT. */

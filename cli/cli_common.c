@@ -2,6 +2,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "sinks/wr_sinks.h"
+#include "sources/wr_sources.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -87,17 +89,4 @@ char *cli_unescape(const char *s) {
     return out;
 }
 
-wr_stream_opts cli_stream_opts(const wr_job *job, volatile sig_atomic_t *stop) {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    const char *wk = wr_job_setting(job, "weir.workers"),
-               *sp = wr_job_setting(job, "weir.shuffle.partitions"),
-               *keep = wr_job_setting(job, "spark.sql.streaming.minBatchesToRetain"),
-               *snap = wr_job_setting(job, "spark.sql.streaming.stateStore.minDeltasForSnapshot");
-    wr_stream_opts so = {.workers = wk ? atoi(wk) : (int)(cores > 0 ? cores : 1),
-                         .state_partitions = sp ? atoi(sp) : (int)(cores > 0 ? cores : 1),
-                         .state_partitions_set = sp != NULL,
-                         .stop = stop,
-                         .min_batches_to_retain = keep ? atoi(keep) : 0,
-                         .snapshot_every = snap ? atoi(snap) : 0};
-    return so;
-}
+const wr_kinds cli_kinds = {wr_source_kinds, wr_sink_kinds};

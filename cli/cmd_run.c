@@ -13,9 +13,6 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
-#include "engine/wr_stream.h"
-#include "planner/wr_plan.h"
-#include "sinks/wr_sink.h"
 
 static const char help[] =
     "usage: weir run JOB.sql [--bootstrap HOST:PORT] [--checkpoint DIR]\n"
@@ -46,16 +43,6 @@ static void on_signal(int sig) {
     }
 }
 
-typedef struct qthread {
-    const wr_query *q;
-    const wr_sink_env *env;
-    wr_stream_opts opts;
-    wr_stream_stats stats;
-    bool ok;
-    char err[1024];
-    pthread_t th;
-} qthread;
-
 /* The live status line on a terminal: after each batch, the query's batch,
  * offsets done of the offsets Kafka had, rows/s and the time left. */
 typedef struct status {
@@ -71,7 +58,8 @@ static int64_t offsets_sum(json_t *o) {
     return n;
 }
 
-static void on_status(void *ctx, int64_t batch, const char *text) {
+static void on_status(void *ctx, const wr_query *q, int64_t batch, const char *text) {
+    (void)q;
     status *st = ctx;
     json_t *j = json_loads(text, 0, NULL), *src = json_array_get(json_object_get(j, "sources"), 0);
     int64_t end = offsets_sum(json_object_get(src, "endOffset")),
@@ -88,13 +76,6 @@ static void on_status(void *ctx, int64_t batch, const char *text) {
     st->shown = true;
     pthread_mutex_unlock(&st->lock);
     json_decref(j);
-}
-
-static void *query_main(void *arg) {
-    qthread *t = arg;
-    t->ok = wr_stream_run(t->q, t->env, &t->opts, &t->stats, t->err, sizeof t->err);
-    if (!t->ok) stop_flag = 1; /* one failed query stops the job */
-    return NULL;
 }
 
 int cmd_run(int argc, char **argv) {
@@ -169,6 +150,7 @@ int cmd_run(int argc, char **argv) {
         goto out;
     }
     char err[1024];
+    ov.kinds = &cli_kinds;
     wr_job *job = wr_plan_job(path, src, len, &ov, err, sizeof err);
     free(src);
     if (job && !cli_check_selects(job, path, err, sizeof err)) { /* before any query starts */
@@ -181,17 +163,12 @@ int cmd_run(int argc, char **argv) {
         goto out;
     }
 
-    wr_stream_opts so = cli_stream_opts(job, &stop_flag);
-    so.progress = progress ? stderr : NULL;
     status st = {.lock = PTHREAD_MUTEX_INITIALIZER};
-    bool console_here =
-        false; /* a console sink's tables on the same screen would be cut by the line */
+    /* a console sink's tables on the same screen would be cut by the line */
+    bool console_here = false;
     for (int i = 0; i < job->nsinks; i++)
-        console_here |= job->sinks[i].kind == WR_SINK_CONSOLE && isatty(1);
-    if (!progress && isatty(2) && !console_here) { /* a live line for a person; logs stay clean */
-        so.on_progress = on_status;
-        so.progress_ctx = &st;
-    }
+        console_here |= job->sinks[i].kind->ops->prints && isatty(1);
+    bool status_line = !progress && isatty(2) && !console_here; /* for a person; logs stay clean */
 
     wr_err why;
     char *catalog = wr_catalog_create(&why);
@@ -207,37 +184,39 @@ int cmd_run(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    qthread *qt = wr_xcalloc((size_t)job->nqueries + 1, sizeof *qt);
-    bool *started = wr_xcalloc((size_t)job->nqueries + 1, sizeof *started);
-    for (int i = 0; i < job->nqueries; i++) {
-        qt[i] = (qthread){.q = &job->queries[i], .env = &env, .opts = so};
-        int e = pthread_create(&qt[i].th, NULL, query_main, &qt[i]);
-        started[i] = !e;
-        if (e) {
-            snprintf(qt[i].err, sizeof qt[i].err, "cannot start its thread: %s", strerror(e));
-            stop_flag = 1; /* as a failed query: the others stop */
-        }
-    }
+    wr_manager_opts mo = {.env = &env,
+                          .stop_all = &stop_flag,
+                          .failure_stops_all = true, /* one failed query stops the job */
+                          .progress = progress ? stderr : NULL,
+                          .on_progress = status_line ? on_status : NULL,
+                          .progress_ctx = &st};
+    wr_manager *mgr = wr_manager_new(&mo);
     for (int i = 0; i < job->nqueries; i++)
-        if (started[i]) pthread_join(qt[i].th, NULL);
-    free(started);
+        if (!wr_manager_start(mgr, job, &job->queries[i], &why)) break;
+    wr_manager_join(mgr);
     if (st.shown) fputs("\r\033[K", stderr);
-    for (int i = 0; i < job->nqueries; i++)
-        if (!qt[i].ok)
-            rc = cli_error("run", CLI_FAIL, "query %s failed: %s", qt[i].q->name, qt[i].err);
-    /* file sinks: the trailing SELECTs read what their logs commit */
+    for (int i = 0; i < wr_manager_count(mgr); i++) {
+        wr_query_status qs;
+        wr_manager_status(mgr, i, &qs);
+        if (qs.state == WR_QUERY_FAILED)
+            rc = cli_error("run", CLI_FAIL, "query %s failed: %s", qs.query->name, qs.err);
+    }
+    wr_manager_free(mgr);
+    /* sinks SQL reads by loading (file sinks): what their logs commit */
     for (int i = 0; rc == CLI_OK && job->nselects && i < job->nqueries; i++) {
-        wr_sink_kind k = job->queries[i].sink->kind;
-        if ((k == WR_SINK_CSV || k == WR_SINK_JSON) &&
-            !wr_file_sink_load(&job->queries[i], &env, err, sizeof err))
-            rc = cli_error("run", CLI_FAIL, "%s", err);
+        const wr_sink_def *d = job->queries[i].sink;
+        const char *file;
+        if (d->kind->ops->sql(d, &file) == WR_SQL_LOAD &&
+            !d->kind->ops->load(d, &job->queries[i], &env, &why))
+            rc = cli_error("run", CLI_FAIL, "%s", why.msg);
     }
     wr_reader *reader = rc == CLI_OK && job->nselects ? wr_reader_open(catalog, &why) : NULL;
     if (rc == CLI_OK && job->nselects && !reader) rc = cli_error("run", CLI_FAIL, "%s", why.msg);
     for (int i = 0; reader && rc == CLI_OK && i < job->nsinks; i++) {
         const wr_sink_def *d = &job->sinks[i];
-        if (d->kind == WR_SINK_MEMORY && d->path &&
-            !wr_reader_attach(reader, d->name, d->path, &why))
+        const char *file; /* a table in a file of its own */
+        if (d->kind->ops->sql(d, &file) == WR_SQL_TABLE && file &&
+            !wr_reader_attach(reader, d->name, file, &why))
             rc = cli_error("run", CLI_FAIL, "%s", why.msg);
     }
     select_reader = reader;
@@ -256,7 +235,6 @@ int cmd_run(int argc, char **argv) {
     select_reader = NULL;
     fflush(stdout);
     wr_reader_close(reader);
-    free(qt);
     wr_catalog_remove(catalog);
     free(catalog);
     wr_job_free(job);

@@ -3,10 +3,11 @@
  * Streaming queries run in the background; statements typed at the prompt
  * add sources, sinks, views and queries (the job text grows and is planned
  * again; new queries start, each back once its sink is open), SELECTs read
- * the sinks at any moment on a reader connection (whole batches only, see
- * wr_sink.h), DESCRIBE and SHOW tell what there is, and dot commands show,
- * wait for and stop queries. Input is cut into statements as the planner
- * says (wr_statement_span): SQLite SQL as SQLite does. */
+ * the sinks at any moment on a reader connection (whole batches only: a
+ * memory sink writes each in one transaction), DESCRIBE and SHOW tell what there is, and dot
+ * commands show, wait for and stop queries, through the query manager weir run uses too. Input is
+ * cut into statements as the planner says (wr_statement_span, with the job language's lexer):
+ * SQLite SQL as SQLite does. */
 #include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -21,9 +22,6 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
-#include "engine/wr_stream.h"
-#include "planner/wr_plan.h"
-#include "sinks/wr_sink.h"
 
 static const char help[] =
     "usage: weir shell [JOB.sql] [--bootstrap HOST:PORT] [--checkpoint DIR] [--set key=value]...\n"
@@ -48,33 +46,12 @@ static const char dot_help[] =
 
 enum { OPEN_WAIT_MS = 30000, WAIT_DEFAULT_S = 60 };
 
-typedef enum { Q_RUNNING, Q_FINISHED, Q_STOPPED, Q_FAILED } qstate;
-static const char *state_names[] = {"running", "finished", "stopped", "failed"};
-
-typedef struct squery {
-    const wr_query *q;
-    wr_stream_opts opts;
-    const wr_sink_env *env;
-    volatile sig_atomic_t stop;
-    pthread_t th;
-    bool joined, reported;
-    pthread_mutex_t lock; /* what follows */
-    qstate state;
-    char err[1024];
-    char *progress; /* last progress JSON */
-    int64_t batch;
-    double in_rate, proc_rate;
-    wr_stream_stats stats;
-    wr_stream_sync sync; /* its sink open; .wait */
-} squery;
-
 typedef struct shell {
     wr_plan_overrides ov;
     char *text;    /* the job so far: every statement that planned */
     wr_job **jobs; /* every plan made (running queries point into them) */
     int njobs;
-    squery **queries;
-    int nqueries;
+    wr_manager *mgr;
     char *catalog;
     wr_sink_env env;
     pthread_mutex_t out_lock;
@@ -84,44 +61,7 @@ typedef struct shell {
     int nattached;
 } shell;
 
-static void on_progress(void *ctx, int64_t batch, const char *text) {
-    squery *sq = ctx;
-    json_t *j = json_loads(text, 0, NULL);
-    pthread_mutex_lock(&sq->lock);
-    free(sq->progress);
-    sq->progress = wr_xstrdup(text);
-    sq->batch = batch;
-    sq->in_rate = json_number_value(json_object_get(j, "inputRowsPerSecond"));
-    sq->proc_rate = json_number_value(json_object_get(j, "processedRowsPerSecond"));
-    pthread_mutex_unlock(&sq->lock);
-    json_decref(j);
-}
-
-static void *query_main(void *arg) {
-    squery *sq = arg;
-    char err[1024];
-    bool ok = wr_stream_run(sq->q, sq->env, &sq->opts, &sq->stats, err, sizeof err);
-    pthread_mutex_lock(&sq->lock);
-    sq->state = !ok ? Q_FAILED : sq->stop ? Q_STOPPED : Q_FINISHED;
-    if (!ok) snprintf(sq->err, sizeof sq->err, "%s", err);
-    pthread_mutex_unlock(&sq->lock);
-    wr_stream_sync_end(&sq->sync);
-    return NULL;
-}
-
 static volatile sig_atomic_t interrupted; /* Ctrl-C: stops a wait */
-
-static squery *find_query(shell *sh, const char *name) {
-    for (int i = 0; i < sh->nqueries; i++)
-        if (!strcasecmp(sh->queries[i]->q->name, name)) return sh->queries[i];
-    return NULL;
-}
-
-static void stop_query(squery *sq) {
-    sq->stop = 1;
-    if (!sq->joined) pthread_join(sq->th, NULL);
-    sq->joined = true;
-}
 
 /* Starts the queries of the newest plan that do not run yet, and gives the
  * reader the durable sinks it lacks. */
@@ -129,12 +69,13 @@ static void start_new(shell *sh) {
     wr_job *job = sh->jobs[sh->njobs - 1];
     for (int i = 0; i < job->nsinks; i++) {
         const wr_sink_def *d = &job->sinks[i];
-        bool have = !(d->kind == WR_SINK_MEMORY && d->path);
+        const char *file; /* a table in a file of its own */
+        bool have = !(d->kind->ops->sql(d, &file) == WR_SQL_TABLE && file);
         for (int k = 0; k < sh->nattached && !have; k++)
             have = !strcasecmp(sh->attached[k], d->name);
         if (have) continue;
         wr_err why;
-        if (!wr_reader_attach(sh->reader, d->name, d->path, &why))
+        if (!wr_reader_attach(sh->reader, d->name, file, &why))
             fprintf(stderr, "weir shell: %s\n", why.msg);
         sh->attached =
             wr_xrealloc(sh->attached, sizeof *sh->attached * (size_t)(sh->nattached + 1));
@@ -142,33 +83,18 @@ static void start_new(shell *sh) {
     }
     for (int i = 0; i < job->nqueries; i++) {
         const wr_query *q = &job->queries[i];
-        if (find_query(sh, q->name)) continue;
-        squery *sq = wr_xcalloc(1, sizeof *sq);
-        sq->q = q;
-        sq->env = &sh->env;
-        sq->batch = -1;
-        pthread_mutex_init(&sq->lock, NULL);
-        sq->opts = cli_stream_opts(job, &sq->stop);
-        sq->opts.on_progress = on_progress;
-        sq->opts.progress_ctx = sq;
-        wr_stream_sync_init(&sq->sync);
-        sq->opts.sync = &sq->sync;
-        sh->queries = wr_xrealloc(sh->queries, sizeof *sh->queries * (size_t)(sh->nqueries + 1));
-        sh->queries[sh->nqueries++] = sq;
-        int e = pthread_create(&sq->th, NULL, query_main, sq);
-        if (e) { /* shown as a failed query */
-            sq->state = Q_FAILED;
-            sq->joined = true;
-            snprintf(sq->err, sizeof sq->err, "cannot start its thread: %s", strerror(e));
-            continue;
-        }
+        if (wr_manager_find(sh->mgr, q->name) >= 0) continue;
+        wr_err why;
+        if (!wr_manager_start(sh->mgr, job, q, &why)) continue; /* shown as a failed query */
         printf("query %s started\n", q->name);
         fflush(stdout);
         /* back once its sink is open: a SELECT right after the INSERT finds the table */
         interrupted = 0;
-        if (!wr_stream_await_open(&sq->sync, OPEN_WAIT_MS, &interrupted))
+        if (!wr_manager_await_open(sh->mgr, wr_manager_find(sh->mgr, q->name), OPEN_WAIT_MS,
+                                   &interrupted))
             fprintf(stderr,
-                    "query %s is still starting: its sink opens once it has reached Kafka\n",
+                    "query %s is still starting: its sink opens once it has reached its "
+                    "source\n",
                     q->name);
     }
 }
@@ -207,19 +133,18 @@ static const char *const query_headers[] = {
     "query", "state", "batch", "input rows/s", "processed rows/s", "last error"};
 
 /* One row per query, as .queries and SHOW QUERIES print them. */
-static char **query_rows(shell *sh) {
-    char **cells = wr_xcalloc((size_t)sh->nqueries * 6 + 1, sizeof *cells);
-    for (int i = 0; i < sh->nqueries; i++) {
-        squery *sq = sh->queries[i];
-        pthread_mutex_lock(&sq->lock);
+static char **query_rows(shell *sh, int n) {
+    char **cells = wr_xcalloc((size_t)n * 6 + 1, sizeof *cells);
+    for (int i = 0; i < n; i++) {
+        wr_query_status qs;
+        wr_manager_status(sh->mgr, i, &qs);
         char **c = cells + i * 6;
-        c[0] = wr_xstrdup(sq->q->name);
-        c[1] = wr_xstrdup(state_names[sq->state]);
-        c[2] = sq->batch >= 0 ? wr_xasprintf("%lld", (long long)sq->batch) : wr_xstrdup("-");
-        c[3] = wr_xasprintf("%.1f", sq->in_rate);
-        c[4] = wr_xasprintf("%.1f", sq->proc_rate);
-        c[5] = wr_xstrdup(sq->err[0] ? sq->err : "");
-        pthread_mutex_unlock(&sq->lock);
+        c[0] = wr_xstrdup(qs.query->name);
+        c[1] = wr_xstrdup(wr_query_state_name(qs.state));
+        c[2] = qs.batch >= 0 ? wr_xasprintf("%lld", (long long)qs.batch) : wr_xstrdup("-");
+        c[3] = wr_xasprintf("%.1f", qs.in_rate);
+        c[4] = wr_xasprintf("%.1f", qs.proc_rate);
+        c[5] = wr_xstrdup(qs.err);
     }
     return cells;
 }
@@ -231,18 +156,17 @@ static void free_cells(char **cells, size_t n) {
 }
 
 static void show_queries(shell *sh, bool as_mode) {
-    if (!sh->nqueries && !as_mode) {
+    int n = wr_manager_count(sh->mgr);
+    if (!n && !as_mode) {
         printf("no queries (start one with INSERT INTO sink SELECT ...)\n");
         return;
     }
-    char **cells = query_rows(sh);
+    char **cells = query_rows(sh, n);
     if (as_mode)
-        wr_print_rows(stdout, sh->fmt, 6, (char *const *)query_headers, cells,
-                      (size_t)sh->nqueries);
+        wr_print_rows(stdout, sh->fmt, 6, (char *const *)query_headers, cells, (size_t)n);
     else
-        wr_print_table(stdout, 6, (char *const *)query_headers, cells, (size_t)sh->nqueries, 0,
-                       false, false);
-    free_cells(cells, (size_t)sh->nqueries * 6);
+        wr_print_table(stdout, 6, (char *const *)query_headers, cells, (size_t)n, 0, false, false);
+    free_cells(cells, (size_t)n * 6);
 }
 
 /* SHOW TABLES: the memory sinks, what SELECT reads (Spark's columns but the
@@ -251,12 +175,14 @@ static void show_tables(shell *sh) {
     const wr_job *job = sh->njobs ? sh->jobs[sh->njobs - 1] : NULL;
     int n = 0;
     char **cells = wr_xcalloc((size_t)(job ? job->nsinks : 0) * 2 + 1, sizeof *cells);
-    for (int i = 0; job && i < job->nsinks; i++)
-        if (job->sinks[i].kind == WR_SINK_MEMORY) {
-            cells[n * 2] = wr_xstrdup(job->sinks[i].name);
-            cells[n * 2 + 1] = wr_xstrdup(job->sinks[i].path ? "false" : "true");
-            n++;
-        }
+    for (int i = 0; job && i < job->nsinks; i++) {
+        const wr_sink_def *d = &job->sinks[i];
+        const char *file;
+        if (d->kind->ops->sql(d, &file) != WR_SQL_TABLE) continue;
+        cells[n * 2] = wr_xstrdup(d->name);
+        cells[n * 2 + 1] = wr_xstrdup(file ? "false" : "true");
+        n++;
+    }
     const char *hdr[] = {"tableName", "isTemporary"};
     wr_print_rows(stdout, sh->fmt, 2, (char *const *)hdr, cells, (size_t)n);
     free_cells(cells, (size_t)n * 2);
@@ -277,13 +203,13 @@ static void describe(shell *sh, const char *name) {
     const wr_job *job = sh->njobs ? sh->jobs[sh->njobs - 1] : NULL;
     const wr_query *q = NULL;
     const wr_sink_def *sink = NULL;
-    bool source = false;
+    const wr_source_def *source = NULL;
     for (int i = 0; job && i < job->nsinks; i++)
         if (!strcasecmp(job->sinks[i].name, name)) sink = &job->sinks[i];
     for (int i = 0; job && i < job->nqueries; i++)
         if (job->queries[i].sink == sink) q = &job->queries[i];
     for (int i = 0; job && i < job->nsources; i++)
-        source |= !strcasecmp(job->sources[i].name, name);
+        if (!strcasecmp(job->sources[i].name, name)) source = &job->sources[i];
     if (sink && !q) {
         fprintf(
             stderr,
@@ -296,17 +222,12 @@ static void describe(shell *sh, const char *name) {
                 "error: no sink or source named '%s' (SHOW TABLES lists the memory sinks)\n", name);
         return;
     }
-    int n = q ? q->out.n : WR_KCOL_COUNT;
+    const wr_schema *sc = q ? &q->out : &source->schema;
+    int n = sc->n;
     char **cells = wr_xcalloc((size_t)n * 3 + 1, sizeof *cells);
     for (int i = 0; i < n; i++) {
-        const char *col;
-        wr_type t;
-        if (q)
-            col = q->out.cols[i].name, t = q->out.cols[i].type;
-        else
-            wr_kafka_column(i, &col, &t);
-        cells[i * 3] = wr_xstrdup(col);
-        cells[i * 3 + 1] = spark_type(t);
+        cells[i * 3] = wr_xstrdup(sc->cols[i].name);
+        cells[i * 3 + 1] = spark_type(sc->cols[i].type);
     }
     const char *hdr[] = {"col_name", "data_type", "comment"};
     wr_print_rows(stdout, sh->fmt, 3, (char *const *)hdr, cells, (size_t)n);
@@ -314,14 +235,14 @@ static void describe(shell *sh, const char *name) {
 }
 
 static void show_progress(shell *sh, const char *name) {
-    squery *sq = find_query(sh, name);
-    if (!sq) {
+    int i = wr_manager_find(sh->mgr, name);
+    if (i < 0) {
         fprintf(stderr, "error: no query named '%s' (see .queries)\n", name);
         return;
     }
-    pthread_mutex_lock(&sq->lock);
-    json_t *j = sq->progress ? json_loads(sq->progress, 0, NULL) : NULL;
-    pthread_mutex_unlock(&sq->lock);
+    char *text = wr_manager_progress(sh->mgr, i);
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
     if (!j) {
         printf("query %s has not finished a batch yet\n", name);
         return;
@@ -334,23 +255,21 @@ static void show_progress(shell *sh, const char *name) {
 
 /* Failures of background queries since the last prompt. */
 static void report_failures(shell *sh) {
-    for (int i = 0; i < sh->nqueries; i++) {
-        squery *sq = sh->queries[i];
-        pthread_mutex_lock(&sq->lock);
-        if (sq->state == Q_FAILED && !sq->reported) {
-            fprintf(stderr, "query %s failed: %s\n", sq->q->name, sq->err);
-            sq->reported = true;
+    char err[1024];
+    for (int i = 0; i < wr_manager_count(sh->mgr); i++)
+        if (wr_manager_take_failure(sh->mgr, i, err, sizeof err)) {
+            wr_query_status qs;
+            wr_manager_status(sh->mgr, i, &qs);
+            fprintf(stderr, "query %s failed: %s\n", qs.query->name, err);
         }
-        pthread_mutex_unlock(&sq->lock);
-    }
 }
 
 /* .wait NAME [SECONDS]: until query NAME has processed every offset its
  * source held when asked (Spark's processAllAvailable), or is over. */
 static void wait_for(shell *sh, const char *name, const char *secs) {
-    squery *sq = find_query(sh, name);
+    int i = wr_manager_find(sh->mgr, name);
     int64_t s = WAIT_DEFAULT_S;
-    if (!sq) {
+    if (i < 0) {
         fprintf(stderr, "error: no query named '%s' (see .queries)\n", name);
         return;
     }
@@ -360,22 +279,20 @@ static void wait_for(shell *sh, const char *name, const char *secs) {
         return;
     }
     interrupted = 0;
-    int r = wr_stream_await_caught_up(&sq->sync, (int)s * 1000, &interrupted);
-    pthread_mutex_lock(&sq->lock);
-    qstate state = sq->state;
-    int64_t batch = sq->batch;
-    if (r < 0 && state == Q_FAILED) {
-        fprintf(stderr, "error: query %s failed: %s\n", name, sq->err);
-        sq->reported = true;
+    int r = wr_manager_await_caught_up(sh->mgr, i, (int)s * 1000, &interrupted);
+    wr_query_status qs;
+    wr_manager_status(sh->mgr, i, &qs);
+    char err[1024];
+    if (r < 0 && qs.state == WR_QUERY_FAILED) {
+        if (wr_manager_take_failure(sh->mgr, i, err, sizeof err) || qs.reported)
+            fprintf(stderr, "error: query %s failed: %s\n", name, qs.err);
+        return; /* its failure is said */
     }
-    pthread_mutex_unlock(&sq->lock);
     if (r > 0)
         printf("query %s has processed what its source held (last batch %lld)\n", name,
-               (long long)batch);
-    else if (r < 0 && state != Q_FAILED)
-        printf("query %s is %s: nothing to wait for\n", name, state_names[state]);
+               (long long)qs.batch);
     else if (r < 0)
-        return; /* its failure is said above */
+        printf("query %s is %s: nothing to wait for\n", name, wr_query_state_name(qs.state));
     else if (interrupted)
         fprintf(stderr, "error: .wait %s interrupted\n", name);
     else
@@ -399,12 +316,14 @@ static bool dot_command(shell *sh, char *line) {
     else if (!strcmp(cmd, ".wait") && arg)
         wait_for(sh, arg, arg2);
     else if (!strcmp(cmd, ".stop") && arg) {
-        squery *sq = find_query(sh, arg);
-        if (!sq)
+        int i = wr_manager_find(sh->mgr, arg);
+        if (i < 0) {
             fprintf(stderr, "error: no query named '%s' (see .queries)\n", arg);
-        else {
-            stop_query(sq);
-            printf("query %s %s\n", arg, state_names[sq->state]);
+        } else {
+            wr_manager_stop(sh->mgr, i);
+            wr_query_status qs;
+            wr_manager_status(sh->mgr, i, &qs);
+            printf("query %s %s\n", arg, wr_query_state_name(qs.state));
         }
     } else if (!strcmp(cmd, ".mode") && arg &&
                (!strcmp(arg, "table") || !strcmp(arg, "csv") || !strcmp(arg, "json")))
@@ -420,7 +339,7 @@ static void run_statement(shell *sh, const char *stmt, const wr_stmt_span *sp) {
     case WR_STMT_BLANK:
         return;
     case WR_STMT_JOB:
-        if (sp->name[0] && find_query(sh, sp->name)) /* INSERT INTO a sink that has its query */
+        if (sp->name[0] && wr_manager_find(sh->mgr, sp->name) >= 0) /* its sink has a query */
             fprintf(stderr, "error: that sink already has a query (one INSERT INTO per sink; "
                             ".queries lists them)\n");
         else
@@ -448,18 +367,14 @@ static void run_statement(shell *sh, const char *stmt, const wr_stmt_span *sp) {
     wr_reader_resume(sh->reader);
     if (!wr_reader_query(sh->reader, stmt, sh->fmt, stdout, &why)) {
         const char *t = strstr(err, "no such table: ");
-        squery *sq = t ? find_query(sh, t + 15) : NULL;
-        bool starting = false;
-        if (sq) {
-            pthread_mutex_lock(&sq->sync.lock);
-            starting = !sq->sync.opened && !sq->sync.ended;
-            pthread_mutex_unlock(&sq->sync.lock);
-        }
-        if (starting) /* its query has not reached Kafka yet: the sink makes its table when it opens
-                       */
+        int qi = t ? wr_manager_find(sh->mgr, t + 15) : -1;
+        wr_query_status qs = {0};
+        if (qi >= 0) wr_manager_status(sh->mgr, qi, &qs);
+        /* its query has not reached its source yet: the sink makes its table when it opens */
+        if (qi >= 0 && !qs.opened && qs.state == WR_QUERY_RUNNING)
             fprintf(stderr,
                     "error: %s (query %s has not opened its sink yet: try again in a moment)\n",
-                    err, sq->q->name);
+                    err, qs.query->name);
         else
             fprintf(stderr, "error: %s\n", err);
     }
@@ -511,6 +426,7 @@ int cmd_shell(int argc, char **argv) {
     wr_strlist sets = {0};
     sh.ov.sets = &sets;
     sh.ov.allow_empty = true;
+    sh.ov.kinds = &cli_kinds;
     int rc = CLI_OK, c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -549,6 +465,8 @@ int cmd_shell(int argc, char **argv) {
     }
     pthread_mutex_init(&sh.out_lock, NULL);
     sh.env = (wr_sink_env){stdout, &sh.out_lock, sh.catalog};
+    wr_manager_opts mo = {.env = &sh.env};
+    sh.mgr = wr_manager_new(&mo);
     sh.text = wr_xstrdup("");
     if (optind < argc) { /* the job file: its queries start, its trailing SELECTs run once */
         const char *path = argv[optind];
@@ -632,17 +550,11 @@ int cmd_shell(int argc, char **argv) {
     if (tty && hist) write_history(hist);
     free(hist);
     wr_buf_free(&buf);
-    for (int i = 0; i < sh.nqueries; i++)
-        stop_query(sh.queries[i]); /* each stops after its batch */
+    for (int i = 0; i < wr_manager_count(sh.mgr); i++)
+        wr_manager_stop(sh.mgr, i); /* each stops after its batch */
     report_failures(&sh);
 done:
-    for (int i = 0; i < sh.nqueries; i++) {
-        pthread_mutex_destroy(&sh.queries[i]->lock);
-        wr_stream_sync_destroy(&sh.queries[i]->sync);
-        free(sh.queries[i]->progress);
-        free(sh.queries[i]);
-    }
-    free(sh.queries);
+    wr_manager_free(sh.mgr);
     for (int i = 0; i < sh.njobs; i++)
         wr_job_free(sh.jobs[i]);
     free(sh.jobs);

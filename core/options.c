@@ -70,7 +70,7 @@ static void names(wr_buf *b, const wr_optspec *table) {
     for (const wr_optspec *o = table; o && o->name; o++) {
         if (o->flags & (WR_OPT_HIDDEN | WR_OPT_NOT_YET | WR_OPT_REFUSED)) continue;
         wr_buf_printf(b, "%s%s%s", first ? "" : ", ", o->name,
-                      is_prefix_entry(o) ? "<setting>" : "");
+                      is_prefix_entry(o) ? (o->values ? o->values : "<setting>") : "");
         first = false;
     }
 }
@@ -109,7 +109,10 @@ bool wr_opt_check_value(const wr_optspec *o, const char *name, const char *value
     case WR_OPT_STRING:
     case WR_OPT_PREFIX:
         if ((o->flags & WR_OPT_NONEMPTY) && !*value) {
-            wr_fail(err, WR_ERR_USAGE, "option %s must not be empty", name);
+            if (o->type == WR_OPT_STRING && o->values) /* what it names: "a folder" */
+                wr_fail(err, WR_ERR_USAGE, "option %s must name %s (it is empty)", name, o->values);
+            else
+                wr_fail(err, WR_ERR_USAGE, "option %s must not be empty", name);
             ok = false;
         }
         break;
@@ -160,8 +163,8 @@ const wr_optspec *wr_opt_check(const wr_optspec *table, const char *what, const 
         const char *near = wr_opt_nearest(table, name);
         names(&b, table);
         if (near)
-            wr_fail(err, WR_ERR_USAGE, "unknown option '%s' for %s: did you mean '%s'? (valid: %s)",
-                    name, what, near, b.p ? b.p : "none");
+            wr_fail(err, WR_ERR_USAGE, "unknown option '%s' for %s (valid: %s); did you mean '%s'?",
+                    name, what, b.p ? b.p : "none", near);
         else
             wr_fail(err, WR_ERR_USAGE, "unknown option '%s' for %s (valid: %s)", name, what,
                     b.p ? b.p : "none");
@@ -190,7 +193,8 @@ const char *wr_opt_value(const wr_kv *opts, int n, const char *name) {
 void wr_opt_help(wr_buf *out, const wr_optspec *table) {
     for (const wr_optspec *o = table; o && o->name; o++) {
         if (o->flags & WR_OPT_HIDDEN) continue;
-        wr_buf_printf(out, "  %s%s", o->name, is_prefix_entry(o) ? "<setting>" : "");
+        wr_buf_printf(out, "  %s%s", o->name,
+                      is_prefix_entry(o) ? (o->values ? o->values : "<setting>") : "");
         if (o->flags & WR_OPT_NOT_YET) {
             wr_buf_puts(out, "  (not supported yet)\n");
             continue;

@@ -326,6 +326,14 @@ static inline wr_val *wr_batch_row(const wr_batch *b, size_t i) {
 }
 void wr_batch_free(wr_batch *b);
 
+/* ---- the rate limit of a batch ---- */
+
+/* Spark's maxOffsetsPerTrigger over n splits: each split, having
+ * [from, latest) waiting, gets a share of `limit` offsets in proportion to
+ * it (rounded down, but up when below one); to = from + share, at most
+ * latest. limit <= 0: no limit, to = latest. */
+void wr_rate_limit(int n, const int64_t *from, const int64_t *latest, int64_t limit, int64_t *to);
+
 /* ---- option-spec tables ---- */
 
 typedef enum {
@@ -345,7 +353,9 @@ enum {
 };
 
 /* One option: name (Spark's spelling, matched without case), type, default
- * (as text), accepted values, a line of doc. Tables end with {NULL}. */
+ * (as text), accepted values (ENUM: "a|b|c"; PREFIX: what follows the
+ * prefix; a NONEMPTY STRING: what it names, "a folder"), a line of doc.
+ * Tables end with {NULL}. */
 typedef struct wr_optspec {
     const char *name;
     wr_opt_type type;

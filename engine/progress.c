@@ -2,6 +2,7 @@
  * (progress.h). Rates are rows per second: input over the time since the
  * previous trigger started, processed over this trigger's duration. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,40 +23,14 @@ static json_t *rate(int64_t rows, int64_t ms) {
     return json_real(ms > 0 ? (double)rows * 1000.0 / (double)ms : 0.0);
 }
 
-static json_t *source_description(const wr_source_def *s) {
-    static const char *keys[] = {"subscribe", "subscribePattern", "assign"},
-                      *names[] = {"Subscribe", "SubscribePattern", "Assign"};
-    for (int i = 0; i < 3; i++) {
-        const char *v = wr_source_opt(s, keys[i]);
-        if (v) {
-            char buf[1024];
-            snprintf(buf, sizeof buf, "KafkaV2[%s[%s]]", names[i], v);
-            return json_string(buf);
-        }
-    }
-    return json_string("KafkaV2");
+/* A kind's description (malloc'd by it) as a JSON string. */
+static json_t *described(char *text) {
+    json_t *j = json_string(text ? text : "");
+    free(text);
+    return j;
 }
 
-static json_t *sink_description(const wr_sink_def *s) {
-    char buf[1024];
-    switch (s->kind) {
-    case WR_SINK_CONSOLE:
-        return json_string("ConsoleSink");
-    case WR_SINK_MEMORY:
-        if (s->path)
-            snprintf(buf, sizeof buf, "MemorySink[%s, path=%s]", s->name, s->path);
-        else
-            snprintf(buf, sizeof buf, "MemorySink[%s]", s->name);
-        return json_string(buf);
-    case WR_SINK_CSV:
-    case WR_SINK_JSON:
-        snprintf(buf, sizeof buf, "FileSink[%s]", s->path);
-        return json_string(buf);
-    }
-    return json_string("Sink");
-}
-
-json_t *wr_progress_json(const wr_query *q, const wr_ksrc *src, const wr_progress *p) {
+json_t *wr_progress_json(const wr_query *q, const wr_progress *p) {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_string(p->id));
     json_object_set_new(o, "runId", json_string(p->run_id));
@@ -93,27 +68,18 @@ json_t *wr_progress_json(const wr_query *q, const wr_ksrc *src, const wr_progres
     }
     json_object_set_new(o, "stateOperators", ops);
     json_t *so = json_object();
-    json_object_set_new(so, "description", source_description(q->source));
+    json_object_set_new(so, "description", described(q->source->kind->ops->describe(q->source)));
     json_object_set(so, "startOffset", p->start ? p->start : json_null());
     json_object_set(so, "endOffset", p->end ? p->end : json_null());
     json_object_set(so, "latestOffset", p->latest ? p->latest : json_null());
     json_object_set_new(so, "numInputRows", json_integer(p->input_rows));
     json_object_set_new(so, "inputRowsPerSecond", rate(p->input_rows, p->since_last_ms));
     json_object_set_new(so, "processedRowsPerSecond", rate(p->input_rows, p->total_ms));
-    if (p->nlosses) {
-        json_t *l = json_array();
-        for (int i = 0; i < p->nlosses; i++) {
-            const wr_tp *tp = wr_ksrc_tp(src, p->losses[i].part);
-            json_array_append_new(l, json_pack("{s:s, s:i, s:I, s:I}", "topic", tp->topic,
-                                               "partition", (int)tp->partition, "startOffset",
-                                               (json_int_t)p->losses[i].start, "endOffset",
-                                               (json_int_t)p->losses[i].end));
-        }
-        json_object_set_new(so, "lostOffsets", l);
-    }
+    if (p->source_extra) json_object_update(so, p->source_extra);
     json_object_set_new(o, "sources", json_pack("[o]", so));
     json_object_set_new(o, "sink",
-                        json_pack("{s:o, s:I}", "description", sink_description(q->sink),
-                                  "numOutputRows", (json_int_t)p->output_rows));
+                        json_pack("{s:o, s:I}", "description",
+                                  described(q->sink->kind->ops->describe(q->sink)), "numOutputRows",
+                                  (json_int_t)p->output_rows));
     return o;
 }

@@ -5,8 +5,7 @@
 
 #include <jansson.h>
 
-#include "planner/wr_plan.h"
-#include "sources/wr_source.h"
+#include "engine/wr_engine.h"
 
 typedef struct wr_progress {
     const char *id, *run_id;
@@ -17,8 +16,7 @@ typedef struct wr_progress {
     /* durationMs */
     int64_t latest_offset_ms, wal_commit_ms, add_batch_ms, commit_ms, total_ms;
     json_t *start, *end, *latest; /* offsets, borrowed */
-    const wr_loss *losses;
-    int nlosses;
+    json_t *source_extra;         /* the source's report (lostOffsets), borrowed, or NULL */
     /* state (when the query aggregates) */
     int64_t state_rows, state_updated, state_removed, state_memory, state_commit_ms;
     int state_partitions;
@@ -30,6 +28,6 @@ typedef struct wr_progress {
 } wr_progress;
 
 /* A new JSON object (caller decrefs). */
-json_t *wr_progress_json(const wr_query *q, const wr_ksrc *src, const wr_progress *p);
+json_t *wr_progress_json(const wr_query *q, const wr_progress *p);
 
 #endif

@@ -699,16 +699,6 @@ static wr_step *add_step(pipe *p, wr_step_kind k) {
     return st;
 }
 
-static const char *kafka_cols[] = {"key",    "value",     "topic",        "partition",
-                                   "offset", "timestamp", "timestampType"};
-static const wr_kind kafka_types[] = {WR_T_BINARY, WR_T_BINARY,    WR_T_STRING, WR_T_INT,
-                                      WR_T_BIGINT, WR_T_TIMESTAMP, WR_T_INT};
-
-void wr_kafka_column(int i, const char **name, wr_type *type) {
-    *name = kafka_cols[i];
-    *type = WR_TYPE(kafka_types[i]);
-}
-
 static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_out,
                         char ***names_out);
 
@@ -731,10 +721,11 @@ static bool bind_from(binder *b, wr_from *f, pipe *p) {
                             "a query reads one source; joins and unions are not supported yet"),
                        false;
             p->source = src;
-            p->width = WR_KCOL_COUNT;
+            p->width = src->schema.n;
             scope_free(&p->sc);
-            for (int i = 0; i < WR_KCOL_COUNT; i++)
-                scope_add(&p->sc, kafka_cols[i], rel ? rel : src->name, WR_TYPE(kafka_types[i]));
+            for (int i = 0; i < src->schema.n; i++)
+                scope_add(&p->sc, src->schema.cols[i].name, rel ? rel : src->name,
+                          src->schema.cols[i].type);
         } else if (view) {
             if (b->depth > 32)
                 return fail(b, NULL, f->line, f->col, "views nest too deeply (a cycle?)"), false;
@@ -1122,24 +1113,24 @@ static bool reads_cols(const wr_expr *e, int lo, int hi) {
     return false;
 }
 
-/* Whether the Kafka timestamp columns are read: by any step up to the first
- * projection (which renumbers columns), or by the aggregation when no step
- * projects. Tasks skip computing them otherwise. */
-static bool reads_timestamp(const wr_query *q) {
-    int lo = WR_KCOL_TIMESTAMP, hi = WR_KCOL_TIMESTAMP_TYPE;
+/* Whether scan column c is read: by any step up to the first projection
+ * (which renumbers columns), or by the aggregation when no step projects,
+ * or by the sink when rows go there as they are. Sources skip computing the
+ * columns nobody reads (the Kafka timestamp, say). */
+static bool reads_scan_column(const wr_query *q, int c) {
     for (int i = 0; i < q->nsteps; i++) {
         const wr_step *st = &q->steps[i];
-        if (reads_cols(st->expr, lo, hi)) return true;
+        if (reads_cols(st->expr, c, c)) return true;
         for (int j = 0; j < st->nexprs; j++)
-            if (reads_cols(st->exprs[j], lo, hi)) return true;
+            if (reads_cols(st->exprs[j], c, c)) return true;
         if (st->kind == WR_STEP_PROJECT) return false;
     }
     if (!q->agg) return true; /* rows go to the sink as they are */
     for (int k = 0; k < q->agg->nkeys; k++)
-        if (reads_cols(q->agg->keys[k], lo, hi)) return true;
+        if (reads_cols(q->agg->keys[k], c, c)) return true;
     for (int a = 0; a < q->agg->naggs; a++)
-        if (reads_cols(q->agg->aggs[a].arg, lo, hi)) return true;
-    return reads_cols(q->agg->wm_expr, lo, hi);
+        if (reads_cols(q->agg->aggs[a].arg, c, c)) return true;
+    return reads_cols(q->agg->wm_expr, c, c);
 }
 
 /* A projection right before the aggregation only feeds its keys and inputs:
@@ -1206,7 +1197,6 @@ bool wr_bind_query(const wr_bind_env *env, wr_select *sel, wr_query *q, char *er
     q->source = p.source;
     q->steps = p.steps;
     q->nsteps = p.nsteps;
-    q->scan_width = WR_KCOL_COUNT;
     q->agg = agg;
     q->out.n = p.sc.n;
     q->out.cols = wr_xcalloc((size_t)(p.sc.n ? p.sc.n : 1), sizeof *q->out.cols);
@@ -1215,7 +1205,10 @@ bool wr_bind_query(const wr_bind_env *env, wr_select *sel, wr_query *q, char *er
     free(names);
     inline_last_projection(q);
     wr_plan_share(q);
-    q->uses_timestamp = reads_timestamp(q);
+    int width = q->source->schema.n;
+    q->scan_needed = wr_xcalloc((size_t)width + 1, sizeof *q->scan_needed);
+    for (int c = 0; c < width; c++)
+        q->scan_needed[c] = reads_scan_column(q, c);
     scope_free(&p.sc);
     return true;
 }
@@ -1254,8 +1247,7 @@ void wr_query_free_parts(wr_query *q) {
         free(a->out_key_cols);
         free(a);
     }
-    for (int i = 0; i < q->out.n; i++)
-        free(q->out.cols[i].name);
-    free(q->out.cols);
+    wr_schema_free(&q->out);
+    free(q->scan_needed);
     free(q->name);
 }

@@ -2,8 +2,6 @@
  * the accepted names and values in every error), applies command-line
  * overrides, binds each INSERT's query and enforces Spark's output-mode rules. */
 #include <ctype.h>
-#include <jansson.h>
-#include <librdkafka/rdkafka.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,308 +89,178 @@ const char *wr_job_setting(const wr_job *job, const char *key) {
     return v;
 }
 
-static const char *source_options = "kafka.<librdkafka setting>, subscribe, subscribePattern, "
-                                    "assign, startingOffsets, maxOffsetsPerTrigger, "
-                                    "failOnDataLoss, groupIdPrefix, kafkaConsumer.pollTimeoutMs, "
-                                    "fetchOffset.numRetries, fetchOffset.retryIntervalMs";
-
-static bool check_bool(planctx *c, const wr_option *o) {
-    if (!strcasecmp(o->value, "true") || !strcasecmp(o->value, "false")) return true;
-    return failf(c, o->line, o->col, "option %s must be true or false, not '%s'", o->key, o->value);
+const char *wr_sink_opt(const wr_sink_def *s, const char *key) {
+    return wr_opt_value(s->opts, s->nopts, key);
 }
 
-static bool check_posint(planctx *c, const wr_option *o) {
-    int64_t v;
-    if (wr_parse_i64(o->value, 1, INT64_MAX, &v)) return true;
-    return failf(c, o->line, o->col, "option %s must be a positive whole number, not '%s'", o->key,
-                 o->value);
+/* Kinds named after USING that Weir knows of but does not have yet. */
+static const char *const sources_not_yet[] = {"text",   "csv",  "json", "parquet",
+                                              "socket", "file", NULL};
+static const char *const sinks_not_yet[] = {"parquet", "kafka", "foreach", "foreachBatch", NULL};
+
+static bool in_list(const char *const *names, const char *name) {
+    for (int i = 0; names[i]; i++)
+        if (!strcasecmp(names[i], name)) return true;
+    return false;
 }
 
-static bool check_json_offsets(planctx *c, const wr_option *o, bool assign) {
-    json_error_t je;
-    json_t *j = json_loads(o->value, 0, &je);
-    const char *want =
-        assign ? "{\"topic\":[0,1]}" : "{\"topic\":{\"0\":23,\"1\":-2}} (-2 earliest, -1 latest)";
-    if (!j || !json_is_object(j)) {
-        json_decref(j);
-        return failf(c, o->line, o->col, "option %s must be %sJSON like %s%s%s", o->key,
-                     assign ? "" : "earliest, latest or ", want, j ? "" : ": ", j ? "" : je.text);
-    }
-    const char *topic;
-    json_t *v;
-    bool ok = true;
-    json_object_foreach(j, topic, v) {
-        if (assign) {
-            size_t i;
-            json_t *p;
-            if (!json_is_array(v)) ok = false;
-            json_array_foreach(v, i, p) if (!json_is_integer(p) || json_integer_value(p) < 0) ok =
-                false;
-        } else {
-            const char *part;
-            json_t *off;
-            if (!json_is_object(v))
-                ok = false;
-            else
-                json_object_foreach(v, part, off) {
-                    int64_t pn;
-                    if (!wr_parse_i64(part, 0, INT32_MAX, &pn) || !json_is_integer(off) ||
-                        json_integer_value(off) < -2)
-                        ok = false;
-                }
-        }
-    }
-    json_decref(j);
-    if (!ok) return failf(c, o->line, o->col, "option %s must be JSON like %s", o->key, want);
-    return true;
+/* The kind called name (kinds: a NULL-terminated table of pointers to
+ * structs that begin with their name), or NULL with an error at USING. */
+static const void *find_kind(planctx *c, const wr_stmt *st, const void *const *kinds, bool source) {
+    for (int i = 0; kinds && kinds[i]; i++)
+        if (!strcasecmp(*(const char *const *)kinds[i], st->using_)) return kinds[i];
+    wr_buf names = {0};
+    for (int i = 0; kinds && kinds[i]; i++)
+        wr_buf_printf(&names, "%s%s", i ? ", " : "", *(const char *const *)kinds[i]);
+    if (in_list(source ? sources_not_yet : sinks_not_yet, st->using_))
+        failf(c, st->using_line, st->using_col,
+              "%s format '%s' is not supported yet (supported: %s)", source ? "source" : "sink",
+              st->using_, names.p ? names.p : "none");
+    else
+        failf(c, st->using_line, st->using_col, "%s format '%s' is %s (supported: %s)",
+              source ? "source" : "sink", st->using_, source ? "not supported" : "unknown",
+              names.p ? names.p : "none");
+    wr_buf_free(&names);
+    return NULL;
 }
 
-static bool plan_source(planctx *c, const wr_stmt *st, wr_source_def *src) {
-    if (strcasecmp(st->using_, "kafka"))
-        return failf(c, st->using_line, st->using_col,
-                     "source format '%s' is not supported (supported: kafka)", st->using_);
-    src->name = wr_xstrdup(st->name);
-    int subs = 0;
+/* Checks every option of st against a kind's table and keeps them in opts. */
+static bool plan_options(planctx *c, const wr_stmt *st, const wr_optspec *table, const char *what,
+                         wr_kv **opts, int *nopts) {
     for (int i = 0; i < st->nopts && !c->failed; i++) {
         const wr_option *o = &st->opts[i];
-        const char *k = o->key;
-        if (!strncasecmp(k, "kafka.", 6)) {
-            const char *rk = k + 6;
-            if (!strcasecmp(rk, "enable.auto.commit") || !strcasecmp(rk, "auto.offset.reset"))
-                return failf(c, o->line, o->col,
-                             "option %s is managed by Weir (offsets are tracked per batch in the "
-                             "checkpoint; use startingOffsets)",
-                             k);
-            /* Checked against librdkafka's own table, except plugin.library.paths: setting it loads
-             * the libraries, which must not happen while a job is only being planned (it happens
-             * when the query starts). */
-            char msg[256];
-            if (strcasecmp(rk, "plugin.library.paths")) {
-                rd_kafka_conf_t *probe = rd_kafka_conf_new();
-                rd_kafka_conf_res_t r = rd_kafka_conf_set(probe, rk, o->value, msg, sizeof msg);
-                rd_kafka_conf_destroy(probe);
-                if (r != RD_KAFKA_CONF_OK)
-                    return failf(c, o->line, o->col, "option %s: %s", k, msg);
-            }
-            char *kk = wr_xasprintf("kafka.%s", rk);
-            wr_kv_set(&src->opts, &src->nopts, kk, o->value);
-            free(kk);
-            continue;
-        }
-        if (!strcasecmp(k, "subscribe") || !strcasecmp(k, "subscribePattern") ||
-            !strcasecmp(k, "assign")) {
-            subs++;
-            if (!*o->value) return failf(c, o->line, o->col, "option %s must not be empty", k);
-            if (!strcasecmp(k, "assign") && !check_json_offsets(c, o, true)) return false;
-            if (!strcasecmp(k, "subscribePattern")) {
-                wr_err why;
-                wr_regex *re = wr_regex_new(o->value, strlen(o->value), &why);
-                if (!re) return failf(c, o->line, o->col, "option subscribePattern: %s", why.msg);
-                wr_regex_free(re);
-            }
-        } else if (!strcasecmp(k, "startingOffsets")) {
-            if (strcasecmp(o->value, "earliest") && strcasecmp(o->value, "latest") &&
-                !check_json_offsets(c, o, false))
-                return false;
-        } else if (!strcasecmp(k, "maxOffsetsPerTrigger") ||
-                   !strcasecmp(k, "kafkaConsumer.pollTimeoutMs") ||
-                   !strcasecmp(k, "fetchOffset.numRetries") ||
-                   !strcasecmp(k, "fetchOffset.retryIntervalMs")) {
-            if (!check_posint(c, o)) return false;
-        } else if (!strcasecmp(k, "failOnDataLoss")) {
-            if (!check_bool(c, o)) return false;
-        } else if (!strcasecmp(k, "groupIdPrefix")) {
-        } else if (!strcasecmp(k, "endingOffsets")) {
-            return failf(c, o->line, o->col,
-                         "option endingOffsets is for batch queries; a streaming query runs until "
-                         "stopped (use trigger availableNow to stop at the current end)");
-        } else if (!strcasecmp(k, "includeHeaders") ||
-                   !strcasecmp(k, "startingOffsetsByTimestamp") ||
-                   !strcasecmp(k, "startingTimestamp") || !strcasecmp(k, "minOffsetsPerTrigger") ||
-                   !strcasecmp(k, "maxTriggerDelay") || !strcasecmp(k, "minPartitions")) {
-            return failf(c, o->line, o->col, "option %s is not supported yet", k);
-        } else {
-            return failf(c, o->line, o->col, "unknown option '%s' for a kafka source (valid: %s)",
-                         k, source_options);
-        }
-        wr_kv_set(&src->opts, &src->nopts, k, o->value);
+        wr_err why;
+        if (!wr_opt_check(table, what, o->key, o->value, &why))
+            return failf(c, o->line, o->col, "%s", why.msg);
+        wr_kv_set(opts, nopts, o->key, o->value);
     }
-    if (c->failed) return false;
-    if (subs != 1)
-        return failf(
-            c, st->line, st->col,
-            "source %s needs exactly one of the options subscribe, subscribePattern or assign%s",
-            st->name, subs ? " (several are given)" : "");
+    return !c->failed;
+}
+
+static bool plan_source(planctx *c, const wr_stmt *st, const wr_plan_overrides *ov,
+                        wr_source_def *src) {
+    const wr_source_kind *kind =
+        find_kind(c, st, (const void *const *)(ov->kinds ? ov->kinds->sources : NULL), true);
+    if (!kind) return false;
+    src->name = wr_xstrdup(st->name);
+    src->kind = kind;
+    char what[80];
+    snprintf(what, sizeof what, "a %s source", kind->name);
+    if (!plan_options(c, st, kind->options, what, &src->opts, &src->nopts)) return false;
+    /* --bootstrap replaces kafka.bootstrap.servers in every source that takes it */
+    if (ov->bootstrap && wr_opt_lookup(kind->options, "kafka.bootstrap.servers"))
+        wr_kv_set(&src->opts, &src->nopts, "kafka.bootstrap.servers", ov->bootstrap);
+    int at = -1;
+    wr_err why;
+    if (kind->check && !kind->check(src->name, src->opts, src->nopts, &at, &why)) {
+        /* the option at fault, by its key, else the statement */
+        const wr_option *o = NULL;
+        for (int i = 0; at >= 0 && i < st->nopts; i++)
+            if (!strcasecmp(st->opts[i].key, src->opts[at].key)) o = &st->opts[i];
+        return failf(c, o ? o->line : st->line, o ? o->col : st->col, "%s", why.msg);
+    }
+    kind->schema(src->opts, src->nopts, &src->schema);
     return true;
 }
 
-static const char *sink_options =
-    "outputMode, checkpointLocation, trigger, queryName, numRows, truncate";
-
-/* A one-character option (csv sep, quote, escape). */
-static bool check_char(planctx *c, const wr_option *o, char *out) {
-    const char *v = o->value;
-    if (!strcmp(v, "\\t")) v = "\t";
-    if (strlen(v) != 1 || v[0] == '\n' || v[0] == '\r')
-        return failf(c, o->line, o->col,
-                     "option %s must be one character (not a line break), not '%s'", o->key,
-                     o->value);
-    *out = v[0];
-    return true;
-}
-
-static bool plan_sink(planctx *c, const wr_stmt *st, wr_sink_def *sk) {
-    if (!strcasecmp(st->using_, "console"))
-        sk->kind = WR_SINK_CONSOLE;
-    else if (!strcasecmp(st->using_, "memory"))
-        sk->kind = WR_SINK_MEMORY;
-    else if (!strcasecmp(st->using_, "csv"))
-        sk->kind = WR_SINK_CSV;
-    else if (!strcasecmp(st->using_, "json"))
-        sk->kind = WR_SINK_JSON;
-    else if (!strcasecmp(st->using_, "parquet") || !strcasecmp(st->using_, "kafka") ||
-             !strcasecmp(st->using_, "foreach"))
-        return failf(
-            c, st->using_line, st->using_col,
-            "sink format '%s' is not supported yet (supported: console, memory, csv, json)",
-            st->using_);
-    else
-        return failf(c, st->using_line, st->using_col,
-                     "unknown sink format '%s' (supported: console, memory, csv, json)",
-                     st->using_);
-    bool files = sk->kind == WR_SINK_CSV || sk->kind == WR_SINK_JSON;
-    sk->sep = ',';
-    sk->quote = '"';
-    sk->escape = '\\';
+static bool plan_sink(planctx *c, const wr_stmt *st, const wr_plan_overrides *ov, wr_sink_def *sk) {
+    const wr_sink_kind *kind =
+        find_kind(c, st, (const void *const *)(ov->kinds ? ov->kinds->sinks : NULL), false);
+    if (!kind) return false;
     sk->name = wr_xstrdup(st->name);
+    sk->kind = kind;
     sk->mode = WR_MODE_APPEND;
-    sk->num_rows = 20;
-    sk->truncate = 1;
+    char what[80];
+    snprintf(what, sizeof what, "a %s sink", kind->name);
+    if (!plan_options(c, st, kind->options, what, &sk->opts, &sk->nopts)) return false;
     for (int i = 0; i < st->nopts; i++) {
         const wr_option *o = &st->opts[i];
-        const char *k = o->key;
-        if (!strcasecmp(k, "outputMode")) {
-            if (!strcasecmp(o->value, "append"))
-                sk->mode = WR_MODE_APPEND;
-            else if (!strcasecmp(o->value, "update"))
-                sk->mode = WR_MODE_UPDATE;
-            else if (!strcasecmp(o->value, "complete"))
-                sk->mode = WR_MODE_COMPLETE;
-            else
-                return failf(c, o->line, o->col,
-                             "option outputMode must be append, update or complete, not '%s'",
-                             o->value);
-        } else if (!strcasecmp(k, "checkpointLocation")) {
-            if (!*o->value)
-                return failf(c, o->line, o->col,
-                             "option checkpointLocation must name a folder (it is empty)");
+        if (!strcasecmp(o->key, "outputMode")) {
+            sk->mode = !strcasecmp(o->value, "append")   ? WR_MODE_APPEND
+                       : !strcasecmp(o->value, "update") ? WR_MODE_UPDATE
+                                                         : WR_MODE_COMPLETE;
+        } else if (!strcasecmp(o->key, "checkpointLocation")) {
             free(sk->checkpoint);
             sk->checkpoint = wr_xstrdup(o->value);
-        } else if (!strcasecmp(k, "trigger")) {
+        } else if (!strcasecmp(o->key, "trigger")) {
             char why[300];
             if (!wr_trigger_parse(o->value, &sk->trigger, why, sizeof why))
                 return failf(c, o->line, o->col, "option %s", why);
-        } else if (!strcasecmp(k, "queryName")) {
-        } else if (!strcasecmp(k, "numRows") && sk->kind == WR_SINK_CONSOLE) {
-            int64_t v;
-            if (!wr_parse_i64(o->value, 1, INT32_MAX, &v))
-                return failf(c, o->line, o->col,
-                             "option numRows must be a positive whole number, not '%s'", o->value);
-            sk->num_rows = (int)v;
-        } else if (!strcasecmp(k, "truncate") && sk->kind == WR_SINK_CONSOLE) {
-            if (!check_bool(c, o)) return false;
-            sk->truncate = !strcasecmp(o->value, "true");
-        } else if (!strcasecmp(k, "path") && sk->kind != WR_SINK_CONSOLE) {
-            if (!*o->value)
-                return failf(c, o->line, o->col, "option path must name a %s",
-                             files ? "folder" : "file");
-            free(sk->path);
-            sk->path = wr_xstrdup(o->value);
-        } else if (!strcasecmp(k, "header") && sk->kind == WR_SINK_CSV) {
-            if (!check_bool(c, o)) return false;
-            sk->header = !strcasecmp(o->value, "true");
-        } else if ((!strcasecmp(k, "sep") || !strcasecmp(k, "delimiter")) &&
-                   sk->kind == WR_SINK_CSV) {
-            if (!check_char(c, o, &sk->sep)) return false;
-        } else if (!strcasecmp(k, "quote") && sk->kind == WR_SINK_CSV) {
-            if (!check_char(c, o, &sk->quote)) return false;
-        } else if (!strcasecmp(k, "escape") && sk->kind == WR_SINK_CSV) {
-            if (!check_char(c, o, &sk->escape)) return false;
-        } else {
-            return failf(c, o->line, o->col, "unknown option '%s' for a %s sink (valid: %s)", k,
-                         st->using_,
-                         sk->kind == WR_SINK_CONSOLE ? sink_options
-                         : sk->kind == WR_SINK_MEMORY
-                             ? "outputMode, checkpointLocation, trigger, queryName, path"
-                         : sk->kind == WR_SINK_CSV
-                             ? "path, outputMode, checkpointLocation, trigger, queryName, header, "
-                               "sep, quote, escape"
-                             : "path, outputMode, checkpointLocation, trigger, queryName");
         }
     }
-    if (files && !sk->path)
-        return failf(c, st->line, st->col,
-                     "a %s sink needs option path (the folder its files go to)", st->using_);
-    if (sk->kind == WR_SINK_CSV && (sk->sep == sk->quote || sk->sep == sk->escape))
-        return failf(c, st->line, st->col, "csv sink %s: sep must differ from quote and escape",
-                     st->name);
+    wr_err why;
+    if (kind->check_options && !kind->check_options(sk, &why))
+        return failf(c, st->line, st->col, "%s", why.msg);
     return true;
 }
 
-/* The settings a job may SET, with their ranges. */
-static const struct {
-    const char *name;
-    int64_t min, max;
-} known_settings[] = {
-    {"spark.sql.shuffle.partitions", 1, 4096},
-    {"weir.shuffle.partitions", 1, 4096},
-    {"weir.workers", 1, 4096},
-    {"spark.sql.streaming.minBatchesToRetain", 1, 1000000},
-    {"spark.sql.streaming.stateStore.minDeltasForSnapshot", 1, 1000000},
+/* The settings a job may SET (or --set), with their ranges and docs. */
+static const wr_optspec settings[] = {
+    {"spark.sql.shuffle.partitions", WR_OPT_INT, "cores", NULL, 1, 4096,
+     "state partitions aggregates are hashed into (as weir.shuffle.partitions)", 0},
+    {"weir.shuffle.partitions", WR_OPT_INT, "cores", NULL, 1, 4096,
+     "state partitions aggregates are hashed into; fixed for the life of a checkpoint", 0},
+    {"weir.workers", WR_OPT_INT, "cores", NULL, 1, 4096, "task threads of each query", 0},
+    {"spark.sql.streaming.minBatchesToRetain", WR_OPT_INT, "100", NULL, 1, 1000000,
+     "batches a checkpoint can still recover; older files are removed", 0},
+    {"spark.sql.streaming.stateStore.minDeltasForSnapshot", WR_OPT_INT, "10", NULL, 1, 1000000,
+     "a full state snapshot every N batches; the others write deltas", 0},
+    {NULL},
 };
 
-/* The index of a known setting and its value, or -1 with errstr. */
-static int check_setting(const char *k, const char *v, char *errstr, size_t errlen) {
-    int n = (int)(sizeof known_settings / sizeof known_settings[0]), i = 0;
-    while (i < n && strcasecmp(k, known_settings[i].name))
-        i++;
-    if (i == n) {
+const wr_optspec *wr_settings_table(void) {
+    return settings;
+}
+
+/* The known setting and its value, or NULL with errstr. */
+static const wr_optspec *check_setting(const char *k, const char *v, char *errstr, size_t errlen) {
+    const wr_optspec *o = wr_opt_lookup(settings, k);
+    if (!o) {
         wr_buf names = {0};
-        for (int j = 0; j < n; j++)
-            wr_buf_printf(&names, "%s%s", j ? ", " : "", known_settings[j].name);
-        wr_errf(errstr, errlen, "unknown setting '%s' (settings: %s)", k, names.p);
+        for (int j = 0; settings[j].name; j++)
+            wr_buf_printf(&names, "%s%s", j ? ", " : "", settings[j].name);
+        const char *near = wr_opt_nearest(settings, k);
+        if (near)
+            wr_errf(errstr, errlen, "unknown setting '%s': did you mean '%s'? (settings: %s)", k,
+                    near, names.p);
+        else
+            wr_errf(errstr, errlen, "unknown setting '%s' (settings: %s)", k, names.p);
         wr_buf_free(&names);
-        return -1;
+        return NULL;
     }
     int64_t x;
-    if (!wr_parse_i64(v, known_settings[i].min, known_settings[i].max, &x)) {
+    if (!wr_parse_i64(v, o->min, o->max, &x)) {
         wr_errf(errstr, errlen, "setting %s must be a whole number from %lld to %lld, not '%s'", k,
-                (long long)known_settings[i].min, (long long)known_settings[i].max, v);
-        return -1;
+                (long long)o->min, (long long)o->max, v);
+        return NULL;
     }
-    return i;
+    return o;
 }
 
 bool wr_setting_check(const char *key, const char *value, char *errstr, size_t errlen) {
-    return check_setting(key, value, errstr, errlen) >= 0;
+    return check_setting(key, value, errstr, errlen) != NULL;
 }
 
 static bool plan_setting(planctx *c, wr_job *job, const char *k, const char *v, int line, int col) {
     char why[700];
-    int i = check_setting(k, v, why, sizeof why);
-    if (i < 0) return failf(c, line, col, "%s", why);
+    const wr_optspec *o = check_setting(k, v, why, sizeof why);
+    if (!o) return failf(c, line, col, "%s", why);
     wr_kv_set(&job->settings, &job->nsettings,
-              !strcasecmp(k, "spark.sql.shuffle.partitions") ? "weir.shuffle.partitions"
-                                                             : known_settings[i].name,
+              !strcasecmp(k, "spark.sql.shuffle.partitions") ? "weir.shuffle.partitions" : o->name,
               v);
     return true;
 }
 
 static void free_source(wr_source_def *s) {
     free(s->name);
-    for (int i = 0; i < s->nopts; i++)
-        free(s->opts[i].key), free(s->opts[i].value);
-    free(s->opts);
+    wr_kv_free(s->opts, s->nopts);
+    wr_schema_free(&s->schema);
+}
+
+static void free_sink(wr_sink_def *s) {
+    free(s->name);
+    free(s->checkpoint);
+    wr_kv_free(s->opts, s->nopts);
 }
 
 void wr_job_free(wr_job *job) {
@@ -404,50 +272,38 @@ void wr_job_free(wr_job *job) {
         free_source(&job->sources[i]);
     free(job->sources);
     for (int i = 0; i < job->nsinks; i++)
-        free(job->sinks[i].name), free(job->sinks[i].checkpoint), free(job->sinks[i].path);
+        free_sink(&job->sinks[i]);
     free(job->sinks);
     for (int i = 0; i < job->nselects; i++)
         free(job->selects[i].sql);
     free(job->selects);
-    for (int i = 0; i < job->nsettings; i++)
-        free(job->settings[i].key), free(job->settings[i].value);
-    free(job->settings);
+    wr_kv_free(job->settings, job->nsettings);
     free(job);
 }
 
+static const char *mode_name(wr_output_mode m) {
+    return m == WR_MODE_APPEND ? "append" : m == WR_MODE_UPDATE ? "update" : "complete";
+}
+
+/* Spark's rules on output modes, then the sink's own (its modes, its check). */
 static bool check_modes(planctx *c, const wr_stmt *st, wr_query *q) {
     wr_sink_def *sk = q->sink;
-    bool files = sk->kind == WR_SINK_CSV || sk->kind == WR_SINK_JSON;
-    const char *fmt = sk->kind == WR_SINK_CSV ? "csv" : "json";
-    if (files && sk->mode != WR_MODE_APPEND)
-        return failf(c, st->line, st->col,
-                     "a %s sink only appends (files are never rewritten): outputMode '%s' is not "
-                     "allowed for sink %s",
-                     fmt, sk->mode == WR_MODE_UPDATE ? "update" : "complete", sk->name);
+    wr_err why;
+    if (sk->kind->check_query && !sk->kind->check_query(sk, q, &why))
+        return failf(c, st->line, st->col, "%s", why.msg);
+    if (!(sk->kind->modes & (1u << sk->mode))) {
+        wr_buf ok = {0};
+        for (int m = 0; m < 3; m++)
+            if (sk->kind->modes & (1u << m))
+                wr_buf_printf(&ok, "%s%s", ok.len ? ", " : "", mode_name((wr_output_mode)m));
+        bool r = failf(c, st->line, st->col,
+                       "a %s sink takes outputMode %s: outputMode '%s' is not allowed for sink %s",
+                       sk->kind->name, ok.p, mode_name(sk->mode), sk->name);
+        wr_buf_free(&ok);
+        return r;
+    }
     bool closes = q->agg && q->agg->wm_expr &&
                   q->agg->event_key >= 0; /* groups end when the watermark passes */
-    if (files && q->agg && !closes)
-        return failf(
-            c, st->line, st->col,
-            "a %s sink only appends, and an aggregation without a watermark never finishes a row: "
-            "aggregate by an event-time window with a WATERMARK, or write to a memory sink "
-            "(outputMode 'complete' or "
-            "'update') for sink %s",
-            fmt, sk->name);
-    if (files && !sk->checkpoint)
-        return failf(c, st->line, st->col,
-                     "a %s sink is exactly-once through its checkpoint: give sink %s option "
-                     "checkpointLocation "
-                     "(or weir run --checkpoint DIR)",
-                     fmt, sk->name);
-    for (int i = 0; sk->kind == WR_SINK_CSV && i < q->out.n; i++) {
-        wr_kind k = (wr_kind)q->out.cols[i].type.kind;
-        if (k == WR_T_BINARY || k == WR_T_ARRAY || k == WR_T_WINDOW)
-            return failf(c, st->line, st->col,
-                         "a csv sink cannot hold column %s of type %s: cast it to STRING, or use a "
-                         "json sink",
-                         q->out.cols[i].name, wr_type_name(q->out.cols[i].type));
-    }
     if (!q->agg && sk->mode == WR_MODE_COMPLETE)
         return failf(c, st->line, st->col,
                      "outputMode 'complete' needs an aggregation: complete mode rewrites the whole "
@@ -468,14 +324,6 @@ static bool check_modes(planctx *c, const wr_stmt *st, wr_query *q) {
                      "GROUP BY keys, so that groups "
                      "close as the watermark passes them (sink %s)",
                      sk->name);
-    if (q->agg && sk->kind == WR_SINK_MEMORY && sk->mode == WR_MODE_UPDATE)
-        for (int k = 0; k < q->agg->nkeys; k++)
-            if (q->agg->out_key_cols[k] < 0)
-                return failf(c, st->line, st->col,
-                             "outputMode 'update' on memory sink %s upserts rows by their GROUP BY "
-                             "keys, so every key must be "
-                             "in the select list (key %d is missing)",
-                             sk->name, k + 1);
     return true;
 }
 
@@ -526,7 +374,7 @@ wr_job *wr_plan_job(const char *file, const char *src, size_t len, const wr_plan
                 failf(&c, st->line, st->col, "'%s' is already declared", st->name);
                 break;
             }
-            if (plan_source(&c, st, &job->sources[job->nsources]))
+            if (plan_source(&c, st, ov, &job->sources[job->nsources]))
                 job->nsources++;
             else
                 free_source(&job->sources[job->nsources]),
@@ -539,11 +387,11 @@ wr_job *wr_plan_job(const char *file, const char *src, size_t len, const wr_plan
                 failf(&c, st->line, st->col, "sink '%s' is already declared", st->name);
                 break;
             }
-            if (plan_sink(&c, st, &job->sinks[job->nsinks]))
+            if (plan_sink(&c, st, ov, &job->sinks[job->nsinks]))
                 job->nsinks++;
             else
-                free(job->sinks[job->nsinks].name), free(job->sinks[job->nsinks].checkpoint),
-                    free(job->sinks[job->nsinks].path);
+                free_sink(&job->sinks[job->nsinks]),
+                    memset(&job->sinks[job->nsinks], 0, sizeof job->sinks[0]);
             break;
         case STMT_VIEW: {
             for (int j = 0; j < job->nsources; j++)
@@ -567,10 +415,13 @@ wr_job *wr_plan_job(const char *file, const char *src, size_t len, const wr_plan
             for (int j = 0; j < job->nsinks; j++)
                 if (!strcasecmp(job->sinks[j].name, st->name)) sk = &job->sinks[j];
             if (!sk) {
+                wr_buf kinds = {0};
+                for (int k = 0; ov->kinds && ov->kinds->sinks && ov->kinds->sinks[k]; k++)
+                    wr_buf_printf(&kinds, "%s%s", k ? "|" : "", ov->kinds->sinks[k]->name);
                 failf(&c, st->line, st->col,
-                      "unknown sink '%s': declare it with CREATE SINK %s USING "
-                      "console|memory|csv|json OPTIONS (...)",
-                      st->name, st->name);
+                      "unknown sink '%s': declare it with CREATE SINK %s USING %s OPTIONS (...)",
+                      st->name, st->name, kinds.p ? kinds.p : "...");
+                wr_buf_free(&kinds);
                 break;
             }
             for (int j = 0; j < job->nqueries; j++)
@@ -605,17 +456,6 @@ wr_job *wr_plan_job(const char *file, const char *src, size_t len, const wr_plan
     }
 
     /* Command-line overrides, then checks that need them. */
-    for (int i = 0; i < job->nsources && !c.failed; i++) {
-        wr_source_def *s = &job->sources[i];
-        if (ov->bootstrap) wr_kv_set(&s->opts, &s->nopts, "kafka.bootstrap.servers", ov->bootstrap);
-        if (!wr_source_opt(s, "kafka.bootstrap.servers")) {
-            wr_errf(errstr, errlen,
-                    "%s: source %s has no option 'kafka.bootstrap.servers' (set it, or give "
-                    "--bootstrap)",
-                    file, s->name);
-            c.failed = true;
-        }
-    }
     if (ov->checkpoint && !*ov->checkpoint) {
         wr_errf(errstr, errlen, "--checkpoint must name a folder (it is empty)");
         c.failed = true;

@@ -95,7 +95,7 @@ static void insert_extend(wr_query *q, int at, int width, wr_expr **ext, int n) 
 }
 
 void wr_plan_share(wr_query *q) {
-    int width = q->scan_width;
+    int width = q->source->schema.n;
     for (int i = 0; i < q->nsteps; i++) {
         wr_step *st = &q->steps[i];
         if (st->kind == WR_STEP_PROJECT && st->nexprs > 1) {

@@ -64,6 +64,7 @@ typedef struct wr_aggregate {
 } wr_aggregate;
 
 typedef enum { WR_MODE_APPEND, WR_MODE_UPDATE, WR_MODE_COMPLETE } wr_output_mode;
+typedef struct wr_sink_def wr_sink_def;
 typedef enum {
     WR_TRIGGER_DEFAULT,
     WR_TRIGGER_INTERVAL,
@@ -76,39 +77,109 @@ typedef struct wr_trigger {
     int64_t interval_ms;
 } wr_trigger;
 
+/* ---- kinds of sources and sinks ---- */
+
+/* A kind's run-time operations are the engine's (engine/wr_engine.h); the
+ * planner only carries them from the registry to the plan. */
+typedef struct wr_source_ops wr_source_ops;
+typedef struct wr_sink_ops wr_sink_ops;
+typedef struct wr_query wr_query;
+
+/* A kind of source, as USING names it: its option table, the checks the
+ * table cannot express (which option is at fault: *at, an index into opts,
+ * or -1 for the statement) and the columns of its rows. sources/ registers
+ * each kind in one table. */
+typedef struct wr_source_kind {
+    const char *name;
+    const wr_optspec *options;
+    bool (*check)(const char *name, const wr_kv *opts, int nopts, int *at, wr_err *err);
+    void (*schema)(const wr_kv *opts, int nopts, wr_schema *out);
+    const wr_source_ops *ops;
+} wr_source_kind;
+
 typedef struct wr_source_def {
     char *name;
-    wr_kv *opts; /* validated Kafka options */
+    const wr_source_kind *kind;
+    wr_kv *opts; /* validated */
     int nopts;
+    wr_schema schema; /* the columns of its rows */
 } wr_source_def;
 
-typedef enum { WR_SINK_CONSOLE, WR_SINK_MEMORY, WR_SINK_CSV, WR_SINK_JSON } wr_sink_kind;
+/* The options every sink takes (Spark's DataStreamWriter), for the kinds'
+ * tables: outputMode, checkpointLocation, trigger, queryName. */
+#define WR_SINK_COMMON_OPTIONS                                                                     \
+    {"outputMode",                                                                                 \
+     WR_OPT_ENUM,                                                                                  \
+     "append",                                                                                     \
+     "append|update|complete",                                                                     \
+     0,                                                                                            \
+     0,                                                                                            \
+     "which rows each batch writes: the new ones, the changed ones, or the whole result",          \
+     0},                                                                                           \
+        {"checkpointLocation",                                                                     \
+         WR_OPT_STRING,                                                                            \
+         NULL,                                                                                     \
+         "a folder",                                                                               \
+         0,                                                                                        \
+         0,                                                                                        \
+         "the folder of the query's checkpoint (exactly-once progress)",                           \
+         WR_OPT_NONEMPTY},                                                                         \
+        {"trigger",                                                                                \
+         WR_OPT_STRING,                                                                            \
+         NULL,                                                                                     \
+         NULL,                                                                                     \
+         0,                                                                                        \
+         0,                                                                                        \
+         "availableNow, once, or processingTime=<interval>; default: the next batch at once",      \
+         0},                                                                                       \
+    {                                                                                              \
+        "queryName", WR_OPT_STRING, NULL, NULL, 0, 0,                                              \
+            "accepted for Spark's sake; the query is named after its sink", WR_OPT_NONEMPTY        \
+    }
 
-typedef struct wr_sink_def {
+enum { WR_MODES_APPEND = 1, WR_MODES_UPDATE = 2, WR_MODES_COMPLETE = 4 };
+
+/* A kind of sink: its option table (the common options included), the
+ * output modes it takes, the checks of its options the table cannot express
+ * (an error about CREATE SINK), and whether a query fits it (an error about
+ * the INSERT); either check may be NULL. */
+typedef struct wr_sink_kind {
+    const char *name;
+    const wr_optspec *options;
+    unsigned modes;
+    bool (*check_options)(const wr_sink_def *def, wr_err *err);
+    bool (*check_query)(const wr_sink_def *def, const wr_query *q, wr_err *err);
+    const wr_sink_ops *ops;
+} wr_sink_kind;
+
+struct wr_sink_def {
     char *name;
-    wr_sink_kind kind;
+    const wr_sink_kind *kind;
     wr_output_mode mode;
     wr_trigger trigger;
     char *checkpoint;
-    char *path;              /* memory: a SQLite file that keeps the table (durable);
-                                csv, json: the folder of the files */
-    int num_rows;            /* console */
-    int truncate;            /* console: 0 = no, else width 20 */
-    bool header;             /* csv: a header line in each file */
-    char sep, quote, escape; /* csv */
-} wr_sink_def;
+    wr_kv *opts; /* every option as validated (the kind reads its own) */
+    int nopts;
+};
 
-typedef struct wr_query {
+/* The kinds a job may use: NULL-terminated tables (sources/, sinks/). */
+typedef struct wr_kinds {
+    const wr_source_kind *const *sources;
+    const wr_sink_kind *const *sinks;
+} wr_kinds;
+
+/* One streaming query, a chain of plan nodes: scan the source, the
+ * stateless steps, the aggregation (if any), write to the sink. */
+struct wr_query {
     char *name; /* the sink's name */
     wr_source_def *source;
+    bool *scan_needed; /* per column of the source's rows: whether the query reads it */
     wr_step *steps;
     int nsteps;
-    int scan_width;      /* columns of a Kafka row */
-    bool uses_timestamp; /* some expression reads timestamp / timestampType */
     wr_aggregate *agg;
     wr_schema out; /* the rows the sink receives */
     wr_sink_def *sink;
-} wr_query;
+};
 
 /* A trailing SELECT: SQLite SQL over the sinks, run after the streams. */
 typedef struct wr_trailing_select {
@@ -129,8 +200,10 @@ typedef struct wr_job {
     int nsettings;
 } wr_job;
 
-/* Overrides from the command line (weir run). */
+/* What planning needs besides the text: the kinds of sources and sinks,
+ * and overrides from the command line (weir run). */
 typedef struct wr_plan_overrides {
+    const wr_kinds *kinds;
     const char *bootstrap;  /* replaces kafka.bootstrap.servers everywhere */
     const char *checkpoint; /* DIR: the query of sink S checkpoints at DIR/S */
     const char *trigger;    /* replaces every sink's trigger */
@@ -145,22 +218,12 @@ void wr_job_free(wr_job *job);
 
 /* A setting of the job (SET or --set), or NULL. */
 const char *wr_job_setting(const wr_job *job, const char *key);
-/* A source option's value, or NULL. */
+/* A source's or a sink's option value (the last set), or NULL. */
 const char *wr_source_opt(const wr_source_def *s, const char *key);
+const char *wr_sink_opt(const wr_sink_def *s, const char *key);
 
-/* The Kafka row layout every source produces. */
-enum {
-    WR_KCOL_KEY,
-    WR_KCOL_VALUE,
-    WR_KCOL_TOPIC,
-    WR_KCOL_PARTITION,
-    WR_KCOL_OFFSET,
-    WR_KCOL_TIMESTAMP,
-    WR_KCOL_TIMESTAMP_TYPE,
-    WR_KCOL_COUNT
-};
-/* The name and type of column i of a Kafka row. */
-void wr_kafka_column(int i, const char **name, wr_type *type);
+/* The settings a job may SET, as an option table (for --help). */
+const wr_optspec *wr_settings_table(void);
 
 /* Checks a setting as SET key = value or --set key=value take it. */
 bool wr_setting_check(const char *key, const char *value, char *errstr, size_t errlen);

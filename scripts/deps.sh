@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(gcc make cmake pkg-config librdkafka-dev libjansson-dev libpcre2-dev
-          libsqlite3-dev sqlite3 libcriterion-dev libedit-dev kcat time)
+          libsqlite3-dev sqlite3 libcriterion-dev libedit-dev kcat time clang-format cppcheck)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,10 +1,10 @@
 /* The csv and json file sinks: each batch's rows go to one file under the
  * sink's path (batch-<N>.csv|json, written to a temporary name, fsynced,
  * renamed), then the batch is committed by a metadata log entry
- * _spark_metadata/<N> naming the file, in Spark's format. A batch whose log
- * entry exists is not written again, so a replay after a crash changes
- * nothing; readers that follow the log never see a file of an unfinished
- * batch. Beside the log, _weir_sink ({"queryId": ...}, written durably
+ * _spark_metadata/<N> naming the file, in Spark's format (write, then
+ * commit). The driver never writes a batch the log holds, so a replay after
+ * a crash changes nothing; readers that follow the log never see a file of
+ * an unfinished batch. Beside the log, _weir_sink ({"queryId": ...}, written durably
  * before the query's first entry) says which query the entries belong to;
  * Spark's readers skip files whose names begin with '_'. */
 #include <dirent.h>
@@ -14,32 +14,53 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "checkpoint/wr_ckpt.h"
 #include "sinks/sinks_int.h"
 
-/* Until this module speaks wr_err: a durable write with the old error buffer. */
-static bool write_file(const char *path, const void *data, size_t len, char *err, size_t errlen) {
-    wr_err e;
-    if (wr_write_durable(path, data, len, &e)) return true;
-    wr_errf(err, errlen, "%s", e.msg);
-    return false;
+static const wr_optspec csv_options[] = {
+    {"path", WR_OPT_STRING, NULL, "a folder", 0, 0, "the folder its files go to", WR_OPT_NONEMPTY},
+    WR_SINK_COMMON_OPTIONS,
+    {"header", WR_OPT_BOOL, "false", NULL, 0, 0, "a line of column names at the top of each file",
+     0},
+    {"sep", WR_OPT_CHAR, ",", NULL, 0, 0, "the field separator (\\t: a tab)", 0},
+    {"delimiter", WR_OPT_CHAR, ",", NULL, 0, 0, "as sep", WR_OPT_HIDDEN},
+    {"quote", WR_OPT_CHAR, "\"", NULL, 0, 0, "encloses fields that hold sep, quote or line breaks",
+     0},
+    {"escape", WR_OPT_CHAR, "\\", NULL, 0, 0, "goes before a quote inside a quoted field", 0},
+    {NULL},
+};
+
+static const wr_optspec json_options[] = {
+    {"path", WR_OPT_STRING, NULL, "a folder", 0, 0, "the folder its files go to", WR_OPT_NONEMPTY},
+    WR_SINK_COMMON_OPTIONS,
+    {NULL},
+};
+
+static char option_char(const char *v, char dflt) {
+    if (!v) return dflt;
+    return !strcmp(v, "\\t") ? '\t' : v[0];
 }
 
-static bool mkdirs(const char *path, char *err, size_t errlen) {
-    wr_err e;
-    if (wr_mkdirs(path, &e)) return true;
-    int saved = errno;
-    wr_errf(err, errlen, "%s", e.msg);
-    errno = saved;
-    return false;
+void wr_file_fmt_of(const wr_sink_def *d, wr_file_fmt *f) {
+    f->csv = d->kind == &wr_csv_sink;
+    f->path = wr_sink_opt(d, "path");
+    const char *h = wr_sink_opt(d, "header");
+    f->header = h && !strcasecmp(h, "true");
+    const char *sep = NULL; /* sep or delimiter, whichever came last */
+    for (int i = 0; i < d->nopts; i++)
+        if (!strcasecmp(d->opts[i].key, "sep") || !strcasecmp(d->opts[i].key, "delimiter"))
+            sep = d->opts[i].value;
+    f->sep = option_char(sep, ',');
+    f->quote = option_char(wr_sink_opt(d, "quote"), '"');
+    f->escape = option_char(wr_sink_opt(d, "escape"), '\\');
 }
 
-char *wr_file_sink_log(const wr_sink_def *d, int64_t batch) {
-    if (batch < 0) return wr_xasprintf("%s/_spark_metadata", d->path);
-    return wr_xasprintf("%s/_spark_metadata/%lld", d->path, (long long)batch);
+char *wr_file_sink_log(const wr_file_fmt *f, int64_t batch) {
+    if (batch < 0) return wr_xasprintf("%s/_spark_metadata", f->path);
+    return wr_xasprintf("%s/_spark_metadata/%lld", f->path, (long long)batch);
 }
 
 /* Spark's file timestamp format: yyyy-MM-dd'T'HH:mm:ss.SSSXXX (UTC: Z). */
@@ -51,7 +72,7 @@ static void put_ts(wr_buf *b, int64_t us) {
     wr_buf_printf(b, ".%03dZ", (int)(frac / 1000));
 }
 
-static bool needs_quotes(const wr_sink_def *d, const char *s, size_t n) {
+static bool needs_quotes(const wr_file_fmt *d, const char *s, size_t n) {
     if (!n || s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t') return true;
     for (size_t i = 0; i < n; i++)
         if (s[i] == d->sep || s[i] == d->quote || s[i] == d->escape || s[i] == '\n' || s[i] == '\r')
@@ -61,7 +82,7 @@ static bool needs_quotes(const wr_sink_def *d, const char *s, size_t n) {
 
 /* A csv field: NULL is empty, the empty string is "" (Spark's defaults);
  * quoted when it holds sep, quote, escape, a line break or edge spaces. */
-static void csv_field(wr_buf *b, const wr_sink_def *d, const char *s, size_t n) {
+static void csv_field(wr_buf *b, const wr_file_fmt *d, const char *s, size_t n) {
     if (!needs_quotes(d, s, n)) {
         wr_buf_put(b, s, n);
         return;
@@ -74,7 +95,7 @@ static void csv_field(wr_buf *b, const wr_sink_def *d, const char *s, size_t n) 
     wr_buf_putc(b, d->quote);
 }
 
-static void csv_value(wr_buf *b, const wr_sink_def *d, wr_val v, wr_type t, wr_buf *tmp) {
+static void csv_value(wr_buf *b, const wr_file_fmt *d, wr_val v, wr_type t, wr_buf *tmp) {
     if (v.null) return;
     tmp->len = 0;
     if (t.kind == WR_T_TIMESTAMP)
@@ -153,21 +174,32 @@ static void json_value(wr_buf *b, wr_val v, wr_type t) {
     }
 }
 
-static void format_rows(const wr_sink *s, const wr_val *rows, size_t nrows, wr_buf *b) {
-    const wr_schema *sc = &s->query->out;
-    const wr_sink_def *d = s->def;
+typedef struct fsink {
+    wr_sink base;
+    wr_file_fmt fmt;
+    char *log;     /* path/_spark_metadata */
+    char *id_file; /* path/_weir_sink */
+    bool bound;    /* id_file names the query's id */
+    bool log_made; /* the log's folder exists */
+    char *pending; /* the batch's data file, written, not yet in the log */
+    int64_t pending_size;
+} fsink;
+
+static void format_rows(const fsink *f, const wr_batch *rows, wr_buf *b) {
+    const wr_schema *sc = &f->base.query->out;
+    const wr_file_fmt *d = &f->fmt;
     size_t nc = (size_t)sc->n;
     wr_buf tmp = {0};
-    if (d->kind == WR_SINK_CSV && d->header) {
+    if (d->csv && d->header) {
         for (size_t c = 0; c < nc; c++) {
             if (c) wr_buf_putc(b, d->sep);
             csv_field(b, d, sc->cols[c].name, strlen(sc->cols[c].name));
         }
         wr_buf_putc(b, '\n');
     }
-    for (size_t r = 0; r < nrows; r++) {
-        const wr_val *row = rows + r * nc;
-        if (d->kind == WR_SINK_CSV) {
+    for (size_t r = 0; r < rows->n; r++) {
+        const wr_val *row = wr_batch_row(rows, r);
+        if (d->csv) {
             for (size_t c = 0; c < nc; c++) {
                 if (c) wr_buf_putc(b, d->sep);
                 csv_value(b, d, row[c], sc->cols[c].type, &tmp);
@@ -190,57 +222,91 @@ static void format_rows(const wr_sink *s, const wr_val *rows, size_t nrows, wr_b
     wr_buf_free(&tmp);
 }
 
-typedef struct fsink {
-    char *log;     /* path/_spark_metadata */
-    char *id_file; /* path/_weir_sink */
-    bool bound;    /* id_file names s->query_id */
-    bool log_made; /* the log's folder exists */
-} fsink;
+static void file_close(wr_sink *s) {
+    fsink *f = (fsink *)s;
+    free(f->log);
+    free(f->id_file);
+    free(f->pending);
+    free(f);
+}
 
-static bool file_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nrows, char *err,
-                     size_t errlen) {
-    const wr_sink_def *d = s->def;
-    fsink *f = s->impl;
-    char *log = wr_file_sink_log(d, batch_id);
-    if (access(log, F_OK) == 0) { /* committed before a crash: replayed */
-        free(log);
-        return true;
+static wr_sink *file_open(const wr_sink_def *def, const wr_query *q, const wr_sink_env *env,
+                          const char *query_id, wr_err *err) {
+    fsink *f = wr_xcalloc(1, sizeof *f);
+    f->base = (wr_sink){.def = def, .query = q, .env = env};
+    snprintf(f->base.query_id, sizeof f->base.query_id, "%s", query_id);
+    wr_file_fmt_of(def, &f->fmt);
+    f->log = wr_file_sink_log(&f->fmt, -1);
+    f->id_file = wr_xasprintf("%s/_weir_sink", f->fmt.path);
+    if (!wr_mkdirs(f->fmt.path, err)) { /* the log's folder comes with the first batch */
+        file_close(&f->base);
+        return NULL;
     }
-    bool ok = f->log_made || (f->log_made = mkdirs(f->log, err, errlen));
+    return &f->base;
+}
+
+/* The batch's rows go to their own file (durably, under its final name:
+ * nothing reads it before the log names it). */
+static bool file_write(wr_sink *s, int64_t batch, const wr_batch *rows, wr_err *err) {
+    fsink *f = (fsink *)s;
+    free(f->pending);
+    f->pending = NULL;
+    if (!rows->n) return true;
+    wr_buf data = {0};
+    format_rows(f, rows, &data);
+    char *file = wr_xasprintf("%s/batch-%lld.%s", f->fmt.path, (long long)batch,
+                              f->fmt.csv ? "csv" : "json");
+    bool ok = wr_write_durable(file, data.p, data.len, err);
+    if (ok) {
+        f->pending = file;
+        f->pending_size = (int64_t)data.len;
+    } else {
+        free(file);
+    }
+    wr_buf_free(&data);
+    return ok;
+}
+
+/* The batch is committed by its log entry, which names its file. */
+static bool file_commit(wr_sink *s, int64_t batch, wr_err *err) {
+    fsink *f = (fsink *)s;
+    bool ok = f->log_made || (f->log_made = wr_mkdirs(f->log, err));
     if (ok && !f->bound) { /* the query's first entry here: say whose entries these are */
         json_t *j = json_pack("{s:s}", "queryId", s->query_id);
         char *text = json_dumps(j, JSON_COMPACT);
-        ok = f->bound = write_file(f->id_file, text, strlen(text), err, errlen);
+        ok = f->bound = wr_write_durable(f->id_file, text, strlen(text), err);
         free(text);
         json_decref(j);
     }
     wr_buf entry = {0};
     wr_buf_puts(&entry, "v1");
-    if (ok && nrows) {
-        wr_buf data = {0};
-        format_rows(s, rows, nrows, &data);
-        char *file = wr_xasprintf("%s/batch-%lld.%s", d->path, (long long)batch_id,
-                                  d->kind == WR_SINK_CSV ? "csv" : "json");
-        ok = write_file(file, data.p, data.len, err, errlen);
-        char *abs = ok ? realpath(file, NULL) : NULL;
-        if (ok) {
-            json_t *j = json_pack("{s:s+, s:I, s:b, s:I, s:i, s:I, s:s}", "path", "file://",
-                                  abs ? abs : file, "size", (json_int_t)data.len, "isDir", 0,
-                                  "modificationTime", (json_int_t)wr_wall_ms(), "blockReplication",
-                                  1, "blockSize", (json_int_t)33554432, "action", "add");
-            char *line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-            wr_buf_printf(&entry, "\n%s", line);
-            free(line);
-            json_decref(j);
-        }
+    if (ok && f->pending) {
+        char *abs = realpath(f->pending, NULL);
+        json_t *j = json_pack("{s:s+, s:I, s:b, s:I, s:i, s:I, s:s}", "path", "file://",
+                              abs ? abs : f->pending, "size", (json_int_t)f->pending_size, "isDir",
+                              0, "modificationTime", (json_int_t)wr_wall_ms(), "blockReplication",
+                              1, "blockSize", (json_int_t)33554432, "action", "add");
+        char *line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        wr_buf_printf(&entry, "\n%s", line);
+        free(line);
+        json_decref(j);
         free(abs);
-        free(file);
-        wr_buf_free(&data);
     }
-    if (ok) ok = write_file(log, entry.p, entry.len, err, errlen);
-    wr_buf_free(&entry);
+    char *log = wr_file_sink_log(&f->fmt, batch);
+    if (ok) ok = wr_write_durable(log, entry.p, entry.len, err);
     free(log);
+    wr_buf_free(&entry);
+    free(f->pending);
+    f->pending = NULL;
     return ok;
+}
+
+/* A file no log entry names is never read; the next try rewrites it. */
+static void file_abort(wr_sink *s, int64_t batch) {
+    (void)batch;
+    fsink *f = (fsink *)s;
+    free(f->pending);
+    f->pending = NULL;
 }
 
 static int cmp_i64(const void *a, const void *b) {
@@ -250,12 +316,13 @@ static int cmp_i64(const void *a, const void *b) {
 
 /* The query id in _weir_sink and the newest entry of the log; entries are
  * never compacted, so 0..newest must all be there. */
-static bool file_last_committed(wr_sink *s, wr_sink_held *h, char *err, size_t errlen) {
-    fsink *f = s->impl;
+static bool file_last_committed(wr_sink *s, wr_sink_held *h, wr_err *err) {
+    fsink *f = (fsink *)s;
     const wr_sink_def *d = s->def;
     const char *ck = d->checkpoint ? d->checkpoint : "its checkpoint";
     h->where = f->log;
     h->id_file = f->id_file;
+    h->output = f->fmt.path;
     h->query_id[0] = '\0';
     h->last_batch = -1;
     size_t len;
@@ -267,24 +334,22 @@ static bool file_last_committed(wr_sink *s, wr_sink_held *h, char *err, size_t e
         if (valid)
             snprintf(h->query_id, sizeof h->query_id, "%s", id);
         else
-            wr_errf(err, errlen,
+            wr_fail(err, WR_ERR_CORRUPT,
                     "file sink %s: %s is damaged (expected {\"queryId\": \"...\"}); restore it, or "
-                    "remove %s and %s to "
-                    "start fresh",
-                    d->name, f->id_file, d->path, ck);
+                    "remove %s and %s to start fresh",
+                    d->name, f->id_file, f->fmt.path, ck);
         json_decref(j);
         free(text);
         if (!valid) return false;
     } else if (errno != ENOENT) {
-        wr_errf(err, errlen, "file sink %s: cannot read %s: %s", d->name, f->id_file,
-                strerror(errno));
-        return false;
+        return wr_fail(err, WR_ERR_IO, "file sink %s: cannot read %s: %s", d->name, f->id_file,
+                       strerror(errno));
     }
     DIR *dh = opendir(f->log);
     if (!dh) {
         if (errno == ENOENT) return true;
-        wr_errf(err, errlen, "file sink %s: cannot read %s: %s", d->name, f->log, strerror(errno));
-        return false;
+        return wr_fail(err, WR_ERR_IO, "file sink %s: cannot read %s: %s", d->name, f->log,
+                       strerror(errno));
     }
     int64_t *b = NULL;
     size_t n = 0, cap = 0;
@@ -296,40 +361,93 @@ static bool file_last_committed(wr_sink *s, wr_sink_held *h, char *err, size_t e
         b[n++] = v;
     }
     closedir(dh);
-    qsort(b, n, sizeof *b, cmp_i64);
+    if (n) qsort(b, n, sizeof *b, cmp_i64);
     bool ok = true;
     for (size_t i = 0; i < n && ok; i++)
-        if (b[i] != (int64_t)i) {
-            wr_errf(err, errlen,
-                    "file sink %s: its log %s has entries up to %lld but no %s/%lld: restore that "
-                    "file, or remove %s and %s "
-                    "to start fresh",
-                    d->name, f->log, (long long)b[n - 1], f->log, (long long)i, d->path, ck);
-            ok = false;
-        }
+        if (b[i] != (int64_t)i)
+            ok = wr_fail(err, WR_ERR_CORRUPT,
+                         "file sink %s: its log %s has entries up to %lld but no %s/%lld: restore "
+                         "that file, or remove %s and %s to start fresh",
+                         d->name, f->log, (long long)b[n - 1], f->log, (long long)i, f->fmt.path,
+                         ck);
     if (ok && n) h->last_batch = b[n - 1];
+    f->log_made = n > 0;
     f->bound = ok && !strcmp(h->query_id, s->query_id);
     free(b);
     return ok;
 }
 
-static void file_close(wr_sink *s) {
-    fsink *f = s->impl;
-    free(f->log);
-    free(f->id_file);
-    free(f);
+static char *file_describe(const wr_sink_def *def) {
+    return wr_xasprintf("FileSink[%s]", wr_sink_opt(def, "path"));
 }
 
-bool wr_file_open(wr_sink *s, char *err, size_t errlen) {
-    fsink *f = wr_xcalloc(1, sizeof *f);
-    f->log = wr_file_sink_log(s->def, -1);
-    f->id_file = wr_xasprintf("%s/_weir_sink", s->def->path);
-    s->impl = f;
-    if (!mkdirs(s->def->path, err, errlen)) { /* the log's folder comes with the first batch */
-        file_close(s);
-        return false;
+static wr_sql_kind file_sql(const wr_sink_def *def, const char **file) {
+    (void)def;
+    *file = NULL;
+    return WR_SQL_LOAD;
+}
+
+static bool check_options(const wr_sink_def *def, wr_err *err) {
+    wr_file_fmt f;
+    wr_file_fmt_of(def, &f);
+    if (!f.path)
+        return wr_fail(err, WR_ERR_USAGE,
+                       "a %s sink needs option path (the folder its files go to)", def->kind->name);
+    if (f.csv && (f.sep == f.quote || f.sep == f.escape))
+        return wr_fail(err, WR_ERR_USAGE, "csv sink %s: sep must differ from quote and escape",
+                       def->name);
+    return true;
+}
+
+/* Files are only ever added: each row must be final when written, and the
+ * checkpoint is what makes a replay skip what the log holds. */
+static bool check_query(const wr_sink_def *def, const wr_query *q, wr_err *err) {
+    const char *fmt = def->kind->name;
+    if (def->mode != WR_MODE_APPEND)
+        return wr_fail(err, WR_ERR_USAGE,
+                       "a %s sink only appends (files are never rewritten): outputMode '%s' is not "
+                       "allowed for sink %s",
+                       fmt, def->mode == WR_MODE_UPDATE ? "update" : "complete", def->name);
+    if (q->agg && !(q->agg->wm_expr && q->agg->event_key >= 0))
+        return wr_fail(err, WR_ERR_USAGE,
+                       "a %s sink only appends, and an aggregation without a watermark never "
+                       "finishes a row: aggregate by an event-time window with a WATERMARK, or "
+                       "write to a memory sink (outputMode 'complete' or 'update') for sink %s",
+                       fmt, def->name);
+    if (!def->checkpoint)
+        return wr_fail(err, WR_ERR_USAGE,
+                       "a %s sink is exactly-once through its checkpoint: give sink %s option "
+                       "checkpointLocation (or weir run --checkpoint DIR)",
+                       fmt, def->name);
+    for (int i = 0; def->kind == &wr_csv_sink && i < q->out.n; i++) {
+        wr_kind k = (wr_kind)q->out.cols[i].type.kind;
+        if (k == WR_T_BINARY || k == WR_T_ARRAY || k == WR_T_WINDOW)
+            return wr_fail(err, WR_ERR_USAGE,
+                           "a csv sink cannot hold column %s of type %s: cast it to STRING, or use "
+                           "a json sink",
+                           q->out.cols[i].name, wr_type_name(q->out.cols[i].type));
     }
     return true;
 }
 
-const wr_sink_ops wr_file_ops = {file_add, file_last_committed, file_close};
+static bool file_load(const wr_sink_def *def, const wr_query *q, const wr_sink_env *env,
+                      wr_err *err) {
+    return wr_file_sink_load(def, q, env, err);
+}
+
+static const wr_sink_ops ops = {
+    .open = file_open,
+    .last_committed = file_last_committed,
+    .write = file_write,
+    .commit = file_commit,
+    .abort = file_abort,
+    .close = file_close,
+    .describe = file_describe,
+    .sql = file_sql,
+    .load = file_load,
+};
+
+const wr_sink_kind wr_csv_sink = {"csv",         csv_options, WR_MODES_APPEND,
+                                  check_options, check_query, &ops};
+const wr_sink_kind wr_json_sink = {"json",        json_options, WR_MODES_APPEND,
+                                   check_options, check_query,  &ops};

@@ -1,4 +1,4 @@
-/* Reading a csv or json file sink back (wr_sink.h): only the files its
+/* Reading a csv or json file sink back (sinks_int.h): only the files its
  * metadata log commits, batch by batch, parsed with the sink's own options
  * into a SQLite table named after the sink, for the trailing SELECTs. */
 #include <dirent.h>
@@ -12,23 +12,16 @@
 
 typedef struct loader {
     const wr_query *q;
-    const wr_sink_def *d;
+    const wr_file_fmt *d;
     wr_arena arena;
-    wr_val *rows;
-    size_t nrows, cap;
+    wr_batch rows;
     const char *file;
     int line;
-    char *err;
-    size_t errlen;
+    wr_err *err;
 } loader;
 
 static wr_val *new_row(loader *l) {
-    size_t nc = (size_t)l->q->out.n;
-    if (l->nrows == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 256;
-        l->rows = wr_xrealloc(l->rows, sizeof *l->rows * l->cap * nc);
-    }
-    return l->rows + l->nrows++ * nc;
+    return wr_batch_add(&l->rows);
 }
 
 /* A text field to a column's type, as CAST(... AS type) does. */
@@ -43,7 +36,7 @@ static wr_val from_text(loader *l, const char *s, size_t n, wr_type t) {
  * field). Returns the field count, -1 on an unterminated quote. */
 static int csv_record(loader *l, const char **p, const char *end, wr_buf *cells, size_t *starts,
                       size_t *lens, bool *nulls, int max) {
-    const wr_sink_def *d = l->d;
+    const wr_file_fmt *d = l->d;
     const char *s = *p;
     int n = 0;
     cells->len = 0;
@@ -102,7 +95,7 @@ static bool load_csv(loader *l, const char *text, size_t len) {
     for (l->line = 1; p < end && ok; l->line++) {
         int n = csv_record(l, &p, end, &cells, starts, lens, nulls, nc);
         if (n != nc) {
-            wr_errf(l->err, l->errlen, "%s:%d: %s (expected %d fields)", l->file, l->line,
+            wr_fail(l->err, WR_ERR_CORRUPT, "%s:%d: %s (expected %d fields)", l->file, l->line,
                     n < 0 ? "a quoted field does not end" : "wrong number of fields", nc);
             ok = false;
         } else if (!(l->d->header && l->line == 1)) {
@@ -180,7 +173,7 @@ static bool load_json(loader *l, char *text, size_t len) {
         json_error_t je;
         json_t *o = json_loadb(p, n, 0, &je);
         if (!json_is_object(o)) {
-            wr_errf(l->err, l->errlen, "%s:%d: not a JSON object: %s", l->file, l->line,
+            wr_fail(l->err, WR_ERR_CORRUPT, "%s:%d: not a JSON object: %s", l->file, l->line,
                     o ? "another JSON value" : je.text);
             json_decref(o);
             return false;
@@ -206,7 +199,7 @@ static bool load_entry(loader *l, const char *entry) {
     size_t len;
     char *text = wr_read_file(entry, &len);
     if (!text || strncmp(text, "v1", 2) || (len > 2 && text[2] != '\n')) {
-        wr_errf(l->err, l->errlen, "file sink log entry %s is %s", entry,
+        wr_fail(l->err, WR_ERR_CORRUPT, "file sink log entry %s is %s", entry,
                 text ? "damaged (it must begin with v1)" : "unreadable");
         free(text);
         return false;
@@ -217,8 +210,8 @@ static bool load_entry(loader *l, const char *entry) {
         json_t *j = json_loads(line, 0, NULL);
         const char *path = json_string_value(json_object_get(j, "path"));
         if (!path) {
-            wr_errf(l->err, l->errlen, "file sink log entry %s is damaged (a line without a path)",
-                    entry);
+            wr_fail(l->err, WR_ERR_CORRUPT,
+                    "file sink log entry %s is damaged (a line without a path)", entry);
             ok = false;
         } else {
             /* the file's name within the sink folder (the folder may have moved) */
@@ -227,12 +220,12 @@ static bool load_entry(loader *l, const char *entry) {
             size_t flen;
             char *data = wr_read_file(file, &flen);
             if (!data) {
-                wr_errf(l->err, l->errlen, "file %s, committed by %s, cannot be read: %s", file,
+                wr_fail(l->err, WR_ERR_IO, "file %s, committed by %s, cannot be read: %s", file,
                         entry, strerror(errno));
                 ok = false;
             } else {
                 l->file = file;
-                ok = l->d->kind == WR_SINK_CSV ? load_csv(l, data, flen) : load_json(l, data, flen);
+                ok = l->d->csv ? load_csv(l, data, flen) : load_json(l, data, flen);
             }
             free(data);
             free(file);
@@ -243,8 +236,11 @@ static bool load_entry(loader *l, const char *entry) {
     return ok;
 }
 
-bool wr_file_sink_load(const wr_query *q, const wr_sink_env *env, char *err, size_t errlen) {
-    char *dir = wr_file_sink_log(q->sink, -1);
+bool wr_file_sink_load(const wr_sink_def *def, const wr_query *q, const wr_sink_env *env,
+                       wr_err *err) {
+    wr_file_fmt fmt;
+    wr_file_fmt_of(def, &fmt);
+    char *dir = wr_file_sink_log(&fmt, -1);
     DIR *dh = opendir(dir);
     int64_t *batches = NULL;
     size_t nb = 0;
@@ -259,27 +255,25 @@ bool wr_file_sink_load(const wr_query *q, const wr_sink_env *env, char *err, siz
     free(dir);
     qsort(batches, nb, sizeof *batches, cmp_i64);
     /* a plain table named after the sink, filled as a memory sink in append mode */
-    wr_sink_def d = *q->sink;
-    d.kind = WR_SINK_MEMORY;
-    d.mode = WR_MODE_APPEND;
-    d.path = NULL;
+    wr_sink_def d = {.name = def->name, .kind = &wr_memory_sink, .mode = WR_MODE_APPEND};
     wr_query tq = *q;
     tq.sink = &d;
     tq.agg = NULL;
-    wr_sink *table = wr_sink_open(&tq, env, err, errlen);
+    const wr_sink_ops *mops = wr_memory_sink.ops;
+    wr_sink *table = mops->open(&d, &tq, env, "", err);
     bool ok = table != NULL;
-    loader l = {.q = q, .d = q->sink, .err = err, .errlen = errlen};
+    loader l = {.q = q, .d = &fmt, .err = err, .rows = {.width = q->out.n}};
     for (size_t i = 0; i < nb && ok; i++) {
-        char *entry = wr_file_sink_log(q->sink, batches[i]);
-        l.nrows = 0;
+        char *entry = wr_file_sink_log(&fmt, batches[i]);
+        l.rows.n = 0;
         wr_arena_reset(&l.arena);
-        ok = load_entry(&l, entry) &&
-             table->ops->add_batch(table, batches[i], l.rows, l.nrows, err, errlen);
+        ok = load_entry(&l, entry) && mops->write(table, batches[i], &l.rows, err) &&
+             mops->commit(table, batches[i], err);
         free(entry);
     }
-    wr_sink_close(table);
+    if (table) mops->close(table);
     wr_arena_free(&l.arena);
-    free(l.rows);
+    wr_batch_free(&l.rows);
     free(batches);
     return ok;
 }

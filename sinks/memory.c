@@ -1,60 +1,62 @@
 /* The memory sink: a SQLite table named after the sink, in the run's catalog
- * database (catalog.c), written through the sink's own connection, so SQL
+ * database (catalog/), written through the sink's own connection, so SQL
  * over it runs on other connections while the stream runs. append inserts
  * the new rows, complete replaces the table's contents, update upserts by
- * the GROUP BY keys; each batch is one transaction, and the databases are in
- * WAL mode: a reader sees whole batches and never holds a writer up. With
- * `path` the table lives in that SQLite file together with the id of the
- * last batch it holds, written in the batch's own transaction: a batch
- * replayed after a crash changes nothing (exactly-once).
- * Also the printer of SQL results over memory sinks (table, csv, json). */
-#include <jansson.h>
+ * the GROUP BY keys; each batch is one transaction (write opens it, commit
+ * ends it), and the databases are in WAL mode: a reader sees whole batches
+ * and never holds a writer up. With `path` the table lives in that SQLite
+ * file together with the id of the last batch it holds and of the query,
+ * written in the batch's own transaction: the driver never writes a batch
+ * the file already holds (exactly-once). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sqlite3.h>
 
 #include "sinks/sinks_int.h"
 
 typedef struct mem {
-    sqlite3 *db; /* this sink's connection */
+    wr_sink base;
+    const char *path; /* the durable file (option path), or NULL */
+    sqlite3 *db;      /* this sink's connection */
     sqlite3_stmt *insert;
     sqlite3_stmt *insert_many; /* MANY rows a statement: fewer steps for big batches */
     int many;
     wr_buf scratch;                      /* text of the value being bound */
     sqlite3_stmt *del_keys;              /* update mode */
-    char *table;                         /* quoted, schema-qualified with path */
-    char *schema;                        /* "main" of the sink's own file (path), else NULL */
+    char *table;                         /* quoted, "main."-qualified with path */
     sqlite3_stmt *get_batch, *set_batch; /* the last batch the file holds */
 } mem;
 
 /* The file a sink's table lives in: its own (path) or the run's catalog. */
-static const char *db_file(const wr_sink *s) {
-    return s->def->path ? s->def->path : s->env->db_path;
+static const char *db_file(const mem *m) {
+    return m->path ? m->path : m->base.env->db_path;
 }
 
 /* An SQLite error (code, message) of sink s, naming its file; a damaged
  * durable file says how to start over. */
-static bool sql_fail(const wr_sink *s, int code, const char *msg, char *err, size_t errlen) {
+static bool sql_fail(const mem *m, int code, const char *msg, wr_err *err) {
+    const wr_sink_def *d = m->base.def;
     code &= 0xff;
-    if (s->def->path && (code == SQLITE_CORRUPT || code == SQLITE_NOTADB))
-        wr_errf(
-            err, errlen,
+    if (m->path && (code == SQLITE_CORRUPT || code == SQLITE_NOTADB))
+        return wr_fail(
+            err, WR_ERR_CORRUPT,
             "memory sink %s: %s is damaged (%s): restore it, or remove it and %s to start fresh",
-            s->def->name, s->def->path, msg,
-            s->def->checkpoint ? s->def->checkpoint : "the query's checkpoint");
-    else
-        wr_errf(err, errlen, "memory sink %s: %s: %s", s->def->name, db_file(s), msg);
-    return false;
+            d->name, m->path, msg, d->checkpoint ? d->checkpoint : "the query's checkpoint");
+    return wr_fail(err, WR_ERR_IO, "memory sink %s: %s: %s", d->name, db_file(m), msg);
 }
 
-/* The same for the last error on db. */
-static bool db_fail(const wr_sink *s, sqlite3 *db, char *err, size_t errlen) {
-    return sql_fail(s, sqlite3_errcode(db), sqlite3_errmsg(db), err, errlen);
+/* The same for the last error on the sink's connection. */
+static bool db_fail(const mem *m, wr_err *err) {
+    return sql_fail(m, sqlite3_errcode(m->db), sqlite3_errmsg(m->db), err);
 }
 
 /* A durable table must have this query's columns. */
-static bool same_columns(sqlite3 *db, const mem *m, const wr_sink *s, char *err, size_t errlen) {
+static bool same_columns(const mem *m, wr_err *err) {
+    sqlite3 *db = m->db;
+    const wr_sink *s = &m->base;
     char *sql = wr_xasprintf("SELECT * FROM %s LIMIT 0", m->table);
     sqlite3_stmt *st = NULL;
     bool ok = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK;
@@ -65,114 +67,112 @@ static bool same_columns(sqlite3 *db, const mem *m, const wr_sink *s, char *err,
     sqlite3_finalize(st);
     free(sql);
     if (!ok)
-        wr_errf(err, errlen,
+        wr_fail(err, WR_ERR_CORRUPT,
                 "memory sink %s: the file %s holds a table %s with other columns than this "
                 "query's; remove the file "
                 "(and the checkpoint) to start fresh",
-                s->def->name, s->def->path, s->def->name);
+                s->def->name, m->path, s->def->name);
     return ok;
 }
 
-static bool exec(const wr_sink *s, sqlite3 *db, const char *sql, char *err, size_t errlen) {
+static bool exec(const mem *m, const char *sql, wr_err *err) {
+    sqlite3 *db = m->db;
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        sql_fail(s, sqlite3_errcode(db), msg ? msg : sqlite3_errmsg(db), err, errlen);
+        sql_fail(m, sqlite3_errcode(db), msg ? msg : sqlite3_errmsg(db), err);
         sqlite3_free(msg);
         return false;
     }
     return true;
 }
 
-static void memory_close(wr_sink *s);
+static const wr_optspec options[] = {
+    WR_SINK_COMMON_OPTIONS,
+    {"path", WR_OPT_STRING, NULL, "a file", 0, 0,
+     "a SQLite file that keeps the table across runs (exactly-once with a checkpoint)",
+     WR_OPT_NONEMPTY},
+    {NULL},
+};
 
-bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
-    const wr_schema *sc = &s->query->out;
-    mem *m = wr_xcalloc(1, sizeof *m);
-    wr_buf t = {0}, b = {0};
-    int code = 0;
-    wr_err why;
-    m->db = wr_catalog_connect(db_file(s), s->def->path != NULL, &code, &why);
-    if (!m->db) {
-        wr_errf(err, errlen, "%s", why.msg);
-        free(m);
-        size_t n = strlen(err); /* the message names the file */
-        if (s->def->path && (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) && n < errlen)
-            wr_errf(err + n, errlen - n,
-                    "; the file of memory sink %s is damaged: restore it, or remove it and %s to "
-                    "start fresh",
-                    s->def->name,
-                    s->def->checkpoint ? s->def->checkpoint : "the query's checkpoint");
-        return false;
+static void memory_close(wr_sink *s) {
+    mem *m = (mem *)s;
+    sqlite3_finalize(m->insert);
+    sqlite3_finalize(m->insert_many);
+    wr_buf_free(&m->scratch);
+    sqlite3_finalize(m->del_keys);
+    sqlite3_finalize(m->get_batch);
+    sqlite3_finalize(m->set_batch);
+    sqlite3_close(m->db);
+    free(m->table);
+    free(m);
+}
+
+/* "INSERT INTO table VALUES (?, ...)" with `rows` rows of parameters. */
+static bool prepare_insert(mem *m, int rows, sqlite3_stmt **st, wr_err *err) {
+    int nc = m->base.query->out.n;
+    wr_buf b = {0};
+    wr_buf_printf(&b, "INSERT INTO %s VALUES ", m->table);
+    for (int r = 0; r < rows; r++) {
+        wr_buf_puts(&b, r ? ", (" : "(");
+        for (int c = 0; c < nc; c++)
+            wr_buf_puts(&b, c ? ", ?" : "?");
+        wr_buf_puts(&b, ")");
     }
-    sqlite3 *db = m->db;
-    if (s->def->path) {
-        m->schema = wr_xstrdup("main");
-        wr_buf_puts(&t, "main.");
-    }
-    wr_catalog_quote(&t, s->def->name);
-    m->table = t.p;
-    if (m->schema) /* durable: keep what the file holds */
-        wr_buf_printf(&b,
-                      "CREATE TABLE IF NOT EXISTS %s.weir_batches (sink TEXT PRIMARY KEY, batch "
-                      "INTEGER NOT NULL, query TEXT); "
-                      "CREATE TABLE IF NOT EXISTS ",
-                      m->schema);
+    bool ok = sqlite3_prepare_v2(m->db, b.p, -1, st, NULL) == SQLITE_OK || db_fail(m, err);
+    wr_buf_free(&b);
+    return ok;
+}
+
+/* The table (and with path, the weir_batches record) and the statements. */
+static bool memory_setup(mem *m, wr_err *err) {
+    const wr_sink_def *d = m->base.def;
+    const wr_schema *sc = &m->base.query->out;
+    const wr_aggregate *agg = m->base.query->agg;
+    wr_buf b = {0};
+    if (m->path) /* durable: keep what the file holds */
+        wr_buf_puts(&b, "CREATE TABLE IF NOT EXISTS main.weir_batches (sink TEXT PRIMARY KEY, "
+                        "batch INTEGER NOT NULL, query TEXT); CREATE TABLE IF NOT EXISTS ");
     else
         wr_buf_printf(&b, "DROP TABLE IF EXISTS %s; CREATE TABLE ", m->table);
-    wr_catalog_table_sql(&b, m->table, &s->query->out);
+    wr_catalog_table_sql(&b, m->table, sc);
     wr_buf_puts(&b, ";");
-    const wr_aggregate *agg = s->query->agg;
-    bool upsert = s->def->mode == WR_MODE_UPDATE && agg && agg->nkeys > 0;
-    if (upsert) {
-        /* the index name carries the schema; its table must not */
-        wr_buf_printf(&b, "CREATE INDEX IF NOT EXISTS \"%s_keys\" ON \"%s\" (", s->def->name,
-                      s->def->name);
+    bool upsert = d->mode == WR_MODE_UPDATE && agg && agg->nkeys > 0;
+    if (upsert) { /* the index name carries the schema; its table must not */
+        wr_buf_puts(&b, "CREATE INDEX IF NOT EXISTS ");
+        char *idx = wr_xasprintf("%s_keys", d->name);
+        wr_catalog_quote(&b, idx);
+        free(idx);
+        wr_buf_puts(&b, " ON ");
+        wr_catalog_quote(&b, d->name);
+        wr_buf_puts(&b, " (");
         for (int k = 0; k < agg->nkeys; k++) {
             if (k) wr_buf_puts(&b, ", ");
             wr_catalog_quote(&b, sc->cols[agg->out_key_cols[k]].name);
         }
         wr_buf_puts(&b, ");");
     }
-    bool ok = exec(s, db, b.p, err, errlen);
-    if (ok && m->schema &&
-        sqlite3_prepare_v2(db, "SELECT query FROM main.weir_batches", -1, &m->get_batch, NULL) !=
+    bool ok = exec(m, b.p, err);
+    if (ok && m->path) {
+        sqlite3_stmt *probe = NULL; /* a file of an earlier Weir has no query column */
+        if (sqlite3_prepare_v2(m->db, "SELECT query FROM main.weir_batches", -1, &probe, NULL) !=
             SQLITE_OK)
-        ok = exec(s, db, "ALTER TABLE main.weir_batches ADD COLUMN query TEXT", err,
-                  errlen); /* a file of an earlier Weir */
-    sqlite3_finalize(m->get_batch);
-    m->get_batch = NULL;
-    b.len = 0;
-    wr_buf_printf(&b, "INSERT INTO %s VALUES (", m->table);
-    for (int c = 0; c < sc->n; c++)
-        wr_buf_puts(&b, c ? ", ?" : "?");
-    wr_buf_puts(&b, ")");
-    if (ok && sqlite3_prepare_v2(db, b.p, -1, &m->insert, NULL) != SQLITE_OK) {
-        ok = db_fail(s, db, err, errlen);
+            ok = exec(m, "ALTER TABLE main.weir_batches ADD COLUMN query TEXT", err);
+        sqlite3_finalize(probe);
+        ok = ok && same_columns(m, err);
+        ok = ok && (sqlite3_prepare_v2(m->db,
+                                       "SELECT batch, query FROM main.weir_batches WHERE sink = ?1",
+                                       -1, &m->get_batch, NULL) == SQLITE_OK ||
+                    db_fail(m, err));
+        ok = ok && (sqlite3_prepare_v2(m->db,
+                                       "INSERT OR REPLACE INTO main.weir_batches (sink, batch, "
+                                       "query) VALUES (?1, ?2, ?3)",
+                                       -1, &m->set_batch, NULL) == SQLITE_OK ||
+                    db_fail(m, err));
     }
+    ok = ok && prepare_insert(m, 1, &m->insert, err);
     m->many = sc->n > 0 ? 500 / sc->n : 0; /* under SQLite's 999 host parameters */
     if (m->many > 64) m->many = 64;
-    for (int r = 1; ok && r < m->many; r++) {
-        wr_buf_puts(&b, ", (");
-        for (int c = 0; c < sc->n; c++)
-            wr_buf_puts(&b, c ? ", ?" : "?");
-        wr_buf_puts(&b, ")");
-    }
-    if (ok && m->many > 1 && sqlite3_prepare_v2(db, b.p, -1, &m->insert_many, NULL) != SQLITE_OK) {
-        ok = db_fail(s, db, err, errlen);
-    }
-    if (ok && m->schema) {
-        ok = same_columns(db, m, s, err, errlen);
-        char *g =
-            wr_xasprintf("SELECT batch, query FROM %s.weir_batches WHERE sink = ?1", m->schema);
-        char *w = wr_xasprintf(
-            "INSERT OR REPLACE INTO %s.weir_batches (sink, batch, query) VALUES (?1, ?2, ?3)",
-            m->schema);
-        if (ok && (sqlite3_prepare_v2(db, g, -1, &m->get_batch, NULL) != SQLITE_OK ||
-                   sqlite3_prepare_v2(db, w, -1, &m->set_batch, NULL) != SQLITE_OK))
-            ok = db_fail(s, db, err, errlen);
-        free(g);
-        free(w);
-    }
+    if (ok && m->many > 1) ok = prepare_insert(m, m->many, &m->insert_many, err);
     if (ok && upsert) {
         b.len = 0;
         wr_buf_printf(&b, "DELETE FROM %s WHERE ", m->table);
@@ -181,14 +181,41 @@ bool wr_memory_open(wr_sink *s, char *err, size_t errlen) {
             wr_catalog_quote(&b, sc->cols[agg->out_key_cols[k]].name);
             wr_buf_printf(&b, " IS ?%d", k + 1);
         }
-        if (sqlite3_prepare_v2(db, b.p, -1, &m->del_keys, NULL) != SQLITE_OK) {
-            ok = db_fail(s, db, err, errlen);
-        }
+        ok = sqlite3_prepare_v2(m->db, b.p, -1, &m->del_keys, NULL) == SQLITE_OK || db_fail(m, err);
     }
     wr_buf_free(&b);
-    s->impl = m;
-    if (!ok) memory_close(s);
     return ok;
+}
+
+static wr_sink *memory_open(const wr_sink_def *def, const wr_query *q, const wr_sink_env *env,
+                            const char *query_id, wr_err *err) {
+    mem *m = wr_xcalloc(1, sizeof *m);
+    m->base = (wr_sink){.def = def, .query = q, .env = env};
+    snprintf(m->base.query_id, sizeof m->base.query_id, "%s", query_id);
+    m->path = wr_sink_opt(def, "path");
+    int code = 0;
+    m->db = wr_catalog_connect(db_file(m), m->path != NULL, &code, err);
+    if (!m->db) {
+        if (m->path && (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)) {
+            size_t n = strlen(err->msg); /* the message names the file */
+            snprintf(err->msg + n, sizeof err->msg - n,
+                     "; the file of memory sink %s is damaged: restore it, or remove it and %s to "
+                     "start fresh",
+                     def->name, def->checkpoint ? def->checkpoint : "the query's checkpoint");
+            err->code = WR_ERR_CORRUPT;
+        }
+        free(m);
+        return NULL;
+    }
+    wr_buf t = {0};
+    if (m->path) wr_buf_puts(&t, "main.");
+    wr_catalog_quote(&t, def->name);
+    m->table = t.p;
+    if (!memory_setup(m, err)) {
+        memory_close(&m->base);
+        return NULL;
+    }
+    return &m->base;
 }
 
 /* Binds a value; strings are the batch's own (alive until the statement
@@ -220,81 +247,82 @@ static void bind_val(sqlite3_stmt *st, int i, wr_val v, wr_type t, wr_buf *scrat
     }
 }
 
-static bool step_done(const wr_sink *s, sqlite3 *db, sqlite3_stmt *st, char *err, size_t errlen) {
+static bool step_done(const mem *m, sqlite3_stmt *st, wr_err *err) {
     int rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE) {
-        db_fail(s, db, err, errlen);
-        sqlite3_reset(st);
-        return false;
-    }
+    bool ok = rc == SQLITE_DONE || db_fail(m, err);
     sqlite3_reset(st);
-    return true;
+    return ok;
 }
 
-static bool memory_add(wr_sink *s, int64_t batch_id, const wr_val *rows, size_t nrows, char *err,
-                       size_t errlen) {
-    mem *m = s->impl;
-    sqlite3 *db = m->db;
+/* A batch opens a transaction that commit ends: append inserts, complete
+ * replaces the table's rows, update deletes each row's keys first. */
+static bool memory_write(wr_sink *s, int64_t batch, const wr_batch *rows, wr_err *err) {
+    (void)batch;
+    mem *m = (mem *)s;
     const wr_schema *sc = &s->query->out;
     const wr_aggregate *agg = s->query->agg;
-    size_t nc = (size_t)sc->n;
-    bool ok = exec(s, db, "BEGIN IMMEDIATE", err, errlen);
-    if (ok && m->get_batch) { /* a batch the file already holds: replayed after a crash */
-        sqlite3_bind_text(m->get_batch, 1, s->def->name, -1, SQLITE_TRANSIENT);
-        int rc = sqlite3_step(m->get_batch);
-        bool held = rc == SQLITE_ROW && sqlite3_column_int64(m->get_batch, 0) >= batch_id;
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) ok = db_fail(s, db, err, errlen);
-        sqlite3_reset(m->get_batch);
-        if (held || !ok) {
-            exec(s, db, "ROLLBACK", NULL, 0);
-            return ok;
-        }
-    }
+    size_t nc = (size_t)sc->n, nrows = rows->n;
+    bool ok = exec(m, "BEGIN IMMEDIATE", err);
     if (ok && s->def->mode == WR_MODE_COMPLETE) {
         char *sql = wr_xasprintf("DELETE FROM %s", m->table);
-        ok = exec(s, db, sql, err, errlen);
+        ok = exec(m, sql, err);
         free(sql);
     }
     size_t r = 0;
     /* appends go MANY rows a statement; upserts row by row (delete, insert) */
     for (size_t many = (size_t)m->many; ok && !m->del_keys && m->insert_many && r + many <= nrows;
          r += many) {
-        for (size_t k = 0; k < many; k++)
+        for (size_t k = 0; k < many; k++) {
+            const wr_val *row = wr_batch_row(rows, r + k);
             for (size_t c = 0; c < nc; c++)
-                bind_val(m->insert_many, (int)(k * nc + c) + 1, rows[(r + k) * nc + c],
-                         sc->cols[c].type, &m->scratch);
-        ok = step_done(s, db, m->insert_many, err, errlen);
+                bind_val(m->insert_many, (int)(k * nc + c) + 1, row[c], sc->cols[c].type,
+                         &m->scratch);
+        }
+        ok = step_done(m, m->insert_many, err);
     }
     for (; ok && r < nrows; r++) {
-        const wr_val *row = rows + r * nc;
+        const wr_val *row = wr_batch_row(rows, r);
         if (m->del_keys) {
             for (int k = 0; k < agg->nkeys; k++) {
                 int c = agg->out_key_cols[k];
                 bind_val(m->del_keys, k + 1, row[c], sc->cols[c].type, &m->scratch);
             }
-            ok = step_done(s, db, m->del_keys, err, errlen);
+            ok = step_done(m, m->del_keys, err);
         }
         for (size_t c = 0; ok && c < nc; c++)
             bind_val(m->insert, (int)c + 1, row[c], sc->cols[c].type, &m->scratch);
-        ok = ok && step_done(s, db, m->insert, err, errlen);
+        ok = ok && step_done(m, m->insert, err);
     }
-    if (ok && m->set_batch) {
-        sqlite3_bind_text(m->set_batch, 1, s->def->name, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(m->set_batch, 2, batch_id);
-        sqlite3_bind_text(m->set_batch, 3, s->query_id, -1, SQLITE_TRANSIENT);
-        ok = step_done(s, db, m->set_batch, err, errlen);
-    }
-    if (ok)
-        ok = exec(s, db, "COMMIT", err, errlen);
-    else
-        exec(s, db, "ROLLBACK", NULL, 0);
+    if (!ok) exec(m, "ROLLBACK", NULL);
     return ok;
 }
 
+/* With path, the batch and the query are recorded in the batch's own
+ * transaction: the file holds a batch's rows exactly when it says so. */
+static bool memory_commit(wr_sink *s, int64_t batch, wr_err *err) {
+    mem *m = (mem *)s;
+    bool ok = true;
+    if (m->set_batch) {
+        sqlite3_bind_text(m->set_batch, 1, s->def->name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(m->set_batch, 2, batch);
+        sqlite3_bind_text(m->set_batch, 3, s->query_id, -1, SQLITE_TRANSIENT);
+        ok = step_done(m, m->set_batch, err);
+    }
+    ok = ok && exec(m, "COMMIT", err);
+    if (!ok) exec(m, "ROLLBACK", NULL);
+    return ok;
+}
+
+static void memory_abort(wr_sink *s, int64_t batch) {
+    (void)batch;
+    mem *m = (mem *)s;
+    if (!sqlite3_get_autocommit(m->db)) exec(m, "ROLLBACK", NULL);
+}
+
 /* A durable sink: the last batch and query its weir_batches row records. */
-static bool memory_last_committed(wr_sink *s, wr_sink_held *h, char *err, size_t errlen) {
-    mem *m = s->impl;
-    h->where = h->id_file = s->def->path;
+static bool memory_last_committed(wr_sink *s, wr_sink_held *h, wr_err *err) {
+    mem *m = (mem *)s;
+    h->where = h->id_file = h->output = m->path;
     h->query_id[0] = '\0';
     h->last_batch = -1;
     if (!m->get_batch) return true;
@@ -305,23 +333,46 @@ static bool memory_last_committed(wr_sink *s, wr_sink_held *h, char *err, size_t
         const char *id = (const char *)sqlite3_column_text(m->get_batch, 1);
         if (id) snprintf(h->query_id, sizeof h->query_id, "%s", id);
     }
-    bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE || db_fail(s, m->db, err, errlen);
+    bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE || db_fail(m, err);
     sqlite3_reset(m->get_batch);
     return ok;
 }
 
-static void memory_close(wr_sink *s) {
-    mem *m = s->impl;
-    sqlite3_finalize(m->insert);
-    sqlite3_finalize(m->insert_many);
-    wr_buf_free(&m->scratch);
-    sqlite3_finalize(m->del_keys);
-    sqlite3_finalize(m->get_batch);
-    sqlite3_finalize(m->set_batch);
-    sqlite3_close(m->db);
-    free(m->table);
-    free(m->schema);
-    free(m);
+static char *memory_describe(const wr_sink_def *def) {
+    const char *path = wr_sink_opt(def, "path");
+    return path ? wr_xasprintf("MemorySink[%s, path=%s]", def->name, path)
+                : wr_xasprintf("MemorySink[%s]", def->name);
 }
 
-const wr_sink_ops wr_memory_ops = {memory_add, memory_last_committed, memory_close};
+static wr_sql_kind memory_sql(const wr_sink_def *def, const char **file) {
+    *file = wr_sink_opt(def, "path");
+    return WR_SQL_TABLE;
+}
+
+/* Update mode upserts by the GROUP BY keys: the table must have them. */
+static bool memory_check(const wr_sink_def *def, const wr_query *q, wr_err *err) {
+    if (!q->agg || def->mode != WR_MODE_UPDATE) return true;
+    for (int k = 0; k < q->agg->nkeys; k++)
+        if (q->agg->out_key_cols[k] < 0)
+            return wr_fail(err, WR_ERR_USAGE,
+                           "outputMode 'update' on memory sink %s upserts rows by their GROUP BY "
+                           "keys, so every key must be in the select list (key %d is missing)",
+                           def->name, k + 1);
+    return true;
+}
+
+static const wr_sink_ops ops = {
+    .open = memory_open,
+    .last_committed = memory_last_committed,
+    .write = memory_write,
+    .commit = memory_commit,
+    .abort = memory_abort,
+    .close = memory_close,
+    .describe = memory_describe,
+    .sql = memory_sql,
+};
+
+const wr_sink_kind wr_memory_sink = {
+    "memory", options,      WR_MODES_APPEND | WR_MODES_UPDATE | WR_MODES_COMPLETE,
+    NULL,     memory_check, &ops,
+};

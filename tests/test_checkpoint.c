@@ -274,7 +274,7 @@ Test(checkpoint, a_crash_at_each_stage_of_a_batch_recovers_exactly) {
     wrt_produce(w.bs, "w", 1, p1, NULL, 3);
     const char *stages[] = {"offsets", "sink", "state", "commit"};
     for (int s = 0; s < 4; s++) {
-        char *job = wr_xasprintf(
+        char *stage_job = wr_xasprintf(
             "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'w', startingOffsets = 'earliest', "
             "maxOffsetsPerTrigger = 2);\n"
             "CREATE SINK counts USING memory OPTIONS (outputMode = 'update', path = "
@@ -291,21 +291,21 @@ Test(checkpoint, a_crash_at_each_stage_of_a_batch_recovers_exactly) {
         const char *const args[] = {"--bootstrap",  w.bs,       "--checkpoint", ck,  "--trigger",
                                     "availableNow", "--format", "csv",          NULL};
         setenv("WEIR_FAULT", fault, 1);
-        wrt_result r = wrt_run_job(job, args, NULL);
+        wrt_result r = wrt_run_job(stage_job, args, NULL);
         unsetenv("WEIR_FAULT");
         cr_assert_eq(r.status, 70, "%s: %s", stages[s], r.err);
         char *msg = wr_xasprintf("stopping at %s of batch 1", stages[s]);
         cr_assert(strstr(r.err, msg), "%s", r.err);
         free(msg);
         wrt_result_free(&r);
-        r = wrt_run_job(job, args, NULL);
+        r = wrt_run_job(stage_job, args, NULL);
         cr_assert_eq(r.status, 0, "%s: %s", stages[s], r.err);
         cr_assert_str_eq(
             r.out,
             "k,n\na,3\nb,2\nc,1\n\npartition,offset,v\n0,0,a\n0,1,b\n0,2,a\n1,0,c\n1,1,a\n1,2,b\n",
             "after a crash at %s: %s", stages[s], r.out);
         wrt_result_free(&r);
-        free(job), free(ck), free(fault);
+        free(stage_job), free(ck), free(fault);
     }
 }
 

@@ -160,17 +160,17 @@ Test(crash, sigkill_at_random_moments_loses_and_doubles_nothing) {
     memset(seen, 0, (size_t)n);
     int nums = 0, ws = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *w = (const char *)sqlite3_column_text(st, 0);
+        const char *word = (const char *)sqlite3_column_text(st, 0);
         long long c = sqlite3_column_int64(st, 1);
-        if (w[0] == 'w') {
-            int k = atoi(w + 1);
-            cr_assert(k >= 0 && k < 97, "unexpected word %s", w);
-            cr_assert_eq(c, exp[k], "count of %s: %lld, want %d (seed %u)", w, c, exp[k], seed);
+        if (word[0] == 'w') {
+            int k = atoi(word + 1);
+            cr_assert(k >= 0 && k < 97, "unexpected word %s", word);
+            cr_assert_eq(c, exp[k], "count of %s: %lld, want %d (seed %u)", word, c, exp[k], seed);
             ws++;
         } else {
-            int i = atoi(w);
-            cr_assert(i >= 0 && i < n && !seen[i], "unexpected or repeated word %s", w);
-            cr_assert_eq(c, 1, "count of %s: %lld (seed %u)", w, c, seed);
+            int i = atoi(word);
+            cr_assert(i >= 0 && i < n && !seen[i], "unexpected or repeated word %s", word);
+            cr_assert_eq(c, 1, "count of %s: %lld (seed %u)", word, c, seed);
             seen[i] = 1;
             nums++;
         }

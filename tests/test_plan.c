@@ -6,10 +6,16 @@
 #include <string.h>
 
 #include "planner/wr_plan.h"
+#include "sinks/wr_sinks.h"
+#include "sources/wr_sources.h"
+
+/* The columns of a Kafka row: key, value, topic, partition, offset, ... */
+enum { KAFKA_OFFSET = 4, KAFKA_WIDTH = 7 };
 
 static wr_job *plan(const char *text) {
     wr_strlist sets = {0};
-    wr_plan_overrides ov = {.bootstrap = "localhost:1", .sets = &sets};
+    static const wr_kinds kinds = {wr_source_kinds, wr_sink_kinds};
+    wr_plan_overrides ov = {.kinds = &kinds, .bootstrap = "localhost:1", .sets = &sets};
     char err[512];
     wr_job *job = wr_plan_job("t.sql", text, strlen(text), &ov, err, sizeof err);
     cr_assert_not_null(job, "%s", err);
@@ -40,10 +46,10 @@ Test(plan, a_split_used_twice_is_computed_once) {
     /* ip = column 7 (the split) [4]; spent = CAST(column 7 [6]); offset stays column 4 */
     cr_assert_eq(proj->exprs[0]->op, WR_E_INDEX);
     cr_assert_eq(proj->exprs[0]->args[0]->op, WR_E_COL);
-    cr_assert_eq(proj->exprs[0]->args[0]->col, WR_KCOL_COUNT);
-    cr_assert_eq(proj->exprs[1]->args[0]->args[0]->col, WR_KCOL_COUNT);
+    cr_assert_eq(proj->exprs[0]->args[0]->col, KAFKA_WIDTH);
+    cr_assert_eq(proj->exprs[1]->args[0]->args[0]->col, KAFKA_WIDTH);
     cr_assert_eq(proj->exprs[2]->op, WR_E_COL);
-    cr_assert_eq(proj->exprs[2]->col, WR_KCOL_OFFSET);
+    cr_assert_eq(proj->exprs[2]->col, KAFKA_OFFSET);
     wr_job_free(job);
 }
 

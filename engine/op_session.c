@@ -1,34 +1,14 @@
-/* Event-time state (event_time.h): eviction of closed groups and the merging
- * of session windows. */
+/* The session window operator: GROUP BY session_window(ts, gap) and other
+ * keys. Each row opens a session [ts, ts + gap) in its task's partial; all
+ * sessions of one key go to one state partition (by the hash of the keys
+ * beside the window), where the partials' and the state's sessions of each
+ * key that overlap merge into one, their aggregates combined. A session
+ * closes when the watermark passes its end. The rest is the aggregate
+ * operator's (aggregate.h). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/event_time.h"
-
-typedef struct closing {
-    const wr_aggregate *agg;
-    int64_t wm;
-} closing;
-
-static bool is_closed(const void *ctx, wr_entry *e) {
-    const closing *c = ctx;
-    return wr_et_closed(c->agg, e, c->wm);
-}
-
-int64_t wr_et_evict(const wr_aggregate *agg, wr_table *st, int64_t wm) {
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < st->n; i++)
-        n += wr_et_closed(agg, wr_table_at(st, i), wm);
-    if (!n) return 0;
-    if ((uint64_t)n * 8 >= st->n) { /* many: one pass and a new index */
-        closing c = {agg, wm};
-        return wr_table_drop_where(st, is_closed, &c);
-    }
-    for (uint32_t i = st->n;
-         i-- > 0;) /* few: from the end, as removal moves the last entry into i */
-        if (wr_et_closed(agg, wr_table_at(st, i), wm)) wr_table_remove(st, i);
-    return n;
-}
+#include "engine/aggregate.h"
 
 /* One session, from the state (idx) or from a task's partial (entry). */
 typedef struct sess {
@@ -38,7 +18,7 @@ typedef struct sess {
     int64_t idx; /* state entry index, or -1 for a partial */
 } sess;
 
-uint64_t wr_et_session_hash(const wr_aggregate *agg, const wr_val *k) {
+static uint64_t session_hash(const wr_aggregate *agg, const wr_val *k) {
     uint64_t h = 0x9e3779b97f4a7c15ULL;
     for (int i = 0; i < agg->nkeys; i++)
         if (i != agg->win.key)
@@ -76,30 +56,33 @@ static int cmp_idx_desc(const void *a, const void *b) {
 static sess make(const wr_aggregate *agg, wr_entry *e, int64_t idx) {
     const wr_val *k = wr_entry_keys(e);
     wr_arr *w = k[agg->win.key].u.a;
-    return (sess){wr_et_session_hash(agg, k), w->items[0].u.i, w->items[1].u.i, e, idx};
+    return (sess){session_hash(agg, k), w->items[0].u.i, w->items[1].u.i, e, idx};
 }
 
-void wr_et_merge_sessions(const wr_aggregate *agg, wr_table *st, wr_task *tasks, int ntasks,
-                          int p) {
+static void session_merge(wr_opstate *s, int p, wr_op *const *ops, int nops) {
+    const wr_aggregate *agg = s->agg;
+    wr_table *st = &s->parts[p];
     size_t np = 0;
-    for (int w = 0; w < ntasks; w++)
-        np += tasks[w].nbucket[p];
+    for (int w = 0; w < nops; w++)
+        np += ((wr_agg_task *)ops[w])->nbucket[p];
     if (!np) return;
     /* the new sessions, and the state's sessions of the same keys */
     size_t cap = np * 2;
     sess *all = wr_xmalloc(sizeof *all * cap);
     uint64_t *hashes = wr_xmalloc(sizeof *hashes * np);
     size_t n = 0;
-    for (int w = 0; w < ntasks; w++)
-        for (uint32_t k = 0; k < tasks[w].nbucket[p]; k++) {
-            all[n] = make(agg, wr_table_at(&tasks[w].partial, tasks[w].buckets[p][k]), -1);
+    for (int w = 0; w < nops; w++) {
+        const wr_agg_task *a = (const wr_agg_task *)ops[w];
+        for (uint32_t k = 0; k < a->nbucket[p]; k++) {
+            all[n] = make(agg, wr_table_at(&a->partial, a->buckets[p][k]), -1);
             hashes[n] = all[n].khash;
             n++;
         }
+    }
     qsort(hashes, np, sizeof *hashes, cmp_u64);
     for (uint32_t i = 0; i < st->n; i++) {
         wr_entry *e = wr_table_at(st, i);
-        uint64_t h = wr_et_session_hash(agg, wr_entry_keys(e));
+        uint64_t h = session_hash(agg, wr_entry_keys(e));
         if (!bsearch(&h, hashes, np, sizeof *hashes, cmp_u64)) continue;
         if (n == cap) all = wr_xrealloc(all, sizeof *all * (cap *= 2));
         all[n++] = make(agg, e, i);
@@ -132,14 +115,15 @@ void wr_et_merge_sessions(const wr_aggregate *agg, wr_table *st, wr_task *tasks,
             /* one session [all[i].start, end) out of all[i..j) */
             merged m = {wr_arena_alloc(&tmp, sizeof(wr_val) * (size_t)agg->nkeys),
                         wr_xcalloc(1, ssz ? ssz : 1)};
-            const wr_val *src = NULL;
+            /* the keys of a partial (fresh: there is one): they outlive the removals */
+            const wr_val *src = wr_entry_keys(all[i].e);
             for (size_t x = i; x < j; x++) {
                 wr_aggs_merge(agg, m.states, (wr_aggst *)((unsigned char *)all[x].e + st->value_at),
                               (wr_agg_copy){true, NULL});
                 if (all[x].idx >= 0)
                     gone[ngone++] = all[x].idx;
                 else
-                    src = wr_entry_keys(all[x].e); /* a partial's keys outlive the removals */
+                    src = wr_entry_keys(all[x].e);
             }
             memcpy(m.keys, src, sizeof(wr_val) * (size_t)agg->nkeys);
             m.keys[agg->win.key] = wr_window_val(&tmp, all[i].start, end);
@@ -161,3 +145,39 @@ void wr_et_merge_sessions(const wr_aggregate *agg, wr_table *st, wr_task *tasks,
     free(all);
     wr_arena_free(&tmp);
 }
+
+static void session_push(wr_op *op, const wr_val *row) {
+    wr_agg_task *a = (wr_agg_task *)op;
+    if (!wr_agg_task_eval(a, row)) return;
+    int64_t x = a->keybuf[a->agg->win.key].u.i;
+    wr_agg_task_fold_window(a, x, x + a->agg->win.gap);
+}
+
+static int part_by_other_keys(const wr_agg_task *a, wr_entry *e) {
+    return (int)(session_hash(a->agg, wr_entry_keys(e)) % (uint64_t)a->base.task->nparts);
+}
+
+static void session_finish(wr_op *op) {
+    wr_agg_task_split((wr_agg_task *)op, part_by_other_keys);
+}
+
+static wr_op *session_open(wr_task *t, const void *node, wr_op *next) {
+    return wr_agg_task_open(&wr_op_session, t, node, next);
+}
+
+const wr_op_class wr_op_session = {
+    .name = "session",
+    .open = session_open,
+    .push = session_push,
+    .finish = session_finish,
+    .clear = wr_agg_task_clear,
+    .close = wr_agg_task_close,
+    .state_open = wr_agg_state_open,
+    .merge = session_merge,
+    .emit = wr_agg_state_emit,
+    .evict = wr_agg_state_evict,
+    .commit = wr_agg_state_commit,
+    .restore = wr_agg_state_restore,
+    .stats = wr_agg_state_stats,
+    .state_close = wr_agg_state_close,
+};

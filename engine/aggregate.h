@@ -1,0 +1,60 @@
+/* Internal to the aggregation operators (op_aggregate.c, op_session.c):
+ * what they share. A task's instance folds rows into a partial table keyed
+ * by the GROUP BY keys (a window's [start, end) among them), then splits it
+ * by state partition; the query's instance holds one state table per
+ * partition. A group closes when the watermark reaches its event time (a
+ * window's end, or the watermark column itself). */
+#ifndef WR_ENGINE_AGGREGATE_H
+#define WR_ENGINE_AGGREGATE_H
+
+#include "engine/agg_state.h"
+#include "engine/operator.h"
+
+typedef struct wr_agg_task {
+    wr_op base;
+    const wr_aggregate *agg;
+    wr_state_layout layout;
+    wr_table partial;
+    wr_val *keybuf, *inbuf;
+    uint32_t **buckets; /* entry indices per state partition */
+    uint32_t *nbucket;
+} wr_agg_task;
+
+struct wr_opstate {
+    const wr_aggregate *agg;
+    wr_state_layout layout;
+    wr_table *parts;
+    int nparts;
+};
+
+/* Whether the group of entry e is closed at watermark wm (µs). */
+static inline bool wr_agg_closed(const wr_aggregate *agg, wr_entry *e, int64_t wm) {
+    if (agg->event_key < 0) return false;
+    wr_val k = wr_entry_keys(e)[agg->event_key];
+    if (k.null) return false;
+    return (agg->win.kind ? k.u.a->items[1].u.i : k.u.i) <= wm;
+}
+
+wr_op *wr_agg_task_open(const wr_op_class *cls, wr_task *t, const void *node, wr_op *next);
+/* Evaluates a row's keys, aggregate inputs and event time into the task's
+ * buffers; false when the row belongs to no group (a NULL window time). */
+bool wr_agg_task_eval(wr_agg_task *a, const wr_val *row);
+/* Folds the evaluated row into the group of window [start, end) unless the
+ * window is late. */
+void wr_agg_task_fold_window(wr_agg_task *a, int64_t start, int64_t end);
+/* Splits the partial by state partition: part(a, entry). */
+void wr_agg_task_split(wr_agg_task *a, int (*part)(const wr_agg_task *a, wr_entry *e));
+void wr_agg_task_clear(wr_op *op);
+void wr_agg_task_close(wr_op *op);
+
+wr_opstate *wr_agg_state_open(const wr_query *q, int nparts);
+bool wr_agg_state_emit(wr_opstate *s, int part, wr_output_mode mode, int64_t watermark,
+                       wr_batch *out, wr_eval *ev);
+int64_t wr_agg_state_evict(wr_opstate *s, int part, int64_t watermark);
+bool wr_agg_state_commit(wr_opstate *s, int part, const char *dir, int64_t version,
+                         int snapshot_every, bool *snapshotted, wr_err *err);
+bool wr_agg_state_restore(wr_opstate *s, int part, const char *dir, int64_t version, wr_err *err);
+void wr_agg_state_stats(wr_opstate *s, int part, wr_state_stats *out);
+void wr_agg_state_close(wr_opstate *s);
+
+#endif

@@ -1,0 +1,244 @@
+/* The aggregate operator: GROUP BY keys, optionally a tumbling or sliding
+ * window of an event time, with count/sum/avg/min/max. Each task folds its
+ * rows into a partial table (keys copied once per distinct group); after
+ * the tasks, each state partition merges the partials of its groups, then
+ * emits the sink's rows (complete: every group; update: the groups the batch
+ * changed; append: the groups the watermark closed) through HAVING and the
+ * select list, and evicts closed groups. Also the parts op_session.c shares
+ * (aggregate.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/aggregate.h"
+
+wr_op *wr_agg_task_open(const wr_op_class *cls, wr_task *t, const void *node, wr_op *next) {
+    wr_agg_task *a = wr_xcalloc(1, sizeof *a);
+    a->base = (wr_op){cls, next, t};
+    a->agg = node;
+    wr_agg_layout(&a->layout, a->agg);
+    wr_table_init(&a->partial, &a->layout, false, &t->out_arena);
+    a->keybuf = wr_xcalloc((size_t)a->agg->nkeys + 1, sizeof(wr_val));
+    a->inbuf = wr_xcalloc((size_t)a->agg->naggs + 1, sizeof(wr_val));
+    a->buckets = wr_xcalloc((size_t)t->nparts, sizeof *a->buckets);
+    a->nbucket = wr_xcalloc((size_t)t->nparts, sizeof *a->nbucket);
+    return &a->base;
+}
+
+bool wr_agg_task_eval(wr_agg_task *a, const wr_val *row) {
+    const wr_aggregate *agg = a->agg;
+    wr_task *t = a->base.task;
+    for (int k = 0; k < agg->nkeys; k++) {
+        const wr_expr *ke = agg->keys[k];
+        a->keybuf[k] = ke->op == WR_E_COL ? row[ke->col] : wr_expr_eval(ke, row, &t->ev);
+    }
+    for (int i = 0; i < agg->naggs; i++)
+        a->inbuf[i] = agg->aggs[i].arg ? wr_expr_eval(agg->aggs[i].arg, row, &t->ev) : wr_int(1);
+    if (agg->wm_expr) {
+        wr_val et = wr_expr_eval(agg->wm_expr, row, &t->ev);
+        if (!et.null && et.u.i > t->max_event) t->max_event = et.u.i;
+        if (!et.null && et.u.i < t->min_event) t->min_event = et.u.i;
+    }
+    /* the time column: rows without one belong to no window */
+    return !agg->win.kind || !a->keybuf[agg->win.key].null;
+}
+
+static void fold(wr_agg_task *a) {
+    wr_task *t = a->base.task;
+    wr_entry *e = wr_table_upsert(&a->partial, a->keybuf, wr_keys_hash(&a->layout, a->keybuf));
+    wr_aggs_update(a->agg, wr_entry_states(&a->partial, e), a->inbuf,
+                   (wr_agg_copy){false, &t->out_arena});
+}
+
+void wr_agg_task_fold_window(wr_agg_task *a, int64_t start, int64_t end) {
+    wr_task *t = a->base.task;
+    if (end <= t->late_before) {
+        t->dropped++;
+        return;
+    }
+    a->keybuf[a->agg->win.key] = wr_window_val(&t->tmp_arena, start, end);
+    fold(a);
+}
+
+static inline int64_t floor_mod(int64_t x, int64_t m) {
+    int64_t r = x % m;
+    return r < 0 ? r + m : r;
+}
+
+static void aggregate_push(wr_op *op, const wr_val *row) {
+    wr_agg_task *a = (wr_agg_task *)op;
+    const wr_aggregate *agg = a->agg;
+    if (!wr_agg_task_eval(a, row)) return;
+    const wr_window *w = &agg->win;
+    if (w->kind) { /* every window of `size` starting at a multiple of `slide` that holds x */
+        int64_t x = a->keybuf[w->key].u.i;
+        for (int64_t s = x - floor_mod(x, w->slide); s > x - w->size; s -= w->slide)
+            wr_agg_task_fold_window(a, s, s + w->size);
+        return;
+    }
+    wr_task *t = op->task;
+    if (agg->event_key >= 0 && !a->keybuf[agg->event_key].null &&
+        a->keybuf[agg->event_key].u.i <= t->late_before) {
+        t->dropped++;
+        return;
+    }
+    fold(a);
+}
+
+void wr_agg_task_split(wr_agg_task *a, int (*part)(const wr_agg_task *a, wr_entry *e)) {
+    int nparts = a->base.task->nparts;
+    /* two passes: count, then fill */
+    for (int p = 0; p < nparts; p++)
+        a->nbucket[p] = 0;
+    for (uint32_t i = 0; i < a->partial.n; i++)
+        a->nbucket[part(a, wr_table_at(&a->partial, i))]++;
+    for (int p = 0; p < nparts; p++) {
+        a->buckets[p] = wr_xrealloc(a->buckets[p], sizeof(uint32_t) * (a->nbucket[p] + 1));
+        a->nbucket[p] = 0;
+    }
+    for (uint32_t i = 0; i < a->partial.n; i++) {
+        int p = part(a, wr_table_at(&a->partial, i));
+        a->buckets[p][a->nbucket[p]++] = i;
+    }
+}
+
+static int part_by_keys(const wr_agg_task *a, wr_entry *e) {
+    return (int)(e->hash % (uint64_t)a->base.task->nparts);
+}
+
+static void aggregate_finish(wr_op *op) {
+    wr_agg_task_split((wr_agg_task *)op, part_by_keys);
+}
+
+void wr_agg_task_clear(wr_op *op) {
+    wr_table_reset(&((wr_agg_task *)op)->partial); /* its memory serves the next batch */
+}
+
+void wr_agg_task_close(wr_op *op) {
+    wr_agg_task *a = (wr_agg_task *)op;
+    wr_table_free(&a->partial);
+    for (int p = 0; p < op->task->nparts; p++)
+        free(a->buckets[p]);
+    free(a->buckets);
+    free(a->nbucket);
+    free(a->keybuf);
+    free(a->inbuf);
+    free(a);
+}
+
+/* ---- the query's state ---- */
+
+wr_opstate *wr_agg_state_open(const wr_query *q, int nparts) {
+    wr_opstate *s = wr_xcalloc(1, sizeof *s);
+    s->agg = q->agg;
+    wr_agg_layout(&s->layout, q->agg);
+    s->nparts = nparts;
+    s->parts = wr_xcalloc((size_t)nparts, sizeof *s->parts);
+    for (int p = 0; p < nparts; p++)
+        wr_table_init(&s->parts[p], &s->layout, true, NULL);
+    return s;
+}
+
+static void aggregate_merge(wr_opstate *s, int part, wr_op *const *ops, int nops) {
+    wr_table *st = &s->parts[part];
+    for (int w = 0; w < nops; w++) {
+        wr_agg_task *a = (wr_agg_task *)ops[w];
+        for (uint32_t k = 0; k < a->nbucket[part]; k++) {
+            wr_entry *pe = wr_table_at(&a->partial, a->buckets[part][k]);
+            wr_entry *se = wr_table_upsert(st, wr_entry_keys(pe), pe->hash);
+            wr_aggs_merge(s->agg, wr_entry_states(st, se), wr_entry_states(&a->partial, pe),
+                          (wr_agg_copy){true, NULL});
+            se->updated = 1;
+        }
+    }
+}
+
+bool wr_agg_state_emit(wr_opstate *s, int part, wr_output_mode mode, int64_t watermark,
+                       wr_batch *out, wr_eval *ev) {
+    const wr_aggregate *agg = s->agg;
+    wr_table *st = &s->parts[part];
+    wr_val *arow = wr_arena_alloc(ev->arena, sizeof *arow * (size_t)(agg->nkeys + agg->naggs + 1));
+    for (uint32_t i = 0; i < st->n && !ev->failed; i++) {
+        wr_entry *e = wr_table_at(st, i);
+        if (mode == WR_MODE_UPDATE && !e->updated) continue;
+        if (mode == WR_MODE_APPEND && !wr_agg_closed(agg, e, watermark)) continue;
+        memcpy(arow, wr_entry_keys(e), sizeof *arow * (size_t)agg->nkeys);
+        wr_aggst *states = wr_entry_states(st, e);
+        for (int a = 0; a < agg->naggs; a++)
+            arow[agg->nkeys + a] = wr_agg_final(&agg->aggs[a], &states[a]);
+        if (agg->having && !wr_expr_is_true(agg->having, arow, ev)) continue;
+        wr_val *row = wr_batch_add(out);
+        for (int c = 0; c < agg->nouts; c++)
+            row[c] = wr_expr_eval(agg->outs[c], arow, ev);
+    }
+    return !ev->failed;
+}
+
+typedef struct closing {
+    const wr_aggregate *agg;
+    int64_t wm;
+} closing;
+
+static bool closed_at(const void *ctx, wr_entry *e) {
+    const closing *c = ctx;
+    return wr_agg_closed(c->agg, e, c->wm);
+}
+
+int64_t wr_agg_state_evict(wr_opstate *s, int part, int64_t watermark) {
+    wr_table *st = &s->parts[part];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < st->n; i++)
+        n += wr_agg_closed(s->agg, wr_table_at(st, i), watermark);
+    if (!n) return 0;
+    if ((uint64_t)n * 8 >= st->n) { /* many: one pass and a new index */
+        closing c = {s->agg, watermark};
+        return wr_table_drop_where(st, closed_at, &c);
+    }
+    /* few: from the end, as removal moves the last entry into i */
+    for (uint32_t i = st->n; i-- > 0;)
+        if (wr_agg_closed(s->agg, wr_table_at(st, i), watermark)) wr_table_remove(st, i);
+    return n;
+}
+
+bool wr_agg_state_commit(wr_opstate *s, int part, const char *dir, int64_t version,
+                         int snapshot_every, bool *snapshotted, wr_err *err) {
+    return wr_store_commit(&s->parts[part], dir, version, snapshot_every, snapshotted, err);
+}
+
+bool wr_agg_state_restore(wr_opstate *s, int part, const char *dir, int64_t version, wr_err *err) {
+    return wr_store_restore(&s->parts[part], dir, version, err);
+}
+
+void wr_agg_state_stats(wr_opstate *s, int part, wr_state_stats *out) {
+    out->rows = s->parts[part].n;
+    out->memory = (int64_t)wr_table_memory(&s->parts[part]);
+    out->updated = wr_table_clear_updated(&s->parts[part]);
+}
+
+void wr_agg_state_close(wr_opstate *s) {
+    if (!s) return;
+    for (int p = 0; p < s->nparts; p++)
+        wr_table_free(&s->parts[p]);
+    free(s->parts);
+    free(s);
+}
+
+static wr_op *aggregate_open(wr_task *t, const void *node, wr_op *next) {
+    return wr_agg_task_open(&wr_op_aggregate, t, node, next);
+}
+
+const wr_op_class wr_op_aggregate = {
+    .name = "aggregate",
+    .open = aggregate_open,
+    .push = aggregate_push,
+    .finish = aggregate_finish,
+    .clear = wr_agg_task_clear,
+    .close = wr_agg_task_close,
+    .state_open = wr_agg_state_open,
+    .merge = aggregate_merge,
+    .emit = wr_agg_state_emit,
+    .evict = wr_agg_state_evict,
+    .commit = wr_agg_state_commit,
+    .restore = wr_agg_state_restore,
+    .stats = wr_agg_state_stats,
+    .state_close = wr_agg_state_close,
+};

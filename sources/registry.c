@@ -1,0 +1,9 @@
+/* The registry of source kinds (wr_sources.h): one line per kind. */
+#include "sources/wr_sources.h"
+
+extern const wr_source_kind wr_kafka_source;
+
+const wr_source_kind *const wr_source_kinds[] = {
+    &wr_kafka_source,
+    NULL,
+};
