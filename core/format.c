@@ -61,15 +61,17 @@ void wr_ts_format(wr_buf *b, int64_t us) {
     }
 }
 
-/* Java's Double.toString: the shortest digits that round-trip; plain notation
- * for 1e-3 <= |d| < 1e7, else d.dddE[-]n; always a fraction digit. */
+/* Java's Double.toString (as specified since JDK 19): the shortest digits
+ * that round-trip, but at least two (when one digit would do, the two-digit
+ * decimal closest to d: 4.9E-324, not 5.0E-324); plain notation for
+ * 1e-3 <= |d| < 1e7, else d.dddE[-]n; always a fraction digit. */
 void wr_double_format(wr_buf *b, double d) {
     if (isnan(d)) return wr_buf_puts(b, "NaN");
     if (isinf(d)) return wr_buf_puts(b, d > 0 ? "Infinity" : "-Infinity");
     if (d == 0) return wr_buf_puts(b, signbit(d) ? "-0.0" : "0.0");
     char digs[40];
     int prec;
-    for (prec = 1; prec <= 17; prec++) {
+    for (prec = 2; prec <= 17; prec++) {
         snprintf(digs, sizeof digs, "%.*e", prec - 1, d);
         if (strtod(digs, NULL) == d) break;
     }
