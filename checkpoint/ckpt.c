@@ -301,6 +301,13 @@ bool wr_ckpt_write_sources(wr_ckpt *c, const json_t *offsets, wr_err *err) {
     return ok;
 }
 
+bool wr_ckpt_has_sources(const wr_ckpt *c) {
+    char *path = wr_xasprintf("%s/sources/0/0", c->dir);
+    bool has = access(path, F_OK) == 0;
+    free(path);
+    return has;
+}
+
 json_t *wr_ckpt_read_sources(wr_ckpt *c, wr_err *err) {
     char *path = wr_xasprintf("%s/sources/0/0", c->dir);
     json_t *o = read_line(path, 2, NULL, err);

@@ -45,6 +45,8 @@ bool wr_ckpt_write_offsets(wr_ckpt *c, int64_t batch, int state_partitions, int6
 json_t *wr_ckpt_read_offsets(wr_ckpt *c, int64_t batch, int *state_partitions,
                              int64_t *watermark_ms, wr_err *err);
 bool wr_ckpt_write_sources(wr_ckpt *c, const json_t *offsets, wr_err *err);
+/* Whether sources/0/0 (the offsets the query started at) exists. */
+bool wr_ckpt_has_sources(const wr_ckpt *c);
 json_t *wr_ckpt_read_sources(wr_ckpt *c, wr_err *err);
 /* commits/N records the watermark the next batch uses (ms). */
 bool wr_ckpt_write_commit(wr_ckpt *c, int64_t batch, int64_t next_watermark_ms, wr_err *err);

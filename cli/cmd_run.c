@@ -30,6 +30,25 @@ static const char help[] =
     "Exit status: 0 done, 1 an error in the job or a failed query, 2 bad usage,\n"
     "130/143 a trailing SELECT stopped by SIGINT/SIGTERM.\n";
 
+/* The options of every kind of source and sink, and the settings, as
+ * their tables describe them (--help). */
+static void print_kinds(void) {
+    wr_buf b = {0};
+    for (int i = 0; cli_kinds.sources[i]; i++) {
+        wr_buf_printf(&b, "\nCREATE SOURCE name USING %s OPTIONS (...):\n",
+                      cli_kinds.sources[i]->name);
+        wr_opt_help(&b, cli_kinds.sources[i]->options);
+    }
+    for (int i = 0; cli_kinds.sinks[i]; i++) {
+        wr_buf_printf(&b, "\nCREATE SINK name USING %s OPTIONS (...):\n", cli_kinds.sinks[i]->name);
+        wr_opt_help(&b, cli_kinds.sinks[i]->options);
+    }
+    wr_buf_puts(&b, "\nSET key = value (or --set key=value):\n");
+    wr_opt_help(&b, wr_settings_table());
+    fwrite(b.p, 1, b.len, stdout);
+    wr_buf_free(&b);
+}
+
 /* The first SIGINT/SIGTERM stops the streams after their batch; one that
  * comes while a trailing SELECT runs stops that SELECT, and the run. */
 static volatile sig_atomic_t stop_flag, select_signal;
@@ -127,6 +146,7 @@ int cmd_run(int argc, char **argv) {
             break;
         case 'h':
             fputs(help, stdout);
+            print_kinds();
             goto out;
         default:
             rc = cli_bad_option("run", c, argv);

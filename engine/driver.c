@@ -505,7 +505,14 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     wr_trigger trig = q->sink->trigger;
     int64_t batch = 0;
     bool replay = false; /* batch `batch` was planned but not committed: run it again as logged */
-    if (last < 0) {
+    if (last < 0 && u.ck && wr_ckpt_has_sources(u.ck)) {
+        /* started before, stopped before its first batch: where it started
+         * (Kafka's "latest" is not looked up again, the rate source's clock
+         * goes on), as Spark keeps its sources' initial offsets */
+        json_t *first = wr_ckpt_read_sources(u.ck, err);
+        ok = first && r->sops->offsets_from_json(r->src, first, from, err);
+        json_decref(first);
+    } else if (last < 0) {
         ok = r->sops->initial(r->src, from, err);
         if (ok && u.ck) {
             json_t *j = r->sops->offsets_json(r->src, from);
