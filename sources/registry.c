@@ -1,9 +1,10 @@
 /* The registry of source kinds (wr_sources.h): one line per kind. */
 #include "sources/wr_sources.h"
 
-extern const wr_source_kind wr_kafka_source;
+extern const wr_source_kind wr_kafka_source, wr_rate_source;
 
 const wr_source_kind *const wr_source_kinds[] = {
     &wr_kafka_source,
+    &wr_rate_source,
     NULL,
 };

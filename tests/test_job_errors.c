@@ -108,7 +108,21 @@ static const bad_job jobs[] = {
      "'true');",
      "1:60: option kafka.enable.auto.commit is managed by Weir"},
     {"CREATE SOURCE lines USING files OPTIONS (path = '/tmp');",
-     "1:27: source format 'files' is not supported (supported: kafka)"},
+     "1:27: source format 'files' is not supported (supported: kafka, rate)"},
+    /* the rate source's options */
+    {"CREATE SOURCE r USING rate OPTIONS (rowsPerSecond = 0);",
+     "1:37: option rowsPerSecond must be a positive whole number, not '0'"},
+    {"CREATE SOURCE r USING rate OPTIONS (rampUpTime = 'soon');",
+     "1:37: option rampUpTime must be a time such as 0s, 10s, 2m or 1h, not 'soon'"},
+    {"CREATE SOURCE r USING rate OPTIONS (numPartitions = 5000);",
+     "1:37: option numPartitions must be a whole number from 1 to 4096, not '5000'"},
+    {"CREATE SOURCE r USING rate OPTIONS (rowsPerSec = 5);",
+     "1:37: unknown option 'rowsPerSec' for a rate source (valid: rowsPerSecond, rampUpTime, "
+     "numPartitions); did you mean 'rowsPerSecond'?"},
+    {"CREATE SOURCE r USING rate OPTIONS (rowsPerSecond = 9223372036854775807, rampUpTime = "
+     "'2d');",
+     "1:74: option rampUpTime: 172800 seconds at rowsPerSecond 9223372036854775807 overflow the "
+     "BIGINT values"},
     {SRC "CREATE SINK out USING console OPTIONS (outputMode = 'replace');",
      "2:40: option outputMode must be append, update or complete, not 'replace'"},
     {SRC "CREATE SINK out USING console OPTIONS (trigger = 'sometimes');",
