@@ -76,8 +76,8 @@ Test(unit_double, formats_as_java_double_to_string) {
 }
 
 Test(unit_double, special_values) {
-    const dcase special[] = {{NAN, "NaN"}, {INFINITY, "Infinity"}, {-INFINITY, "-Infinity"},
-                             {-0.0, "-0.0"}};
+    const dcase special[] = {
+        {NAN, "NaN"}, {INFINITY, "Infinity"}, {-INFINITY, "-Infinity"}, {-0.0, "-0.0"}};
     for (size_t i = 0; i < 4; i++) {
         wr_buf b = {0};
         wr_double_format(&b, special[i].d);
@@ -123,17 +123,20 @@ static const ocase option_cases[] = {
     {"maxOffsetsPerTrigger", "-5",
      "option maxOffsetsPerTrigger must be a positive whole number, not '-5'"},
     {"outputMode", "Update", NULL},
-    {"outputMode", "replace", "option outputMode must be append, update or complete, not 'replace'"},
+    {"outputMode", "replace",
+     "option outputMode must be append, update or complete, not 'replace'"},
     {"sep", "\\t", NULL},
     {"sep", ";;", "option sep must be one character (not a line break), not ';;'"},
     {"secret", "x", NULL},
     {"later", "x", "option later is not supported yet: use this instead"},
     {"never", "x", "option never is for batch queries"},
-    {"subscrbe", "t", "unknown option 'subscrbe' for a test source (valid: kafka.<setting>, "
-                      "subscribe, path, header, numRows, maxOffsetsPerTrigger, outputMode, sep); "
-                      "did you mean 'subscribe'?"},
-    {"colour", "red", "unknown option 'colour' for a test source (valid: kafka.<setting>, "
-                      "subscribe, path, header, numRows, maxOffsetsPerTrigger, outputMode, sep)"},
+    {"subscrbe", "t",
+     "unknown option 'subscrbe' for a test source (valid: kafka.<setting>, "
+     "subscribe, path, header, numRows, maxOffsetsPerTrigger, outputMode, sep); "
+     "did you mean 'subscribe'?"},
+    {"colour", "red",
+     "unknown option 'colour' for a test source (valid: kafka.<setting>, "
+     "subscribe, path, header, numRows, maxOffsetsPerTrigger, outputMode, sep)"},
 };
 
 Test(unit_options, values_are_checked_against_the_table) {
