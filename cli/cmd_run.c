@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "catalog/wr_catalog.h"
 #include "cli/cli.h"
 
 static const char help[] =

@@ -21,6 +21,7 @@
 #include <editline/readline.h>
 #include <jansson.h>
 
+#include "catalog/wr_catalog.h"
 #include "cli/cli.h"
 
 static const char help[] =

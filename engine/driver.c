@@ -408,8 +408,7 @@ static void run_free(run *u) {
 }
 
 bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_opts *opts_in,
-                   wr_stream_stats *stats, wr_err *err) {
-    memset(stats, 0, sizeof *stats);
+                   wr_err *err) {
     wr_stream_opts opts = *opts_in;
     if (opts.min_batches_to_retain <= 0) opts.min_batches_to_retain = 100;
     if (opts.snapshot_every <= 0) opts.snapshot_every = 10;
@@ -619,9 +618,6 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
                 report(r, u.ck, &opts, &pg);
                 json_decref(pg.start);
                 json_decref(pg.end);
-                stats->batches++;
-                stats->input_rows += pg.input_rows;
-                stats->output_rows += pg.output_rows;
             }
             prev_trigger = t0;
             close_pending = closes && next_wm > wm_ms;

@@ -29,7 +29,6 @@ typedef struct mquery {
     char *progress; /* last progress JSON */
     int64_t batch;
     double in_rate, proc_rate;
-    wr_stream_stats stats;
 } mquery;
 
 struct wr_manager {
@@ -91,10 +90,8 @@ static void stop_all(wr_manager *m) {
 static void *query_main(void *arg) {
     mquery *mq = arg;
     wr_err err;
-    wr_stream_stats stats;
-    bool ok = wr_stream_run(mq->q, mq->m->o.env, &mq->opts, &stats, &err);
+    bool ok = wr_stream_run(mq->q, mq->m->o.env, &mq->opts, &err);
     pthread_mutex_lock(&mq->lock);
-    mq->stats = stats;
     mq->state = !ok ? WR_QUERY_FAILED : mq->stop ? WR_QUERY_STOPPED : WR_QUERY_FINISHED;
     if (!ok) snprintf(mq->err, sizeof mq->err, "%s", err.msg);
     pthread_mutex_unlock(&mq->lock);
@@ -171,7 +168,6 @@ void wr_manager_status(wr_manager *m, int i, wr_query_status *out) {
     out->in_rate = mq->in_rate;
     out->proc_rate = mq->proc_rate;
     snprintf(out->err, sizeof out->err, "%s", mq->err);
-    out->stats = mq->stats;
     pthread_mutex_unlock(&mq->lock);
 }
 

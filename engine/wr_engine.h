@@ -17,7 +17,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "catalog/wr_catalog.h"
 #include "planner/wr_plan.h"
 
 /* ---- sources ---- */
@@ -172,16 +171,10 @@ typedef struct wr_stream_opts {
     wr_stream_sync *sync; /* when set: see wr_stream_sync */
 } wr_stream_opts;
 
-typedef struct wr_stream_stats {
-    int64_t batches;
-    int64_t input_rows;
-    int64_t output_rows;
-} wr_stream_stats;
-
 /* Runs the query until its trigger is done (once, availableNow) or *stop is
  * set. Returns false with err on failure. */
 bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_opts *opts,
-                   wr_stream_stats *stats, wr_err *err);
+                   wr_err *err);
 
 /* ---- the query manager: a job's queries, each on its own thread ---- */
 
@@ -208,7 +201,6 @@ typedef struct wr_query_status {
     int64_t batch;             /* the last batch done (-1: none yet) */
     double in_rate, proc_rate; /* rows per second, as its last progress says */
     char err[1024];            /* why it failed */
-    wr_stream_stats stats;
 } wr_query_status;
 
 typedef struct wr_manager_opts {

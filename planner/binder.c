@@ -51,7 +51,6 @@ typedef struct binder {
     /* WATERMARK col DELAY OF delay (one per query) */
     const char *wm_name;
     int64_t wm_delay;
-    const wr_ast *wm_at;
     int win_key; /* the window key of the aggregation being bound, or -1 */
 } binder;
 

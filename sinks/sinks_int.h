@@ -4,6 +4,7 @@
 #ifndef WR_SINKS_INT_H
 #define WR_SINKS_INT_H
 
+#include "catalog/wr_catalog.h"
 #include "sinks/wr_sinks.h"
 
 extern const wr_sink_kind wr_console_sink, wr_memory_sink, wr_csv_sink, wr_json_sink;
