@@ -83,7 +83,8 @@ typedef struct rate_opts {
 } rate_opts;
 
 static void opts_of(const wr_kv *opts, int n, rate_opts *o) {
-    const char *r = wr_opt_value(opts, n, "rowsPerSecond"), *u = wr_opt_value(opts, n, "rampUpTime"),
+    const char *r = wr_opt_value(opts, n, "rowsPerSecond"),
+               *u = wr_opt_value(opts, n, "rampUpTime"),
                *p = wr_opt_value(opts, n, "numPartitions");
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     o->rows_per_sec = r ? strtoll(r, NULL, 10) : 1;

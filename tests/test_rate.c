@@ -112,9 +112,8 @@ Test(rate, values_follow_sparks_ramp_up_and_timestamps) {
             "SELECT CAST(round((julianday(timestamp) - 2440587.5) * 86400000.0) AS INTEGER) FROM "
             "m WHERE value = %lld",
             (long long)v);
-        int64_t ms = one("ramp.sqlite", sql), want_ms =
-                                                  start_ms + llround((double)v * (double)seconds *
-                                                                     1000.0 / (double)n);
+        int64_t ms = one("ramp.sqlite", sql),
+                want_ms = start_ms + llround((double)v * (double)seconds * 1000.0 / (double)n);
         cr_assert_eq(ms, want_ms, "value %lld: %lld ms, want %lld", (long long)v, (long long)ms,
                      (long long)want_ms);
         free(sql);
