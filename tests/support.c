@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <grp.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,6 +66,40 @@ int wrt_wait(pid_t pid, int timeout_ms) {
     }
 }
 
+/* Starts WEIR_BINARY with argv and the given descriptors as its stdin,
+ * stdout, stderr (-1: the test's own), as c says. The child dies with the
+ * test (PR_SET_PDEATHSIG): a test killed by its timeout leaves no weir
+ * running (a trailing SELECT that never ends kept a core busy for hours). */
+static pid_t launch(const char *const *argv, int fd0, int fd1, int fd2, const wrt_child *c) {
+    const char **v = full_argv(argv);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) abort();
+    if (pid == 0) { /* only async-signal-safe calls until exec */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent) _exit(126);
+        if (fd0 >= 0) dup2(fd0, 0);
+        if (fd1 >= 0) dup2(fd1, 1);
+        if (fd2 >= 0) dup2(fd2, 2);
+        if (c->cwd && chdir(c->cwd) < 0) _exit(126);
+        if (c->fsize) {
+            struct rlimit rl = {(rlim_t)c->fsize, (rlim_t)c->fsize};
+            signal(SIGXFSZ, SIG_IGN);
+            if (setrlimit(RLIMIT_FSIZE, &rl) < 0) _exit(126);
+        }
+        if (c->uid && geteuid() == 0) {
+            if (c->nproc) {
+                struct rlimit rl = {(rlim_t)c->nproc, (rlim_t)c->nproc};
+                if (setrlimit(RLIMIT_NPROC, &rl) < 0) _exit(126);
+            }
+            if (setgroups(0, NULL) < 0 || setgid(c->uid) < 0 || setuid(c->uid) < 0) _exit(126);
+        }
+        execve(WEIR_BINARY, (char *const *)v, environ);
+        _exit(127);
+    }
+    free(v);
+    return pid;
+}
+
 wrt_result wrt_run(const char *input, size_t inlen, int timeout_s, const char *const *argv) {
     char in_path[64], out_path[64], err_path[64];
     int in_fd = temp_file(in_path, sizeof in_path);
@@ -74,16 +108,12 @@ wrt_result wrt_run(const char *input, size_t inlen, int timeout_s, const char *c
     close(temp_file(out_path, sizeof out_path));
     close(temp_file(err_path, sizeof err_path));
 
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, in_path, O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_TRUNC, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_TRUNC, 0);
-    const char **v = full_argv(argv);
-    pid_t pid;
-    if (posix_spawn(&pid, WEIR_BINARY, &fa, NULL, (char *const *)v, environ) != 0) abort();
-    posix_spawn_file_actions_destroy(&fa);
-    free(v);
+    int fd0 = open(in_path, O_RDONLY), fd1 = open(out_path, O_WRONLY | O_TRUNC),
+        fd2 = open(err_path, O_WRONLY | O_TRUNC);
+    if (fd0 < 0 || fd1 < 0 || fd2 < 0) abort();
+    static const wrt_child plain = {0};
+    pid_t pid = launch(argv, fd0, fd1, fd2, &plain);
+    close(fd0), close(fd1), close(fd2);
 
     wrt_result r = {0};
     r.status = wrt_wait(pid, timeout_s * 1000);
@@ -105,30 +135,7 @@ wrt_result wrt_run_as(const wrt_child *c, const char *const *argv) {
     int out_fd = temp_file(out_path, sizeof out_path),
         err_fd = temp_file(err_path, sizeof err_path);
     int in_fd = open("/dev/null", O_RDONLY);
-    const char **v = full_argv(argv);
-    pid_t pid = fork();
-    if (pid < 0) abort();
-    if (pid == 0) { /* only async-signal-safe calls until exec */
-        dup2(in_fd, 0);
-        dup2(out_fd, 1);
-        dup2(err_fd, 2);
-        if (c->cwd && chdir(c->cwd) < 0) _exit(126);
-        if (c->fsize) {
-            struct rlimit rl = {(rlim_t)c->fsize, (rlim_t)c->fsize};
-            signal(SIGXFSZ, SIG_IGN);
-            if (setrlimit(RLIMIT_FSIZE, &rl) < 0) _exit(126);
-        }
-        if (c->uid && geteuid() == 0) {
-            if (c->nproc) {
-                struct rlimit rl = {(rlim_t)c->nproc, (rlim_t)c->nproc};
-                if (setrlimit(RLIMIT_NPROC, &rl) < 0) _exit(126);
-            }
-            if (setgroups(0, NULL) < 0 || setgid(c->uid) < 0 || setuid(c->uid) < 0) _exit(126);
-        }
-        execve(WEIR_BINARY, (char *const *)v, environ);
-        _exit(127);
-    }
-    free(v);
+    pid_t pid = launch(argv, in_fd, out_fd, err_fd, c);
     close(in_fd);
     close(out_fd);
     close(err_fd);
@@ -158,22 +165,12 @@ void wrt_result_free(wrt_result *r) {
 /* stdout to a pipe; stderr to a second pipe (err_fd), a file (err_path) or the test's. */
 static pid_t spawn(const char *const *argv, int *out_fd, int *err_fd, const char *err_path) {
     int p[2], e[2] = {-1, -1};
-    if (pipe(p) < 0 || (err_fd && pipe(e) < 0)) abort();
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-    if (err_path)
-        posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addclose(&fa, p[0]);
-    if (err_fd) {
-        posix_spawn_file_actions_adddup2(&fa, e[1], 2);
-        posix_spawn_file_actions_addclose(&fa, e[0]);
-    }
-    const char **v = full_argv(argv);
-    pid_t pid;
-    if (posix_spawn(&pid, WEIR_BINARY, &fa, NULL, (char *const *)v, environ) != 0) abort();
-    posix_spawn_file_actions_destroy(&fa);
-    free(v);
+    if (pipe2(p, O_CLOEXEC) < 0 || (err_fd && pipe2(e, O_CLOEXEC) < 0)) abort();
+    int fd2 = err_fd ? e[1] : -1;
+    if (err_path && (fd2 = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0) abort();
+    static const wrt_child plain = {0};
+    pid_t pid = launch(argv, -1, p[1], fd2, &plain);
+    if (err_path) close(fd2);
     close(p[1]);
     *out_fd = p[0];
     if (err_fd) {
