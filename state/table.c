@@ -11,7 +11,8 @@ void wr_table_init(wr_table *t, const wr_state_layout *layout, bool owned, wr_ar
     t->owned = owned;
     t->arena = owned ? NULL : arena;
     t->value_at = sizeof(wr_entry) + sizeof(wr_val) * (size_t)layout->nkeys;
-    t->entry_size = t->value_at + ((layout->value_size + 15) & ~(size_t)15);
+    /* 8-byte alignment is all a value needs (int64, double, pointers): no padding */
+    t->entry_size = t->value_at + ((layout->value_size + 7) & ~(size_t)7);
 }
 
 static void free_entry_values(wr_table *t, wr_entry *e) {

@@ -35,7 +35,7 @@ typedef struct wr_entry {
     uint64_t hash;
     uint32_t updated; /* batch-local flag: changed in the current batch */
     uint32_t pad;
-    /* wr_val keys[nkeys]; then value_size bytes of value (16-byte aligned) */
+    /* wr_val keys[nkeys]; then value_size bytes of value (8-byte aligned) */
 } wr_entry;
 
 typedef struct wr_table {
