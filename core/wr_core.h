@@ -321,6 +321,12 @@ static inline wr_val *wr_batch_add(wr_batch *b) {
     }
     return b->rows + b->n++ * (size_t)b->width;
 }
+/* Room for n rows in all, at once (no regrowth while they are added). */
+static inline void wr_batch_reserve(wr_batch *b, size_t n) {
+    if (n <= b->cap) return;
+    b->cap = n;
+    b->rows = wr_xrealloc(b->rows, sizeof *b->rows * b->cap * (size_t)(b->width ? b->width : 1));
+}
 static inline wr_val *wr_batch_row(const wr_batch *b, size_t i) {
     return b->rows + i * (size_t)b->width;
 }

@@ -156,6 +156,7 @@ bool wr_agg_state_emit(wr_opstate *s, int part, wr_output_mode mode, int64_t wat
                        wr_batch *out, wr_eval *ev) {
     const wr_aggregate *agg = s->agg;
     wr_table *st = &s->parts[part];
+    wr_batch_reserve(out, out->n + st->n); /* at most a row a group */
     wr_val *arow = wr_arena_alloc(ev->arena, sizeof *arow * (size_t)(agg->nkeys + agg->naggs + 1));
     for (uint32_t i = 0; i < st->n && !ev->failed; i++) {
         wr_entry *e = wr_table_at(st, i);
