@@ -28,7 +28,6 @@ typedef struct mquery {
     char err[1024];
     char *progress; /* last progress JSON */
     int64_t batch;
-    double in_rate, proc_rate;
 } mquery;
 
 struct wr_manager {
@@ -64,17 +63,19 @@ static wr_stream_opts opts_of(const wr_job *job) {
                             .snapshot_every = snap ? atoi(snap) : 0};
 }
 
+/* After each batch: its progress is kept as text (read back, parsed, only
+ * when someone asks for the query's status). */
 static void on_progress(void *ctx, int64_t batch, const char *text) {
     mquery *mq = ctx;
-    json_t *j = json_loads(text, 0, NULL);
+    size_t n = strlen(text);
     pthread_mutex_lock(&mq->lock);
-    free(mq->progress);
-    mq->progress = wr_xstrdup(text);
+    if (!mq->progress || strlen(mq->progress) < n) {
+        free(mq->progress);
+        mq->progress = wr_xmalloc(n + 1);
+    }
+    memcpy(mq->progress, text, n + 1);
     mq->batch = batch;
-    mq->in_rate = json_number_value(json_object_get(j, "inputRowsPerSecond"));
-    mq->proc_rate = json_number_value(json_object_get(j, "processedRowsPerSecond"));
     pthread_mutex_unlock(&mq->lock);
-    json_decref(j);
     const wr_manager_opts *o = &mq->m->o;
     if (o->on_progress) o->on_progress(o->progress_ctx, mq->q, batch, text);
 }
@@ -165,8 +166,10 @@ void wr_manager_status(wr_manager *m, int i, wr_query_status *out) {
     out->state = mq->state;
     out->reported = mq->reported;
     out->batch = mq->batch;
-    out->in_rate = mq->in_rate;
-    out->proc_rate = mq->proc_rate;
+    json_t *j = mq->progress ? json_loads(mq->progress, 0, NULL) : NULL;
+    out->in_rate = json_number_value(json_object_get(j, "inputRowsPerSecond"));
+    out->proc_rate = json_number_value(json_object_get(j, "processedRowsPerSecond"));
+    json_decref(j);
     snprintf(out->err, sizeof out->err, "%s", mq->err);
     pthread_mutex_unlock(&mq->lock);
 }
