@@ -135,19 +135,24 @@ static wr_val fn_length(const wr_expr *e, const wr_val *args, wr_eval *ev) {
                       : (int64_t)utf8_chars(args[0].u.p, args[0].len));
 }
 
-/* Spark's substringSQL: 1-based pos, 0 means 1, negative counts from the end. */
+/* Spark's substringSQL: 1-based pos, 0 means 1, negative counts from the end.
+ * A STRING counts characters; a BINARY counts bytes and stays BINARY, as
+ * Spark's ByteArray.subStringSQL. */
 static wr_val fn_substring(const wr_expr *e, const wr_val *args, wr_eval *ev) {
     (void)ev;
     if (args[0].null || args[1].null || (e->nargs > 2 && args[2].null)) return wr_null();
     int64_t pos = args[1].u.i, length = e->nargs > 2 ? args[2].u.i : INT32_MAX;
     const char *p = args[0].u.p;
     size_t n = args[0].len;
-    int64_t chars = (int64_t)utf8_chars(p, n);
+    bool bytes = e->type.kind == WR_T_BINARY;
+    int64_t chars = bytes ? (int64_t)n : (int64_t)utf8_chars(p, n);
     int64_t start = pos > 0 ? pos - 1 : (pos < 0 ? chars + pos : 0);
-    int64_t end = start + length;
+    int64_t end;
+    if (__builtin_add_overflow(start, length, &end)) end = length > 0 ? INT64_MAX : INT64_MIN;
     if (start < 0) start = 0;
     if (start >= end) return wr_str(p, 0);
-    size_t bs = utf8_offset(p, n, start), be = utf8_offset(p, n, end);
+    size_t bs = bytes ? (size_t)(start < chars ? start : chars) : utf8_offset(p, n, start);
+    size_t be = bytes ? (size_t)(end < chars ? end : chars) : utf8_offset(p, n, end);
     return wr_str(p + bs, be - bs);
 }
 
@@ -235,9 +240,11 @@ static bool bind_length(wr_expr *e, wr_err *err) {
 }
 
 static bool bind_substring(wr_expr *e, wr_err *err) {
-    if (!wr_fn_want_string(e, 0, err) || !wr_fn_want_int(e, 1, err)) return false;
+    bool bytes = e->args[0]->type.kind == WR_T_BINARY;
+    if (!bytes && !wr_fn_want_string(e, 0, err)) return false;
+    if (!wr_fn_want_int(e, 1, err)) return false;
     if (e->nargs > 2 && !wr_fn_want_int(e, 2, err)) return false;
-    e->type = WR_TYPE(WR_T_STRING);
+    e->type = WR_TYPE(bytes ? WR_T_BINARY : WR_T_STRING);
     return true;
 }
 

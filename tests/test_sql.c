@@ -422,6 +422,26 @@ Test(sql, length_and_substring_of_invalid_utf8) {
     run_sql_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
+/* substring of a BINARY counts bytes and gives a BINARY (Spark's
+ * ByteArray.subStringSQL); of a STRING, characters. */
+Test(sql, substring_of_binary_counts_bytes) {
+    static const sql_case cases[] = {
+        {{"abc\xe2\x82\xac"
+          "d",
+          "\xff\xfe"},
+         2,
+         "SELECT offset, substring(value, 2, 3) AS b, substring(" V ", 2, 3) AS s, "
+         "length(substring(value, -2)) AS n, substring(value, 0) AS whole, "
+         "substring(value, 9) AS past FROM src",
+         "SELECT offset, hex(b), typeof(b), hex(s), n, hex(whole), hex(past) FROM out "
+         "ORDER BY offset",
+         "offset,hex(b),typeof(b),hex(s),n,hex(whole),hex(past)\n"
+         "0,6263E2,blob,6263E282AC,2,616263E282AC64,\n"
+         "1,FE,blob,FE,2,FFFE,\n"},
+    };
+    run_sql_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
 /* GROUP BY a select-list alias of any expression (Spark's groupByAliases):
  * an index into split(...), CASE, arithmetic; the first matching alias wins. */
 Test(sql, group_by_aliases) {
