@@ -37,7 +37,7 @@ uint64_t wr_val_hash(wr_val v, wr_type t) {
     }
     case WR_T_STRING:
     case WR_T_BINARY:
-        return wr_hash_bytes(v.u.p, v.len, 0x1234);
+        return wr_hash_bytes(v.u.p, v.len, WR_HASH_STR_SEED);
     case WR_T_WINDOW:
     case WR_T_ARRAY: {
         uint64_t h = 7;

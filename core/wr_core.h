@@ -262,6 +262,10 @@ void wr_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
  * wants); ordering for min/max. */
 bool wr_val_eq(wr_val a, wr_val b, wr_type t);
 uint64_t wr_val_hash(wr_val v, wr_type t);
+/* The seed wr_val_hash hashes a STRING's or BINARY's bytes with (vector
+ * code hashing strings itself must give the same hashes: they place groups
+ * in state partitions). */
+#define WR_HASH_STR_SEED 0x1234
 int wr_val_cmp(wr_val a, wr_val b, wr_type t);
 
 /* Copies the bytes a value points to into arena (or malloc when arena is NULL). */
@@ -331,6 +335,85 @@ static inline wr_val *wr_batch_row(const wr_batch *b, size_t i) {
     return b->rows + i * (size_t)b->width;
 }
 void wr_batch_free(wr_batch *b);
+
+/* ---- column batches: what operators pass to each other ---- */
+
+/* A STRING or BINARY value in a vector: a view of len bytes. */
+typedef struct wr_sv {
+    const char *p;
+    uint32_t len;
+} wr_sv;
+
+/* How a vector holds its type's values: 64-bit integers (BOOL, INT, BIGINT,
+ * TIMESTAMP), doubles, string views (STRING, BINARY) or arrays (ARRAY,
+ * WINDOW). */
+typedef enum { WR_REP_I64, WR_REP_F64, WR_REP_STR, WR_REP_ARR } wr_rep;
+static inline wr_rep wr_rep_of(wr_type t) {
+    switch (t.kind) {
+    case WR_T_DOUBLE:
+        return WR_REP_F64;
+    case WR_T_STRING:
+    case WR_T_BINARY:
+        return WR_REP_STR;
+    case WR_T_ARRAY:
+    case WR_T_WINDOW:
+        return WR_REP_ARR;
+    default:
+        return WR_REP_I64;
+    }
+}
+
+/* One column of a chunk: a typed array of values and a null bitmap (bit r
+ * set: row r is NULL; no bitmap: no row is). A vector that no operator
+ * reads may have no values at all (u.p NULL). */
+typedef struct wr_vec {
+    wr_type type;
+    union {
+        int64_t *i;
+        double *d;
+        wr_sv *s;
+        wr_arr **a;
+        void *p;
+    } u;
+    uint64_t *nulls;
+} wr_vec;
+
+/* A chunk of rows, column by column. `sel` lists the rows still alive in
+ * ascending order (nsel of them; NULL: all n are): a filter only narrows
+ * it. `origin` maps each row to the row of the task's input it came from
+ * (NULL: row r came from input row r), so an error names the source row. */
+typedef struct wr_chunk {
+    wr_vec *cols;
+    int width;
+    size_t n;
+    const uint32_t *sel;
+    size_t nsel;
+    const uint32_t *origin;
+} wr_chunk;
+
+/* The rows alive, and the k-th of them. */
+static inline size_t wr_chunk_rows(const wr_chunk *c) {
+    return c->sel ? c->nsel : c->n;
+}
+static inline size_t wr_chunk_row(const wr_chunk *c, size_t k) {
+    return c->sel ? c->sel[k] : k;
+}
+static inline size_t wr_chunk_origin(const wr_chunk *c, size_t r) {
+    return c->origin ? c->origin[r] : r;
+}
+
+static inline bool wr_vec_is_null(const wr_vec *v, size_t r) {
+    return v->nulls && (v->nulls[r >> 6] >> (r & 63) & 1);
+}
+/* Room for n values of type t (uninitialised, no NULLs), in arena. */
+void wr_vec_alloc(wr_vec *v, wr_type t, size_t n, wr_arena *arena);
+/* Marks row r of a vector of n rows NULL (making its bitmap in arena). */
+void wr_vec_set_null(wr_vec *v, size_t r, size_t n, wr_arena *arena);
+/* Row r as a value, and a value into row r. */
+wr_val wr_vec_get(const wr_vec *v, size_t r);
+void wr_vec_put(wr_vec *v, size_t r, wr_val x, size_t n, wr_arena *arena);
+/* Row r of every column into row[0..width) (columns without values give NULL). */
+void wr_chunk_get_row(const wr_chunk *c, size_t r, wr_val *row);
 
 /* ---- the rate limit of a batch ---- */
 

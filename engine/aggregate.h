@@ -15,8 +15,9 @@ typedef struct wr_agg_task {
     const wr_aggregate *agg;
     wr_state_layout layout;
     wr_table partial;
-    wr_val *keybuf, *inbuf;
-    uint32_t **buckets; /* entry indices per state partition */
+    wr_val *keybuf, *inbuf; /* one row's keys and aggregate inputs */
+    wr_vec *kv, *iv;        /* a chunk's keys and aggregate inputs */
+    uint32_t **buckets;     /* entry indices per state partition */
     uint32_t *nbucket;
 } wr_agg_task;
 
@@ -36,9 +37,12 @@ static inline bool wr_agg_closed(const wr_aggregate *agg, wr_entry *e, int64_t w
 }
 
 wr_op *wr_agg_task_open(const wr_op_class *cls, wr_task *t, const void *node, wr_op *next);
-/* Evaluates a row's keys, aggregate inputs and event time into the task's
- * buffers; false when the row belongs to no group (a NULL window time). */
-bool wr_agg_task_eval(wr_agg_task *a, const wr_val *row);
+/* Evaluates a chunk's keys and aggregate inputs into kv and iv, and its
+ * event times into the task's bounds; false when a row failed. */
+bool wr_agg_task_eval(wr_agg_task *a, const wr_chunk *c);
+/* Row r of those into keybuf and inbuf; false when the row belongs to no
+ * group (a NULL window time). */
+bool wr_agg_task_load(wr_agg_task *a, size_t r);
 /* Folds the evaluated row into the group of window [start, end) unless the
  * window is late. */
 void wr_agg_task_fold_window(wr_agg_task *a, int64_t start, int64_t end);

@@ -13,38 +13,56 @@
 
 wr_op *wr_agg_task_open(const wr_op_class *cls, wr_task *t, const void *node, wr_op *next) {
     wr_agg_task *a = wr_xcalloc(1, sizeof *a);
-    a->base = (wr_op){cls, next, t};
+    a->base = (wr_op){cls, next, t, NULL};
     a->agg = node;
     wr_agg_layout(&a->layout, a->agg);
     wr_table_init(&a->partial, &a->layout, false, &t->out_arena);
     a->keybuf = wr_xcalloc((size_t)a->agg->nkeys + 1, sizeof(wr_val));
     a->inbuf = wr_xcalloc((size_t)a->agg->naggs + 1, sizeof(wr_val));
+    a->kv = wr_xcalloc((size_t)a->agg->nkeys + 1, sizeof(wr_vec));
+    a->iv = wr_xcalloc((size_t)a->agg->naggs + 1, sizeof(wr_vec));
     a->buckets = wr_xcalloc((size_t)t->nparts, sizeof *a->buckets);
     a->nbucket = wr_xcalloc((size_t)t->nparts, sizeof *a->nbucket);
     return &a->base;
 }
 
-bool wr_agg_task_eval(wr_agg_task *a, const wr_val *row) {
+bool wr_agg_task_eval(wr_agg_task *a, const wr_chunk *c) {
     const wr_aggregate *agg = a->agg;
     wr_task *t = a->base.task;
-    for (int k = 0; k < agg->nkeys; k++) {
-        const wr_expr *ke = agg->keys[k];
-        a->keybuf[k] = ke->op == WR_E_COL ? row[ke->col] : wr_expr_eval(ke, row, &t->ev);
-    }
-    for (int i = 0; i < agg->naggs; i++)
-        a->inbuf[i] = agg->aggs[i].arg ? wr_expr_eval(agg->aggs[i].arg, row, &t->ev) : wr_int(1);
+    wr_eval *ev = &t->ev;
+    for (int k = 0; k < agg->nkeys && !ev->failed; k++)
+        wr_expr_eval_vec(agg->keys[k], c, &a->kv[k], ev);
+    for (int i = 0; i < agg->naggs && !ev->failed; i++)
+        if (agg->aggs[i].arg) wr_expr_eval_vec(agg->aggs[i].arg, c, &a->iv[i], ev);
+    if (ev->failed) return false;
     if (agg->wm_expr) {
-        wr_val et = wr_expr_eval(agg->wm_expr, row, &t->ev);
-        if (!et.null && et.u.i > t->max_event) t->max_event = et.u.i;
-        if (!et.null && et.u.i < t->min_event) t->min_event = et.u.i;
+        wr_vec et;
+        wr_expr_eval_vec(agg->wm_expr, c, &et, ev);
+        if (ev->failed) return false;
+        size_t rows = wr_chunk_rows(c);
+        for (size_t k = 0; k < rows; k++) {
+            size_t r = wr_chunk_row(c, k);
+            if (wr_vec_is_null(&et, r)) continue;
+            if (et.u.i[r] > t->max_event) t->max_event = et.u.i[r];
+            if (et.u.i[r] < t->min_event) t->min_event = et.u.i[r];
+        }
     }
+    return true;
+}
+
+bool wr_agg_task_load(wr_agg_task *a, size_t r) {
+    const wr_aggregate *agg = a->agg;
+    for (int k = 0; k < agg->nkeys; k++)
+        a->keybuf[k] = wr_vec_get(&a->kv[k], r);
+    for (int i = 0; i < agg->naggs; i++)
+        a->inbuf[i] = agg->aggs[i].arg ? wr_vec_get(&a->iv[i], r) : wr_int(1);
     /* the time column: rows without one belong to no window */
     return !agg->win.kind || !a->keybuf[agg->win.key].null;
 }
 
-static void fold(wr_agg_task *a) {
+static void fold(wr_agg_task *a, uint64_t hash) {
     wr_task *t = a->base.task;
-    wr_entry *e = wr_table_upsert(&a->partial, a->keybuf, wr_keys_hash(&a->layout, a->keybuf));
+    wr_entry *e = wr_table_upsert(&a->partial, a->keybuf, hash);
     wr_aggs_update(a->agg, wr_entry_states(&a->partial, e), a->inbuf,
                    (wr_agg_copy){false, &t->out_arena});
 }
@@ -56,7 +74,7 @@ void wr_agg_task_fold_window(wr_agg_task *a, int64_t start, int64_t end) {
         return;
     }
     a->keybuf[a->agg->win.key] = wr_window_val(&t->tmp_arena, start, end);
-    fold(a);
+    fold(a, wr_keys_hash(&a->layout, a->keybuf));
 }
 
 static inline int64_t floor_mod(int64_t x, int64_t m) {
@@ -64,24 +82,67 @@ static inline int64_t floor_mod(int64_t x, int64_t m) {
     return r < 0 ? r + m : r;
 }
 
-static void aggregate_push(wr_op *op, const wr_val *row) {
+/* The hashes of the live rows' keys (wr_keys_hash's values), with typed
+ * loops for one STRING or one fixed-width key. */
+#define BLOCK 256
+static void hash_keys(wr_agg_task *a, const wr_chunk *c, size_t k0, size_t nk, uint64_t *h) {
+    const wr_vec *kv = &a->kv[0];
+    if (a->agg->nkeys == 1 && wr_rep_of(kv->type) != WR_REP_ARR) {
+        wr_rep rep = wr_rep_of(kv->type);
+        for (size_t k = 0; k < nk; k++) {
+            size_t r = wr_chunk_row(c, k0 + k);
+            if (wr_vec_is_null(kv, r))
+                h[k] = wr_val_hash(wr_null(), kv->type);
+            else if (rep == WR_REP_STR)
+                h[k] = wr_hash_bytes(kv->u.s[r].p, kv->u.s[r].len, WR_HASH_STR_SEED);
+            else
+                h[k] = wr_val_hash(wr_vec_get(kv, r), kv->type);
+        }
+        return;
+    }
+    for (size_t k = 0; k < nk; k++) {
+        size_t r = wr_chunk_row(c, k0 + k);
+        for (int j = 0; j < a->agg->nkeys; j++)
+            a->keybuf[j] = wr_vec_get(&a->kv[j], r);
+        h[k] = wr_keys_hash(&a->layout, a->keybuf);
+    }
+}
+
+static void aggregate_push(wr_op *op, const wr_chunk *c) {
     wr_agg_task *a = (wr_agg_task *)op;
     const wr_aggregate *agg = a->agg;
-    if (!wr_agg_task_eval(a, row)) return;
+    wr_task *t = op->task;
+    if (!wr_agg_task_eval(a, c)) return;
+    size_t rows = wr_chunk_rows(c);
     const wr_window *w = &agg->win;
     if (w->kind) { /* every window of `size` starting at a multiple of `slide` that holds x */
-        int64_t x = a->keybuf[w->key].u.i;
-        for (int64_t s = x - floor_mod(x, w->slide); s > x - w->size; s -= w->slide)
-            wr_agg_task_fold_window(a, s, s + w->size);
+        for (size_t k = 0; k < rows; k++) {
+            if (!wr_agg_task_load(a, wr_chunk_row(c, k))) continue;
+            int64_t x = a->keybuf[w->key].u.i;
+            for (int64_t s = x - floor_mod(x, w->slide); s > x - w->size; s -= w->slide)
+                wr_agg_task_fold_window(a, s, s + w->size);
+        }
         return;
     }
-    wr_task *t = op->task;
-    if (agg->event_key >= 0 && !a->keybuf[agg->event_key].null &&
-        a->keybuf[agg->event_key].u.i <= t->late_before) {
-        t->dropped++;
-        return;
+    /* hashes a block at a time, their slots fetched ahead of the probes */
+    uint64_t h[BLOCK];
+    for (size_t k0 = 0; k0 < rows; k0 += BLOCK) {
+        size_t nk = rows - k0 < BLOCK ? rows - k0 : BLOCK;
+        hash_keys(a, c, k0, nk, h);
+        for (size_t k = 0; k < nk; k++)
+            wr_table_prefetch(&a->partial, h[k]);
+        for (size_t k = 0; k < nk; k++)
+            wr_table_prefetch_entry(&a->partial, h[k]);
+        for (size_t k = 0; k < nk; k++) {
+            wr_agg_task_load(a, wr_chunk_row(c, k0 + k));
+            if (agg->event_key >= 0 && !a->keybuf[agg->event_key].null &&
+                a->keybuf[agg->event_key].u.i <= t->late_before) {
+                t->dropped++;
+                continue;
+            }
+            fold(a, h[k]);
+        }
     }
-    fold(a);
 }
 
 void wr_agg_task_split(wr_agg_task *a, int (*part)(const wr_agg_task *a, wr_entry *e)) {
@@ -122,6 +183,8 @@ void wr_agg_task_close(wr_op *op) {
     free(a->nbucket);
     free(a->keybuf);
     free(a->inbuf);
+    free(a->kv);
+    free(a->iv);
     free(a);
 }
 

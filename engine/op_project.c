@@ -1,7 +1,9 @@
-/* The projection operators: project computes a new row from expressions
- * over the input row (SELECT's list); extend appends computed columns to
- * the input row (values that several later expressions share, computed
- * once). */
+/* The projection operators: project computes a new chunk from expressions
+ * over the input (SELECT's list); extend appends computed columns to the
+ * input's (values that several later expressions share, computed once).
+ * Each expression is evaluated over the whole chunk; an output column no
+ * later operator reads is not computed, and a column reference is passed
+ * on as a view, never copied. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,14 +12,12 @@
 typedef struct project {
     wr_op base;
     const wr_step *step;
-    wr_val *out; /* the row it passes on */
 } project;
 
 static wr_op *open_as(const wr_op_class *cls, wr_task *t, const void *node, wr_op *next) {
     project *p = wr_xcalloc(1, sizeof *p);
-    p->base = (wr_op){cls, next, t};
+    p->base = (wr_op){cls, next, t, NULL};
     p->step = node;
-    p->out = wr_xcalloc((size_t)p->step->out_width + 1, sizeof *p->out);
     return &p->base;
 }
 
@@ -29,27 +29,40 @@ static wr_op *extend_open(wr_task *t, const void *node, wr_op *next) {
     return open_as(&wr_op_extend, t, node, next);
 }
 
-static void project_push(wr_op *op, const wr_val *row) {
-    project *p = (project *)op;
-    const wr_step *st = p->step;
-    for (int i = 0; i < st->nexprs; i++)
-        p->out[i] = wr_expr_eval(st->exprs[i], row, &op->task->ev);
-    wr_op_push(op->task, op->next, p->out);
+/* Evaluates the step's expressions into cols[first..], the live ones. */
+static bool compute(wr_op *op, const wr_chunk *c, wr_vec *cols, int first) {
+    const wr_step *st = ((project *)op)->step;
+    wr_eval *ev = &op->task->ev;
+    for (int i = 0; i < st->nexprs; i++) {
+        if (!op->live[first + i]) {
+            cols[first + i] = (wr_vec){.type = st->exprs[i]->type};
+            continue;
+        }
+        wr_expr_eval_vec(st->exprs[i], c, &cols[first + i], ev);
+        if (ev->failed) return false;
+    }
+    return true;
 }
 
-static void extend_push(wr_op *op, const wr_val *row) {
-    project *p = (project *)op;
-    const wr_step *st = p->step;
-    memcpy(p->out, row, sizeof *row * (size_t)st->in_width);
-    for (int i = 0; i < st->nexprs; i++)
-        p->out[st->in_width + i] = wr_expr_eval(st->exprs[i], row, &op->task->ev);
-    wr_op_push(op->task, op->next, p->out);
+static void push_as(wr_op *op, const wr_chunk *c, int first) {
+    const wr_step *st = ((project *)op)->step;
+    wr_chunk out = *c;
+    out.width = st->out_width;
+    out.cols = wr_arena_alloc(op->task->ev.arena, sizeof *out.cols * (size_t)(st->out_width + 1));
+    if (first) memcpy(out.cols, c->cols, sizeof *out.cols * (size_t)first);
+    if (compute(op, c, out.cols, first)) wr_op_push(op->task, op->next, &out);
+}
+
+static void project_push(wr_op *op, const wr_chunk *c) {
+    push_as(op, c, 0);
+}
+
+static void extend_push(wr_op *op, const wr_chunk *c) {
+    push_as(op, c, ((project *)op)->step->in_width);
 }
 
 static void project_close(wr_op *op) {
-    project *p = (project *)op;
-    free(p->out);
-    free(p);
+    free(op);
 }
 
 const wr_op_class wr_op_project = {

@@ -146,11 +146,15 @@ static void session_merge(wr_opstate *s, int p, wr_op *const *ops, int nops) {
     wr_arena_free(&tmp);
 }
 
-static void session_push(wr_op *op, const wr_val *row) {
+static void session_push(wr_op *op, const wr_chunk *c) {
     wr_agg_task *a = (wr_agg_task *)op;
-    if (!wr_agg_task_eval(a, row)) return;
-    int64_t x = a->keybuf[a->agg->win.key].u.i;
-    wr_agg_task_fold_window(a, x, x + a->agg->win.gap);
+    if (!wr_agg_task_eval(a, c)) return;
+    size_t rows = wr_chunk_rows(c);
+    for (size_t k = 0; k < rows; k++) {
+        if (!wr_agg_task_load(a, wr_chunk_row(c, k))) continue;
+        int64_t x = a->keybuf[a->agg->win.key].u.i;
+        wr_agg_task_fold_window(a, x, x + a->agg->win.gap);
+    }
 }
 
 static int part_by_other_keys(const wr_agg_task *a, wr_entry *e) {

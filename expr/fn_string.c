@@ -23,19 +23,16 @@ static wr_val fn_split(const wr_expr *e, const wr_val *args, wr_eval *ev) {
     const char *p = s.u.p;
     size_t n = s.len;
     if (e->sep_fast) {
-        int count = 1;
+        int64_t count = 1;
         for (size_t i = 0; i < n; i++)
             count += p[i] == e->sep;
-        if (count > limit) count = (int)limit;
-        wr_arr *a = arr_new(ev->arena, count);
-        size_t start = 0;
-        for (size_t i = 0; i < n && a->n < count - 1; i++) {
-            if (p[i] == e->sep) {
-                a->items[a->n++] = wr_str(p + start, i - start);
-                start = i + 1;
-            }
-        }
-        a->items[a->n++] = wr_str(p + start, n - start);
+        if (count > limit) count = limit;
+        wr_arr *a = arr_new(ev->arena, (int)count);
+        wr_split_iter it;
+        wr_sv piece;
+        wr_split_begin(&it, e, p, n, limit);
+        while (wr_split_next(&it, &piece))
+            a->items[a->n++] = wr_str(piece.p, piece.len);
         wr_val r = {.u.a = a};
         return r;
     }
@@ -72,6 +69,10 @@ static wr_val fn_split(const wr_expr *e, const wr_val *args, wr_eval *ev) {
     free(items);
     wr_val r = {.u.a = a};
     return r;
+}
+
+bool wr_expr_is_fast_split(const wr_expr *e) {
+    return e->op == WR_E_FUNC && e->fn == fn_split && e->sep_fast;
 }
 
 static wr_val fn_case(const wr_expr *e, const wr_val *args, wr_eval *ev) {

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/wr_core.h"
 
@@ -118,6 +119,7 @@ struct wr_eval {
     wr_arena *arena;
     wr_matcher *mx;
     bool failed;
+    size_t fail_row; /* vector evaluation: the input row (a chunk's origin) that failed */
     char err[512];
 };
 
@@ -133,6 +135,13 @@ int wr_eval_match(const wr_expr *e, const char *what, const char *s, size_t n, s
                   wr_eval *ev);
 
 wr_val wr_expr_eval(const wr_expr *e, const wr_val *row, wr_eval *ev);
+/* Evaluates e over the live rows of chunk c into out (values in ev->arena;
+ * a column reference is a view of c's column). Rows not alive are left
+ * undefined. When a row fails, ev->failed is set and ev->fail_row names the
+ * input row it came from; evaluation stops there. */
+void wr_expr_eval_vec(const wr_expr *e, const wr_chunk *c, wr_vec *out, wr_eval *ev);
+/* Marks in used[] the columns e reads. */
+void wr_expr_mark_cols(const wr_expr *e, bool *used);
 bool wr_expr_is_true(const wr_expr *e, const wr_val *row, wr_eval *ev);
 void wr_expr_free(wr_expr *e);
 
@@ -151,6 +160,38 @@ wr_expr *wr_expr_cast(wr_expr *x, wr_type t);
 /* The common type two operands are widened to for comparison / arithmetic /
  * CASE branches; false if there is none. */
 bool wr_type_common(wr_type a, wr_type b, wr_type *out);
+
+/* split(s, sep) with a one-character literal separator (e->sep_fast, Java's
+ * fast path): its pieces one at a time, without building the array, so
+ * explode(split(...)) cuts them straight into a vector. At most `limit`
+ * pieces (<= 0: no limit); the last holds the rest. */
+typedef struct wr_split_iter {
+    const char *p, *end;
+    int64_t left;
+    char sep;
+    bool done;
+} wr_split_iter;
+static inline void wr_split_begin(wr_split_iter *it, const wr_expr *e, const char *p, size_t n,
+                                  int64_t limit) {
+    *it = (wr_split_iter){p, p + n, limit <= 0 ? INT64_MAX : limit, e->sep, false};
+}
+static inline bool wr_split_next(wr_split_iter *it, wr_sv *out) {
+    if (it->done) return false;
+    if (it->left > 1) {
+        const char *q = memchr(it->p, it->sep, (size_t)(it->end - it->p));
+        if (q) {
+            *out = (wr_sv){it->p, (uint32_t)(q - it->p)};
+            it->p = q + 1;
+            it->left--;
+            return true;
+        }
+    }
+    *out = (wr_sv){it->p, (uint32_t)(it->end - it->p)};
+    it->done = true;
+    return true;
+}
+/* Whether e is split(...) taking that fast path. */
+bool wr_expr_is_fast_split(const wr_expr *e);
 
 /* ---- the scalar function table ---- */
 

@@ -94,6 +94,17 @@ static inline uint32_t wr_table_index(const wr_table *t, const wr_entry *e) {
 /* The hash of a tuple of keys of the layout's types. */
 uint64_t wr_keys_hash(const wr_state_layout *l, const wr_val *keys);
 
+/* Fetches the index slot of `hash` into the cache ahead of its probe; then
+ * (once that slot has arrived) the entry it points to. */
+static inline void wr_table_prefetch(const wr_table *t, uint64_t hash) {
+    if (t->nslots) __builtin_prefetch(&t->slots[(uint32_t)hash & (t->nslots - 1)]);
+}
+static inline void wr_table_prefetch_entry(const wr_table *t, uint64_t hash) {
+    if (!t->nslots) return;
+    uint64_t s = t->slots[(uint32_t)hash & (t->nslots - 1)];
+    if (s) __builtin_prefetch(t->entries + ((uint32_t)s - 1) * t->entry_size);
+}
+
 /* Finds the entry for keys (hash precomputed), inserting a fresh one (keys
  * copied as the table says, value zeroed) if absent. */
 wr_entry *wr_table_upsert(wr_table *t, const wr_val *keys, uint64_t hash);
