@@ -223,6 +223,10 @@ static bool stopped(const wr_stream_opts *o) {
     return (o->stop && *o->stop) || (o->stop_all && *o->stop_all);
 }
 
+/* How long the default trigger waits before it asks the source again when
+ * a batch found nothing new (Spark's spark.sql.streaming.pollingDelay). */
+#define POLL_MS 10
+
 static void nap(int ms, const wr_stream_opts *o) {
     while (ms > 0 && !stopped(o)) {
         int step = ms < 50 ? ms : 50;
@@ -547,7 +551,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     r->evict = closes;
     while (ok && !stopped(&opts)) {
         r->watermark = wm_ms * 1000;
-        int64_t t0 = wr_now_ms();
+        int64_t t0 = wr_now_ms(), wall0 = wr_wall_ms();
         wr_progress pg = {
             .id = query_id, .run_id = run_id, .batch_id = batch, .wall_start_ms = wr_wall_ms()};
         bool any = false;
@@ -643,11 +647,15 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             if (done && !close_pending) break;
             continue;
         }
-        int64_t spent = wr_now_ms() - t0;
-        if (trig.kind == WR_TRIGGER_INTERVAL)
-            nap((int)(trig.interval_ms - spent), &opts);
-        else if (!any)
-            nap(100, &opts); /* nothing new: poll again shortly */
+        if (trig.kind == WR_TRIGGER_INTERVAL && trig.interval_ms > 0) {
+            /* as Spark's ProcessingTimeExecutor: the next batch starts at the
+             * next multiple of the interval (batches do not drift by their
+             * own duration); one that ran over starts at once */
+            int64_t due = wall0 - wall0 % trig.interval_ms + trig.interval_ms;
+            nap((int)(due - wr_wall_ms()), &opts);
+        } else if (!any) {
+            nap(POLL_MS, &opts); /* nothing new: poll again shortly */
+        }
     }
     run_free(&u);
     return ok;

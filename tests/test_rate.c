@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -176,4 +177,45 @@ Test(rate, a_checkpoint_of_another_rate_is_refused) {
               "%s", r.err);
     wrt_result_free(&r);
     free(a), free(b), free(ck);
+}
+
+/* processingTime: as Spark's ProcessingTimeExecutor, batches start at
+ * multiples of the interval by the wall clock (they do not drift by their
+ * own duration). Each progress line's `timestamp` is its trigger's start. */
+Test(rate, processing_time_batches_start_on_multiples_of_the_interval) {
+    char *path =
+        wrt_temp_job("CREATE SOURCE r USING rate OPTIONS (rowsPerSecond = '50');\n"
+                     "CREATE SINK c USING memory OPTIONS (trigger = 'processingTime=1 second');\n"
+                     "INSERT INTO c SELECT value FROM r;\n");
+    int out, err; /* progress goes to stderr */
+    pid_t pid = wrt_spawn_err((const char *const[]){"run", path, "--progress", NULL}, &out, &err);
+    int64_t prev = -1;
+    int seen = 0;
+    for (int i = 0; i < 5; i++) {
+        char *line = wrt_read_line_containing(err, "\"timestamp\"", 10000);
+        cr_assert(line, "no progress line %d", i);
+        json_t *j = json_loads(line, 0, NULL);
+        cr_assert(j, "progress is not JSON: %s", line);
+        const char *ts = json_string_value(json_object_get(j, "timestamp"));
+        int h, m, s, ms;
+        cr_assert_eq(sscanf(ts + 11, "%d:%d:%d.%dZ", &h, &m, &s, &ms), 4, "timestamp %s", ts);
+        int64_t at = ((int64_t)(h * 60 + m) * 60 + s) * 1000 + ms;
+        if (i > 0) { /* the first starts whenever the query does */
+            cr_assert_lt(at % 1000, 150, "batch %d started at %s, not near a whole second", i, ts);
+            if (prev >= 0)
+                cr_assert_lt(llabs(at - prev - 1000), 150, "batches %s apart by %lld ms", ts,
+                             (long long)(at - prev));
+            prev = at;
+            seen++;
+        }
+        json_decref(j);
+        free(line);
+    }
+    cr_assert_eq(seen, 4);
+    kill(pid, SIGINT);
+    cr_assert_eq(wrt_wait(pid, 10000), 0);
+    close(out);
+    close(err);
+    unlink(path);
+    free(path);
 }
