@@ -108,6 +108,27 @@ static void hash_keys(wr_agg_task *a, const wr_chunk *c, size_t k0, size_t nk, u
     }
 }
 
+/* Folds rows k0..k0+nk of a chunk grouped by one STRING key (hashes h). */
+static void fold_one_str(wr_agg_task *a, const wr_chunk *c, size_t k0, size_t nk,
+                         const uint64_t *h) {
+    const wr_aggregate *agg = a->agg;
+    const wr_vec *kv = &a->kv[0];
+    wr_agg_copy copy = {false, &a->base.task->out_arena};
+    for (size_t k = 0; k < nk; k++) {
+        size_t r = wr_chunk_row(c, k0 + k);
+        a->keybuf[0] = wr_vec_is_null(kv, r) ? wr_null() : wr_str(kv->u.s[r].p, kv->u.s[r].len);
+        wr_entry *e = wr_table_upsert(&a->partial, a->keybuf, h[k]);
+        wr_aggst *st = wr_entry_states(&a->partial, e);
+        for (int i = 0; i < agg->naggs; i++) {
+            const wr_agg *g = &agg->aggs[i];
+            if (g->kind == WR_AGG_COUNT_STAR)
+                st[i].n++;
+            else
+                wr_agg_update(g, &st[i], wr_vec_get(&a->iv[i], r), copy);
+        }
+    }
+}
+
 static void aggregate_push(wr_op *op, const wr_chunk *c) {
     wr_agg_task *a = (wr_agg_task *)op;
     const wr_aggregate *agg = a->agg;
@@ -126,6 +147,7 @@ static void aggregate_push(wr_op *op, const wr_chunk *c) {
     }
     /* hashes a block at a time, their slots fetched ahead of the probes */
     uint64_t h[BLOCK];
+    bool one_str = agg->nkeys == 1 && wr_rep_of(a->kv[0].type) == WR_REP_STR && agg->event_key < 0;
     for (size_t k0 = 0; k0 < rows; k0 += BLOCK) {
         size_t nk = rows - k0 < BLOCK ? rows - k0 : BLOCK;
         hash_keys(a, c, k0, nk, h);
@@ -133,6 +155,10 @@ static void aggregate_push(wr_op *op, const wr_chunk *c) {
             wr_table_prefetch(&a->partial, h[k]);
         for (size_t k = 0; k < nk; k++)
             wr_table_prefetch_entry(&a->partial, h[k]);
+        if (one_str) { /* one STRING key (word count, top IPs): no generic row load */
+            fold_one_str(a, c, k0, nk, h);
+            continue;
+        }
         for (size_t k = 0; k < nk; k++) {
             wr_agg_task_load(a, wr_chunk_row(c, k0 + k));
             if (agg->event_key >= 0 && !a->keybuf[agg->event_key].null &&

@@ -15,8 +15,9 @@
 typedef struct explode {
     wr_op base;
     const wr_step *step;
-    bool fast;  /* explode(split(s, 'c')) */
-    bool ready; /* its vectors are made */
+    bool fast;        /* explode(split(s, 'c')) */
+    bool ready;       /* its vectors are made */
+    int *copy, ncopy; /* the input columns read after it: copied to each output row */
     wr_vec *cols;
     uint32_t origin[OUT_ROWS];
     size_t n;
@@ -33,6 +34,7 @@ static wr_op *explode_open(wr_task *t, const void *node, wr_op *next) {
     x->step = node;
     x->fast = wr_expr_is_fast_split(x->step->expr);
     x->cols = wr_xcalloc((size_t)x->step->out_width + 1, sizeof *x->cols);
+    x->copy = wr_xcalloc((size_t)x->step->in_width + 1, sizeof *x->copy);
     return &x->base;
 }
 
@@ -43,6 +45,7 @@ static void make_vectors(explode *x, const wr_chunk *c) {
         wr_vec *v = &x->cols[j];
         v->type = j < st->in_width ? c->cols[j].type : WR_TYPE(st->expr->type.elem);
         if (!x->base.live[j]) continue;
+        if (j < st->in_width) x->copy[x->ncopy++] = j;
         v->u.p = wr_xmalloc(rep_bytes(wr_rep_of(v->type)) * OUT_ROWS);
         v->nulls = wr_xcalloc(OUT_ROWS / 64 + 1, sizeof(uint64_t));
     }
@@ -66,12 +69,12 @@ static void set_null(explode *x, wr_vec *v, size_t i) {
 
 /* Room for one more output row from input row r: its live input columns
  * copied; returns its index. */
-static size_t add_row(explode *x, const wr_chunk *c, size_t r) {
+static inline size_t add_row(explode *x, const wr_chunk *c, size_t r) {
     if (x->n == OUT_ROWS) flush(x);
     size_t i = x->n++;
     x->origin[i] = (uint32_t)wr_chunk_origin(c, r);
-    for (int j = 0; j < x->step->in_width; j++) {
-        if (!x->base.live[j]) continue;
+    for (int m = 0; m < x->ncopy; m++) {
+        int j = x->copy[m];
         const wr_vec *in = &c->cols[j];
         wr_vec *o = &x->cols[j];
         size_t b = rep_bytes(wr_rep_of(o->type));
@@ -153,6 +156,7 @@ static void explode_close(wr_op *op) {
         free(x->cols[j].nulls);
     }
     free(x->cols);
+    free(x->copy);
     free(x);
 }
 
