@@ -5,7 +5,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build build-asan lint test test-fast test-asan demo bench format clean install
+.PHONY: all deps build build-asan lint test test-fast test-asan demo bench bench-deps format clean install
 
 all: build
 
@@ -36,8 +36,14 @@ test-fast: build
 demo: build
 	@scripts/demo.sh $(BUILD)
 
+# Benchmarks (bench/run.sh; docs/bench.md). The peers they compare with
+# (DuckDB from npm into a cache folder, ClickHouse and mawk from Debian) are
+# installed by scripts/bench-deps.sh, which bench/run.sh calls.
 bench: build
 	@bench/run.sh $(BUILD)
+
+bench-deps:
+	@scripts/bench-deps.sh
 
 # weir on the PATH: PREFIX/bin/weir (PREFIX=/usr/local unless given).
 PREFIX ?= /usr/local
