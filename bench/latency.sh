@@ -9,11 +9,12 @@
 # committed transaction of the sink's file, readable by any other SQLite
 # reader. Reports produce-to-visible p50 / p99 / max, then what bounds it,
 # from weir's progress (bench/progress_stats.c: the batch cycle, batches
-# that waited for a fetch, idle gaps between batches). Three runs:
-#   default        the job as a user would write it, no checkpoint
-#   checkpoint     the same with --checkpoint (fsynced offsets and commits)
-#   fetch wait 10  the source with kafka.fetch.wait.max.ms = 10 (Weir's
-#                  default is 100): shows how much of the latency that wait is
+# that waited for a fetch, idle gaps between batches). Four runs:
+#   default              the job as a user would write it, no checkpoint
+#   checkpoint           the same with --checkpoint (fsynced offsets, commits)
+#   fetchwait            the source with kafka.fetch.wait.max.ms = 10 (Weir's
+#                        default is 100): how much of the latency that wait is
+#   fetchwait-checkpoint both: what the checkpoint's fsyncs add
 # LAT_LINGER (5, librdkafka's default linger.ms) is the producer's linger.
 #   usage: bench/latency.sh [BUILD]
 set -uo pipefail
@@ -21,13 +22,14 @@ source "$(dirname "$0")/lib.sh"
 rate=${LAT_RATE:-50000}
 seconds=${LAT_SECONDS:-30}
 linger=${LAT_LINGER:-5}
-runs=${LAT_RUNS:-default checkpoint fetchwait}
+runs=${LAT_RUNS:-default checkpoint fetchwait fetchwait-checkpoint}
 tmp=$(mktemp -d)
 wpid=
 trap '[ -n "$wpid" ] && kill "$wpid" 2>/dev/null; stop_broker; rm -rf "$tmp"' EXIT
 failed=0
 
-start_broker "$tmp/broker.log" lat_default:1 lat_checkpoint:1 lat_fetchwait:1 || exit 1
+topics=(); for run in $runs; do topics+=("lat_$run:1"); done
+start_broker "$tmp/broker.log" "${topics[@]}" || exit 1
 echo "== latency: $rate events/s for $seconds s into one partition, producer linger.ms=$linger; weir run, default trigger, memory sink with path"
 for run in $runs; do
   extra=() opts=""
@@ -35,7 +37,8 @@ for run in $runs; do
     default) ;;
     checkpoint) extra=(--checkpoint "$tmp/ck") ;;
     fetchwait) opts="kafka.fetch.wait.max.ms = 10, " ;;
-    *) echo "latency: unknown run '$run' (default, checkpoint, fetchwait)" >&2; exit 2 ;;
+    fetchwait-checkpoint) opts="kafka.fetch.wait.max.ms = 10, " extra=(--checkpoint "$tmp/ck2") ;;
+    *) echo "latency: unknown run '$run' (default, checkpoint, fetchwait, fetchwait-checkpoint)" >&2; exit 2 ;;
   esac
   cat >"$tmp/$run.sql" <<EOF
 CREATE SOURCE events USING kafka OPTIONS (subscribe = 'lat_$run', ${opts}startingOffsets = 'earliest');
@@ -60,5 +63,5 @@ EOF
   fi
   "$build/progress_stats" "$tmp/$run.err" "$rate" 90 || failed=1
 done
-echo "(visible: committed in the sink's SQLite file, seen by a reader polling every 1 ms. Weir's source waits up to fetch.wait.max.ms = 100 ms for a fetch, and librdkafka's mock cluster — the embedded broker — answers a fetch that finds no data only after that whole wait; weir's driver sleeps 100 ms when a trigger finds nothing new.)"
+echo "(visible: committed in the sink's SQLite file, seen by a reader polling every 1 ms. Weir's source asks for fetch.wait.max.ms = 100, and librdkafka's mock cluster — the embedded broker — answers a fetch that finds no data only after that whole wait, even when data arrives meanwhile: a consumer that has caught up gets new data in steps of up to 100 ms. Idle gaps: the driver found nothing new and waited before polling again.)"
 exit "$failed"
