@@ -54,6 +54,11 @@ bool wr_kafka_is_embedded(rd_kafka_t *rk);
 #define WR_KAFKA_EMBEDDED_SESSION_MS   5000
 #define WR_KAFKA_EMBEDDED_HEARTBEAT_MS 1000
 void wr_kafka_conf_embedded_group(rd_kafka_conf_t *conf, const wr_strlist *props);
+/* How long a fetch may wait for data (fetch.wait.max.ms): against a real
+ * broker it answers as soon as data arrives; the embedded broker answers only
+ * when the wait is over, so against it the wait is short (it bounds latency). */
+#define WR_KAFKA_FETCH_WAIT_MS          "100"
+#define WR_KAFKA_EMBEDDED_FETCH_WAIT_MS "10"
 
 /* The most recent error librdkafka reported on this client ("" if none). */
 void wr_kafka_last_error(rd_kafka_t *rk, char *buf, size_t len);

@@ -178,14 +178,15 @@ static wr_source *kafka_open(const wr_source_def *def, const wr_source_env *env,
                              : wr_xasprintf("%s-%s", prefix ? prefix : "weir", def->name);
     /* Deep per-partition prefetch: librdkafka 2.0.2 backs its fetcher off for a
      * whole second once a partition queue passes these thresholds. */
-    bool ok = conf && wr_kafka_conf_set(conf, "group.id", group, why, sizeof why) &&
-              wr_kafka_conf_set(conf, "enable.auto.commit", "false", why, sizeof why) &&
-              wr_kafka_conf_set(conf, "enable.auto.offset.store", "false", why, sizeof why) &&
-              wr_kafka_conf_set(conf, "queued.min.messages", "1000000", why, sizeof why) &&
-              wr_kafka_conf_set(conf, "queued.max.messages.kbytes", "65536", why, sizeof why) &&
-              wr_kafka_conf_set(conf, "fetch.wait.max.ms", "100", why, sizeof why) &&
-              wr_kafka_conf_set(conf, "fetch.message.max.bytes", "4194304", why, sizeof why) &&
-              wr_kafka_conf_apply(conf, &props, why, sizeof why);
+    bool ok =
+        conf && wr_kafka_conf_set(conf, "group.id", group, why, sizeof why) &&
+        wr_kafka_conf_set(conf, "enable.auto.commit", "false", why, sizeof why) &&
+        wr_kafka_conf_set(conf, "enable.auto.offset.store", "false", why, sizeof why) &&
+        wr_kafka_conf_set(conf, "queued.min.messages", "1000000", why, sizeof why) &&
+        wr_kafka_conf_set(conf, "queued.max.messages.kbytes", "65536", why, sizeof why) &&
+        wr_kafka_conf_set(conf, "fetch.wait.max.ms", WR_KAFKA_FETCH_WAIT_MS, why, sizeof why) &&
+        wr_kafka_conf_set(conf, "fetch.message.max.bytes", "4194304", why, sizeof why) &&
+        wr_kafka_conf_apply(conf, &props, why, sizeof why);
     free(group);
     wr_strlist_free(&props);
     if (!ok) {
@@ -214,18 +215,29 @@ static wr_source *kafka_open(const wr_source_def *def, const wr_source_env *env,
     s->retry_ms = v ? atoi(v) : 10;
     v = wr_source_opt(def, "maxOffsetsPerTrigger");
     s->limit = v ? atoll(v) : 0;
-    rd_kafka_conf_t *mconf = rd_kafka_conf_dup(conf);
-    s->rk = wr_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof why);
-    s->meta = s->rk ? wr_kafka_new(RD_KAFKA_CONSUMER, mconf, why, sizeof why)
-                    : (rd_kafka_conf_destroy(mconf), NULL);
-    if (!s->meta) {
-        wr_fail(err, WR_ERR_KAFKA, "%s", why);
+    /* The listing client first: its probe says whether the cluster is the
+     * embedded broker, which the fetching client's settings depend on. */
+    s->meta = wr_kafka_new(RD_KAFKA_CONSUMER, rd_kafka_conf_dup(conf), why, sizeof why);
+    const rd_kafka_metadata_t *md = NULL;
+    if (!s->meta || !wr_kafka_probe(s->meta, WR_KAFKA_DEFAULT_TIMEOUT_MS, &md, why, sizeof why)) {
+        rd_kafka_conf_destroy(conf);
+        if (s->meta)
+            wr_fail(err, WR_ERR_KAFKA, "source %s: %s", def->name, why);
+        else
+            wr_fail(err, WR_ERR_KAFKA, "%s", why);
         kafka_close(&s->base);
         return NULL;
     }
-    const rd_kafka_metadata_t *md = NULL;
-    if (!wr_kafka_probe(s->rk, WR_KAFKA_DEFAULT_TIMEOUT_MS, &md, why, sizeof why)) {
-        wr_fail(err, WR_ERR_KAFKA, "source %s: %s", def->name, why);
+    /* The embedded broker (librdkafka's mock) answers a fetch that found no
+     * data only when fetch.wait.max.ms has passed, even when data arrives
+     * meanwhile (a real broker answers at once): a short wait bounds the
+     * latency of the next rows. */
+    if (wr_kafka_is_embedded(s->meta) && !wr_source_opt(def, "kafka.fetch.wait.max.ms"))
+        wr_kafka_conf_set(conf, "fetch.wait.max.ms", WR_KAFKA_EMBEDDED_FETCH_WAIT_MS, NULL, 0);
+    s->rk = wr_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof why);
+    if (!s->rk) {
+        rd_kafka_metadata_destroy(md);
+        wr_fail(err, WR_ERR_KAFKA, "%s", why);
         kafka_close(&s->base);
         return NULL;
     }
