@@ -453,10 +453,12 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     else
         wr_uuid4(query_id);
     if (ok) {
-        char *group = u.ck ? wr_xasprintf("weir-%s", query_id) : NULL;
-        wr_source_env senv = {group, q->scan_needed};
+        char *group = u.ck ? wr_xasprintf("weir-%s", query_id) : NULL,
+             *sdir = u.ck ? wr_xasprintf("%s/sources/0", wr_ckpt_dir(u.ck)) : NULL;
+        wr_source_env senv = {group, q->scan_needed, sdir};
         r->src = r->sops->open(q->source, &senv, err);
         free(group);
+        free(sdir);
         ok = r->src != NULL;
     }
     if (ok) ok = (u.sink = kops->open(q->sink, q, env, query_id, err)) != NULL;
@@ -508,7 +510,8 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     wr_trigger trig = q->sink->trigger;
     int64_t batch = 0;
     bool replay = false; /* batch `batch` was planned but not committed: run it again as logged */
-    if (last < 0 && u.ck && wr_ckpt_has_sources(u.ck)) {
+    bool own = r->sops->own_dir; /* sources/0 is the source's own, not its first offsets */
+    if (last < 0 && u.ck && !own && wr_ckpt_has_sources(u.ck)) {
         /* started before, stopped before its first batch: where it started
          * (Kafka's "latest" is not looked up again, the rate source's clock
          * goes on), as Spark keeps its sources' initial offsets */
@@ -517,7 +520,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         json_decref(first);
     } else if (last < 0) {
         ok = r->sops->initial(r->src, from, err);
-        if (ok && u.ck) {
+        if (ok && u.ck && !own) {
             json_t *j = r->sops->offsets_json(r->src, from);
             ok = wr_ckpt_write_sources(u.ck, j, err);
             json_decref(j);
@@ -529,9 +532,10 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
         batch = last + 1;
     } else {
         wm_ms = last_wm_ms;
-        json_t *start = last == 0 ? wr_ckpt_read_sources(u.ck, err)
+        json_t *start = last == 0 ? (own ? NULL : wr_ckpt_read_sources(u.ck, err))
                                   : wr_ckpt_read_offsets(u.ck, last - 1, NULL, NULL, err);
-        ok = start && r->sops->offsets_from_json(r->src, start, from, err) &&
+        ok = (last == 0 && own ? r->sops->initial(r->src, from, err)
+                               : start && r->sops->offsets_from_json(r->src, start, from, err)) &&
              r->sops->offsets_from_json(r->src, ends, to, err) &&
              (!r->stateful || last == 0 || store_all(r, last - 1, false, &opts, err));
         json_decref(start);

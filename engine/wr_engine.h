@@ -36,6 +36,7 @@ typedef bool (*wr_rows_fn)(void *ctx, const wr_batch *rows, size_t *failed);
 typedef struct wr_source_env {
     const char *group;  /* where to report progress (a consumer group), or NULL */
     const bool *needed; /* per column of its schema: whether a query reads it */
+    const char *dir;    /* the checkpoint's folder for it (sources/0), or NULL: none */
 } wr_source_env;
 
 /* A source's splits (Kafka partitions, rate partitions) each have offsets:
@@ -72,6 +73,10 @@ struct wr_source_ops {
     json_t *(*report)(wr_source *s);
     /* Why a split can end before the offset a checkpoint has reached. */
     const char *behind;
+    /* Set when the source keeps its own log in env->dir (the file source's
+     * sources/0/N, as Spark's): the driver writes no first offsets there, and
+     * initial() gives where every run of the query began. */
+    bool own_dir;
 };
 
 /* ---- sinks ---- */

@@ -1,5 +1,6 @@
-/* Other functions: size/cardinality, coalesce, abs, and time: to_timestamp,
- * unix_timestamp (Java DateTimeFormatter patterns, expr/datetime.c). */
+/* Other functions: size/cardinality, coalesce, abs, time: to_timestamp,
+ * unix_timestamp (Java DateTimeFormatter patterns, expr/datetime.c), and
+ * input_file_name. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,29 @@ static wr_val fn_unix_timestamp(const wr_expr *e, const wr_val *args, wr_eval *e
                   ? wr_ts_parse_pattern(args[0].u.p, args[0].len, args[1].u.p, args[1].len, &us)
                   : wr_ts_parse_pattern(args[0].u.p, args[0].len, dflt, sizeof dflt - 1, &us);
     return ok ? wr_int(floor_seconds(us)) : wr_null();
+}
+
+/* The file the rows this thread evaluates come from: a file source sets it
+ * around each chunk of rows it hands on (Spark's InputFileBlockHolder). */
+static _Thread_local const char *input_file;
+static _Thread_local size_t input_file_len;
+
+void wr_input_file_set(const char *uri, size_t len) {
+    input_file = uri;
+    input_file_len = uri ? len : 0;
+}
+
+/* input_file_name(): that file's URI, '' for rows of no file (Kafka, rate,
+ * or a result computed after the shuffle), as in Spark. */
+static wr_val fn_input_file_name(const wr_expr *e, const wr_val *args, wr_eval *ev) {
+    (void)e, (void)args, (void)ev;
+    return input_file ? wr_str(input_file, input_file_len) : wr_str("", 0);
+}
+
+static bool bind_input_file_name(wr_expr *e, wr_err *err) {
+    (void)err;
+    e->type = WR_TYPE(WR_T_STRING);
+    return true;
 }
 
 static bool bind_size(wr_expr *e, wr_err *err) {
@@ -109,3 +133,5 @@ const wr_func_def wr_fn_coalesce = {"coalesce", 1, 16, bind_coalesce, fn_coalesc
 const wr_func_def wr_fn_abs = {"abs", 1, 1, bind_abs, fn_abs};
 const wr_func_def wr_fn_to_timestamp = {"to_timestamp", 1, 2, bind_time, fn_to_timestamp};
 const wr_func_def wr_fn_unix_timestamp = {"unix_timestamp", 0, 2, bind_time, fn_unix_timestamp};
+const wr_func_def wr_fn_input_file_name = {"input_file_name", 0, 0, bind_input_file_name,
+                                           fn_input_file_name};

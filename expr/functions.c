@@ -32,6 +32,7 @@ static const wr_func_def *const registry[] = {
     &wr_fn_abs,
     &wr_fn_to_timestamp,
     &wr_fn_unix_timestamp,
+    &wr_fn_input_file_name,
     NULL,
 };
 

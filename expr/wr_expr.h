@@ -205,6 +205,11 @@ typedef struct wr_func_def {
     wr_scalar_fn eval;
 } wr_func_def;
 
+/* input_file_name(): a file source names the file of the rows it hands on,
+ * for this thread, around each chunk (uri: "file:///...", valid until the
+ * next call; NULL: no file). Rows must be evaluated during that call. */
+void wr_input_file_set(const char *uri, size_t len);
+
 /* The function called `name` (without case), or NULL. */
 const wr_func_def *wr_func_lookup(const char *name);
 /* Binds e (a WR_E_FUNC with its arguments bound) as function `name`: false
