@@ -10,30 +10,12 @@
 #include "expr/expr_int.h"
 
 static const wr_func_def *const registry[] = {
-    &wr_fn_split,
-    &wr_fn_size,
-    &wr_fn_cardinality,
-    &wr_fn_lower,
-    &wr_fn_lcase,
-    &wr_fn_upper,
-    &wr_fn_ucase,
-    &wr_fn_trim,
-    &wr_fn_ltrim,
-    &wr_fn_rtrim,
-    &wr_fn_length,
-    &wr_fn_char_length,
-    &wr_fn_substring,
-    &wr_fn_substr,
-    &wr_fn_concat,
-    &wr_fn_concat_ws,
-    &wr_fn_regexp_extract,
-    &wr_fn_regexp_replace,
-    &wr_fn_coalesce,
-    &wr_fn_abs,
-    &wr_fn_to_timestamp,
-    &wr_fn_unix_timestamp,
-    &wr_fn_input_file_name,
-    NULL,
+    &wr_fn_split,          &wr_fn_size,           &wr_fn_cardinality,     &wr_fn_lower,
+    &wr_fn_lcase,          &wr_fn_upper,          &wr_fn_ucase,           &wr_fn_trim,
+    &wr_fn_ltrim,          &wr_fn_rtrim,          &wr_fn_length,          &wr_fn_char_length,
+    &wr_fn_substring,      &wr_fn_substr,         &wr_fn_concat,          &wr_fn_concat_ws,
+    &wr_fn_regexp_extract, &wr_fn_regexp_replace, &wr_fn_coalesce,        &wr_fn_abs,
+    &wr_fn_to_timestamp,   &wr_fn_unix_timestamp, &wr_fn_input_file_name, NULL,
 };
 
 const wr_func_def *wr_func_lookup(const char *name) {
