@@ -403,8 +403,9 @@ static bool plan_batch(fsrc *f, int64_t start, int64_t end, wr_err *err) {
             if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
                 char *where = wr_flog_where(f->log, b);
                 if (f->o.ignore_missing) {
-                    warn(f, "%s (logged in %s) does not exist any more: skipped "
-                            "(ignoreMissingFiles)",
+                    warn(f,
+                         "%s (logged in %s) does not exist any more: skipped "
+                         "(ignoreMissingFiles)",
                          e[i].uri, where);
                 } else {
                     ok = wr_fail(err, WR_ERR_DATA,

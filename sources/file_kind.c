@@ -15,49 +15,134 @@
 
 /* The rows of the options every file source takes. */
 #define FILE_OPTIONS                                                                               \
-    {"path", WR_OPT_STRING, NULL, "a folder, a file or a glob of files", 0, 0,                     \
+    {"path",                                                                                       \
+     WR_OPT_STRING,                                                                                \
+     NULL,                                                                                         \
+     "a folder, a file or a glob of files",                                                        \
+     0,                                                                                            \
+     0,                                                                                            \
      "what to read: a folder's files (and its subfolders'), one file, or a glob such as "          \
      "'in/*.txt'",                                                                                 \
      WR_OPT_NONEMPTY},                                                                             \
-        {"maxFilesPerTrigger", WR_OPT_INT, NULL, NULL, 1, INT64_MAX,                               \
-         "at most this many new files a batch", 0},                                                \
-        {"maxBytesPerTrigger", WR_OPT_STRING, NULL, "a size such as 1048576, 64m or 1g", 0, 0,     \
-         "about this many bytes of new files a batch (at least one file)", WR_OPT_NONEMPTY},       \
-        {"latestFirst", WR_OPT_BOOL, "false", NULL, 0, 0,                                          \
-         "take the newest files first (by modification time)", 0},                                 \
-        {"maxFileAge", WR_OPT_STRING, "7d", NULL, 0, 0,                                            \
-         "files older than the newest seen by more than this are ignored: 10s, 2h, 7d", 0},        \
-        {"fileNameOnly", WR_OPT_BOOL, "false", NULL, 0, 0,                                         \
-         "a file is known by its name alone, not its whole path", 0},                              \
-        {"cleanSource", WR_OPT_ENUM, "off", "archive|delete|off", 0, 0,                            \
-         "what becomes of a file once its batch is committed", 0},                                 \
-        {"sourceArchiveDir", WR_OPT_STRING, NULL, "a folder", 0, 0,                                \
+        {"maxFilesPerTrigger",                                                                     \
+         WR_OPT_INT,                                                                               \
+         NULL,                                                                                     \
+         NULL,                                                                                     \
+         1,                                                                                        \
+         INT64_MAX,                                                                                \
+         "at most this many new files a batch",                                                    \
+         0},                                                                                       \
+        {"maxBytesPerTrigger",                                                                     \
+         WR_OPT_STRING,                                                                            \
+         NULL,                                                                                     \
+         "a size such as 1048576, 64m or 1g",                                                      \
+         0,                                                                                        \
+         0,                                                                                        \
+         "about this many bytes of new files a batch (at least one file)",                         \
+         WR_OPT_NONEMPTY},                                                                         \
+        {"latestFirst",                                                                            \
+         WR_OPT_BOOL,                                                                              \
+         "false",                                                                                  \
+         NULL,                                                                                     \
+         0,                                                                                        \
+         0,                                                                                        \
+         "take the newest files first (by modification time)",                                     \
+         0},                                                                                       \
+        {"maxFileAge",                                                                             \
+         WR_OPT_STRING,                                                                            \
+         "7d",                                                                                     \
+         NULL,                                                                                     \
+         0,                                                                                        \
+         0,                                                                                        \
+         "files older than the newest seen by more than this are ignored: 10s, 2h, 7d",            \
+         0},                                                                                       \
+        {"fileNameOnly",                                                                           \
+         WR_OPT_BOOL,                                                                              \
+         "false",                                                                                  \
+         NULL,                                                                                     \
+         0,                                                                                        \
+         0,                                                                                        \
+         "a file is known by its name alone, not its whole path",                                  \
+         0},                                                                                       \
+        {"cleanSource",                                                                            \
+         WR_OPT_ENUM,                                                                              \
+         "off",                                                                                    \
+         "archive|delete|off",                                                                     \
+         0,                                                                                        \
+         0,                                                                                        \
+         "what becomes of a file once its batch is committed",                                     \
+         0},                                                                                       \
+        {"sourceArchiveDir",                                                                       \
+         WR_OPT_STRING,                                                                            \
+         NULL,                                                                                     \
+         "a folder",                                                                               \
+         0,                                                                                        \
+         0,                                                                                        \
          "where cleanSource = archive moves files (their absolute path under it)",                 \
          WR_OPT_NONEMPTY},                                                                         \
-        {"pathGlobFilter", WR_OPT_STRING, NULL, "a glob", 0, 0,                                    \
-         "only files whose name matches this glob, such as *.csv", WR_OPT_NONEMPTY},               \
-        {"ignoreMissingFiles", WR_OPT_BOOL, "false", NULL, 0, 0,                                   \
-         "a logged file gone when its batch reads it: skip it with a warning (else fail)", 0},     \
-        {"numPartitions", WR_OPT_INT, "cores", NULL, 1, 4096,                                      \
-         "splits a batch is read in, in parallel (big files are split too)", 0},                   \
-        {"lineSep", WR_OPT_STRING, NULL, "a separator", 0, 0,                                      \
-         "what ends a line (default: \\n, \\r or \\r\\n)", WR_OPT_NONEMPTY},                       \
+        {"pathGlobFilter",                                                                         \
+         WR_OPT_STRING,                                                                            \
+         NULL,                                                                                     \
+         "a glob",                                                                                 \
+         0,                                                                                        \
+         0,                                                                                        \
+         "only files whose name matches this glob, such as *.csv",                                 \
+         WR_OPT_NONEMPTY},                                                                         \
+        {"ignoreMissingFiles",                                                                     \
+         WR_OPT_BOOL,                                                                              \
+         "false",                                                                                  \
+         NULL,                                                                                     \
+         0,                                                                                        \
+         0,                                                                                        \
+         "a logged file gone when its batch reads it: skip it with a warning (else fail)",         \
+         0},                                                                                       \
+        {"numPartitions",                                                                          \
+         WR_OPT_INT,                                                                               \
+         "cores",                                                                                  \
+         NULL,                                                                                     \
+         1,                                                                                        \
+         4096,                                                                                     \
+         "splits a batch is read in, in parallel (big files are split too)",                       \
+         0},                                                                                       \
+        {"lineSep",                                                                                \
+         WR_OPT_STRING,                                                                            \
+         NULL,                                                                                     \
+         "a separator",                                                                            \
+         0,                                                                                        \
+         0,                                                                                        \
+         "what ends a line (default: \\n, \\r or \\r\\n)",                                         \
+         WR_OPT_NONEMPTY},                                                                         \
         {"multiLine", WR_OPT_BOOL, NULL, NULL, 0, 0, "records are one a line", WR_OPT_NOT_YET},    \
         {"encoding", WR_OPT_STRING, NULL, NULL, 0, 0, "files are read as UTF-8", WR_OPT_NOT_YET},  \
-        {"charset", WR_OPT_STRING, NULL, NULL, 0, 0, "files are read as UTF-8", WR_OPT_NOT_YET},   \
-    {                                                                                              \
+        {"charset", WR_OPT_STRING, NULL, NULL, 0, 0, "files are read as UTF-8", WR_OPT_NOT_YET}, { \
         "compression", WR_OPT_STRING, NULL, NULL, 0, 0, "files are read as they are",              \
             WR_OPT_NOT_YET                                                                         \
     }
 
 /* What csv and json share: the schema, malformed records, timestamps. */
 #define PARSED_OPTIONS                                                                             \
-    {"schema", WR_OPT_STRING, NULL, "a schema such as 'id INT, name STRING'", 0, 0,                \
+    {"schema",                                                                                     \
+     WR_OPT_STRING,                                                                                \
+     NULL,                                                                                         \
+     "a schema such as 'id INT, name STRING'",                                                     \
+     0,                                                                                            \
+     0,                                                                                            \
      "the columns of the rows, in Spark's DDL (required, as for Spark's streaming sources)",       \
      WR_OPT_NONEMPTY},                                                                             \
-        {"mode", WR_OPT_ENUM, "PERMISSIVE", "PERMISSIVE|DROPMALFORMED|FAILFAST", 0, 0,             \
-         "a malformed record: NULLs where it fails, dropped, or the batch fails", 0},              \
-        {"timestampFormat", WR_OPT_STRING, NULL, "a pattern", 0, 0,                                \
+        {"mode",                                                                                   \
+         WR_OPT_ENUM,                                                                              \
+         "PERMISSIVE",                                                                             \
+         "PERMISSIVE|DROPMALFORMED|FAILFAST",                                                      \
+         0,                                                                                        \
+         0,                                                                                        \
+         "a malformed record: NULLs where it fails, dropped, or the batch fails",                  \
+         0},                                                                                       \
+        {"timestampFormat",                                                                        \
+         WR_OPT_STRING,                                                                            \
+         NULL,                                                                                     \
+         "a pattern",                                                                              \
+         0,                                                                                        \
+         0,                                                                                        \
          "how TIMESTAMP fields are written (Java DateTimeFormatter; default: as CAST reads them)", \
          WR_OPT_NONEMPTY},                                                                         \
     {                                                                                              \
@@ -97,7 +182,8 @@ wr_file_format wr_file_format_of(const wr_source_def *def) {
 }
 
 /* Spark's JavaUtils suffixes: a whole number, then a unit. */
-static bool parse_units(const char *s, const char *const *units, const int64_t *mult, int64_t *out) {
+static bool parse_units(const char *s, const char *const *units, const int64_t *mult,
+                        int64_t *out) {
     while (isspace((unsigned char)*s))
         s++;
     const char *p = s;
@@ -114,10 +200,6 @@ static bool parse_units(const char *s, const char *const *units, const int64_t *
     if (*p) return false;
     for (int i = 0; units[i]; i++)
         if (strlen(units[i]) == ulen && !strncasecmp(u, units[i], ulen)) {
-            if (mult[i] < 0) { /* a division: microseconds */
-                *out = n / -mult[i];
-                return true;
-            }
             if (n > INT64_MAX / mult[i]) return false;
             *out = n * mult[i];
             return true;
@@ -127,13 +209,17 @@ static bool parse_units(const char *s, const char *const *units, const int64_t *
 
 bool wr_file_parse_ms(const char *s, int64_t *ms) {
     static const char *const units[] = {"", "us", "ms", "s", "m", "min", "h", "d", NULL};
-    static const int64_t mult[] = {1, -1000, 1, 1000, 60000, 60000, 3600000, 86400000};
-    return parse_units(s, units, mult, ms);
+    static const int64_t us[] = {1000,       1,          1000,         1000000,
+                                 60000000LL, 60000000LL, 3600000000LL, 86400000000LL};
+    int64_t v;
+    if (!parse_units(s, units, us, &v)) return false;
+    *ms = v / 1000;
+    return true;
 }
 
 bool wr_file_parse_bytes(const char *s, int64_t *bytes) {
     static const char *const units[] = {"", "b", "k", "kb", "m", "mb", "g", "gb", "t", "tb", NULL};
-    static const int64_t mult[] = {1,       1,       1024,    1024,         1048576,
+    static const int64_t mult[] = {1,       1,       1024,    1024,        1048576,
                                    1048576, 1 << 30, 1 << 30, 1LL << 40LL, 1LL << 40LL};
     return parse_units(s, units, mult, bytes) && *bytes > 0;
 }
@@ -368,8 +454,8 @@ void wr_fopts_of(const wr_source_def *def, wr_file_format fmt, wr_fopts *o) {
     /* Spark: with latestFirst and a limit, old files are still to be read */
     if (o->latest_first && (o->max_files || o->max_bytes)) o->max_age_ms = INT64_MAX;
     v = wr_source_opt(def, "cleanSource");
-    o->clean = !v                         ? WR_CLEAN_OFF
-               : !strcasecmp(v, "delete") ? WR_CLEAN_DELETE
+    o->clean = !v                          ? WR_CLEAN_OFF
+               : !strcasecmp(v, "delete")  ? WR_CLEAN_DELETE
                : !strcasecmp(v, "archive") ? WR_CLEAN_ARCHIVE
                                            : WR_CLEAN_OFF;
     o->archive_dir = wr_source_opt(def, "sourceArchiveDir");

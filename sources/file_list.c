@@ -106,7 +106,9 @@ static bool from_sink_log(listing *l, const char *meta, wr_err *err) {
             json_t *j = json_loads(line, 0, NULL);
             const char *path = json_string_value(json_object_get(j, "path")),
                        *action = json_string_value(json_object_get(j, "action"));
-            if (path) wr_strlist_push(action && !strcmp(action, "delete") ? &del_paths : &add_paths, path);
+            if (path)
+                wr_strlist_push(action && !strcmp(action, "delete") ? &del_paths : &add_paths,
+                                path);
             json_decref(j);
         }
         free(text);

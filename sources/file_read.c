@@ -28,8 +28,8 @@
 #include "sources/file_int.h"
 
 enum { CHUNK = 4096 };
-#define BUF_INITIAL ((size_t)1 << 20) /* stays in the cache between the copy and the scan */
-#define SLACK       64                 /* bytes allocated past the buffer: whole blocks are scanned */
+#define BUF_INITIAL    ((size_t)1 << 20) /* stays in the cache between the copy and the scan */
+#define SLACK          64 /* bytes allocated past the buffer: whole blocks are scanned */
 #define LINE_MAX_BYTES ((size_t)INT32_MAX)
 
 struct wr_freader {
@@ -53,10 +53,10 @@ typedef struct scan {
     wr_freader *r;
     const wr_fpiece *p;
     int fd;
-    int64_t base; /* the file offset of buf[0] */
-    size_t len;   /* bytes held */
-    bool eof;     /* nothing after base + len (the file's end, or the size it was planned at) */
-    const char *blk;     /* the 64 bytes whose terminators `mask` marks (NULL: none yet) */
+    int64_t base;    /* the file offset of buf[0] */
+    size_t len;      /* bytes held */
+    bool eof;        /* nothing after base + len (the file's end, or the size it was planned at) */
+    const char *blk; /* the 64 bytes whose terminators `mask` marks (NULL: none yet) */
     uint64_t mask;
     wr_rows_fn fn;
     void *ctx;
@@ -114,7 +114,8 @@ static int64_t line_number(const scan *s, int64_t off) {
     return line;
 }
 
-static bool fail_at(scan *s, int64_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool fail_at(scan *s, int64_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static bool fail_at(scan *s, int64_t off, const char *fmt, ...) {
     char msg[700];
     va_list ap;
@@ -183,7 +184,8 @@ static bool parse_double(const char *p, size_t n, double *out) {
     tmp[n] = '\0';
     const char *t = tmp + (tmp[0] == '+' || tmp[0] == '-');
     if (!strcmp(tmp, "NaN") || !strcmp(t, "NaN")) return *out = NAN, true;
-    if (!strcmp(tmp, "Inf") || !strcmp(t, "Infinity")) return *out = tmp[0] == '-' ? -INFINITY : INFINITY, true;
+    if (!strcmp(tmp, "Inf") || !strcmp(t, "Infinity"))
+        return *out = tmp[0] == '-' ? -INFINITY : INFINITY, true;
     if (!strcmp(tmp, "-Inf")) return *out = -INFINITY, true;
     if (n > 1 && strchr("dDfF", tmp[n - 1])) tmp[--n] = '\0';
     for (const char *c = t; *c; c++)
@@ -346,8 +348,8 @@ static bool csv_line(scan *s, const char *a, const char *b, int64_t off) {
         wr_type t = r->sc->cols[c2].type;
         if (!from_text(o, p, len, t, &row[c2]) && !why[0])
             snprintf(why, sizeof why, "field %s: '%.*s' is not a%s %s", r->sc->cols[c2].name,
-                     len > 40 ? 40 : (int)len, p,
-                     strchr("AEIOU", type_word(t)[0]) ? "n" : "", type_word(t));
+                     len > 40 ? 40 : (int)len, p, strchr("AEIOU", type_word(t)[0]) ? "n" : "",
+                     type_word(t));
     }
     if (!why[0]) return true;
     if (o->mode == WR_PARSE_DROP) {
@@ -408,8 +410,7 @@ static bool from_json(wr_freader *r, json_t *j, wr_type t, wr_val *v) {
             static const char *const pos[] = {"NaN", "Infinity", "+Infinity", "INF", "+INF"};
             for (size_t k = 0; k < 5; k++)
                 if (!strcmp(s, pos[k])) return *v = wr_dbl(k ? INFINITY : NAN), true;
-            if (!strcmp(s, "-Infinity") || !strcmp(s, "-INF"))
-                return *v = wr_dbl(-INFINITY), true;
+            if (!strcmp(s, "-Infinity") || !strcmp(s, "-INF")) return *v = wr_dbl(-INFINITY), true;
             if (!parse_double(s, strlen(s), &d)) return false;
             *v = wr_dbl(d);
         }
@@ -653,8 +654,8 @@ static bool read_lines(scan *s) {
     bool skip = p->start > 0;
     if (!refill(s, pos)) return false;
     for (;;) {
-        if (!skip && (pos > p->end || pos >= p->size ||
-                      (s->eof && pos >= s->base + (int64_t)s->len)))
+        if (!skip &&
+            (pos > p->end || pos >= p->size || (s->eof && pos >= s->base + (int64_t)s->len)))
             break;
         const char *cur = r->buf + (pos - s->base), *term;
         size_t tlen;
@@ -704,8 +705,8 @@ bool wr_freader_read(wr_freader *r, const wr_fpiece *p, wr_rows_fn fn, void *ctx
     if (p->size == 0) return true;
     s.fd = open(p->path, O_RDONLY | O_CLOEXEC);
     if (s.fd < 0)
-        return wr_fail(err, errno == ENOENT ? WR_ERR_DATA : WR_ERR_IO, "cannot open %s: %s",
-                       p->uri, strerror(errno));
+        return wr_fail(err, errno == ENOENT ? WR_ERR_DATA : WR_ERR_IO, "cannot open %s: %s", p->uri,
+                       strerror(errno));
     posix_fadvise(s.fd, p->start, 0, POSIX_FADV_SEQUENTIAL);
     bool ok = r->o->wholetext ? read_whole(&s) : read_lines(&s);
     close(s.fd);
