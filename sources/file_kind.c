@@ -112,7 +112,7 @@
          0,                                                                                        \
          "what ends a line (default: \\n, \\r or \\r\\n)",                                         \
          WR_OPT_NONEMPTY},                                                                         \
-        {"multiLine", WR_OPT_BOOL, NULL, NULL, 0, 0, "records are one a line", WR_OPT_NOT_YET},    \
+        {"multiLine", WR_OPT_BOOL, NULL, NULL, 0, 0, "records are one per line", WR_OPT_NOT_YET},  \
         {"encoding", WR_OPT_STRING, NULL, NULL, 0, 0, "files are read as UTF-8", WR_OPT_NOT_YET},  \
         {"charset", WR_OPT_STRING, NULL, NULL, 0, 0, "files are read as UTF-8", WR_OPT_NOT_YET}, { \
         "compression", WR_OPT_STRING, NULL, NULL, 0, 0, "files are read as they are",              \
@@ -389,6 +389,18 @@ static bool check(wr_file_format fmt, const char *name, const wr_kv *opts, int n
         strlen(opts[i].value) != 1 && strcmp(opts[i].value, "\\t")) {
         *at = i;
         return wr_fail(err, WR_ERR_USAGE, "option lineSep of a csv source must be one character");
+    }
+    if (fmt == WR_FMT_CSV) {
+        const char *sep = wr_opt_value(opts, n, "sep"), *q = wr_opt_value(opts, n, "quote"),
+                   *e = wr_opt_value(opts, n, "escape");
+        if (!sep) sep = wr_opt_value(opts, n, "delimiter");
+        char cs = sep ? (strcmp(sep, "\\t") ? sep[0] : '\t') : ',', cq = q ? q[0] : '"',
+             ce = e ? e[0] : '\\';
+        *at = find_opt(opts, n, wr_opt_value(opts, n, "sep") ? "sep" : "delimiter");
+        if (cs == cq || cs == ce)
+            return wr_fail(err, WR_ERR_USAGE,
+                           "csv source %s: sep must differ from quote and escape", name);
+        *at = -1;
     }
     if (fmt != WR_FMT_TEXT) {
         if ((i = find_opt(opts, n, "schema")) < 0)
