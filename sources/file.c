@@ -319,7 +319,7 @@ static bool file_latest(wr_source *s, int64_t *off, wr_err *err) {
             all[k++] = all[i];
             all[i] = t;
         }
-    qsort(all, (size_t)k, sizeof *all, f->o.latest_first ? by_time_desc : by_time);
+    if (k > 1) qsort(all, (size_t)k, sizeof *all, f->o.latest_first ? by_time_desc : by_time);
     int64_t last = wr_flog_latest(f->log);
     int first = 0;
     if (f->handed >= last && k > 0) { /* no logged batch waits: log the next */

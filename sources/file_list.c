@@ -114,12 +114,15 @@ static bool from_sink_log(listing *l, const char *meta, wr_err *err) {
         free(text);
     }
     closedir(d);
-    qsort(add_paths.items, (size_t)add_paths.n, sizeof *add_paths.items, cmp_str);
-    qsort(del_paths.items, (size_t)del_paths.n, sizeof *del_paths.items, cmp_str);
+    if (add_paths.n > 1)
+        qsort(add_paths.items, (size_t)add_paths.n, sizeof *add_paths.items, cmp_str);
+    if (del_paths.n > 1)
+        qsort(del_paths.items, (size_t)del_paths.n, sizeof *del_paths.items, cmp_str);
     for (int i = 0; i < add_paths.n; i++) {
         const char *u = add_paths.items[i];
         if ((i > 0 && !strcmp(add_paths.items[i - 1], u)) ||
-            bsearch(&u, del_paths.items, (size_t)del_paths.n, sizeof *del_paths.items, cmp_str))
+            (del_paths.n &&
+             bsearch(&u, del_paths.items, (size_t)del_paths.n, sizeof *del_paths.items, cmp_str)))
             continue;
         char *path = wr_file_uri_path(u);
         struct stat st;

@@ -99,9 +99,8 @@ static wrt_result run_args(const char *job, const char *const *args) {
 /* weir run --trigger availableNow --format csv, and WEIR_FAULT when given. */
 static wrt_result run(const char *job, const char *fault) {
     if (fault) setenv("WEIR_FAULT", fault, 1);
-    wrt_result r = run_args(
-        job, (const char *const[]){"--trigger", "availableNow", "--format", "csv", "--progress",
-                                   NULL});
+    wrt_result r = run_args(job, (const char *const[]){"--trigger", "availableNow", "--format",
+                                                       "csv", "--progress", NULL});
     unsetenv("WEIR_FAULT");
     return r;
 }
@@ -707,7 +706,7 @@ Test(files, a_big_file_read_by_four_splits_counts_like_the_reference) {
     while (b.len < 20u << 20) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         int words = (int)(x % 40);
-        if (lines == 100000) words = 300000; /* about 3 MB: longer than the read buffer */
+        if (lines == 100000) words = 300000;   /* about 3 MB: longer than the read buffer */
         if (after_cr && words == 0) words = 1; /* \r then \n would be one \r\n */
         if (words == 0) counts[VOCAB]++;
         for (int w = 0; w < words; w++) {

@@ -108,7 +108,7 @@ static const bad_job jobs[] = {
      "'true');",
      "1:60: option kafka.enable.auto.commit is managed by Weir"},
     {"CREATE SOURCE lines USING files OPTIONS (path = '/tmp');",
-     "1:27: source format 'files' is not supported (supported: kafka, rate)"},
+     "1:27: source format 'files' is not supported (supported: kafka, rate, text, csv, json)"},
     /* the rate source's options */
     {"CREATE SOURCE r USING rate OPTIONS (rowsPerSecond = 0);",
      "1:37: option rowsPerSecond must be a positive whole number, not '0'"},
@@ -245,6 +245,51 @@ static const bad_job jobs[] = {
     {SRC "CREATE SINK out USING memory OPTIONS (checkpointLocation = '');\nINSERT INTO out SELECT "
          "value FROM lines;",
      "2:39: option checkpointLocation must name a folder (it is empty)"},
+    /* file sources */
+    {"CREATE SOURCE s USING csv OPTIONS (path = '/tmp', schema = 'id INT, name STRIN');",
+     "1:51: option schema: column name has unknown type 'STRIN' (types: STRING, INT, BIGINT, "
+     "DOUBLE, BOOLEAN, TIMESTAMP, BINARY)"},
+    {"CREATE SOURCE s USING json OPTIONS (path = '/tmp',\n  schema = 'id INT,');",
+     "2:3: option schema ends with ','"},
+    {"CREATE SOURCE s USING csv OPTIONS (path = '/tmp', schema = 'id');",
+     "1:51: option schema: column id has no type"},
+    {"CREATE SOURCE s USING csv OPTIONS (path = '/tmp', schema = 'a INT, A STRING');",
+     "1:51: option schema names column A twice"},
+    {"CREATE SOURCE s USING csv OPTIONS (path = '/tmp');",
+     "1:1: source s needs option schema, its columns such as 'id INT, name STRING'"},
+    {"CREATE SOURCE s USING text OPTIONS (maxFilesPerTrigger = 2);",
+     "1:1: source s needs option path: a folder, a file or a glob of files"},
+    {"CREATE SOURCE s USING text OPTIONS (path = '/tmp', maxFilesPerTriger = 2);",
+     "1:52: unknown option 'maxFilesPerTriger' for a text source (valid: path, "
+     "maxFilesPerTrigger, maxBytesPerTrigger, latestFirst, maxFileAge, fileNameOnly, cleanSource, "
+     "sourceArchiveDir, pathGlobFilter, ignoreMissingFiles, numPartitions, lineSep, wholetext); "
+     "did you mean 'maxFilesPerTrigger'?"},
+    {"CREATE SOURCE s USING text OPTIONS (path = '/tmp', schema = 'a INT');",
+     "1:52: unknown option 'schema' for a text source"},
+    {"CREATE SOURCE s USING text OPTIONS (path = '/tmp', cleanSource = 'archive');",
+     "1:52: option cleanSource = archive needs option sourceArchiveDir: the folder files are "
+     "moved to"},
+    {"CREATE SOURCE s USING text OPTIONS (path = '/tmp', cleanSource = 'move');",
+     "1:52: option cleanSource must be archive, delete or off, not 'move'"},
+    {"CREATE SOURCE s USING text OPTIONS (path = '/tmp', maxFileAge = 'soon');",
+     "1:52: option maxFileAge must be a time such as 30s, 10m, 2h or 7d, not 'soon'"},
+    {"CREATE SOURCE s USING text OPTIONS (path = '/tmp', maxFilesPerTrigger = 2, "
+     "maxBytesPerTrigger = '1m');",
+     "1:76: options maxFilesPerTrigger and maxBytesPerTrigger cannot both be set"},
+    {"CREATE SOURCE s USING text OPTIONS (path = '/tmp', maxBytesPerTrigger = 'lots');",
+     "1:52: option maxBytesPerTrigger must be a positive size such as 1048576, 64m or 1g, not "
+     "'lots'"},
+    {"CREATE SOURCE s USING json OPTIONS (path = '/tmp', schema = 'a INT', mode = 'LENIENT');",
+     "1:70: option mode must be PERMISSIVE, DROPMALFORMED or FAILFAST, not 'LENIENT'"},
+    {"CREATE SOURCE s USING json OPTIONS (path = '/tmp', schema = 'a INT', inferSchema = true);",
+     "1:70: option inferSchema is not supported yet: a streaming source needs its schema given: "
+     "set schema"},
+    {"CREATE SOURCE s USING csv OPTIONS (path = '/tmp', schema = 'a INT', sep = '\"');",
+     "1:69: csv source s: sep must differ from quote and escape"},
+    {"CREATE SOURCE s USING csv OPTIONS (path = '/tmp', schema = 'a INT', lineSep = ';;');",
+     "1:69: option lineSep of a csv source must be one character"},
+    {"CREATE SOURCE s USING text OPTIONS (path = '/tmp', multiLine = true);",
+     "1:52: option multiLine is not supported yet"},
     /* trailing SELECTs: SQLite's word on each, at the SELECT, before any query starts */
     {SRC ASINK "INSERT INTO out SELECT value FROM lines;\nSELECT nope FROM out;",
      "4:1: no such column: nope"},
