@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's demo: starts the embedded broker, sends examples/lines.txt through
-# it and reads it back, then runs the example jobs (word count on the console,
+# it and reads it back, then runs the example jobs (word count on the console, from
+# Kafka and from the file itself,
 # webclicks time spent with SQL over a memory sink, webclicks per minute into
 # csv files), and stops the broker. Set WEIR_DEMO_PORT to use another port than 9092. Every example
 # gives its answer on every run (see the README, "Checkpoints and restart").
@@ -45,6 +46,9 @@ echo "== weir run examples/wordcount.sql --trigger availableNow --checkpoint $ck
 echo "== two more lines, then the same command again: it resumes from its checkpoint (Batch: 1)"
 printf 'the weir again\nand again\n' | "$weir" produce --topic t1 --bootstrap "$bootstrap"
 "$weir" run examples/wordcount.sql --bootstrap "$bootstrap" --trigger availableNow --checkpoint "$ck"
+
+echo "== weir run examples/wordcount_file.sql --trigger availableNow   (the same count over the file itself: a text file source, no Kafka)"
+"$weir" run examples/wordcount_file.sql --trigger availableNow
 
 echo "== weir run examples/webclicks.sql --trigger availableNow   (top 10 IPs by time spent)"
 "$weir" run examples/webclicks.sql --bootstrap "$bootstrap" --trigger availableNow
