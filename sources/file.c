@@ -39,7 +39,7 @@
  * its modification time; open addressing, purged by rebuilding. */
 typedef struct seen_e {
     char *key;
-    int64_t ts;
+    int64_t ts, batch; /* its modification time (ms) when logged, and its log batch */
 } seen_e;
 
 typedef struct seenmap {
@@ -68,10 +68,13 @@ typedef struct fsrc {
     wr_flog *log;
     seenmap seen;
     int64_t latest_ts, purge_ts;
-    int64_t handed;  /* the newest log batch a query batch took */
-    int64_t cleaned; /* cleanSource: log batches up to here are cleaned */
-    bool heard;      /* the first offsets are known */
-    wr_strlist warned;
+    int64_t handed;    /* the newest log batch a query batch took */
+    int64_t cleaned;   /* cleanSource: log batches up to here are cleaned */
+    bool heard;        /* the first offsets are known */
+    int64_t read_upto; /* the files of log batches up to here have been read */
+    seenmap warned;    /* files a change was told of */
+    /* the sizes the entries of log batch listed_batch had when listed */
+    int64_t listed_batch, *listed_size;
     pthread_mutex_t lock; /* the plan, the readers, the warnings */
     plan pl;
     wr_freader **readers;
@@ -111,7 +114,7 @@ static void seen_rehash(seenmap *m, size_t cap, int64_t keep_from) {
     free(old.e);
 }
 
-static void seen_put(seenmap *m, const char *k, int64_t ts) {
+static void seen_put(seenmap *m, const char *k, int64_t ts, int64_t batch) {
     if ((m->n + 1) * 2 > m->cap) seen_rehash(m, m->cap ? m->cap * 2 : 64, INT64_MIN);
     size_t s = slot(m, k);
     if (!m->e[s].key) {
@@ -119,14 +122,21 @@ static void seen_put(seenmap *m, const char *k, int64_t ts) {
         m->n++;
     }
     m->e[s].ts = ts;
+    m->e[s].batch = batch;
+}
+
+static const seen_e *seen_get(const seenmap *m, const char *k) {
+    if (!m->cap) return NULL;
+    const seen_e *e = &m->e[slot(m, k)];
+    return e->key ? e : NULL;
 }
 
 static bool seen_has(const seenmap *m, const char *k) {
-    return m->cap && m->e[slot(m, k)].key;
+    return seen_get(m, k) != NULL;
 }
 
-static void seen_add(fsrc *f, const char *uri, int64_t ts) {
-    seen_put(&f->seen, file_key(f, uri), ts);
+static void seen_add(fsrc *f, const char *uri, int64_t ts, int64_t batch) {
+    seen_put(&f->seen, file_key(f, uri), ts, batch);
     if (ts > f->latest_ts) f->latest_ts = ts;
 }
 
@@ -156,6 +166,23 @@ static void warn(fsrc *f, const char *fmt, ...) {
     fprintf(stderr, "weir: warning: source %s: %s\n", f->base.def->name, msg);
 }
 
+/* A warning that file `uri` changed, once per file. */
+static void warn_change(fsrc *f, const char *uri, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void warn_change(fsrc *f, const char *uri, const char *fmt, ...) {
+    if (seen_has(&f->warned, uri)) return;
+    seen_put(&f->warned, uri, 0, 0);
+    char msg[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    warn(f,
+         "%s; a file must be complete when it appears (write it elsewhere, or under a name "
+         "starting with '.', and rename it into place)",
+         msg);
+}
+
 static void plan_clear(fsrc *f) {
     plan *p = &f->pl;
     for (int i = 0; p->pieces && i < f->nsplits; i++)
@@ -180,7 +207,10 @@ static void file_close(wr_source *s) {
         free(f->names[i]);
     free(f->names);
     wr_flog_free(f->log);
-    wr_strlist_free(&f->warned);
+    for (size_t i = 0; i < f->warned.cap; i++)
+        free(f->warned.e[i].key);
+    free(f->warned.e);
+    free(f->listed_size);
     wr_schema_free(&f->schema);
     free(f->needed);
     free(f->abs);
@@ -210,7 +240,7 @@ static wr_source *file_open(const wr_source_def *def, const wr_source_env *env, 
     for (int i = 0; i < def->schema.n; i++)
         f->needed[i] = !env->needed || env->needed[i];
     f->abs = wr_file_abs(f->o.path);
-    f->handed = f->cleaned = -1;
+    f->handed = f->cleaned = f->listed_batch = -1;
     f->names = wr_xcalloc((size_t)f->nsplits, sizeof *f->names);
     for (int i = 0; i < f->nsplits; i++)
         f->names[i] = wr_xasprintf("source %s split %d", def->name, i);
@@ -244,7 +274,7 @@ static wr_source *file_open(const wr_source_def *def, const wr_source_env *env, 
         int n;
         const wr_flog_entry *e = wr_flog_batch(f->log, b, &n);
         for (int i = 0; i < n; i++)
-            seen_add(f, e[i].uri, e[i].ts);
+            seen_add(f, e[i].uri, e[i].ts, b);
     }
     seen_purge(f);
     return &f->base;
@@ -268,6 +298,7 @@ static void hear(fsrc *f, int64_t v) {
     if (!f->heard) {
         f->heard = true;
         f->cleaned = v - 1;
+        f->read_upto = v;
     }
     if (v > f->handed) f->handed = v;
 }
@@ -313,12 +344,21 @@ static bool file_latest(wr_source *s, int64_t *off, wr_err *err) {
     bool exists;
     if (!wr_file_list(f->abs, f->o.glob_filter, &all, &n, &exists, err)) return false;
     int k = 0; /* the new files, first */
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         if (is_new(f, all[i].uri, all[i].mtime_ms)) {
             wr_flisted t = all[k];
             all[k++] = all[i];
             all[i] = t;
+        } else if (!f->o.file_name_only) { /* a file read before: written to since? */
+            const seen_e *e = seen_get(&f->seen, all[i].uri);
+            if (e && e->batch <= f->read_upto && e->ts != all[i].mtime_ms)
+                warn_change(f, all[i].uri,
+                            "%s changed after it was taken for a batch (modified at %lld ms "
+                            "then, %lld ms now): what was written to it after it was read is "
+                            "never read",
+                            all[i].uri, (long long)e->ts, (long long)all[i].mtime_ms);
         }
+    }
     if (k > 1) qsort(all, (size_t)k, sizeof *all, f->o.latest_first ? by_time_desc : by_time);
     int64_t last = wr_flog_latest(f->log);
     int first = 0;
@@ -336,8 +376,12 @@ static bool file_latest(wr_source *s, int64_t *off, wr_err *err) {
             return false;
         }
         free(e);
-        for (int i = 0; i < take; i++)
-            seen_add(f, all[i].uri, all[i].mtime_ms);
+        f->listed_batch = last + 1;
+        f->listed_size = wr_xrealloc(f->listed_size, sizeof *f->listed_size * (size_t)(take + 1));
+        for (int i = 0; i < take; i++) {
+            seen_add(f, all[i].uri, all[i].mtime_ms, last + 1);
+            f->listed_size[i] = all[i].size;
+        }
         seen_purge(f);
         last++;
         first = take;
@@ -380,6 +424,7 @@ static bool plan_batch(fsrc *f, int64_t start, int64_t end, wr_err *err) {
     plan_clear(f);
     plan *p = &f->pl;
     p->start = start, p->end = end, p->valid = true;
+    if (end > f->read_upto) f->read_upto = end;
     int P = f->nsplits;
     p->pieces = wr_xcalloc((size_t)P, sizeof *p->pieces);
     p->npieces = wr_xcalloc((size_t)P, sizeof *p->npieces);
@@ -419,20 +464,12 @@ static bool plan_batch(fsrc *f, int64_t start, int64_t end, wr_err *err) {
                 continue;
             }
             int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
-            if (mtime != e[i].ts) {
-                bool told = false;
-                for (int w = 0; w < f->warned.n && !told; w++)
-                    told = !strcmp(f->warned.items[w], e[i].uri);
-                if (!told) {
-                    wr_strlist_push(&f->warned, e[i].uri);
-                    warn(f,
-                         "%s changed after it was listed (modification time %lld ms then, %lld "
-                         "now): it is read as it is now; a file must be complete when it "
-                         "appears (write it elsewhere, or under a name starting with '.', and "
-                         "rename it into place)",
-                         e[i].uri, (long long)e[i].ts, (long long)mtime);
-                }
-            }
+            int64_t listed = b == f->listed_batch ? f->listed_size[i] : -1;
+            if (mtime != e[i].ts || (listed >= 0 && listed != (int64_t)st.st_size))
+                warn_change(f, e[i].uri,
+                            "%s changed after it was listed (modified at %lld ms then, %lld ms "
+                            "now; %lld bytes now): it is read as it is now",
+                            e[i].uri, (long long)e[i].ts, (long long)mtime, (long long)st.st_size);
             wr_strlist_push(&p->strings, path);
             wr_strlist_push(&p->strings, e[i].uri);
             free(path);

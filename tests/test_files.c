@@ -790,6 +790,22 @@ Test(files, a_logged_file_that_is_gone_or_changed) {
     cr_assert(strstr(r.err, "b.txt changed after it was listed"), "%s", r.err);
     wrt_result_free(&r);
     cr_assert_eq(one("m2.sqlite", "SELECT count(*) FROM m"), 2);
+    /* written to after it was read: what came after is never read, and the next run says so */
+    char *b = at("in2/b.txt");
+    FILE *fb = fopen(b, "a");
+    cr_assert_not_null(fb);
+    fputs("late\n", fb);
+    fclose(fb);
+    set_mtime("in2/b.txt", 1700000100);
+    r = run(job, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "b.txt changed after it was taken for a batch (modified at ") &&
+                  strstr(r.err, " ms then, 1700000100000 ms now): what was written to it after "
+                                "it was read is never read"),
+              "%s", r.err);
+    wrt_result_free(&r);
+    cr_assert_eq(one("m2.sqlite", "SELECT count(*) FROM m"), 2);
+    free(b);
     free(a);
     free(job);
 }
@@ -838,5 +854,21 @@ Test(files, paths_that_do_not_exist_globs_and_sink_output) {
                        "SELECT * FROM m;",
                        dir);
     expect_out(job, "id,v\n1,x\n");
+    free(job);
+}
+
+Test(files, file_name_only_knows_a_file_by_its_name) {
+    put_s("in/a/x.txt", "first\n");
+    set_mtime("in/a/x.txt", 1700000000);
+    put_s("in/b/x.txt", "second\n");
+    set_mtime("in/b/x.txt", 1700000001);
+    put_s("in/b/y.txt", "third\n");
+    set_mtime("in/b/y.txt", 1700000002);
+    char *job = wr_xasprintf("CREATE SOURCE s USING text OPTIONS (path = '%s/in', fileNameOnly = "
+                             "true, maxFilesPerTrigger = 1);\n"
+                             "CREATE SINK m USING memory;\nINSERT INTO m SELECT value FROM s;\n"
+                             "SELECT value FROM m ORDER BY value;",
+                             dir);
+    expect_out(job, "value\nfirst\nthird\n"); /* b/x.txt is a/x.txt by name */
     free(job);
 }
