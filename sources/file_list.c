@@ -81,6 +81,10 @@ static void take(listing *l, const char *path) {
         add(l, path, &st);
 }
 
+static int cmp_path(const void *a, const void *b) {
+    return strcmp(((const wr_flisted *)a)->path, ((const wr_flisted *)b)->path);
+}
+
 static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -159,6 +163,18 @@ bool wr_file_list(const char *abs_pattern, const char *glob_filter, wr_flisted *
             for (size_t i = 0; i < g.gl_pathc; i++)
                 if (!hidden(base_name(g.gl_pathv[i]))) take(&l, g.gl_pathv[i]);
         if (rc != GLOB_NOMATCH) globfree(&g);
+        /* a file two matches reach ({in,in/sub}) is listed once */
+        if (l.n > 1) qsort(l.v, (size_t)l.n, sizeof *l.v, cmp_path);
+        int k = 0;
+        for (int i = 0; i < l.n; i++) {
+            if (k > 0 && !strcmp(l.v[k - 1].path, l.v[i].path)) {
+                free(l.v[i].path);
+                free(l.v[i].uri);
+                continue;
+            }
+            l.v[k++] = l.v[i];
+        }
+        l.n = k;
     }
     *out = l.v;
     *n = l.n;

@@ -490,7 +490,7 @@ static bool json_line(scan *s, const char *a, const char *b, int64_t off) {
         c++;
     if (c == b) return true; /* blank lines give no record */
     json_error_t je;
-    json_t *j = json_loadb(a, (size_t)(b - a), 0, &je);
+    json_t *j = json_loadb(a, (size_t)(b - a), JSON_ALLOW_NUL, &je);
     bool ok = true;
     if (json_is_object(j)) {
         ok = json_record(s, j, NULL, off);

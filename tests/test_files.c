@@ -840,6 +840,12 @@ Test(files, paths_that_do_not_exist_globs_and_sink_output) {
                        dir);
     expect_out(job, "value\na\n");
     free(job);
+    job = wr_xasprintf("CREATE SOURCE s USING text OPTIONS (path = '%s/{g,g/}');\n"
+                       "CREATE SINK m USING memory;\nINSERT INTO m SELECT value FROM s;\n"
+                       "SELECT value FROM m ORDER BY value;",
+                       dir);
+    expect_out(job, "value\na\nb\nc\n"); /* two matches of one folder: its files once */
+    free(job);
     /* a file sink's folder: only the files its log commits */
     put_s("sink/batch-0.csv", "1,x\n");
     put_s("sink/batch-1.csv", "2,never committed\n");
