@@ -146,11 +146,18 @@ static bool flush(scan *s) {
     return ok;
 }
 
-static wr_val *new_row(scan *s, int64_t off) {
+static bool flush_full(scan *s) __attribute__((noinline));
+static bool flush_full(scan *s) {
+    return flush(s);
+}
+
+/* Room for one more row (the chunk handed on first when full; rows hold
+ * CHUNK without growing). */
+static inline wr_val *new_row(scan *s, int64_t off) {
     wr_freader *r = s->r;
-    if (r->rows.n == CHUNK && !flush(s)) return NULL;
+    if (r->rows.n == CHUNK && !flush_full(s)) return NULL;
     r->row_off[r->rows.n] = off;
-    return wr_batch_add(&r->rows);
+    return r->rows.rows + r->rows.n++ * (size_t)r->rows.width;
 }
 
 /* ---- csv ---- */
