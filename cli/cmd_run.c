@@ -26,7 +26,7 @@ static const char help[] =
     "  --set         a setting, as SET key = value in the job\n"
     "  --format      how the trailing SELECTs print (default table)\n"
     "  --progress    each batch's progress (JSON, one line) on stderr\n"
-    "With availableNow or once, weir run processes what Kafka holds when it starts,\n"
+    "With availableNow or once, weir run processes what its sources hold when it starts,\n"
     "prints the trailing SELECTs and exits 0; otherwise it runs until SIGINT/SIGTERM.\n"
     "Exit status: 0 done, 1 an error in the job or a failed query, 2 bad usage,\n"
     "130/143 a trailing SELECT stopped by SIGINT/SIGTERM.\n";
