@@ -75,6 +75,14 @@ typedef struct fsrc {
     seenmap warned;    /* files a change was told of */
     /* the sizes the entries of log batch listed_batch had when listed */
     int64_t listed_batch, *listed_size;
+    /* the last listing, reused while its folders stay unchanged: not when
+     * one changed within 100 ms of it (a file made within the same tick of
+     * the file system's clock leaves a folder's time as it was), and not
+     * for more than 5 s (a listing also tells of files written to) */
+    wr_flisted *listed;
+    int nlisted;
+    wr_fdirs dirs;
+    int64_t listed_ms;
     pthread_mutex_t lock; /* the plan, the readers, the warnings */
     plan pl;
     wr_freader **readers;
@@ -211,6 +219,8 @@ static void file_close(wr_source *s) {
         free(f->warned.e[i].key);
     free(f->warned.e);
     free(f->listed_size);
+    wr_flisted_free(f->listed, f->nlisted);
+    wr_fdirs_free(&f->dirs);
     wr_schema_free(&f->schema);
     free(f->needed);
     free(f->abs);
@@ -339,10 +349,21 @@ static int batch_take(const fsrc *f, const wr_flisted *files, int n) {
 
 static bool file_latest(wr_source *s, int64_t *off, wr_err *err) {
     fsrc *f = (fsrc *)s;
-    wr_flisted *all = NULL;
-    int n = 0;
-    bool exists;
-    if (!wr_file_list(f->abs, f->o.glob_filter, &all, &n, &exists, err)) return false;
+    int64_t now = wr_now_ms();
+    if (!f->listed_ms || now - f->listed_ms >= 5000 || !wr_fdirs_unchanged(&f->dirs)) {
+        wr_flisted_free(f->listed, f->nlisted);
+        f->listed = NULL, f->nlisted = 0;
+        bool exists;
+        int64_t wall_ns = wr_wall_ms() * 1000000;
+        if (!wr_file_list(f->abs, f->o.glob_filter, &f->listed, &f->nlisted, &exists, &f->dirs,
+                          err))
+            return false;
+        f->listed_ms = now ? now : 1;
+        for (int i = 0; i < f->dirs.n; i++)
+            if (f->dirs.mtime_ns[i] > wall_ns - 100000000) f->dirs.valid = false;
+    }
+    wr_flisted *all = f->listed; /* reordered here: the new files first */
+    int n = f->nlisted;
     int k = 0; /* the new files, first */
     for (int i = 0; i < n; i++) {
         if (is_new(f, all[i].uri, all[i].mtime_ms)) {
@@ -371,7 +392,6 @@ static bool file_latest(wr_source *s, int64_t *off, wr_err *err) {
             for (int i = 0; i < take; i++)
                 free(e[i].uri);
             free(e);
-            wr_flisted_free(all, n);
             wr_err_prefix(err, "source %s", s->def->name);
             return false;
         }
@@ -400,7 +420,6 @@ static bool file_latest(wr_source *s, int64_t *off, wr_err *err) {
     for (int i = 0; i < m; pending++)
         i += batch_take(f, left + i, m - i);
     free(left);
-    wr_flisted_free(all, n);
     fill(f, off, last + pending);
     return true;
 }

@@ -70,9 +70,22 @@ typedef struct wr_flisted {
  * file sink's _spark_metadata log gives the files the log commits instead.
  * exists: whether the pattern, when it has no glob characters, names
  * anything. */
+/* The folders a listing of a folder read, and their modification times:
+ * while none has changed, no file can have appeared in them (a file is
+ * created or renamed into a folder by changing it). */
+typedef struct wr_fdirs {
+    char **path;
+    int64_t *mtime_ns;
+    int n;
+    bool valid; /* false: the listing cannot be checked so (a glob, a file) */
+} wr_fdirs;
+
 bool wr_file_list(const char *abs_pattern, const char *glob_filter, wr_flisted **out, int *n,
-                  bool *exists, wr_err *err);
+                  bool *exists, wr_fdirs *dirs, wr_err *err);
 void wr_flisted_free(wr_flisted *l, int n);
+/* Whether every folder of a listing still has its modification time. */
+bool wr_fdirs_unchanged(const wr_fdirs *d);
+void wr_fdirs_free(wr_fdirs *d);
 
 /* ---- the log of the files each batch takes (file_log.c) ---- */
 

@@ -22,7 +22,37 @@ typedef struct listing {
     const char *filter;
     wr_flisted *v;
     int n, cap;
+    wr_fdirs *dirs;
 } listing;
+
+static int64_t mtime_ns(const struct stat *st) {
+    return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+static void note_dir(listing *l, const char *dir, const struct stat *st) {
+    wr_fdirs *d = l->dirs;
+    d->path = wr_xrealloc(d->path, sizeof *d->path * (size_t)(d->n + 1));
+    d->mtime_ns = wr_xrealloc(d->mtime_ns, sizeof *d->mtime_ns * (size_t)(d->n + 1));
+    d->path[d->n] = wr_xstrdup(dir);
+    d->mtime_ns[d->n++] = mtime_ns(st);
+}
+
+bool wr_fdirs_unchanged(const wr_fdirs *d) {
+    if (!d->valid) return false;
+    for (int i = 0; i < d->n; i++) {
+        struct stat st;
+        if (stat(d->path[i], &st) != 0 || mtime_ns(&st) != d->mtime_ns[i]) return false;
+    }
+    return true;
+}
+
+void wr_fdirs_free(wr_fdirs *d) {
+    for (int i = 0; i < d->n; i++)
+        free(d->path[i]);
+    free(d->path);
+    free(d->mtime_ns);
+    memset(d, 0, sizeof *d);
+}
 
 static bool hidden(const char *name) {
     size_t n = strlen(name);
@@ -52,8 +82,9 @@ static void add(listing *l, const char *path, const struct stat *st) {
 
 /* A folder's files and its subfolders' (not through more than 64 levels:
  * a link loop ends there). */
-static void walk(listing *l, const char *dir, int depth) {
+static void walk(listing *l, const char *dir, const struct stat *dst, int depth) {
     if (depth > 64) return;
+    note_dir(l, dir, dst); /* before reading it: a file added meanwhile changes it */
     DIR *d = opendir(dir);
     if (!d) return; /* gone or unreadable meanwhile: listed again next trigger */
     struct dirent *de;
@@ -63,7 +94,7 @@ static void walk(listing *l, const char *dir, int depth) {
         struct stat st;
         if (stat(p, &st) == 0) {
             if (S_ISDIR(st.st_mode))
-                walk(l, p, depth + 1);
+                walk(l, p, &st, depth + 1);
             else if (S_ISREG(st.st_mode))
                 add(l, p, &st);
         }
@@ -76,7 +107,7 @@ static void take(listing *l, const char *path) {
     struct stat st;
     if (stat(path, &st) != 0) return;
     if (S_ISDIR(st.st_mode))
-        walk(l, path, 0);
+        walk(l, path, &st, 0);
     else if (S_ISREG(st.st_mode))
         add(l, path, &st);
 }
@@ -139,10 +170,11 @@ static bool from_sink_log(listing *l, const char *meta, wr_err *err) {
 }
 
 bool wr_file_list(const char *abs_pattern, const char *glob_filter, wr_flisted **out, int *n,
-                  bool *exists, wr_err *err) {
-    listing l = {.filter = glob_filter};
+                  bool *exists, wr_fdirs *dirs, wr_err *err) {
+    listing l = {.filter = glob_filter, .dirs = dirs};
     bool ok = true;
     *exists = true;
+    wr_fdirs_free(dirs);
     if (!strpbrk(abs_pattern, "*?[]{}\\")) {
         struct stat st;
         if (stat(abs_pattern, &st) != 0) {
@@ -150,10 +182,14 @@ bool wr_file_list(const char *abs_pattern, const char *glob_filter, wr_flisted *
         } else {
             char *meta = wr_xasprintf("%s/_spark_metadata", abs_pattern);
             struct stat ms;
-            if (S_ISDIR(st.st_mode) && stat(meta, &ms) == 0 && S_ISDIR(ms.st_mode))
+            dirs->valid = S_ISDIR(st.st_mode);
+            if (S_ISDIR(st.st_mode) && stat(meta, &ms) == 0 && S_ISDIR(ms.st_mode)) {
+                note_dir(&l, abs_pattern, &st);
+                note_dir(&l, meta, &ms);
                 ok = from_sink_log(&l, meta, err);
-            else
+            } else {
                 take(&l, abs_pattern);
+            }
             free(meta);
         }
     } else {
