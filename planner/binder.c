@@ -414,7 +414,9 @@ static wr_expr *bind_expr(binder *b, const wr_ast *a, const scope *s) {
             return fail(b, a, 0, 0,
                         "%s must be the whole expression of a select-list item or a LATERAL VIEW",
                         a->name);
-        if (a->nargs > 16) return fail(b, a, 0, 0, "%s: too many arguments", a->name);
+        if (a->nargs > WR_FUNC_MAX_ARGS)
+            return fail(b, a, 0, 0, "%s: too many arguments (%d; a function takes at most %d)",
+                        a->name, a->nargs, WR_FUNC_MAX_ARGS);
         e = wr_expr_new(WR_E_FUNC, WR_TYPE(WR_T_NULL), a->nargs);
         for (int i = 0; i < a->nargs; i++) {
             if (a->args[i]->kind == AST_STAR) {
