@@ -511,3 +511,12 @@ Test(shell, group_by_an_alias_of_any_expression) {
     cr_assert(strstr(r.out, "k,p,c\nfirst,1,1\nlater,1,1\nlater,2,1\n"), "%s", r.out);
     wrt_result_free(&r);
 }
+
+/* .mode json writes infinities as strings, as the json sink and weir run
+ * --format json do (they were left out). */
+Test(shell, json_mode_keeps_infinities) {
+    wrt_result r = WRT_RUN(".mode json\nSELECT 1e999 AS inf, -1e999 AS ninf, 2 AS two;\n", "shell");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "{\"inf\":\"Infinity\",\"ninf\":\"-Infinity\",\"two\":2}\n");
+    wrt_result_free(&r);
+}
