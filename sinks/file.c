@@ -447,7 +447,15 @@ static const wr_sink_ops ops = {
     .load = file_load,
 };
 
-const wr_sink_kind wr_csv_sink = {"csv",         csv_options, WR_MODES_APPEND,
-                                  check_options, check_query, &ops};
-const wr_sink_kind wr_json_sink = {"json",        json_options, WR_MODES_APPEND,
-                                   check_options, check_query,  &ops};
+const wr_sink_kind wr_csv_sink = {.name = "csv",
+                                  .options = csv_options,
+                                  .modes = WR_MODES_APPEND,
+                                  .check_options = check_options,
+                                  .check_query = check_query,
+                                  .ops = &ops};
+const wr_sink_kind wr_json_sink = {.name = "json",
+                                   .options = json_options,
+                                   .modes = WR_MODES_APPEND,
+                                   .check_options = check_options,
+                                   .check_query = check_query,
+                                   .ops = &ops};

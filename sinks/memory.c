@@ -349,6 +349,11 @@ static wr_sql_kind memory_sql(const wr_sink_def *def, const char **file) {
     return WR_SQL_TABLE;
 }
 
+/* With path, the table is in that file, which the run's readers attach. */
+static bool memory_own_file(const wr_sink_def *def) {
+    return wr_sink_opt(def, "path") != NULL;
+}
+
 /* Update mode upserts by the GROUP BY keys: the table must have them. */
 static bool memory_check(const wr_sink_def *def, const wr_query *q, wr_err *err) {
     if (!q->agg || def->mode != WR_MODE_UPDATE) return true;
@@ -373,6 +378,10 @@ static const wr_sink_ops ops = {
 };
 
 const wr_sink_kind wr_memory_sink = {
-    "memory", options,      WR_MODES_APPEND | WR_MODES_UPDATE | WR_MODES_COMPLETE,
-    NULL,     memory_check, &ops,
+    .name = "memory",
+    .options = options,
+    .modes = WR_MODES_APPEND | WR_MODES_UPDATE | WR_MODES_COMPLETE,
+    .check_query = memory_check,
+    .ops = &ops,
+    .own_file = memory_own_file,
 };

@@ -250,6 +250,20 @@ static const bad_job jobs[] = {
     {SRC "CREATE SINK out USING memory OPTIONS (checkpointLocation = '');\nINSERT INTO out SELECT "
          "value FROM lines;",
      "2:39: option checkpointLocation must name a folder (it is empty)"},
+    /* the run's readers attach each memory sink's file: SQLite attaches at most 10 */
+    {SRC "CREATE SINK m1 USING memory OPTIONS (path = '/nonexistent/1.sqlite');\n"
+         "CREATE SINK m2 USING memory OPTIONS (path = '/nonexistent/2.sqlite');\n"
+         "CREATE SINK m3 USING memory OPTIONS (path = '/nonexistent/3.sqlite');\n"
+         "CREATE SINK m4 USING memory OPTIONS (path = '/nonexistent/4.sqlite');\n"
+         "CREATE SINK m5 USING memory OPTIONS (path = '/nonexistent/5.sqlite');\n"
+         "CREATE SINK m6 USING memory OPTIONS (path = '/nonexistent/6.sqlite');\n"
+         "CREATE SINK m7 USING memory;\n"
+         "CREATE SINK m8 USING memory OPTIONS (path = '/nonexistent/8.sqlite');\n"
+         "CREATE SINK m9 USING memory OPTIONS (path = '/nonexistent/9.sqlite');\n"
+         "CREATE SINK m10 USING memory OPTIONS (path = '/nonexistent/10.sqlite');\n"
+         "CREATE SINK m11 USING memory OPTIONS (path = '/nonexistent/11.sqlite');\n"
+         "  CREATE SINK m12 USING memory OPTIONS (path = '/nonexistent/12.sqlite');\n",
+     "13:3: at most 10 memory sinks with a path per job: SQLite attaches at most 10 databases"},
     /* trailing SELECTs: SQLite's word on each, at the SELECT, before any query starts */
     {SRC ASINK "INSERT INTO out SELECT value FROM lines;\nSELECT nope FROM out;",
      "4:1: no such column: nope"},

@@ -520,3 +520,20 @@ Test(shell, json_mode_keeps_infinities) {
     cr_assert_str_eq(r.out, "{\"inf\":\"Infinity\",\"ninf\":\"-Infinity\",\"two\":2}\n");
     wrt_result_free(&r);
 }
+
+/* The shell refuses an 11th memory sink with a path, as weir run does: its
+ * reader attaches each one's file, and SQLite attaches at most 10. */
+Test(shell, an_eleventh_memory_sink_with_a_path_is_refused) {
+    wr_buf in = {0};
+    for (int i = 1; i <= 11; i++)
+        wr_buf_printf(&in, "CREATE SINK s%d USING memory OPTIONS (path = '%s/s%d.sqlite');\n", i,
+                      w.dir, i);
+    wr_buf_puts(&in, "CREATE SINK plain USING memory;\n.mode csv\nSHOW TABLES;\n");
+    wrt_result r = WRT_RUN(in.p, "shell");
+    wr_buf_free(&in);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.err, "error: line 1:1: at most 10 memory sinks with a path per job: SQLite "
+                            "attaches at most 10 databases\n");
+    cr_assert(strstr(r.out, "s10,false\nplain,true\n") && !strstr(r.out, "s11"), "%s", r.out);
+    wrt_result_free(&r);
+}
