@@ -145,6 +145,10 @@ enum { WR_MODES_APPEND = 1, WR_MODES_UPDATE = 2, WR_MODES_COMPLETE = 4 };
  * path), each attached to the run's readers. */
 #define WR_MAX_ATTACHED_SINKS 10
 
+/* SQLite's limit on a table's columns (the default, which Debian keeps):
+ * the most a memory sink holds, and SQL over sinks reads. */
+#define WR_SQL_MAX_COLUMNS 2000
+
 /* A kind of sink: its option table (the common options included), the
  * output modes it takes, the checks of its options the table cannot express
  * (an error about CREATE SINK), and whether a query fits it (an error about

@@ -354,8 +354,14 @@ static bool memory_own_file(const wr_sink_def *def) {
     return wr_sink_opt(def, "path") != NULL;
 }
 
-/* Update mode upserts by the GROUP BY keys: the table must have them. */
+/* A SQLite table has at most WR_SQL_MAX_COLUMNS columns; update mode
+ * upserts by the GROUP BY keys: the table must have them. */
 static bool memory_check(const wr_sink_def *def, const wr_query *q, wr_err *err) {
+    if (q->out.n > WR_SQL_MAX_COLUMNS)
+        return wr_fail(err, WR_ERR_USAGE,
+                       "memory sink %s holds at most %d columns (SQLite's limit on a table's "
+                       "columns): this query gives it %d",
+                       def->name, WR_SQL_MAX_COLUMNS, q->out.n);
     if (!q->agg || def->mode != WR_MODE_UPDATE) return true;
     for (int k = 0; k < q->agg->nkeys; k++)
         if (q->agg->out_key_cols[k] < 0)

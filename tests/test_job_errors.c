@@ -508,3 +508,61 @@ Test(job_errors, long_in_lists_plan_in_linear_time, .timeout = 120) {
     free(job);
     free(list.p);
 }
+
+/* A select list wider than the sink can hold is refused when planned, at
+ * the INSERT: a memory sink is a SQLite table (at most 2000 columns); csv
+ * and json files hold any number, but SQL over sinks reads at most 2000,
+ * so a trailing SELECT over such a sink is refused before the streams start.
+ * 2000 columns are fine; 50,000 are refused at once (the check of duplicate
+ * names compared each with every other). */
+Test(job_errors, select_lists_wider_than_the_sink_are_refused_when_planned) {
+    static const struct {
+        int n;
+        const char *sink, *tail, *want;
+    } cases[] = {
+        {2000, "memory", "SELECT count(*) AS n FROM s;", NULL},
+        {2001, "memory", "",
+         "2:1: memory sink s holds at most 2000 columns (SQLite's limit on a table's columns): "
+         "this query gives it 2001"},
+        {50000, "memory", "",
+         "2:1: memory sink s holds at most 2000 columns (SQLite's limit on a table's columns): "
+         "this query gives it 50000"},
+        {2001, "csv", "", NULL},
+        {2001, "json", "\n  SELECT count(*) AS n FROM s;",
+         "4:3: SQL over sinks reads at most 2000 columns (SQLite's limit on a table's columns), "
+         "and json sink s has 2001"},
+    };
+    char dir[64];
+    wrt_temp_dir(dir, "wide");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wr_buf job = {0};
+        wr_buf_printf(&job,
+                      "CREATE SOURCE r USING rate; CREATE SINK s USING %s OPTIONS (path = "
+                      "'%s/%zu', checkpointLocation = '%s/ck%zu');\nINSERT INTO s SELECT",
+                      cases[i].sink, dir, i, dir, i);
+        for (int c = 0; c < cases[i].n; c++)
+            wr_buf_printf(&job, "%s value AS c%d", c ? "," : "", c);
+        wr_buf_printf(&job, " FROM r;\n%s", cases[i].tail);
+        char *path = wrt_temp_job(job.p);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        wrt_result r = WRT_RUN(NULL, "run", path, "--trigger", "once", "--format", "csv");
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if (cases[i].want) {
+            char *want = wr_xasprintf("%s:%s\n", path, cases[i].want);
+            cr_expect_eq(r.status, 1, "case %zu: %s", i, r.err);
+            cr_expect_str_eq(r.err, want, "case %zu", i);
+            free(want);
+        } else {
+            cr_expect_eq(r.status, 0, "case %zu: %s", i, r.err);
+            cr_expect_str_eq(r.out, cases[i].tail[0] ? "n\n0\n" : "", "case %zu", i);
+        }
+        cr_expect_lt(t1.tv_sec - t0.tv_sec, 20, "case %zu took %ld s", i,
+                     (long)(t1.tv_sec - t0.tv_sec));
+        wrt_result_free(&r);
+        unlink(path);
+        free(path);
+        wr_buf_free(&job);
+    }
+    wrt_remove_tree(dir);
+}
