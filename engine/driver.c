@@ -614,7 +614,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
                 pg.end = r->sops->offsets_json(r->src, to);
                 pg.latest = latest_j;
                 pg.total_ms = wr_now_ms() - t0;
-                pg.since_last_ms = prev_trigger < 0 ? 0 : t0 - prev_trigger;
+                pg.since_last_ms = prev_trigger < 0 ? -1 : t0 - prev_trigger;
                 report(r, u.ck, &opts, &pg);
                 json_decref(pg.start);
                 json_decref(pg.end);
