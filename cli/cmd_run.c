@@ -118,6 +118,8 @@ int cmd_run(int argc, char **argv) {
             break;
         case 'c':
             ov.checkpoint = optarg;
+            if (!*optarg) /* not a checkpoint in / */
+                rc = cli_error("run", CLI_USAGE, "--checkpoint must name a folder (it is empty)");
             break;
         case 't': {
             wr_trigger t;

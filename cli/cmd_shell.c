@@ -437,6 +437,10 @@ int cmd_shell(int argc, char **argv) {
             break;
         case 'c':
             sh.ov.checkpoint = optarg;
+            if (!*optarg) {
+                rc = cli_error("shell", CLI_USAGE, "--checkpoint must name a folder (it is empty)");
+                goto done;
+            }
             break;
         case 's':
             if (!cli_setting_opt("shell", optarg)) {

@@ -357,8 +357,12 @@ Test(job_errors, command_line_errors) {
     char *job = wrt_temp_job(SRC "CREATE SINK weir_empty_checkpoint_test USING console;\n"
                                  "INSERT INTO weir_empty_checkpoint_test SELECT value FROM lines;");
     r = WRT_RUN(NULL, "run", job, "--checkpoint", "", "--trigger", "once");
-    cr_assert_eq(r.status, 1);
-    cr_assert_str_eq(r.err, "--checkpoint must name a folder (it is empty)\n");
+    cr_assert_eq(r.status, 2, "bad usage");
+    cr_assert_str_eq(r.err, "weir run: --checkpoint must name a folder (it is empty)\n");
+    wrt_result_free(&r);
+    r = WRT_RUN(NULL, "shell", "--checkpoint", "");
+    cr_assert_eq(r.status, 2, "bad usage");
+    cr_assert_str_eq(r.err, "weir shell: --checkpoint must name a folder (it is empty)\n");
     bool in_root = access("/weir_empty_checkpoint_test", F_OK) == 0;
     if (in_root) wrt_remove_tree("/weir_empty_checkpoint_test");
     cr_assert(!in_root, "a checkpoint was created in /");
