@@ -19,6 +19,13 @@ char *wr_read_file(const char *path, size_t *len) {
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
         wr_buf_put(&b, chunk, n);
+    if (ferror(f)) { /* a folder (EISDIR), an I/O error: not an empty file */
+        int e = errno;
+        fclose(f);
+        wr_buf_free(&b);
+        errno = e;
+        return NULL;
+    }
     fclose(f);
     if (len) *len = b.len;
     return b.p ? b.p : wr_xstrdup("");

@@ -146,7 +146,7 @@ static inline uint64_t wr_hash_u64(uint64_t x) {
 /* ---- files ---- */
 
 /* Reads a whole file (malloc'd, NUL-terminated; *len without the NUL); NULL
- * with errno set when it cannot be opened. */
+ * with errno set when it cannot be opened or read (EISDIR: a folder). */
 char *wr_read_file(const char *path, size_t *len);
 /* mkdir -p; false with an error naming the folder that could not be made
  * (an empty path is an error too). */

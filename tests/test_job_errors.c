@@ -314,6 +314,14 @@ Test(job_errors, command_line_errors) {
     cr_assert_str_eq(r.err,
                      "weir run: cannot read /nonexistent/job.sql: No such file or directory\n");
     wrt_result_free(&r);
+    r = WRT_RUN(NULL, "run", "/tmp"); /* a folder is not an empty job */
+    cr_assert_eq(r.status, 1);
+    cr_assert_str_eq(r.err, "weir run: cannot read /tmp: Is a directory\n");
+    wrt_result_free(&r);
+    r = WRT_RUN(NULL, "shell", "/tmp");
+    cr_assert_eq(r.status, 1);
+    cr_assert_str_eq(r.err, "weir shell: cannot read /tmp: Is a directory\n");
+    wrt_result_free(&r);
     char *path =
         wrt_temp_job(SRC SINK "INSERT INTO out SELECT value, count(*) FROM lines GROUP BY value;");
     r = WRT_RUN(NULL, "run", path, "--format", "xml");
