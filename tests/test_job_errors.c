@@ -389,8 +389,9 @@ Test(job_errors, command_line_errors) {
 }
 
 /* Raw NUL bytes in a job file (inside a quoted identifier or a string):
- * refused where they would cut a name or value short. */
-Test(job_errors, raw_nul_bytes) {
+ * refused where they would cut a name or value short. A UTF-8 byte order
+ * mark at the start is skipped, as Spark and most SQL tools do. */
+Test(job_errors, raw_nul_bytes_and_a_byte_order_mark) {
     static const struct {
         const char *text;
         size_t len;
@@ -402,6 +403,12 @@ Test(job_errors, raw_nul_bytes) {
         {SRC "CREATE SINK m USING memory OPTIONS (path = 'a\0b');",
          sizeof(SRC "CREATE SINK m USING memory OPTIONS (path = 'a\0b');") - 1,
          "2:44: the value of option path contains a NUL byte"},
+        /* a UTF-8 byte order mark first is skipped: positions as without it */
+        {"\xef\xbb\xbf" SRC SINK "INSERT INTO out SELECT nope FROM lines;",
+         sizeof("\xef\xbb\xbf" SRC SINK "INSERT INTO out SELECT nope FROM lines;") - 1,
+         "3:24: unknown column 'nope'"},
+        {"\xef\xbb\xbf# x", 6, "1:1: unexpected character '#'"},
+        {"\xef\xbb\xbf\xef\xbb\xbf", 6, "1:1: unexpected byte 0xef"}, /* only one */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[] = "/tmp/weir-nul-XXXXXX.sql";
