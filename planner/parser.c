@@ -804,10 +804,20 @@ static bool parse_options(parser *p, wr_stmt *st) {
                     o.key);
             return false;
         }
+        wr_tok *num = peek_at(p, 1);
         if (vt->kind == TK_STRING || vt->kind == TK_INT || vt->kind == TK_FLOAT ||
             (vt->kind == TK_IDENT && !is_reserved(vt))) {
             o.value = vt->text;
             p->pos++;
+        } else if ((is_op(vt, "-") || is_op(vt, "+")) &&
+                   (num->kind == TK_INT || num->kind == TK_FLOAT)) {
+            /* a signed number: the option's own check says what it takes */
+            size_t n = strlen(num->text);
+            char *v = wr_arena_alloc(p->arena, n + 2);
+            v[0] = vt->text[0];
+            memcpy(v + 1, num->text, n + 1);
+            o.value = v;
+            p->pos += 2;
         } else {
             expected(p, "a value", "for the option");
             return false;

@@ -117,6 +117,12 @@ static const bad_job jobs[] = {
     /* the rate source's options */
     {"CREATE SOURCE r USING rate OPTIONS (rowsPerSecond = 0);",
      "1:37: option rowsPerSecond must be a positive whole number, not '0'"},
+    {"CREATE SOURCE r USING rate OPTIONS (rowsPerSecond = - 2.5);",
+     "1:37: option rowsPerSecond must be a positive whole number, not '-2.5'"},
+    {SRC "CREATE SINK out USING console OPTIONS (numRows = -1);",
+     "2:40: option numRows must be a whole number from 1 to 2147483647, not '-1'"},
+    {SRC "CREATE SINK out USING console OPTIONS (numRows = -);",
+     "2:50: expected a value for the option, found '-'"},
     {"CREATE SOURCE r USING rate OPTIONS (rampUpTime = 'soon');",
      "1:37: option rampUpTime must be a time such as 0s, 10s, 2m or 1h, not 'soon'"},
     {"CREATE SOURCE r USING rate OPTIONS (numPartitions = 5000);",
