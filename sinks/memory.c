@@ -193,7 +193,15 @@ static wr_sink *memory_open(const wr_sink_def *def, const wr_query *q, const wr_
     m->base = (wr_sink){.def = def, .query = q, .env = env};
     snprintf(m->base.query_id, sizeof m->base.query_id, "%s", query_id);
     m->path = wr_sink_opt(def, "path");
-    int code = 0;
+    int code = 0, ro = m->path ? wr_file_read_only(m->path) : 0;
+    if (ro) { /* SQLite would say only "unable to open database file" */
+        wr_fail(err, WR_ERR_IO,
+                "memory sink %s: %s is read-only (%s): the sink writes its table there, and "
+                "SQLite's -wal and -shm files beside it; make it writable or choose another path",
+                def->name, m->path, strerror(ro));
+        free(m);
+        return NULL;
+    }
     m->db = wr_catalog_connect(db_file(m), m->path != NULL, &code, err);
     if (!m->db) {
         if (m->path && (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)) {

@@ -513,6 +513,51 @@ Test(checkpoint, a_read_only_checkpoint_says_so) {
     free(fresh);
 }
 
+/* A memory sink's file the process cannot write says "read-only", naming
+ * the file (SQLite says only "unable to open database file"): in a folder
+ * it cannot write, and a file of another user. */
+Test(checkpoint, a_read_only_memory_sink_file_says_so) {
+    char *ro = wr_xasprintf("%s/ro", w.dir), *rw = wr_xasprintf("%s/rw", w.dir),
+         *ck = wr_xasprintf("%s/ck", w.dir);
+    cr_assert_eq(chmod(w.dir, 0755), 0);
+    cr_assert_eq(mkdir(ro, 0555), 0);
+    cr_assert_eq(mkdir(rw, 0777), 0);
+    cr_assert_eq(mkdir(ck, 0777), 0);
+    cr_assert_eq(chmod(ro, 0555), 0);
+    cr_assert_eq(chmod(rw, 0777), 0);
+    cr_assert_eq(chmod(ck, 0777), 0);
+    char *theirs = wr_xasprintf("%s/theirs.sqlite", rw);
+    FILE *f = fopen(theirs, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+    cr_assert_eq(chmod(theirs, 0644), 0);
+    const char *files[] = {"ro/m.sqlite", "rw/theirs.sqlite"};
+    for (int i = 0; i < 2; i++) {
+        char *text = wr_xasprintf(
+            "CREATE SOURCE r USING rate;\nCREATE SINK m USING memory OPTIONS (path = '%s/%s', "
+            "checkpointLocation = '%s/%d');\nINSERT INTO m SELECT value FROM r;",
+            w.dir, files[i], ck, i);
+        char *path = wrt_temp_job(text);
+        cr_assert_eq(chmod(path, 0644), 0);
+        wrt_child c = {.cwd = "/", .uid = wrt_spare_uid()};
+        wrt_result r =
+            wrt_run_as(&c, (const char *const[]){"run", path, "--trigger", "once", NULL});
+        cr_assert_eq(r.status, 1, "%s", r.err);
+        char *want = wr_xasprintf(
+            "weir run: query m failed: memory sink m: %s/%s is read-only (Permission denied): "
+            "the sink writes its table there, and SQLite's -wal and -shm files beside it; make it "
+            "writable or choose another path\n",
+            w.dir, files[i]);
+        cr_assert_str_eq(r.err, want);
+        free(want);
+        wrt_result_free(&r);
+        unlink(path);
+        free(path);
+        free(text);
+    }
+    free(ro), free(rw), free(ck), free(theirs);
+}
+
 /* Sink errors name the sink's file: a write that fails (here past the
  * file size limit, as on a full disk) and a damaged durable file. */
 Test(checkpoint, sink_errors_name_the_file) {
