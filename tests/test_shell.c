@@ -264,7 +264,8 @@ Test(shell, selects_see_whole_batches_while_the_stream_runs) {
     cr_assert(strstr(out, "query mytable stopped"), "%s", out);
     free(out);
     out = say(&t, ".queries");
-    cr_assert(strstr(out, "|b2     |failed |") && strstr(out, "|mytable|stopped|"), "%s", out);
+    cr_assert(strstr(out, "|     b2| failed|") && strstr(out, "|mytable|stopped|"), "%s", out);
+
     free(out);
 
     cr_assert_eq(write(t.fd, ".quit\n", 6), 6);
@@ -535,5 +536,41 @@ Test(shell, an_eleventh_memory_sink_with_a_path_is_refused) {
     cr_assert_str_eq(r.err, "error: line 1:1: at most 10 memory sinks with a path per job: SQLite "
                             "attaches at most 10 databases\n");
     cr_assert(strstr(r.out, "s10,false\nplain,true\n") && !strstr(r.out, "s11"), "%s", r.out);
+    wrt_result_free(&r);
+}
+
+/* .queries prints the table SHOW QUERIES prints in table mode (right-aligned,
+ * as Spark's show()), whatever .mode says; .wait right after a query starts,
+ * with nothing new in its source, says there is no batch yet. */
+Test(shell, queries_and_wait_say_the_same_things_as_everything_else) {
+    const char *script = "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'sh');\n"
+                         "CREATE SINK quiet USING memory;\n"
+                         "INSERT INTO quiet SELECT offset AS o FROM s;\n"
+                         ".wait quiet\n"
+                         ".stop quiet\n"
+                         ".queries\n"
+                         "SHOW QUERIES;\n"
+                         ".mode csv\n"
+                         ".queries\n";
+    wrt_result r = WRT_RUN(script, "shell", "--bootstrap", w.bs);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.err, "");
+    const char *table = "+-----+-------+-----+------------+----------------+----------+\n"
+                        "|query|  state|batch|input rows/s|processed rows/s|last error|\n"
+                        "+-----+-------+-----+------------+----------------+----------+\n"
+                        "|quiet|stopped|    -|         0.0|             0.0|          |\n"
+                        "+-----+-------+-----+------------+----------------+----------+\n";
+    char *want = wr_xasprintf("query quiet started\n"
+                              "query quiet has processed what its source held (no batch yet)\n"
+                              "query quiet stopped\n%s%s%s",
+                              table, table, table);
+    cr_assert_str_eq(r.out, want);
+    free(want);
+    wrt_result_free(&r);
+    r = WRT_RUN(NULL, "shell", "--help");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\nCommands at the prompt:\n.queries ") &&
+                  strstr(r.out, "\n.wait NAME") && strstr(r.out, "\n.quit "),
+              "%s", r.out);
     wrt_result_free(&r);
 }
