@@ -26,7 +26,7 @@ static const wr_optspec csv_options[] = {
     {"header", WR_OPT_BOOL, "false", NULL, 0, 0, "a line of column names at the top of each file",
      0},
     {"sep", WR_OPT_CHAR, ",", NULL, 0, 0, "the field separator (\\t: a tab)", 0},
-    {"delimiter", WR_OPT_CHAR, ",", NULL, 0, 0, "as sep", WR_OPT_HIDDEN},
+    {"delimiter", WR_OPT_CHAR, ",", NULL, 0, 0, "the same as sep (Spark's other name for it)", 0},
     {"quote", WR_OPT_CHAR, "\"", NULL, 0, 0, "encloses fields that hold sep, quote or line breaks",
      0},
     {"escape", WR_OPT_CHAR, "\\", NULL, 0, 0, "goes before a quote inside a quoted field", 0},

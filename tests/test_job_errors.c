@@ -394,6 +394,26 @@ Test(job_errors, command_line_errors) {
     free(path);
 }
 
+/* weir run --help lists each kind's options from the tables that check
+ * them: the csv sink's delimiter (sep's other name), and each sink's own
+ * output modes (csv and json only append). */
+Test(job_errors, help_lists_what_each_kind_takes) {
+    wrt_result r = WRT_RUN(NULL, "run", "--help");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    const char *csv = strstr(r.out, "USING csv OPTIONS"),
+               *json = strstr(r.out, "USING json OPTIONS"),
+               *memory = strstr(r.out, "USING memory OPTIONS");
+    cr_assert(csv && json && memory, "%s", r.out);
+    cr_assert(strstr(csv, "\n  delimiter = one character (default ,)\n"), "%s", csv);
+    const char *in_csv = strstr(csv, "\n  outputMode = append (default append)\n"),
+               *in_memory =
+                   strstr(memory, "\n  outputMode = append|update|complete (default append)\n");
+    cr_assert(in_csv && in_csv < json, "%s", csv);
+    cr_assert(strstr(json, "\n  outputMode = append (default append)\n"), "%s", json);
+    cr_assert(in_memory && in_memory < csv, "%s", memory);
+    wrt_result_free(&r);
+}
+
 /* Raw NUL bytes in a job file (inside a quoted identifier or a string):
  * refused where they would cut a name or value short. A UTF-8 byte order
  * mark at the start is skipped, as Spark and most SQL tools do. */
