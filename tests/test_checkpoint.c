@@ -367,22 +367,25 @@ Test(checkpoint, a_durable_memory_sink_and_its_checkpoint_must_agree) {
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_str_eq(r.out, "v\na\nb\nc\nd\ne\n");
     wrt_result_free(&r);
-    /* only the checkpoint removed: the file holds another query's batches */
+    /* only the checkpoint removed: the file holds another query's batches (and
+     * the refused start leaves no new checkpoint, with a new query id, behind) */
     char *old_id = checkpoint_id(ck);
     wrt_remove_tree(ck);
-    r = run(job_text, NULL);
-    cr_assert_eq(r.status, 1, "a kept sink under a fresh checkpoint was not noticed: %s", r.out);
-    char *new_id = checkpoint_id(ck);
-    want = wr_xasprintf(
-        "weir run: query counts failed: sink counts: %s holds the batches of another query (%s "
-        "names query %s; checkpoint %s is "
-        "query %s): give the sink its own path, or, to start fresh, remove both %s and %s\n",
-        db, db, old_id, ck, new_id, db, ck);
-    cr_assert_str_eq(r.err, want);
-    free(want);
+    for (int i = 0; i < 2; i++) {
+        r = run(job_text, NULL);
+        cr_assert_eq(r.status, 1, "a kept sink under a fresh checkpoint was not noticed: %s",
+                     r.out);
+        want = wr_xasprintf("weir run: query counts failed: sink counts: %s holds the batches of "
+                            "another query (%s names query %s; checkpoint %s did not exist): "
+                            "restore that query's checkpoint, give the sink its own path, or, to "
+                            "start fresh, remove %s\n",
+                            db, db, old_id, ck, db);
+        cr_assert_str_eq(r.err, want);
+        free(want);
+        wrt_result_free(&r);
+        cr_assert_neq(access(ck, F_OK), 0, "the failed start left checkpoint %s", ck);
+    }
     free(old_id);
-    free(new_id);
-    wrt_result_free(&r);
     /* a file of an earlier Weir, without the query column: taken over */
     remove_db(db);
     wrt_remove_tree(ck);
@@ -551,10 +554,14 @@ Test(checkpoint, a_read_only_memory_sink_file_says_so) {
         cr_assert_str_eq(r.err, want);
         free(want);
         wrt_result_free(&r);
+        char *fresh = wr_xasprintf("%s/%d", ck, i); /* the failed start made no checkpoint */
+        cr_assert_neq(access(fresh, F_OK), 0, "the failed start left checkpoint %s", fresh);
+        free(fresh);
         unlink(path);
         free(path);
         free(text);
     }
+    cr_assert_eq(access(ck, F_OK), 0, "a folder that was there stays");
     free(ro), free(rw), free(ck), free(theirs);
 }
 
