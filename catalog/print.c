@@ -88,9 +88,16 @@ bool wr_print_statement(sqlite3_stmt *st, wr_format fmt, FILE *out, wr_err *err)
                 case SQLITE_INTEGER:
                     v = json_integer(sqlite3_column_int64(st, c));
                     break;
-                case SQLITE_FLOAT:
-                    v = json_real(sqlite3_column_double(st, c));
+                case SQLITE_FLOAT: { /* infinities as strings, as the json sink writes them */
+                    double d = sqlite3_column_double(st, c);
+                    v = json_real(d); /* NULL for NaN and infinities */
+                    if (!v) {
+                        char *t = cell_text(st, c);
+                        v = json_string(t);
+                        free(t);
+                    }
                     break;
+                }
                 default: {
                     char *t = cell_text(st, c);
                     v = json_string(t);

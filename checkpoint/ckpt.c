@@ -16,7 +16,25 @@ struct wr_ckpt {
     char *dir;
     char *id;
     int lock_fd;
+    bool created;  /* this open wrote `metadata`: a new checkpoint */
+    char *made_at; /* the outermost folder of dir's path this open made, or NULL */
 };
+
+/* The outermost folder of path's that does not exist yet (malloc'd), or NULL. */
+static char *first_missing(const char *path) {
+    char *p = wr_xstrdup(path);
+    for (char *s = p + 1;; s++) {
+        if (*s && *s != '/') continue;
+        char c = *s;
+        *s = '\0';
+        struct stat st;
+        if (stat(p, &st) < 0 && errno == ENOENT) return p;
+        if (!c) break;
+        *s = c;
+    }
+    free(p);
+    return NULL;
+}
 
 /* Why a checkpoint folder cannot be written: read-only for this process
  * (a read-only file system, or no permission) or another cause. */
@@ -29,6 +47,7 @@ static int64_t max_batch(const char *dir, const char *sub);
 
 wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, wr_err *err) {
     wr_err why;
+    char *made_at = first_missing(dir);
     bool made = wr_mkdirs(dir, &why);
     char *sub[] = {"offsets", "commits", "sources/0", "state/0", "progress"};
     for (int i = 0; made && i < 5; i++) {
@@ -44,6 +63,7 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, wr_err *err) {
                     dir, why.msg);
         else
             wr_fail(err, WR_ERR_IO, "checkpoint %s: %s", dir, why.msg);
+        free(made_at);
         return NULL;
     }
     char *lock = wr_xasprintf("%s/.lock", dir);
@@ -58,6 +78,7 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, wr_err *err) {
         else
             wr_fail(err, WR_ERR_IO, "checkpoint %s: cannot open %s: %s", dir, lock, strerror(e));
         free(lock);
+        free(made_at);
         return NULL;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -71,12 +92,14 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, wr_err *err) {
                     strerror(errno));
         close(fd);
         free(lock);
+        free(made_at);
         return NULL;
     }
     free(lock);
     wr_ckpt *c = wr_xcalloc(1, sizeof *c);
     c->dir = wr_xstrdup(dir);
     c->lock_fd = fd;
+    c->made_at = made_at;
     char *mpath = wr_xasprintf("%s/metadata", dir);
     size_t len;
     char *text = wr_read_file(mpath, &len);
@@ -121,7 +144,7 @@ wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, wr_err *err) {
         c->id = wr_xstrdup(id);
         json_t *m = json_pack("{s:s, s:s}", "id", id, "weirQuery", signature);
         char *s = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        ok = wr_write_durable(mpath, s, strlen(s), err);
+        ok = c->created = wr_write_durable(mpath, s, strlen(s), err);
         free(s);
         json_decref(m);
     }
@@ -152,11 +175,55 @@ void wr_ckpt_close(wr_ckpt *c) {
     close(c->lock_fd);
     free(c->dir);
     free(c->id);
+    free(c->made_at);
     free(c);
+}
+
+/* Removes the empty folders under path, deepest first, and path itself
+ * when `self` and it is then empty; a folder that holds a file stays, with
+ * the folders on its way. */
+static void remove_empty_tree(const char *path, bool self) {
+    DIR *d = opendir(path);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            char *sub = wr_xasprintf("%s/%s", path, e->d_name);
+            struct stat st;
+            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode)) remove_empty_tree(sub, true);
+            free(sub);
+        }
+    closedir(d);
+    if (self) rmdir(path);
+}
+
+bool wr_ckpt_discard_unused(wr_ckpt *c) {
+    if (!c || !c->created || wr_ckpt_has_sources(c) || max_batch(c->dir, "offsets") >= 0 ||
+        max_batch(c->dir, "commits") >= 0)
+        return false;
+    char *meta = wr_xasprintf("%s/metadata", c->dir), *lock = wr_xasprintf("%s/.lock", c->dir);
+    unlink(meta);
+    unlink(lock); /* still held: a second process that opened it meanwhile found it locked */
+    free(meta);
+    free(lock);
+    remove_empty_tree(c->dir, c->made_at != NULL); /* a folder that was there stays */
+    /* and the folders on its path this open made, up to the outermost */
+    char *p = wr_xstrdup(c->dir);
+    size_t stop = c->made_at ? strlen(c->made_at) : strlen(p);
+    for (char *slash; strlen(p) > stop && (slash = strrchr(p, '/')) && slash > p;) {
+        *slash = '\0';
+        if (rmdir(p) < 0) break;
+    }
+    free(p);
+    return true;
 }
 
 const char *wr_ckpt_id(const wr_ckpt *c) {
     return c->id;
+}
+
+bool wr_ckpt_created(const wr_ckpt *c) {
+    return c->created;
 }
 
 static int64_t max_batch(const char *dir, const char *sub) {

@@ -26,8 +26,16 @@ typedef struct wr_ckpt wr_ckpt;
  * without offsets/N. */
 wr_ckpt *wr_ckpt_open(const char *dir, const char *signature, wr_err *err);
 void wr_ckpt_close(wr_ckpt *c);
+/* A checkpoint this open created and nothing has used (no sources/0/0, no
+ * offsets, no commits: the query never reached its first batch) is removed,
+ * with the folders of its path the open made; true if so. For a start that
+ * failed: it leaves no new checkpoint behind (with a new query id a durable
+ * sink would then disagree with). Close it after. */
+bool wr_ckpt_discard_unused(wr_ckpt *c);
 /* The query id kept in `metadata`. */
 const char *wr_ckpt_id(const wr_ckpt *c);
+/* Whether this open created the checkpoint (wrote its `metadata`). */
+bool wr_ckpt_created(const wr_ckpt *c);
 
 /* The folder. */
 const char *wr_ckpt_dir(const wr_ckpt *c);

@@ -25,6 +25,16 @@ bool cli_check_selects(const wr_job *job, const char *file, char *errstr, size_t
         const char *own; /* the table's own file */
         wr_sql_kind how = q->sink->kind->ops->sql(q->sink, &own);
         if (how == WR_SQL_NONE) continue;
+        if (q->out.n > WR_SQL_MAX_COLUMNS) { /* a csv or json sink: its files hold them */
+            wr_errf(errstr, errlen,
+                    "%s:%d:%d: SQL over sinks reads at most %d columns (SQLite's limit on a "
+                    "table's columns), and %s sink %s has %d",
+                    file, job->selects[0].line, job->selects[0].col, WR_SQL_MAX_COLUMNS,
+                    q->sink->kind->name, q->sink->name, q->out.n);
+            wr_buf_free(&b);
+            wr_reader_close(r);
+            return false;
+        }
         wr_buf name = {0};
         wr_catalog_quote(&name, q->sink->name);
         wr_buf_puts(&b, "CREATE TABLE ");

@@ -31,6 +31,25 @@ static const char help[] =
     "Exit status: 0 done, 1 an error in the job or a failed query, 2 bad usage,\n"
     "130/143 a trailing SELECT stopped by SIGINT/SIGTERM.\n";
 
+/* A sink kind's options as its table describes them, outputMode with the
+ * modes this kind takes (the common entry lists all three). */
+static void sink_help(wr_buf *b, const wr_sink_kind *k) {
+    size_t n = 0;
+    while (k->options[n].name)
+        n++;
+    wr_optspec *t = wr_xcalloc(n + 1, sizeof *t);
+    memcpy(t, k->options, sizeof *t * n);
+    static const char *const modes[] = {"append", "update", "complete"};
+    wr_buf took = {0};
+    for (unsigned m = 0; m < 3; m++)
+        if (k->modes & (1u << m)) wr_buf_printf(&took, "%s%s", took.len ? "|" : "", modes[m]);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(t[i].name, "outputMode")) t[i].values = took.p;
+    wr_opt_help(b, t);
+    wr_buf_free(&took);
+    free(t);
+}
+
 /* The options of every kind of source and sink, and the settings, as
  * their tables describe them (--help). */
 static void print_kinds(void) {
@@ -42,7 +61,7 @@ static void print_kinds(void) {
     }
     for (int i = 0; cli_kinds.sinks[i]; i++) {
         wr_buf_printf(&b, "\nCREATE SINK name USING %s OPTIONS (...):\n", cli_kinds.sinks[i]->name);
-        wr_opt_help(&b, cli_kinds.sinks[i]->options);
+        sink_help(&b, cli_kinds.sinks[i]);
     }
     wr_buf_puts(&b, "\nSET key = value (or --set key=value):\n");
     wr_opt_help(&b, wr_settings_table());
@@ -118,6 +137,8 @@ int cmd_run(int argc, char **argv) {
             break;
         case 'c':
             ov.checkpoint = optarg;
+            if (!*optarg) /* not a checkpoint in / */
+                rc = cli_error("run", CLI_USAGE, "--checkpoint must name a folder (it is empty)");
             break;
         case 't': {
             wr_trigger t;

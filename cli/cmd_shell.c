@@ -30,7 +30,13 @@ static const char help[] =
     "Starts JOB.sql's streaming queries in the background and reads statements\n"
     "ending in ';': CREATE SOURCE / SINK / VIEW, SET and INSERT INTO sink SELECT\n"
     "add to the job (new queries start at once); SELECT reads the sinks;\n"
-    "DESCRIBE name, SHOW TABLES and SHOW QUERIES tell what there is.\n";
+    "DESCRIBE name, SHOW TABLES and SHOW QUERIES tell what there is.\n"
+    "\n"
+    "  --bootstrap   replaces kafka.bootstrap.servers in every source\n"
+    "  --checkpoint  the query writing sink S checkpoints at DIR/S\n"
+    "  --set         a setting, as SET key = value in the job\n"
+    "\n"
+    "Commands at the prompt:\n";
 
 static const char dot_help[] =
     ".queries          each query: state, batch, input and processing rates, last error\n"
@@ -156,17 +162,18 @@ static void free_cells(char **cells, size_t n) {
     free(cells);
 }
 
-static void show_queries(shell *sh, bool as_mode) {
+/* SHOW QUERIES prints in the .mode of the moment; .queries, for a person,
+ * always as a table, the same table SHOW QUERIES prints in table mode (and
+ * says how to start a query when there is none). */
+static void show_queries(shell *sh, bool dot) {
     int n = wr_manager_count(sh->mgr);
-    if (!n && !as_mode) {
+    if (!n && dot) {
         printf("no queries (start one with INSERT INTO sink SELECT ...)\n");
         return;
     }
     char **cells = query_rows(sh, n);
-    if (as_mode)
-        wr_print_rows(stdout, sh->fmt, 6, (char *const *)query_headers, cells, (size_t)n);
-    else
-        wr_print_table(stdout, 6, (char *const *)query_headers, cells, (size_t)n, 0, false, false);
+    wr_print_rows(stdout, dot ? WR_FMT_TABLE : sh->fmt, 6, (char *const *)query_headers, cells,
+                  (size_t)n);
     free_cells(cells, (size_t)n * 6);
 }
 
@@ -289,7 +296,9 @@ static void wait_for(shell *sh, const char *name, const char *secs) {
             fprintf(stderr, "error: query %s failed: %s\n", name, qs.err);
         return; /* its failure is said */
     }
-    if (r > 0)
+    if (r > 0 && qs.batch < 0) /* its source held nothing new */
+        printf("query %s has processed what its source held (no batch yet)\n", name);
+    else if (r > 0)
         printf("query %s has processed what its source held (last batch %lld)\n", name,
                (long long)qs.batch);
     else if (r < 0)
@@ -311,7 +320,7 @@ static bool dot_command(shell *sh, char *line) {
     if (!strcmp(cmd, ".help"))
         fputs(dot_help, stdout);
     else if (!strcmp(cmd, ".queries"))
-        show_queries(sh, false);
+        show_queries(sh, true);
     else if (!strcmp(cmd, ".progress") && arg)
         show_progress(sh, arg);
     else if (!strcmp(cmd, ".wait") && arg)
@@ -356,7 +365,7 @@ static void run_statement(shell *sh, const char *stmt, const wr_stmt_span *sp) {
         if (!strcasecmp(sp->name, "tables") && !sp->extra)
             show_tables(sh);
         else if (!strcasecmp(sp->name, "queries") && !sp->extra)
-            show_queries(sh, true);
+            show_queries(sh, false);
         else
             fprintf(stderr, "error: SHOW TABLES or SHOW QUERIES, not SHOW %s\n", sp->name);
         return;
@@ -437,6 +446,10 @@ int cmd_shell(int argc, char **argv) {
             break;
         case 'c':
             sh.ov.checkpoint = optarg;
+            if (!*optarg) {
+                rc = cli_error("shell", CLI_USAGE, "--checkpoint must name a folder (it is empty)");
+                goto done;
+            }
             break;
         case 's':
             if (!cli_setting_opt("shell", optarg)) {
@@ -447,6 +460,7 @@ int cmd_shell(int argc, char **argv) {
             break;
         case 'h':
             fputs(help, stdout);
+            fputs(dot_help, stdout);
             goto done;
         default:
             rc = cli_bad_option("shell", c, argv);

@@ -19,9 +19,28 @@ char *wr_read_file(const char *path, size_t *len) {
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
         wr_buf_put(&b, chunk, n);
+    if (ferror(f)) { /* a folder (EISDIR), an I/O error: not an empty file */
+        int e = errno;
+        fclose(f);
+        wr_buf_free(&b);
+        errno = e;
+        return NULL;
+    }
     fclose(f);
     if (len) *len = b.len;
     return b.p ? b.p : wr_xstrdup("");
+}
+
+int wr_file_read_only(const char *path) {
+    char *dir = wr_xstrdup(path), *slash = strrchr(dir, '/');
+    if (!slash)
+        strcpy(dir, ".");
+    else
+        slash[slash == dir] = '\0'; /* "/f" is in "/" */
+    int e = access(dir, W_OK | X_OK) < 0 ? errno : 0;
+    if (!e && access(path, F_OK) == 0 && access(path, W_OK) < 0) e = errno;
+    free(dir);
+    return e == EROFS || e == EACCES || e == EPERM ? e : 0;
 }
 
 bool wr_mkdirs(const char *path, wr_err *err) {

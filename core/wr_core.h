@@ -146,8 +146,14 @@ static inline uint64_t wr_hash_u64(uint64_t x) {
 /* ---- files ---- */
 
 /* Reads a whole file (malloc'd, NUL-terminated; *len without the NUL); NULL
- * with errno set when it cannot be opened. */
+ * with errno set when it cannot be opened or read (EISDIR: a folder). */
 char *wr_read_file(const char *path, size_t *len);
+
+/* Whether this process may not write file `path` where it is (the file
+ * when it exists, and its folder, where SQLite puts its -wal and -shm files
+ * too): EROFS (a read-only file system), EACCES or EPERM; 0 if it may, or if
+ * the cause is another (which the write itself will tell). */
+int wr_file_read_only(const char *path);
 /* mkdir -p; false with an error naming the folder that could not be made
  * (an empty path is an error too). */
 bool wr_mkdirs(const char *path, wr_err *err);

@@ -328,6 +328,12 @@ static bool check_sink(const wr_query *q, const wr_sink_held *h, wr_ckpt *ck, wr
     const char *dir = wr_ckpt_dir(ck);
     bool committed;
     int64_t planned = wr_ckpt_last_batch(ck, &committed), done = wr_ckpt_last_commit(ck);
+    if (h->query_id[0] && strcmp(h->query_id, wr_ckpt_id(ck)) && wr_ckpt_created(ck))
+        return wr_fail(err, WR_ERR_CORRUPT, /* the new checkpoint is removed: name no new id */
+                       "sink %s: %s holds the batches of another query (%s names query %s; "
+                       "checkpoint %s did not exist): restore that query's checkpoint, give the "
+                       "sink its own path, or, to start fresh, remove %s",
+                       name, out, h->id_file, h->query_id, dir, out);
     if (h->query_id[0] && strcmp(h->query_id, wr_ckpt_id(ck)))
         return wr_fail(err, WR_ERR_CORRUPT,
                        "sink %s: %s holds the batches of another query (%s names query %s; "
@@ -477,6 +483,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
     if (ok) ok = (r->pool = wr_pool_start(r->workers, err)) != NULL;
     if (!ok) {
         json_decref(ends);
+        wr_ckpt_discard_unused(u.ck); /* a failed start leaves no new checkpoint */
         run_free(&u);
         return false;
     }
@@ -622,7 +629,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
                 pg.end = r->sops->offsets_json(r->src, to);
                 pg.latest = latest_j;
                 pg.total_ms = wr_now_ms() - t0;
-                pg.since_last_ms = prev_trigger < 0 ? 0 : t0 - prev_trigger;
+                pg.since_last_ms = prev_trigger < 0 ? -1 : t0 - prev_trigger;
                 report(r, u.ck, &opts, &pg);
                 json_decref(pg.start);
                 json_decref(pg.end);
@@ -661,6 +668,7 @@ bool wr_stream_run(const wr_query *q, const wr_sink_env *env, const wr_stream_op
             nap(POLL_MS, &opts); /* nothing new: poll again shortly */
         }
     }
+    if (!ok) wr_ckpt_discard_unused(u.ck); /* failed before its first offsets */
     run_free(&u);
     return ok;
 }

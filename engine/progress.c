@@ -1,6 +1,9 @@
 /* Builds a batch's progress object with Spark's StreamingQueryProgress keys
  * (progress.h). Rates are rows per second: input over the time since the
- * previous trigger started, processed over this trigger's duration. */
+ * previous trigger started (0 for a run's first), processed over this
+ * trigger's duration; a time under 1 ms counts as 1 ms, as Spark's
+ * ProgressReporter takes max(1 ms, duration) (a batch that took 0 ms
+ * processed its rows at rows / 1 ms, not at 0 rows a second). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +23,7 @@ static json_t *iso_time(int64_t ms) {
 }
 
 static json_t *rate(int64_t rows, int64_t ms) {
-    return json_real(ms > 0 ? (double)rows * 1000.0 / (double)ms : 0.0);
+    return json_real(ms < 0 ? 0.0 : (double)rows * 1000.0 / (double)(ms > 1 ? ms : 1));
 }
 
 /* A kind's description (malloc'd by it) as a JSON string. */

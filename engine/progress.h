@@ -11,7 +11,7 @@ typedef struct wr_progress {
     const char *id, *run_id;
     int64_t batch_id;
     int64_t wall_start_ms; /* when the trigger started (wall clock) */
-    int64_t since_last_ms; /* from the previous batch's trigger start (0: first) */
+    int64_t since_last_ms; /* from the previous batch's trigger start (-1: first) */
     int64_t input_rows, output_rows;
     /* durationMs */
     int64_t latest_offset_ms, wal_commit_ms, add_batch_ms, commit_ms, total_ms;

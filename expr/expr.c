@@ -204,8 +204,8 @@ wr_val wr_expr_eval(const wr_expr *e, const wr_val *row, wr_eval *ev) {
         return w.null ? w : w.u.a->items[e->iarg];
     }
     case WR_E_FUNC: {
-        wr_val args[16];
-        for (int i = 0; i < e->nargs && i < 16; i++)
+        wr_val args[WR_FUNC_MAX_ARGS];
+        for (int i = 0; i < e->nargs && i < WR_FUNC_MAX_ARGS; i++)
             args[i] = wr_expr_eval(e->args[i], row, ev);
         return e->fn(e, args, ev);
     }

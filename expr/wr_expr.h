@@ -145,6 +145,10 @@ void wr_expr_mark_cols(const wr_expr *e, bool *used);
 bool wr_expr_is_true(const wr_expr *e, const wr_val *row, wr_eval *ev);
 void wr_expr_free(wr_expr *e);
 
+/* How many arguments a scalar function takes at most (concat, coalesce,
+ * concat_ws ...): evaluation holds them on the stack. */
+#define WR_FUNC_MAX_ARGS 16
+
 /* Constructors used by the binder (they take ownership of their arguments). */
 wr_expr *wr_expr_new(wr_expr_op op, wr_type type, int nargs);
 wr_expr *wr_expr_lit(wr_val v, wr_type t); /* copies string bytes */

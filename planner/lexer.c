@@ -293,7 +293,10 @@ static bool lex_sql(lexer *L, wr_tok *t) {
 
 bool wr_lex(const char *file, const char *src, size_t len, wr_arena *arena, wr_tok **toks,
             int *ntoks, char *errstr, size_t errlen) {
-    lexer L = {src, len, 0, 1, 1, arena, file, errstr, errlen};
+    /* a UTF-8 byte order mark (what some editors put first) is no text:
+     * skipped, the next character is still 1:1 */
+    size_t bom = len >= 3 && !memcmp(src, "\xef\xbb\xbf", 3) ? 3 : 0;
+    lexer L = {src, len, bom, 1, 1, arena, file, errstr, errlen};
     int cap = 256, n = 0;
     wr_tok *out = wr_xmalloc(sizeof *out * (size_t)cap);
     for (;;) {

@@ -361,6 +361,7 @@ wr_job *wr_plan_job(const char *file, const char *src, size_t len, const wr_plan
         free(k), free(v);
     }
 
+    int own_files = 0; /* sinks whose table is in a file of its own */
     for (int i = 0; i < script.nstmts && !c.failed; i++) {
         const wr_stmt *st = &script.stmts[i];
         bool dup = false;
@@ -387,9 +388,15 @@ wr_job *wr_plan_job(const char *file, const char *src, size_t len, const wr_plan
                 failf(&c, st->line, st->col, "sink '%s' is already declared", st->name);
                 break;
             }
-            if (plan_sink(&c, st, ov, &job->sinks[job->nsinks]))
-                job->nsinks++;
-            else
+            if (plan_sink(&c, st, ov, &job->sinks[job->nsinks])) {
+                const wr_sink_def *sk = &job->sinks[job->nsinks++];
+                if (sk->kind->own_file && sk->kind->own_file(sk) &&
+                    ++own_files > WR_MAX_ATTACHED_SINKS)
+                    failf(&c, st->line, st->col,
+                          "at most %d memory sinks with a path per job: SQLite attaches at most "
+                          "%d databases",
+                          WR_MAX_ATTACHED_SINKS, WR_MAX_ATTACHED_SINKS);
+            } else
                 free_sink(&job->sinks[job->nsinks]),
                     memset(&job->sinks[job->nsinks], 0, sizeof job->sinks[0]);
             break;

@@ -8,13 +8,6 @@
 
 #include "planner/binder.h"
 
-static int size_of(const wr_expr *e) {
-    int n = 1;
-    for (int i = 0; i < e->nargs; i++)
-        n += size_of(e->args[i]);
-    return n;
-}
-
 static bool is_bytes(wr_type t) {
     return t.kind == WR_T_STRING || t.kind == WR_T_BINARY;
 }
@@ -27,36 +20,129 @@ static bool costly(const wr_expr *e) {
              is_bytes(e->args[0]->type));
 }
 
-static int occurrences(const wr_expr *e, const wr_expr *x) {
-    if (wr_expr_equal(e, x)) return 1;
-    int n = 0;
-    for (int i = 0; i < e->nargs; i++)
-        n += occurrences(e->args[i], x);
-    return n;
+/* The rule: repeatedly take the largest costly subtree found at least twice
+ * in the roots (the first in pre-order among equally large ones), compute it
+ * once, and read its column wherever it occurs. Done literally that is
+ * quadratic (every subtree compared with every other: an IN list of 50,000
+ * items took minutes), so the subtrees are first sorted into classes of
+ * equal subtrees by a structural hash, and the same choices are made in one
+ * pass over the classes, largest first: a class is taken when at least two
+ * of its subtrees lie outside the subtrees already taken. (A subtree that
+ * holds a taken one was itself counted first, being larger; so sizes and
+ * counts never change as subtrees are replaced.) */
+typedef struct node {
+    const wr_expr *e;
+    uint64_t hash;
+    int size;  /* nodes in the subtree: it spans v[i .. i + size) in pre-order */
+    int cls;   /* the first node (pre-order) equal to this one; -1: not costly */
+    int next;  /* the next node of the same class, -1 */
+    int count; /* of a class's first node: how many nodes the class has */
+    int col;   /* of a class's first node: the shared column, -1 */
+    bool covered;
+} node;
+
+typedef struct walk {
+    node *v;
+    int n, cap;
+} walk;
+
+/* A literal's hash, equal for values wr_val_eq finds equal (any NaN). */
+static uint64_t lit_hash(const wr_expr *e) {
+    if (e->lit.null) return 1;
+    if (e->type.kind == WR_T_DOUBLE && e->lit.u.d != e->lit.u.d) return 2;
+    return wr_val_hash(e->lit, e->type);
 }
 
-/* The largest costly subtree of `roots` found at least twice, or NULL. */
-static const wr_expr *best_in(const wr_expr *e, wr_expr **roots, int nroots, const wr_expr *best) {
-    if (costly(e) && (!best || size_of(e) > size_of(best))) {
-        int n = 0;
-        for (int r = 0; r < nroots && n < 2; r++)
-            if (roots[r]) n += occurrences(roots[r], e);
-        if (n >= 2) best = e;
+/* Lists e's subtree in pre-order; hashes from the fields wr_expr_equal
+ * compares, so equal subtrees hash alike. */
+static void visit(walk *w, const wr_expr *e) {
+    if (w->n == w->cap) {
+        w->cap = w->cap ? 2 * w->cap : 64;
+        w->v = wr_xrealloc(w->v, sizeof *w->v * (size_t)w->cap);
     }
-    for (int i = 0; i < e->nargs; i++)
-        best = best_in(e->args[i], roots, nroots, best);
-    return best;
+    int i = w->n++;
+    uint64_t h = wr_hash_u64(((uint64_t)e->op << 48) ^ ((uint64_t)e->type.kind << 40) ^
+                             ((uint64_t)e->type.elem << 32) ^ (uint64_t)(unsigned)e->nargs);
+    if (e->op == WR_E_COL) h = wr_hash_u64(h ^ (uint64_t)(unsigned)e->col);
+    if (e->op == WR_E_LIT) h = wr_hash_u64(h ^ lit_hash(e));
+    h = wr_hash_u64(h ^ (uint64_t)e->iarg);
+    int size = 1;
+    for (int a = 0; a < e->nargs; a++) {
+        int c = w->n;
+        visit(w, e->args[a]);
+        h = wr_hash_u64(h * 31 + w->v[c].hash);
+        size += w->v[c].size;
+    }
+    w->v[i] = (node){.e = e, .hash = h, .size = size, .cls = -1, .next = -1, .col = -1};
 }
 
-/* Replaces every subtree equal to x by a column reference. */
-static wr_expr *replace(wr_expr *e, const wr_expr *x, int col) {
-    if (wr_expr_equal(e, x)) {
+/* Sorts the costly nodes into classes of equal subtrees. */
+static void classify(walk *w) {
+    size_t nslots = 16;
+    while (nslots < 2 * (size_t)w->n)
+        nslots *= 2;
+    int *slot = wr_xcalloc(nslots, sizeof *slot);       /* a class's first node + 1; 0: empty */
+    int *last = wr_xcalloc((size_t)w->n, sizeof *last); /* of a class: its last node */
+    for (int i = 0; i < w->n; i++) {
+        node *x = &w->v[i];
+        if (!costly(x->e)) continue;
+        size_t k = (size_t)x->hash & (nslots - 1);
+        for (; slot[k]; k = (k + 1) & (nslots - 1)) {
+            node *c = &w->v[slot[k] - 1];
+            if (c->hash == x->hash && wr_expr_equal(c->e, x->e)) break;
+        }
+        if (!slot[k]) {
+            slot[k] = i + 1;
+            x->cls = last[i] = i;
+        } else {
+            x->cls = slot[k] - 1;
+            w->v[last[x->cls]].next = i;
+            last[x->cls] = i;
+        }
+        w->v[x->cls].count++;
+    }
+    free(slot);
+    free(last);
+}
+
+typedef struct pick {
+    int cls;   /* a class (its first node) */
+    int size;  /* its subtrees' size */
+    int first; /* its first uncovered node */
+} pick;
+
+/* Classes by size, largest first; equal sizes in pre-order. */
+static int by_size(const void *a, const void *b) {
+    const pick *x = a, *y = b;
+    if (x->size != y->size) return x->size > y->size ? -1 : 1;
+    return (x->cls > y->cls) - (x->cls < y->cls);
+}
+
+static int by_first(const void *a, const void *b) {
+    const pick *x = a, *y = b;
+    return (x->first > y->first) - (x->first < y->first);
+}
+
+/* An uncovered node of class c, after `from` (-1: the first), or -1. */
+static int next_free(const walk *w, int c, int from) {
+    int i = from < 0 ? c : w->v[from].next;
+    while (i >= 0 && w->v[i].covered)
+        i = w->v[i].next;
+    return i;
+}
+
+/* Replaces the nodes of taken classes by their columns (i: e's index). */
+static wr_expr *rewrite(wr_expr *e, const walk *w, int *i) {
+    const node *x = &w->v[*i];
+    if (x->cls >= 0 && w->v[x->cls].col >= 0) {
+        *i += x->size;
         wr_type t = e->type;
         wr_expr_free(e);
-        return wr_expr_col(col, t);
+        return wr_expr_col(w->v[x->cls].col, t);
     }
-    for (int i = 0; i < e->nargs; i++)
-        e->args[i] = replace(e->args[i], x, col);
+    (*i)++;
+    for (int a = 0; a < e->nargs; a++)
+        e->args[a] = rewrite(e->args[a], w, i);
     return e;
 }
 
@@ -64,19 +150,44 @@ static wr_expr *replace(wr_expr *e, const wr_expr *x, int col) {
  * columns): returns the EXTEND expressions (appended columns width, width+1,
  * ...) and rewrites the roots to read them. */
 static wr_expr **share(wr_expr **roots, int nroots, int width, int *nshared) {
+    walk w = {0};
+    for (int r = 0; r < nroots; r++)
+        if (roots[r]) visit(&w, roots[r]);
+    classify(&w);
+    int ncls = 0;
+    pick *cls = wr_xcalloc((size_t)w.n + 1, sizeof *cls);
+    for (int i = 0; i < w.n; i++)
+        if (w.v[i].cls == i && w.v[i].count >= 2) cls[ncls++] = (pick){i, w.v[i].size, i};
+    qsort(cls, (size_t)ncls, sizeof *cls, by_size);
     wr_expr **ext = NULL;
     int n = 0;
-    for (;;) {
-        const wr_expr *best = NULL;
-        for (int r = 0; r < nroots; r++)
-            if (roots[r]) best = best_in(roots[r], roots, nroots, best);
-        if (!best) break;
-        wr_expr *copy = wr_expr_substitute(best, NULL);
-        for (int r = 0; r < nroots; r++)
-            if (roots[r]) roots[r] = replace(roots[r], copy, width + n);
-        ext = wr_xrealloc(ext, sizeof *ext * (size_t)(n + 1));
-        ext[n++] = copy;
+    pick *level = wr_xcalloc((size_t)ncls + 1, sizeof *level);
+    for (int at = 0; at < ncls;) {
+        /* One size at a time: equal sizes cannot hold one another, so taking
+         * one class of a size leaves the counts of the others alone. */
+        int size = cls[at].size, nlevel = 0;
+        for (; at < ncls && cls[at].size == size; at++) {
+            int c = cls[at].cls, first = next_free(&w, c, -1);
+            if (first >= 0 && next_free(&w, c, first) >= 0)
+                level[nlevel++] = (pick){c, size, first};
+        }
+        qsort(level, (size_t)nlevel, sizeof *level, by_first);
+        for (int k = 0; k < nlevel; k++) {
+            int c = level[k].cls;
+            for (int i = level[k].first; i >= 0; i = next_free(&w, c, i))
+                for (int j = i; j < i + size; j++)
+                    w.v[j].covered = true;
+            w.v[c].col = width + n;
+            ext = wr_xrealloc(ext, sizeof *ext * (size_t)(n + 1));
+            ext[n++] = wr_expr_substitute(w.v[c].e, NULL);
+        }
     }
+    int i = 0;
+    for (int r = 0; r < nroots; r++)
+        if (roots[r]) roots[r] = rewrite(roots[r], &w, &i);
+    free(level);
+    free(cls);
+    free(w.v);
     *nshared = n;
     return ext;
 }

@@ -139,6 +139,16 @@ typedef struct wr_source_def {
 
 enum { WR_MODES_APPEND = 1, WR_MODES_UPDATE = 2, WR_MODES_COMPLETE = 4 };
 
+/* SQLite attaches at most this many databases to a connection (the
+ * default, which Debian's libsqlite3 keeps): so at most this many sinks of
+ * a job may keep their table in a file of their own (a memory sink with a
+ * path), each attached to the run's readers. */
+#define WR_MAX_ATTACHED_SINKS 10
+
+/* SQLite's limit on a table's columns (the default, which Debian keeps):
+ * the most a memory sink holds, and SQL over sinks reads. */
+#define WR_SQL_MAX_COLUMNS 2000
+
 /* A kind of sink: its option table (the common options included), the
  * output modes it takes, the checks of its options the table cannot express
  * (an error about CREATE SINK), and whether a query fits it (an error about
@@ -150,6 +160,10 @@ typedef struct wr_sink_kind {
     bool (*check_options)(const wr_sink_def *def, wr_err *err);
     bool (*check_query)(const wr_sink_def *def, const wr_query *q, wr_err *err);
     const wr_sink_ops *ops;
+    /* Whether a sink of these options keeps its table in a database file of
+     * its own, attached to the run's readers (WR_MAX_ATTACHED_SINKS a job);
+     * NULL: never. */
+    bool (*own_file)(const wr_sink_def *def);
 } wr_sink_kind;
 
 struct wr_sink_def {

@@ -105,5 +105,8 @@ static const wr_sink_ops ops = {
 };
 
 const wr_sink_kind wr_console_sink = {
-    "console", options, WR_MODES_APPEND | WR_MODES_UPDATE | WR_MODES_COMPLETE, NULL, NULL, &ops,
+    .name = "console",
+    .options = options,
+    .modes = WR_MODES_APPEND | WR_MODES_UPDATE | WR_MODES_COMPLETE,
+    .ops = &ops,
 };

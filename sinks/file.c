@@ -26,7 +26,7 @@ static const wr_optspec csv_options[] = {
     {"header", WR_OPT_BOOL, "false", NULL, 0, 0, "a line of column names at the top of each file",
      0},
     {"sep", WR_OPT_CHAR, ",", NULL, 0, 0, "the field separator (\\t: a tab)", 0},
-    {"delimiter", WR_OPT_CHAR, ",", NULL, 0, 0, "as sep", WR_OPT_HIDDEN},
+    {"delimiter", WR_OPT_CHAR, ",", NULL, 0, 0, "the same as sep (Spark's other name for it)", 0},
     {"quote", WR_OPT_CHAR, "\"", NULL, 0, 0, "encloses fields that hold sep, quote or line breaks",
      0},
     {"escape", WR_OPT_CHAR, "\\", NULL, 0, 0, "goes before a quote inside a quoted field", 0},
@@ -447,7 +447,15 @@ static const wr_sink_ops ops = {
     .load = file_load,
 };
 
-const wr_sink_kind wr_csv_sink = {"csv",         csv_options, WR_MODES_APPEND,
-                                  check_options, check_query, &ops};
-const wr_sink_kind wr_json_sink = {"json",        json_options, WR_MODES_APPEND,
-                                   check_options, check_query,  &ops};
+const wr_sink_kind wr_csv_sink = {.name = "csv",
+                                  .options = csv_options,
+                                  .modes = WR_MODES_APPEND,
+                                  .check_options = check_options,
+                                  .check_query = check_query,
+                                  .ops = &ops};
+const wr_sink_kind wr_json_sink = {.name = "json",
+                                   .options = json_options,
+                                   .modes = WR_MODES_APPEND,
+                                   .check_options = check_options,
+                                   .check_query = check_query,
+                                   .ops = &ops};

@@ -193,7 +193,15 @@ static wr_sink *memory_open(const wr_sink_def *def, const wr_query *q, const wr_
     m->base = (wr_sink){.def = def, .query = q, .env = env};
     snprintf(m->base.query_id, sizeof m->base.query_id, "%s", query_id);
     m->path = wr_sink_opt(def, "path");
-    int code = 0;
+    int code = 0, ro = m->path ? wr_file_read_only(m->path) : 0;
+    if (ro) { /* SQLite would say only "unable to open database file" */
+        wr_fail(err, WR_ERR_IO,
+                "memory sink %s: %s is read-only (%s): the sink writes its table there, and "
+                "SQLite's -wal and -shm files beside it; make it writable or choose another path",
+                def->name, m->path, strerror(ro));
+        free(m);
+        return NULL;
+    }
     m->db = wr_catalog_connect(db_file(m), m->path != NULL, &code, err);
     if (!m->db) {
         if (m->path && (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)) {
@@ -349,8 +357,19 @@ static wr_sql_kind memory_sql(const wr_sink_def *def, const char **file) {
     return WR_SQL_TABLE;
 }
 
-/* Update mode upserts by the GROUP BY keys: the table must have them. */
+/* With path, the table is in that file, which the run's readers attach. */
+static bool memory_own_file(const wr_sink_def *def) {
+    return wr_sink_opt(def, "path") != NULL;
+}
+
+/* A SQLite table has at most WR_SQL_MAX_COLUMNS columns; update mode
+ * upserts by the GROUP BY keys: the table must have them. */
 static bool memory_check(const wr_sink_def *def, const wr_query *q, wr_err *err) {
+    if (q->out.n > WR_SQL_MAX_COLUMNS)
+        return wr_fail(err, WR_ERR_USAGE,
+                       "memory sink %s holds at most %d columns (SQLite's limit on a table's "
+                       "columns): this query gives it %d",
+                       def->name, WR_SQL_MAX_COLUMNS, q->out.n);
     if (!q->agg || def->mode != WR_MODE_UPDATE) return true;
     for (int k = 0; k < q->agg->nkeys; k++)
         if (q->agg->out_key_cols[k] < 0)
@@ -373,6 +392,10 @@ static const wr_sink_ops ops = {
 };
 
 const wr_sink_kind wr_memory_sink = {
-    "memory", options,      WR_MODES_APPEND | WR_MODES_UPDATE | WR_MODES_COMPLETE,
-    NULL,     memory_check, &ops,
+    .name = "memory",
+    .options = options,
+    .modes = WR_MODES_APPEND | WR_MODES_UPDATE | WR_MODES_COMPLETE,
+    .check_query = memory_check,
+    .ops = &ops,
+    .own_file = memory_own_file,
 };

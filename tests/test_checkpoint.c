@@ -367,22 +367,25 @@ Test(checkpoint, a_durable_memory_sink_and_its_checkpoint_must_agree) {
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_str_eq(r.out, "v\na\nb\nc\nd\ne\n");
     wrt_result_free(&r);
-    /* only the checkpoint removed: the file holds another query's batches */
+    /* only the checkpoint removed: the file holds another query's batches (and
+     * the refused start leaves no new checkpoint, with a new query id, behind) */
     char *old_id = checkpoint_id(ck);
     wrt_remove_tree(ck);
-    r = run(job_text, NULL);
-    cr_assert_eq(r.status, 1, "a kept sink under a fresh checkpoint was not noticed: %s", r.out);
-    char *new_id = checkpoint_id(ck);
-    want = wr_xasprintf(
-        "weir run: query counts failed: sink counts: %s holds the batches of another query (%s "
-        "names query %s; checkpoint %s is "
-        "query %s): give the sink its own path, or, to start fresh, remove both %s and %s\n",
-        db, db, old_id, ck, new_id, db, ck);
-    cr_assert_str_eq(r.err, want);
-    free(want);
+    for (int i = 0; i < 2; i++) {
+        r = run(job_text, NULL);
+        cr_assert_eq(r.status, 1, "a kept sink under a fresh checkpoint was not noticed: %s",
+                     r.out);
+        want = wr_xasprintf("weir run: query counts failed: sink counts: %s holds the batches of "
+                            "another query (%s names query %s; checkpoint %s did not exist): "
+                            "restore that query's checkpoint, give the sink its own path, or, to "
+                            "start fresh, remove %s\n",
+                            db, db, old_id, ck, db);
+        cr_assert_str_eq(r.err, want);
+        free(want);
+        wrt_result_free(&r);
+        cr_assert_neq(access(ck, F_OK), 0, "the failed start left checkpoint %s", ck);
+    }
     free(old_id);
-    free(new_id);
-    wrt_result_free(&r);
     /* a file of an earlier Weir, without the query column: taken over */
     remove_db(db);
     wrt_remove_tree(ck);
@@ -511,6 +514,55 @@ Test(checkpoint, a_read_only_checkpoint_says_so) {
     free(path);
     free(ck);
     free(fresh);
+}
+
+/* A memory sink's file the process cannot write says "read-only", naming
+ * the file (SQLite says only "unable to open database file"): in a folder
+ * it cannot write, and a file of another user. */
+Test(checkpoint, a_read_only_memory_sink_file_says_so) {
+    char *ro = wr_xasprintf("%s/ro", w.dir), *rw = wr_xasprintf("%s/rw", w.dir),
+         *ck = wr_xasprintf("%s/ck", w.dir);
+    cr_assert_eq(chmod(w.dir, 0755), 0);
+    cr_assert_eq(mkdir(ro, 0555), 0);
+    cr_assert_eq(mkdir(rw, 0777), 0);
+    cr_assert_eq(mkdir(ck, 0777), 0);
+    cr_assert_eq(chmod(ro, 0555), 0);
+    cr_assert_eq(chmod(rw, 0777), 0);
+    cr_assert_eq(chmod(ck, 0777), 0);
+    char *theirs = wr_xasprintf("%s/theirs.sqlite", rw);
+    FILE *f = fopen(theirs, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+    cr_assert_eq(chmod(theirs, 0644), 0);
+    const char *files[] = {"ro/m.sqlite", "rw/theirs.sqlite"};
+    for (int i = 0; i < 2; i++) {
+        char *text = wr_xasprintf(
+            "CREATE SOURCE r USING rate;\nCREATE SINK m USING memory OPTIONS (path = '%s/%s', "
+            "checkpointLocation = '%s/%d');\nINSERT INTO m SELECT value FROM r;",
+            w.dir, files[i], ck, i);
+        char *path = wrt_temp_job(text);
+        cr_assert_eq(chmod(path, 0644), 0);
+        wrt_child c = {.cwd = "/", .uid = wrt_spare_uid()};
+        wrt_result r =
+            wrt_run_as(&c, (const char *const[]){"run", path, "--trigger", "once", NULL});
+        cr_assert_eq(r.status, 1, "%s", r.err);
+        char *want = wr_xasprintf(
+            "weir run: query m failed: memory sink m: %s/%s is read-only (Permission denied): "
+            "the sink writes its table there, and SQLite's -wal and -shm files beside it; make it "
+            "writable or choose another path\n",
+            w.dir, files[i]);
+        cr_assert_str_eq(r.err, want);
+        free(want);
+        wrt_result_free(&r);
+        char *fresh = wr_xasprintf("%s/%d", ck, i); /* the failed start made no checkpoint */
+        cr_assert_neq(access(fresh, F_OK), 0, "the failed start left checkpoint %s", fresh);
+        free(fresh);
+        unlink(path);
+        free(path);
+        free(text);
+    }
+    cr_assert_eq(access(ck, F_OK), 0, "a folder that was there stays");
+    free(ro), free(rw), free(ck), free(theirs);
 }
 
 /* Sink errors name the sink's file: a write that fails (here past the

@@ -184,6 +184,23 @@ Test(run, once_ignores_the_rate_limit_and_formats_print) {
     wrt_result_free(&r);
 }
 
+/* Infinities print in every format: in json as strings, as the json sink
+ * writes them (jansson has no number for them, and they were left out). */
+Test(run, json_output_writes_infinities_as_strings) {
+    const char *job = "CREATE SOURCE r USING rate;\nCREATE SINK m USING memory;\n"
+                      "INSERT INTO m SELECT value FROM r;\n"
+                      "SELECT 1e999 AS inf, -1e999 AS ninf, 2 AS two, 0.5 AS half;";
+    wrt_result r = wrt_run_job(
+        job, (const char *const[]){"--trigger", "once", "--format", "json", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out,
+                     "{\"inf\":\"Infinity\",\"ninf\":\"-Infinity\",\"two\":2,\"half\":0.5}\n");
+    wrt_result_free(&r);
+    r = wrt_run_job(job, (const char *const[]){"--trigger", "once", "--format", "csv", NULL}, NULL);
+    cr_assert_str_eq(r.out, "inf,ninf,two,half\nInfinity,-Infinity,2,0.5\n");
+    wrt_result_free(&r);
+}
+
 Test(run, processing_time_trigger_runs_until_sigint_then_stops_cleanly) {
     topic("s1", 1);
     const char *m[] = {"a", "b"};

@@ -264,7 +264,8 @@ Test(shell, selects_see_whole_batches_while_the_stream_runs) {
     cr_assert(strstr(out, "query mytable stopped"), "%s", out);
     free(out);
     out = say(&t, ".queries");
-    cr_assert(strstr(out, "|b2     |failed |") && strstr(out, "|mytable|stopped|"), "%s", out);
+    cr_assert(strstr(out, "|     b2| failed|") && strstr(out, "|mytable|stopped|"), "%s", out);
+
     free(out);
 
     cr_assert_eq(write(t.fd, ".quit\n", 6), 6);
@@ -509,5 +510,67 @@ Test(shell, group_by_an_alias_of_any_expression) {
     cr_assert_str_eq(r.err, "", "%s", r.err);
     cr_assert(strstr(r.out, "userip,c\n10.0.0.1,2\n10.0.0.2,1\n"), "%s", r.out);
     cr_assert(strstr(r.out, "k,p,c\nfirst,1,1\nlater,1,1\nlater,2,1\n"), "%s", r.out);
+    wrt_result_free(&r);
+}
+
+/* .mode json writes infinities as strings, as the json sink and weir run
+ * --format json do (they were left out). */
+Test(shell, json_mode_keeps_infinities) {
+    wrt_result r = WRT_RUN(".mode json\nSELECT 1e999 AS inf, -1e999 AS ninf, 2 AS two;\n", "shell");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "{\"inf\":\"Infinity\",\"ninf\":\"-Infinity\",\"two\":2}\n");
+    wrt_result_free(&r);
+}
+
+/* The shell refuses an 11th memory sink with a path, as weir run does: its
+ * reader attaches each one's file, and SQLite attaches at most 10. */
+Test(shell, an_eleventh_memory_sink_with_a_path_is_refused) {
+    wr_buf in = {0};
+    for (int i = 1; i <= 11; i++)
+        wr_buf_printf(&in, "CREATE SINK s%d USING memory OPTIONS (path = '%s/s%d.sqlite');\n", i,
+                      w.dir, i);
+    wr_buf_puts(&in, "CREATE SINK plain USING memory;\n.mode csv\nSHOW TABLES;\n");
+    wrt_result r = WRT_RUN(in.p, "shell");
+    wr_buf_free(&in);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.err, "error: line 1:1: at most 10 memory sinks with a path per job: SQLite "
+                            "attaches at most 10 databases\n");
+    cr_assert(strstr(r.out, "s10,false\nplain,true\n") && !strstr(r.out, "s11"), "%s", r.out);
+    wrt_result_free(&r);
+}
+
+/* .queries prints the table SHOW QUERIES prints in table mode (right-aligned,
+ * as Spark's show()), whatever .mode says; .wait right after a query starts,
+ * with nothing new in its source, says there is no batch yet. */
+Test(shell, queries_and_wait_say_the_same_things_as_everything_else) {
+    const char *script = "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'sh');\n"
+                         "CREATE SINK quiet USING memory;\n"
+                         "INSERT INTO quiet SELECT offset AS o FROM s;\n"
+                         ".wait quiet\n"
+                         ".stop quiet\n"
+                         ".queries\n"
+                         "SHOW QUERIES;\n"
+                         ".mode csv\n"
+                         ".queries\n";
+    wrt_result r = WRT_RUN(script, "shell", "--bootstrap", w.bs);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.err, "");
+    const char *table = "+-----+-------+-----+------------+----------------+----------+\n"
+                        "|query|  state|batch|input rows/s|processed rows/s|last error|\n"
+                        "+-----+-------+-----+------------+----------------+----------+\n"
+                        "|quiet|stopped|    -|         0.0|             0.0|          |\n"
+                        "+-----+-------+-----+------------+----------------+----------+\n";
+    char *want = wr_xasprintf("query quiet started\n"
+                              "query quiet has processed what its source held (no batch yet)\n"
+                              "query quiet stopped\n%s%s%s",
+                              table, table, table);
+    cr_assert_str_eq(r.out, want);
+    free(want);
+    wrt_result_free(&r);
+    r = WRT_RUN(NULL, "shell", "--help");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\nCommands at the prompt:\n.queries ") &&
+                  strstr(r.out, "\n.wait NAME") && strstr(r.out, "\n.quit "),
+              "%s", r.out);
     wrt_result_free(&r);
 }
