@@ -17,7 +17,7 @@ typedef struct scol {
 
 typedef struct scope {
     scol *cols;
-    int n;
+    int n, cap;
 } scope;
 
 /* The rows flowing through a pipeline under construction. */
@@ -130,15 +130,24 @@ static bool ast_equal(const wr_ast *x, const wr_ast *y) {
     return true;
 }
 
+/* Lists grow by doubling: a select list of 50,000 items costs linear time
+ * (growing by one, each realloc may copy the whole list, as ASan's do). */
+static int grown(int n, int cap) {
+    return n < cap ? cap : cap ? 2 * cap : 8;
+}
+
 static void scope_add(scope *s, const char *name, const char *rel, wr_type t) {
-    s->cols = wr_xrealloc(s->cols, sizeof *s->cols * (size_t)(s->n + 1));
+    if (s->n == s->cap) {
+        s->cap = grown(s->n, s->cap);
+        s->cols = wr_xrealloc(s->cols, sizeof *s->cols * (size_t)s->cap);
+    }
     s->cols[s->n++] = (scol){name, rel, t};
 }
 
 static void scope_free(scope *s) {
     free(s->cols);
     s->cols = NULL;
-    s->n = 0;
+    s->n = s->cap = 0;
 }
 
 static void scope_list(const scope *s, char *buf, size_t len) {
@@ -872,13 +881,16 @@ static bool bind_select(binder *b, wr_select *sel, pipe *p, wr_aggregate **agg_o
         }
     }
     scope out = {0};
-    int nout = 0;
+    int nout = 0, cap_out = 0;
     wr_expr **outs = NULL;
     char **names = NULL;
 #define PUSH_OUT(ex, nm, tp)                                                                       \
     do {                                                                                           \
-        outs = wr_xrealloc(outs, sizeof *outs * (size_t)(nout + 1));                               \
-        names = wr_xrealloc(names, sizeof *names * (size_t)(nout + 1));                            \
+        if (nout == cap_out) {                                                                     \
+            cap_out = grown(nout, cap_out);                                                        \
+            outs = wr_xrealloc(outs, sizeof *outs * (size_t)cap_out);                              \
+            names = wr_xrealloc(names, sizeof *names * (size_t)cap_out);                           \
+        }                                                                                          \
         outs[nout] = (ex);                                                                         \
         names[nout] = (nm);                                                                        \
         nout++;                                                                                    \
