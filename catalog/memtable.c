@@ -391,8 +391,8 @@ static void put(wr_memtable *t, gen *g, seg *s, uint64_t pos, int c, wr_val v) {
     case P_TS:
         ((int64_t *)s->cols[c])[pos] = v.u.i;
         break;
-    case P_DBL:
-        ((double *)s->cols[c])[pos] = v.u.d;
+    case P_DBL: /* a REAL column of SQLite keeps -0.0 as the integer 0: it reads 0.0 */
+        ((double *)s->cols[c])[pos] = v.u.d == 0 ? 0.0 : v.u.d;
         break;
     default:
         if (t->types[c].kind != WR_T_STRING && t->types[c].kind != WR_T_BINARY) {
