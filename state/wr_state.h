@@ -108,8 +108,9 @@ wr_entry *wr_table_upsert(wr_table *t, const wr_val *keys, uint64_t hash);
  * value_encode; for aggregates per aggregate: count: i64 n; sum/avg: the
  * running sum's 8 bytes and i64 n; min/max: the value and i64 n). A delta
  * entry is an op byte, then: 1 (put) the entry's keys and value as above; 2
- * (remove) the removed entry's keys. The checksum is wr_hash_bytes of all
- * that precedes it. */
+ * (remove) the removed entry's keys; the removals come first (a key removed
+ * and added again in one batch is there after it). The checksum is
+ * wr_hash_bytes of all that precedes it. */
 bool wr_table_save(const wr_table *t, const char *path, bool delta, wr_err *err);
 /* Loads a snapshot into an empty owned table, or applies a delta to a
  * table; a damaged file is an error naming it. */
