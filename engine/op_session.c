@@ -137,7 +137,7 @@ static void session_merge(wr_opstate *s, int p, wr_op *const *ops, int nops) {
     for (size_t i = 0; i < nout; i++) {
         wr_entry *e = wr_table_upsert(st, out[i].keys, wr_keys_hash(st->layout, out[i].keys));
         memcpy(wr_entry_states(st, e), out[i].states, ssz); /* the states' copies move in */
-        e->updated = 1;
+        wr_table_touch(st, e);
         free(out[i].states);
     }
     free(out);

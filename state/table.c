@@ -1,5 +1,9 @@
 /* The keyed table of the state store (wr_state.h): open addressing over an
- * index array, entries (hash, keys, value) stored contiguously. */
+ * index array, entries (hash, keys, value) stored contiguously. An owned
+ * table also lists the entries a batch changed, and (when its layout says
+ * when groups close) keeps a min-heap of entries by that time; each entry
+ * knows its place in both, so a removal (the last entry moves into the
+ * hole) fixes them in constant time. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +32,7 @@ void wr_table_reset(wr_table *t) {
         for (uint32_t i = 0; i < t->n; i++)
             free_entry_values(t, wr_table_at(t, i));
     if (t->nslots) memset(t->slots, 0, sizeof *t->slots * t->nslots);
-    t->n = 0;
+    t->n = t->nchanged = t->nheap = 0;
 }
 
 static void forget_removed(wr_table *t) {
@@ -48,20 +52,154 @@ void wr_table_free(wr_table *t) {
     t->removed_cap = 0;
     free(t->entries);
     free(t->slots);
+    free(t->changed);
+    free(t->heap);
+    free(t->found);
     t->entries = NULL;
     t->slots = NULL;
-    t->n = t->cap = t->nslots = 0;
+    t->changed = t->found = NULL;
+    t->heap = NULL;
+    t->n = t->cap = t->nslots = t->nchanged = t->changed_cap = t->nheap = t->heap_cap =
+        t->found_cap = 0;
+}
+
+void wr_table_touch(wr_table *t, wr_entry *e) {
+    if (e->updated) return;
+    if (!t->owned) {
+        e->updated = 1;
+        return;
+    }
+    if (t->nchanged == t->changed_cap) {
+        t->changed_cap = t->changed_cap ? t->changed_cap * 2 : 256;
+        t->changed = wr_xrealloc(t->changed, sizeof *t->changed * t->changed_cap);
+    }
+    t->changed[t->nchanged++] = wr_table_index(t, e);
+    e->updated = t->nchanged;
 }
 
 int64_t wr_table_clear_updated(wr_table *t) {
     forget_removed(t);
     int64_t n = 0;
+    if (t->owned) {
+        for (uint32_t i = 0; i < t->nchanged; i++)
+            if (t->changed[i] != UINT32_MAX) {
+                wr_table_at(t, t->changed[i])->updated = 0;
+                n++;
+            }
+        t->nchanged = 0;
+        return n;
+    }
     for (uint32_t i = 0; i < t->n; i++) {
         wr_entry *e = wr_table_at(t, i);
-        n += e->updated;
+        n += e->updated != 0;
         e->updated = 0;
     }
     return n;
+}
+
+/* ---- the time heap (owned tables whose layout has closes_at) ---- */
+
+static inline void heap_set(wr_table *t, uint32_t pos, wr_timed x) {
+    t->heap[pos] = x;
+    wr_table_at(t, x.idx)->heap = pos + 1;
+}
+
+static void heap_up(wr_table *t, uint32_t pos) {
+    wr_timed x = t->heap[pos];
+    while (pos > 0) {
+        uint32_t parent = (pos - 1) / 2;
+        if (t->heap[parent].at <= x.at) break;
+        heap_set(t, pos, t->heap[parent]);
+        pos = parent;
+    }
+    heap_set(t, pos, x);
+}
+
+static void heap_down(wr_table *t, uint32_t pos) {
+    wr_timed x = t->heap[pos];
+    for (;;) {
+        uint32_t c = 2 * pos + 1;
+        if (c >= t->nheap) break;
+        if (c + 1 < t->nheap && t->heap[c + 1].at < t->heap[c].at) c++;
+        if (t->heap[c].at >= x.at) break;
+        heap_set(t, pos, t->heap[c]);
+        pos = c;
+    }
+    heap_set(t, pos, x);
+}
+
+static void heap_push(wr_table *t, uint32_t idx, int64_t at) {
+    if (t->nheap == t->heap_cap) {
+        t->heap_cap = t->heap_cap ? t->heap_cap * 2 : 256;
+        t->heap = wr_xrealloc(t->heap, sizeof *t->heap * t->heap_cap);
+    }
+    t->heap[t->nheap++] = (wr_timed){at, idx};
+    heap_up(t, t->nheap - 1);
+}
+
+/* Takes the element at pos out of the heap. */
+static void heap_delete(wr_table *t, uint32_t pos) {
+    wr_table_at(t, t->heap[pos].idx)->heap = 0;
+    wr_timed last = t->heap[--t->nheap];
+    if (pos == t->nheap) return;
+    t->heap[pos] = last;
+    if (pos > 0 && t->heap[(pos - 1) / 2].at > last.at)
+        heap_up(t, pos);
+    else
+        heap_down(t, pos);
+}
+
+/* Makes a heap of t->heap[0, nheap) (Floyd), setting every entry's place. */
+static void heap_build(wr_table *t) {
+    for (uint32_t i = 0; i < t->nheap; i++)
+        wr_table_at(t, t->heap[i].idx)->heap = i + 1;
+    for (uint32_t i = t->nheap / 2; i-- > 0;)
+        heap_down(t, i);
+}
+
+static uint32_t *found_room(wr_table *t, uint32_t n) {
+    if (n > t->found_cap) {
+        t->found_cap = n;
+        t->found = wr_xrealloc(t->found, sizeof *t->found * n);
+    }
+    return t->found;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+const uint32_t *wr_table_changed(wr_table *t, uint32_t *n) {
+    uint32_t *f = found_room(t, t->nchanged + 1), k = 0;
+    for (uint32_t i = 0; i < t->nchanged; i++)
+        if (t->changed[i] != UINT32_MAX) f[k++] = t->changed[i];
+    qsort(f, k, sizeof *f, cmp_u32);
+    *n = k;
+    return f;
+}
+
+/* The entries of the heap that close at wm, unordered: the top of the heap. */
+static uint32_t heap_closed(wr_table *t, int64_t wm) {
+    uint32_t k = 0;
+    if (!t->nheap || t->heap[0].at > wm) return 0;
+    /* a walk down from the root, stopping below every element past wm; the
+     * positions wait in found's upper part, the indices fill it from 0 */
+    uint32_t *f = found_room(t, t->nheap * 2 + 1), *stack = f + t->nheap, top = 0;
+    stack[top++] = 0;
+    while (top) {
+        uint32_t pos = stack[--top];
+        f[k++] = t->heap[pos].idx;
+        for (uint32_t c = 2 * pos + 1; c <= 2 * pos + 2 && c < t->nheap; c++)
+            if (t->heap[c].at <= wm) stack[top++] = c;
+    }
+    return k;
+}
+
+const uint32_t *wr_table_closed(wr_table *t, int64_t wm, uint32_t *n) {
+    *n = heap_closed(t, wm);
+    qsort(t->found, *n, sizeof *t->found, cmp_u32);
+    return t->found;
 }
 
 uint64_t wr_keys_hash(const wr_state_layout *l, const wr_val *keys) {
@@ -81,7 +219,14 @@ size_t wr_table_memory(const wr_table *t) {
 #define SLOT(idx, hash) (((hash)&0xffffffff00000000ULL) | (uint64_t)((idx) + 1))
 
 static void rehash(wr_table *t, uint32_t ns) {
-    uint64_t *slots = wr_xcalloc(ns, sizeof *slots);
+    uint64_t *slots;
+    if (ns == t->nslots) { /* the same size: the same memory, no fresh pages */
+        slots = t->slots;
+        memset(slots, 0, sizeof *slots * ns);
+        t->slots = NULL;
+    } else {
+        slots = wr_xcalloc(ns, sizeof *slots);
+    }
     for (uint32_t i = 0; i < t->n; i++) {
         uint64_t h = wr_table_at(t, i)->hash;
         uint32_t s = (uint32_t)h & (ns - 1);
@@ -166,6 +311,10 @@ wr_entry *wr_table_upsert(wr_table *t, const wr_val *keys, uint64_t hash) {
         k[i] = t->owned || t->arena ? wr_val_copy(keys[i], l->key_types[i], t->arena) : keys[i];
     t->slots[s] = SLOT(t->n, hash);
     t->n++;
+    if (t->owned && l->closes_at) {
+        int64_t at = l->closes_at(l->ctx, k);
+        if (at != INT64_MAX) heap_push(t, t->n - 1, at);
+    }
     return e;
 }
 
@@ -173,6 +322,7 @@ wr_entry *wr_table_upsert(wr_table *t, const wr_val *keys, uint64_t hash) {
 static void retire(wr_table *t, wr_entry *e) {
     const wr_state_layout *l = t->layout;
     if (!t->owned) return;
+    if (e->updated) t->changed[e->updated - 1] = UINT32_MAX;
     if (t->nremoved == t->removed_cap) {
         t->removed_cap = t->removed_cap ? t->removed_cap * 2 : 64;
         t->removed = wr_xrealloc(t->removed, sizeof *t->removed * t->removed_cap *
@@ -215,14 +365,38 @@ void wr_table_remove(wr_table *t, uint32_t idx) {
     }
     t->slots[s] = 0;
     wr_entry *e = wr_table_at(t, idx);
+    if (e->heap) heap_delete(t, e->heap - 1);
     retire(t, e);
     uint32_t last = t->n - 1;
     if (idx != last) { /* the last entry moves into the hole */
         uint32_t ls = slot_of(t, last);
         memcpy(e, wr_table_at(t, last), t->entry_size);
         t->slots[ls] = (t->slots[ls] & 0xffffffff00000000ULL) | (uint64_t)(idx + 1);
+        if (e->heap) t->heap[e->heap - 1].idx = idx;
+        if (t->owned && e->updated) t->changed[e->updated - 1] = idx;
     }
     t->n--;
+}
+
+/* After a pass that moved entries: the changed list and the heap again, from
+ * what the entries kept (their heap place still points into the old heap). */
+static void relist(wr_table *t) {
+    if (!t->owned) return;
+    uint32_t nh = 0;
+    t->nchanged = 0;
+    wr_timed *old = t->heap;
+    t->heap = t->nheap ? wr_xmalloc(sizeof *t->heap * t->heap_cap) : old;
+    for (uint32_t i = 0; i < t->n; i++) {
+        wr_entry *e = wr_table_at(t, i);
+        if (e->updated) {
+            t->changed[t->nchanged++] = i;
+            e->updated = t->nchanged;
+        }
+        if (e->heap) t->heap[nh++] = (wr_timed){old[e->heap - 1].at, i};
+    }
+    if (t->heap != old) free(old);
+    t->nheap = nh;
+    heap_build(t);
 }
 
 uint32_t wr_table_drop_where(wr_table *t, bool (*drop)(const void *ctx, wr_entry *e),
@@ -240,5 +414,32 @@ uint32_t wr_table_drop_where(wr_table *t, bool (*drop)(const void *ctx, wr_entry
     uint32_t gone = t->n - w;
     t->n = w;
     if (gone && t->nslots) rehash(t, t->nslots);
+    if (gone) relist(t);
     return gone;
+}
+
+typedef struct closing {
+    const wr_table *t;
+    int64_t wm;
+} closing;
+
+static bool closes(const void *ctx, wr_entry *e) {
+    const closing *c = ctx;
+    return e->heap && c->t->heap[e->heap - 1].at <= c->wm;
+}
+
+uint32_t wr_table_evict(wr_table *t, int64_t wm) {
+    uint32_t n = heap_closed(t, wm);
+    if (!n) return 0;
+    if ((uint64_t)n * 8 >= t->n) { /* many: one pass and a new index */
+        closing c = {t, wm};
+        return wr_table_drop_where(t, closes, &c);
+    }
+    /* few: from the highest index down, as a removal moves the last entry
+     * into its place (never one of those still to go) */
+    uint32_t *f = found_room(t, n);
+    qsort(f, n, sizeof *f, cmp_u32);
+    for (uint32_t i = n; i-- > 0;)
+        wr_table_remove(t, f[i]);
+    return n;
 }

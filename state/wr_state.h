@@ -29,14 +29,26 @@ typedef struct wr_state_layout {
     /* replaces *value (freeing what it held) with owned copies; false when
      * the bytes run short or make no sense */
     bool (*value_decode)(const void *ctx, void *value, wr_bytes *r, wr_arena *scratch);
+    /* Optional: when the group of these keys closes (µs; INT64_MAX: never).
+     * An owned table keeps its entries ordered by it (a heap), so that what
+     * a watermark closes is found without looking at the others. */
+    int64_t (*closes_at)(const void *ctx, const wr_val *keys);
 } wr_state_layout;
 
 typedef struct wr_entry {
     uint64_t hash;
-    uint32_t updated; /* batch-local flag: changed in the current batch */
-    uint32_t pad;
+    /* changed in the current batch (wr_table_touch): nonzero; in an owned
+     * table, its place in the table's list of changed entries + 1 */
+    uint32_t updated;
+    uint32_t heap; /* its place in the table's time heap + 1 (0: not there) */
     /* wr_val keys[nkeys]; then value_size bytes of value (8-byte aligned) */
 } wr_entry;
+
+/* An entry of the time heap: when entry idx closes. */
+typedef struct wr_timed {
+    int64_t at;
+    uint32_t idx;
+} wr_timed;
 
 typedef struct wr_table {
     const wr_state_layout *layout;
@@ -51,6 +63,16 @@ typedef struct wr_table {
      * next delta records them */
     wr_val *removed;
     uint32_t nremoved, removed_cap;
+    /* owned tables: the entries changed since the last
+     * wr_table_clear_updated (their indices; UINT32_MAX: removed since), and
+     * with a layout's closes_at, a min-heap of when entries close: the work
+     * of a batch is in proportion to what it changes and closes */
+    uint32_t *changed;
+    uint32_t nchanged, changed_cap;
+    wr_timed *heap;
+    uint32_t nheap, heap_cap;
+    uint32_t *found; /* what wr_table_closed and wr_table_changed return */
+    uint32_t found_cap;
 } wr_table;
 
 /* owned: keys live on the heap (state partitions); else keys are copied into
@@ -71,9 +93,19 @@ wr_entry *wr_table_find(const wr_table *t, const wr_val *keys, uint64_t hash);
 
 /* Makes room for n entries without regrowing. */
 void wr_table_reserve(wr_table *t, uint32_t n);
+/* Marks entry e as changed in the current batch (its updated field). */
+void wr_table_touch(wr_table *t, wr_entry *e);
 /* Clears the entries' updated flags (and forgets removed keys); returns how
  * many were set. */
 int64_t wr_table_clear_updated(wr_table *t);
+/* The indices of the entries changed in the current batch (owned tables),
+ * in table order; *n of them. Valid until the table changes. */
+const uint32_t *wr_table_changed(wr_table *t, uint32_t *n);
+/* The indices of the entries that close at watermark wm (closes_at <= wm),
+ * in table order; *n of them. Valid until the table changes. */
+const uint32_t *wr_table_closed(wr_table *t, int64_t wm, uint32_t *n);
+/* Removes the entries that close at watermark wm; returns how many. */
+uint32_t wr_table_evict(wr_table *t, int64_t wm);
 /* Bytes the table takes (entries, index). */
 size_t wr_table_memory(const wr_table *t);
 
