@@ -174,7 +174,7 @@ const uint32_t *wr_table_changed(wr_table *t, uint32_t *n) {
     uint32_t *f = found_room(t, t->nchanged + 1), k = 0;
     for (uint32_t i = 0; i < t->nchanged; i++)
         if (t->changed[i] != UINT32_MAX) f[k++] = t->changed[i];
-    qsort(f, k, sizeof *f, cmp_u32);
+    if (k) qsort(f, k, sizeof *f, cmp_u32);
     *n = k;
     return f;
 }
@@ -198,8 +198,9 @@ static uint32_t heap_closed(wr_table *t, int64_t wm) {
 
 const uint32_t *wr_table_closed(wr_table *t, int64_t wm, uint32_t *n) {
     *n = heap_closed(t, wm);
-    qsort(t->found, *n, sizeof *t->found, cmp_u32);
-    return t->found;
+    uint32_t *f = found_room(t, 1);
+    if (*n) qsort(f, *n, sizeof *f, cmp_u32);
+    return f;
 }
 
 uint64_t wr_keys_hash(const wr_state_layout *l, const wr_val *keys) {
