@@ -142,8 +142,12 @@ static void aggregate_merge(wr_opstate *s, int part, wr_op *const *ops, int nops
     wr_table *st = &s->parts[part];
     for (int w = 0; w < nops; w++) {
         wr_agg_task *a = (wr_agg_task *)ops[w];
-        for (uint32_t k = 0; k < a->nbucket[part]; k++) {
-            wr_entry *pe = wr_table_at(&a->partial, a->buckets[part][k]);
+        const uint32_t *b = a->buckets[part], nb = a->nbucket[part];
+        for (uint32_t k = 0; k < nb; k++) {
+            /* the state's slot of the entry 16 ahead, the entry of the one 8 ahead */
+            if (k + 16 < nb) wr_table_prefetch_slot(st, wr_table_at(&a->partial, b[k + 16])->hash);
+            if (k + 8 < nb) wr_table_prefetch_entry(st, wr_table_at(&a->partial, b[k + 8])->hash);
+            wr_entry *pe = wr_table_at(&a->partial, b[k]);
             wr_entry *se = wr_table_upsert(st, wr_entry_keys(pe), pe->hash);
             wr_aggs_merge(s->agg, wr_entry_states(st, se), wr_entry_states(&a->partial, pe),
                           (wr_agg_copy){true, NULL});

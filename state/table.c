@@ -19,11 +19,104 @@ void wr_table_init(wr_table *t, const wr_state_layout *layout, bool owned, wr_ar
     t->entry_size = t->value_at + ((layout->value_size + 7) & ~(size_t)7);
 }
 
+/* ---- owned keys' bytes ----
+ * A state partition's groups come and go by the hundred thousand a batch
+ * (sliding windows): their keys' bytes come from the table's own free lists
+ * by size (16-byte classes up to 256 bytes, carved from 64 KB blocks),
+ * bigger ones from malloc. No lock, no trimming, freed with the table. */
+enum { POOL_CLASSES = 16, POOL_BLOCK = 64 * 1024 };
+
+struct wr_keypool {
+    void *free[POOL_CLASSES];
+    void *blocks; /* each begins with the next's address */
+    char *at;     /* the rest of the newest block */
+    size_t left;
+};
+
+#ifdef __SANITIZE_ADDRESS__
+#define POOLED(n) false /* AddressSanitizer sees every key as its own block */
+#else
+#define POOLED(n) ((n) <= 16 * POOL_CLASSES)
+#endif
+
+static void *key_alloc(wr_table *t, size_t n) {
+    if (!POOLED(n)) return wr_xmalloc(n);
+    if (!t->pool) t->pool = wr_xcalloc(1, sizeof *t->pool);
+    wr_keypool *p = t->pool;
+    size_t c = (n + 15) / 16 - 1, size = (c + 1) * 16;
+    void *x = p->free[c];
+    if (x) {
+        memcpy(&p->free[c], x, sizeof(void *));
+        return x;
+    }
+    if (p->left < size) {
+        char *b = wr_xmalloc(POOL_BLOCK);
+        memcpy(b, &p->blocks, sizeof p->blocks);
+        p->blocks = b;
+        p->at = b + 16;
+        p->left = POOL_BLOCK - 16;
+    }
+    x = p->at;
+    p->at += size, p->left -= size;
+    return x;
+}
+
+static void key_release(wr_table *t, void *x, size_t n) {
+    if (!POOLED(n)) {
+        free(x);
+        return;
+    }
+    wr_keypool *p = t->pool;
+    size_t c = (n + 15) / 16 - 1;
+    memcpy(x, &p->free[c], sizeof(void *));
+    p->free[c] = x;
+}
+
+/* wr_val_copy and wr_val_free of an owned table's keys. */
+static wr_val key_copy(wr_table *t, wr_val v, wr_type ty) {
+    if (v.null) return v;
+    if (ty.kind == WR_T_STRING || ty.kind == WR_T_BINARY) {
+        char *p = key_alloc(t, v.len ? v.len : 1);
+        memcpy(p, v.u.p, v.len);
+        v.u.p = p;
+    } else if (wr_type_has_items(ty)) {
+        wr_arr *a = key_alloc(t, sizeof(wr_arr) + sizeof(wr_val) * (size_t)v.u.a->n);
+        a->n = v.u.a->n;
+        for (int32_t i = 0; i < a->n; i++)
+            a->items[i] = key_copy(t, v.u.a->items[i], WR_TYPE(ty.elem));
+        v.u.a = a;
+    }
+    return v;
+}
+
+static void key_free(wr_table *t, wr_val v, wr_type ty) {
+    if (v.null) return;
+    if (ty.kind == WR_T_STRING || ty.kind == WR_T_BINARY) {
+        key_release(t, (void *)v.u.p, v.len ? v.len : 1);
+    } else if (wr_type_has_items(ty)) {
+        for (int32_t i = 0; i < v.u.a->n; i++)
+            key_free(t, v.u.a->items[i], WR_TYPE(ty.elem));
+        key_release(t, v.u.a, sizeof(wr_arr) + sizeof(wr_val) * (size_t)v.u.a->n);
+    }
+}
+
+static void pool_free(wr_table *t) {
+    if (!t->pool) return;
+    for (void *b = t->pool->blocks; b;) {
+        void *next;
+        memcpy(&next, b, sizeof next);
+        free(b);
+        b = next;
+    }
+    free(t->pool);
+    t->pool = NULL;
+}
+
 static void free_entry_values(wr_table *t, wr_entry *e) {
     const wr_state_layout *l = t->layout;
     wr_val *k = wr_entry_keys(e);
     for (int i = 0; i < l->nkeys; i++)
-        wr_val_free(k[i], l->key_types[i]);
+        key_free(t, k[i], l->key_types[i]);
     if (l->value_free) l->value_free(l->ctx, wr_entry_value(t, e));
 }
 
@@ -38,7 +131,7 @@ void wr_table_reset(wr_table *t) {
 static void forget_removed(wr_table *t) {
     const wr_state_layout *l = t->layout;
     for (uint32_t i = 0; i < t->nremoved * (uint32_t)l->nkeys; i++)
-        wr_val_free(t->removed[i], l->key_types[i % (uint32_t)l->nkeys]);
+        key_free(t, t->removed[i], l->key_types[i % (uint32_t)l->nkeys]);
     t->nremoved = 0;
 }
 
@@ -52,15 +145,17 @@ void wr_table_free(wr_table *t) {
     t->removed_cap = 0;
     free(t->entries);
     free(t->slots);
+    pool_free(t);
     free(t->changed);
     free(t->heap);
+    free(t->spare);
     free(t->found);
     t->entries = NULL;
     t->slots = NULL;
     t->changed = t->found = NULL;
-    t->heap = NULL;
+    t->heap = t->spare = NULL;
     t->n = t->cap = t->nslots = t->nchanged = t->changed_cap = t->nheap = t->heap_cap =
-        t->found_cap = 0;
+        t->spare_cap = t->found_cap = 0;
 }
 
 void wr_table_touch(wr_table *t, wr_entry *e) {
@@ -170,11 +265,37 @@ static int cmp_u32(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* Sorts v[0, n) ascending; tmp has room for n. Few: qsort; many: three
+ * passes of a radix sort (11 bits each), in time linear in n. */
+static void sort_idx(uint32_t *v, uint32_t *tmp, uint32_t n) {
+    if (n < 2048) {
+        if (n) qsort(v, n, sizeof *v, cmp_u32);
+        return;
+    }
+    uint32_t count[2048];
+    for (int pass = 0; pass < 3; pass++) {
+        int shift = pass * 11;
+        memset(count, 0, sizeof count);
+        for (uint32_t i = 0; i < n; i++)
+            count[(v[i] >> shift) & 2047]++;
+        for (uint32_t d = 0, sum = 0; d < 2048; d++) {
+            uint32_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            tmp[count[(v[i] >> shift) & 2047]++] = v[i];
+        uint32_t *x = v;
+        v = tmp, tmp = x;
+    }
+    memcpy(tmp, v, sizeof *v * n); /* three passes: the result is in the other buffer */
+}
+
 const uint32_t *wr_table_changed(wr_table *t, uint32_t *n) {
-    uint32_t *f = found_room(t, t->nchanged + 1), k = 0;
+    uint32_t *f = found_room(t, t->nchanged * 2 + 1), k = 0;
     for (uint32_t i = 0; i < t->nchanged; i++)
         if (t->changed[i] != UINT32_MAX) f[k++] = t->changed[i];
-    if (k) qsort(f, k, sizeof *f, cmp_u32);
+    sort_idx(f, f + t->nchanged, k);
     *n = k;
     return f;
 }
@@ -197,9 +318,9 @@ static uint32_t heap_closed(wr_table *t, int64_t wm) {
 }
 
 const uint32_t *wr_table_closed(wr_table *t, int64_t wm, uint32_t *n) {
-    *n = heap_closed(t, wm);
+    *n = heap_closed(t, wm); /* found has room for 2 * nheap + 1 */
     uint32_t *f = found_room(t, 1);
-    if (*n) qsort(f, *n, sizeof *f, cmp_u32);
+    sort_idx(f, f + *n, *n);
     return f;
 }
 
@@ -279,6 +400,13 @@ static inline bool keys_eq(const wr_state_layout *l, const wr_val *k, const wr_v
             if (k[i].null) continue;
             if (k[i].len != keys[i].len || !short_bytes_eq(k[i].u.p, keys[i].u.p, k[i].len))
                 return false;
+        } else if (kind == WR_T_WINDOW) { /* [start, end): two timestamps, never NULL */
+            if (k[i].null != keys[i].null) return false;
+            if (k[i].null) continue;
+            const wr_val *a = k[i].u.a->items, *b = keys[i].u.a->items;
+            if (a[0].u.i != b[0].u.i || a[1].u.i != b[1].u.i || a[0].null != b[0].null ||
+                a[1].null != b[1].null)
+                return false;
         } else if (!wr_val_eq(k[i], keys[i], l->key_types[i])) {
             return false;
         }
@@ -309,7 +437,9 @@ wr_entry *wr_table_upsert(wr_table *t, const wr_val *keys, uint64_t hash) {
     e->hash = hash;
     wr_val *k = wr_entry_keys(e);
     for (int i = 0; i < l->nkeys; i++)
-        k[i] = t->owned || t->arena ? wr_val_copy(keys[i], l->key_types[i], t->arena) : keys[i];
+        k[i] = t->owned   ? key_copy(t, keys[i], l->key_types[i])
+               : t->arena ? wr_val_copy(keys[i], l->key_types[i], t->arena)
+                          : keys[i];
     t->slots[s] = SLOT(t->n, hash);
     t->n++;
     if (t->owned && l->closes_at) {
@@ -385,8 +515,12 @@ static void relist(wr_table *t) {
     if (!t->owned) return;
     uint32_t nh = 0;
     t->nchanged = 0;
-    wr_timed *old = t->heap;
-    t->heap = t->nheap ? wr_xmalloc(sizeof *t->heap * t->heap_cap) : old;
+    wr_timed *old = t->heap; /* the new heap goes into the spare, the old becomes it */
+    if (t->spare_cap < t->heap_cap) {
+        free(t->spare);
+        t->spare = wr_xmalloc(sizeof *t->spare * (t->spare_cap = t->heap_cap));
+    }
+    t->heap = t->spare;
     for (uint32_t i = 0; i < t->n; i++) {
         wr_entry *e = wr_table_at(t, i);
         if (e->updated) {
@@ -395,7 +529,10 @@ static void relist(wr_table *t) {
         }
         if (e->heap) t->heap[nh++] = (wr_timed){old[e->heap - 1].at, i};
     }
-    if (t->heap != old) free(old);
+    t->spare = old;
+    uint32_t cap = t->heap_cap;
+    t->heap_cap = t->spare_cap;
+    t->spare_cap = cap;
     t->nheap = nh;
     heap_build(t);
 }
@@ -438,8 +575,8 @@ uint32_t wr_table_evict(wr_table *t, int64_t wm) {
     }
     /* few: from the highest index down, as a removal moves the last entry
      * into its place (never one of those still to go) */
-    uint32_t *f = found_room(t, n);
-    qsort(f, n, sizeof *f, cmp_u32);
+    uint32_t *f = found_room(t, 1);
+    sort_idx(f, f + n, n);
     for (uint32_t i = n; i-- > 0;)
         wr_table_remove(t, f[i]);
     return n;

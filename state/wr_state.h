@@ -50,6 +50,8 @@ typedef struct wr_timed {
     uint32_t idx;
 } wr_timed;
 
+typedef struct wr_keypool wr_keypool;
+
 typedef struct wr_table {
     const wr_state_layout *layout;
     bool owned;      /* keys and values own heap copies */
@@ -69,10 +71,11 @@ typedef struct wr_table {
      * of a batch is in proportion to what it changes and closes */
     uint32_t *changed;
     uint32_t nchanged, changed_cap;
-    wr_timed *heap;
-    uint32_t nheap, heap_cap;
+    wr_timed *heap, *spare; /* spare: where a rebuilt heap goes */
+    uint32_t nheap, heap_cap, spare_cap;
     uint32_t *found; /* what wr_table_closed and wr_table_changed return */
     uint32_t found_cap;
+    wr_keypool *pool; /* owned tables: where their keys' bytes live */
 } wr_table;
 
 /* owned: keys live on the heap (state partitions); else keys are copied into
@@ -121,6 +124,18 @@ static inline void *wr_entry_value(const wr_table *t, wr_entry *e) {
 /* The index of an entry of t. */
 static inline uint32_t wr_table_index(const wr_table *t, const wr_entry *e) {
     return (uint32_t)(((const unsigned char *)e - t->entries) / t->entry_size);
+}
+
+/* Hints that keys of this hash are looked up soon: first their index slot,
+ * a little later the entry that slot holds (a merge of many partial entries
+ * waits for memory less). */
+static inline void wr_table_prefetch_slot(const wr_table *t, uint64_t hash) {
+    if (t->nslots) __builtin_prefetch(&t->slots[(uint32_t)hash & (t->nslots - 1)]);
+}
+static inline void wr_table_prefetch_entry(const wr_table *t, uint64_t hash) {
+    if (!t->nslots) return;
+    uint64_t s = t->slots[(uint32_t)hash & (t->nslots - 1)];
+    if (s) __builtin_prefetch(wr_table_at(t, (uint32_t)s - 1));
 }
 
 /* The hash of a tuple of keys of the layout's types. */
