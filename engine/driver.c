@@ -49,6 +49,8 @@ typedef struct runner {
     int64_t watermark;
     bool evict;
     int64_t max_event, min_event, dropped, removed; /* the batch's */
+    wr_batch out;       /* the rows the sink receives, and their values: kept */
+    wr_arena out_arena; /* for the next batch, so their memory stays mapped */
     atomic_int next;
     atomic_bool failed;
     pthread_mutex_t err_lock;
@@ -185,26 +187,29 @@ static bool run_batch(runner *r, wr_sink *sink, int64_t sink_has, int64_t batch,
         if (t->max_event > r->max_event) r->max_event = t->max_event;
         if (t->min_event < r->min_event) r->min_event = t->min_event;
     }
-    wr_arena arena = {0};
-    wr_batch rows = {.width = r->q->out.n};
+    /* the sink's rows: memory of the batch before (no fresh pages each batch) */
+    wr_arena *arena = &r->out_arena;
+    wr_arena_reset(arena);
+    wr_batch *rows = &r->out;
+    rows->width = r->q->out.n;
+    rows->n = 0;
     if (ok) {
         if (r->stateful) {
             wr_pool_run(r->pool, merge_worker, r);
-            ok = state_rows(r, &rows, &arena, err);
+            ok = state_rows(r, rows, arena, err);
         } else { /* the tasks' rows, one after the other */
             size_t total = 0, w = (size_t)r->q->out.n;
             for (int k = 0; k < r->workers; k++)
                 total += r->tasks[k].out.n;
-            rows.rows = wr_xmalloc(sizeof *rows.rows * (total * w + 1));
-            rows.cap = total;
+            wr_batch_reserve(rows, total + 1);
             for (int k = 0; k < r->workers; k++) {
                 const wr_batch *o = &r->tasks[k].out;
-                if (o->n) memcpy(rows.rows + rows.n * w, o->rows, sizeof *o->rows * o->n * w);
-                rows.n += o->n;
+                if (o->n) memcpy(rows->rows + rows->n * w, o->rows, sizeof *o->rows * o->n * w);
+                rows->n += o->n;
             }
         }
-        ok = ok && to_sink(sink, batch, sink_has, &rows, err);
-        *out_rows = (int64_t)rows.n;
+        ok = ok && to_sink(sink, batch, sink_has, rows, err);
+        *out_rows = (int64_t)rows->n;
         if (ok && r->evict) /* after the sink: the rows point into the state */
             for (int p = 0; p < r->nparts; p++)
                 r->removed += r->stateful->evict(r->state, p, r->watermark);
@@ -213,8 +218,6 @@ static bool run_batch(runner *r, wr_sink *sink, int64_t sink_has, int64_t batch,
     }
     for (int w = 0; w < r->workers; w++)
         wr_task_clear(&r->tasks[w]);
-    wr_batch_free(&rows);
-    wr_arena_free(&arena);
     *in_rows = in;
     return ok;
 }
@@ -400,6 +403,8 @@ static void run_free(run *u) {
         free(r->dirs[p]);
     free(r->dirs);
     free(r->ranges);
+    wr_batch_free(&r->out);
+    wr_arena_free(&r->out_arena);
     free(u->from), free(u->latest), free(u->to), free(u->target), free(u->wait_to);
     pthread_mutex_destroy(&r->err_lock);
     wr_ckpt_close(u->ck);
