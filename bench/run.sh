@@ -12,6 +12,9 @@
 # 4. Sliding windows: CLICKS (1M) webclicks in 32 partitions; the raw consume
 #    floor and bench/window.sql (1-minute windows sliding by 10 s, watermark
 #    30 s, append), with the peak state rows and memory from the progress.
+# 5. Memory sink (bench/memory_sink.c): rows a second its write and commit
+#    take, 3M rows of the window job's columns in batches of 300k, in each
+#    output mode and with a path (SQLite file); a trailing SELECT over them.
 set -euo pipefail
 build=${1:-build}
 lines=${LINES:-1000000}
@@ -94,3 +97,6 @@ done
 raw=$(printf '%s\n' "${raw_ms[@]}" | median)
 win=$(printf '%s\n' "${win_ms[@]}" | median)
 echo "== sliding windows, median of $rounds rounds: raw consume $raw ms, weir $win ms, ratio $(awk -v a="$win" -v b="$raw" 'BEGIN { printf "%.2f", a / b }')x, $(awk -v n="$clicks" -v t="$win" 'BEGIN { printf "%.0f", n / t * 1000 }') clicks/s"
+
+echo "== memory sink"
+"$build/memory_sink" 3000000 300000

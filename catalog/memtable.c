@@ -84,7 +84,7 @@ struct wr_memtable {
     gen *w;      /* pub, or a fresh generation (complete) until commit */
     bool staged; /* a batch is written and not yet committed */
     wr_buf scratch;
-    uint64_t *slots; /* update mode: keys -> row + 1 (open addressing, hash in the high bits) */
+    struct keyslot *slots; /* update mode: keys -> row (open addressing) */
     uint64_t nslots, nindexed;
     uint64_t *kill; /* rows the staged batch replaces */
     size_t nkill, killcap;
@@ -428,11 +428,11 @@ static uint64_t key_hash(const wr_memtable *t, const seg *s, uint64_t pos) {
     return h;
 }
 
-/* An index slot: the key's hash in the high 24 bits, row + 1 in the low 40
- * (0: empty). */
-#define SLOT_ROW(x)  ((x)&0xffffffffffULL)
-#define SLOT_TAG(x)  ((x) & ~0xffffffffffULL)
-#define SLOT(h, row) (((h) & ~0xffffffffffULL) | ((row) + 1))
+/* An index slot: a key's hash and its row + 1 (0: empty); growing the index
+ * and most probes never look at the rows. */
+typedef struct keyslot {
+    uint64_t hash, row;
+} keyslot;
 
 static void index_grow(wr_memtable *t);
 
@@ -440,9 +440,9 @@ static void index_grow(wr_memtable *t);
  * holds (UINT64_MAX: none). */
 static uint64_t index_find(wr_memtable *t, const seg *s, uint64_t pos, uint64_t h, uint64_t *row) {
     uint64_t mask = t->nslots - 1, i = h & mask;
-    for (; t->slots[i]; i = (i + 1) & mask) {
-        if (SLOT_TAG(t->slots[i]) != SLOT_TAG(h)) continue;
-        uint64_t r = SLOT_ROW(t->slots[i]) - 1, rpos;
+    for (; t->slots[i].row; i = (i + 1) & mask) {
+        if (t->slots[i].hash != h) continue;
+        uint64_t r = t->slots[i].row - 1, rpos;
         const seg *rs = t->w->segs[seg_of(r, &rpos)];
         bool same = true;
         for (int k = 0; k < t->nkeys && same; k++)
@@ -463,7 +463,7 @@ static void index_put(wr_memtable *t, uint64_t r) {
     const seg *s = t->w->segs[seg_of(r, &pos)];
     uint64_t h = key_hash(t, s, pos), i = index_find(t, s, pos, h, &old);
     if (old == UINT64_MAX) t->nindexed++;
-    t->slots[i] = SLOT(h, r);
+    t->slots[i] = (keyslot){h, r + 1};
 }
 
 /* Rebuilds the index from the live rows of t->w below n. */
@@ -482,16 +482,14 @@ static void index_rebuild(wr_memtable *t, uint64_t n) {
 }
 
 static void index_grow(wr_memtable *t) {
-    uint64_t ns = t->nslots ? t->nslots * 2 : 1024, *slots = wr_xcalloc(ns, sizeof *slots);
+    uint64_t ns = t->nslots ? t->nslots * 2 : 1024;
+    keyslot *slots = wr_xcalloc(ns, sizeof *slots);
     for (uint64_t i = 0; i < t->nslots; i++) {
-        uint64_t x = t->slots[i];
-        if (!x) continue;
-        uint64_t r = SLOT_ROW(x) - 1, pos;
-        const seg *s = t->w->segs[seg_of(r, &pos)];
-        uint64_t j = key_hash(t, s, pos) & (ns - 1);
-        while (slots[j])
+        if (!t->slots[i].row) continue;
+        uint64_t j = t->slots[i].hash & (ns - 1);
+        while (slots[j].row)
             j = (j + 1) & (ns - 1);
-        slots[j] = x;
+        slots[j] = t->slots[i];
     }
     free(t->slots);
     t->slots = slots;
@@ -548,11 +546,39 @@ wr_memtable *wr_memtable_create(const char *catalog, const char *name, const wr_
     return t;
 }
 
+/* Update mode: rows [from, to) of t->w, just written, replace the rows of
+ * their keys (those die at commit) in the index. */
+static void upsert(wr_memtable *t, uint64_t from, uint64_t to) {
+    uint64_t hash[32] = {0};
+    if ((t->nindexed + (to - from)) * 2 > t->nslots) index_grow(t);
+    for (uint64_t r = from; r < to; r++) { /* hashes first, their slots on their way */
+        uint64_t pos;
+        const seg *s = t->w->segs[seg_of(r, &pos)];
+        hash[r - from] = key_hash(t, s, pos);
+        __builtin_prefetch(&t->slots[hash[r - from] & (t->nslots - 1)]);
+    }
+    for (uint64_t r = from; r < to; r++) {
+        uint64_t pos, old, h = hash[r - from];
+        const seg *s = t->w->segs[seg_of(r, &pos)];
+        uint64_t slot = index_find(t, s, pos, h, &old);
+        if (old != UINT64_MAX) { /* the row it replaces dies at commit */
+            if (t->nkill == t->killcap)
+                t->kill =
+                    wr_xrealloc(t->kill, sizeof *t->kill * (t->killcap = t->killcap * 2 + 64));
+            t->kill[t->nkill++] = old;
+        } else {
+            t->nindexed++;
+        }
+        t->slots[slot] = (keyslot){h, r + 1};
+    }
+}
+
 void wr_memtable_write(wr_memtable *t, const wr_batch *rows) {
     if (!t->staged && t->mode == WR_MEMTABLE_COMPLETE) t->w = gen_new(); /* replaces pub */
     t->staged = true;
     gen *g = t->w;
     int nc = t->ncols;
+    uint64_t first = g->n;
     for (size_t i = 0; i < rows->n; i++) {
         const wr_val *row = wr_batch_row(rows, i);
         uint64_t r = g->n, pos;
@@ -562,18 +588,12 @@ void wr_memtable_write(wr_memtable *t, const wr_batch *rows) {
         g->n++;
         if (t->mode != WR_MEMTABLE_UPSERT) continue;
         atomic_store_explicit(&s->dead[pos], LIVE, memory_order_relaxed);
-        if ((t->nindexed + 1) * 2 > t->nslots) index_grow(t);
-        uint64_t old, h = key_hash(t, s, pos), slot = index_find(t, s, pos, h, &old);
-        if (old != UINT64_MAX) { /* the row it replaces dies at commit */
-            if (t->nkill == t->killcap)
-                t->kill =
-                    wr_xrealloc(t->kill, sizeof *t->kill * (t->killcap = t->killcap * 2 + 64));
-            t->kill[t->nkill++] = old;
-        } else {
-            t->nindexed++;
+        if (g->n - first == 32) { /* the index, 32 rows at a time */
+            upsert(t, first, g->n);
+            first = g->n;
         }
-        t->slots[slot] = SLOT(h, r);
     }
+    if (t->mode == WR_MEMTABLE_UPSERT && g->n > first) upsert(t, first, g->n);
 }
 
 /* Update mode: the live rows of g, in order, into a fresh generation (the
