@@ -6,8 +6,41 @@
  * hole) fixes them in constant time. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "state/wr_state.h"
+
+/* ---- big arrays ----
+ * A state partition's arrays (entries, index slots, heap) and key blocks run
+ * to tens of MB; filling fresh memory is then mostly page faults, one per
+ * 4 KB. Arrays of 2 MB and more are aligned to 2 MB and ask for transparent
+ * huge pages (where the system gives them on request: one fault per 2 MB). */
+enum { HUGE_PAGE = 2 << 20 };
+
+static void *big_alloc(size_t n) {
+    if (n < HUGE_PAGE) return wr_xmalloc(n);
+    size_t size = (n + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE_PAGE, size)) return wr_xmalloc(n);
+    madvise(p, size, MADV_HUGEPAGE);
+    return p;
+}
+
+/* realloc for arrays that grow: old bytes kept; big ones move to a big_alloc. */
+static void *big_realloc(void *p, size_t old, size_t n) {
+    if (n < HUGE_PAGE) return wr_xrealloc(p, n);
+    void *q = big_alloc(n);
+    if (p) memcpy(q, p, old < n ? old : n);
+    free(p);
+    return q;
+}
+
+static void *big_calloc(size_t count, size_t size) {
+    if (count * size < HUGE_PAGE) return wr_xcalloc(count, size);
+    void *p = big_alloc(count * size);
+    memset(p, 0, count * size);
+    return p;
+}
 
 void wr_table_init(wr_table *t, const wr_state_layout *layout, bool owned, wr_arena *arena) {
     memset(t, 0, sizeof *t);
@@ -22,9 +55,9 @@ void wr_table_init(wr_table *t, const wr_state_layout *layout, bool owned, wr_ar
 /* ---- owned keys' bytes ----
  * A state partition's groups come and go by the hundred thousand a batch
  * (sliding windows): their keys' bytes come from the table's own free lists
- * by size (16-byte classes up to 256 bytes, carved from 64 KB blocks),
+ * by size (16-byte classes up to 256 bytes, carved from 2 MB blocks),
  * bigger ones from malloc. No lock, no trimming, freed with the table. */
-enum { POOL_CLASSES = 16, POOL_BLOCK = 64 * 1024 };
+enum { POOL_CLASSES = 16, POOL_BLOCK = 2 << 20 };
 
 struct wr_keypool {
     void *free[POOL_CLASSES];
@@ -50,7 +83,7 @@ static void *key_alloc(wr_table *t, size_t n) {
         return x;
     }
     if (p->left < size) {
-        char *b = wr_xmalloc(POOL_BLOCK);
+        char *b = big_alloc(POOL_BLOCK);
         memcpy(b, &p->blocks, sizeof p->blocks);
         p->blocks = b;
         p->at = b + 16;
@@ -225,8 +258,9 @@ static void heap_down(wr_table *t, uint32_t pos) {
 
 static void heap_push(wr_table *t, uint32_t idx, int64_t at) {
     if (t->nheap == t->heap_cap) {
-        t->heap_cap = t->heap_cap ? t->heap_cap * 2 : 256;
-        t->heap = wr_xrealloc(t->heap, sizeof *t->heap * t->heap_cap);
+        uint32_t cap = t->heap_cap ? t->heap_cap * 2 : 256;
+        t->heap = big_realloc(t->heap, sizeof *t->heap * t->heap_cap, sizeof *t->heap * cap);
+        t->heap_cap = cap;
     }
     t->heap[t->nheap++] = (wr_timed){at, idx};
     heap_up(t, t->nheap - 1);
@@ -254,8 +288,9 @@ static void heap_build(wr_table *t) {
 
 static uint32_t *found_room(wr_table *t, uint32_t n) {
     if (n > t->found_cap) {
+        free(t->found); /* nothing in it is kept */
+        t->found = big_alloc(sizeof *t->found * n);
         t->found_cap = n;
-        t->found = wr_xrealloc(t->found, sizeof *t->found * n);
     }
     return t->found;
 }
@@ -347,7 +382,7 @@ static void rehash(wr_table *t, uint32_t ns) {
         memset(slots, 0, sizeof *slots * ns);
         t->slots = NULL;
     } else {
-        slots = wr_xcalloc(ns, sizeof *slots);
+        slots = big_calloc(ns, sizeof *slots);
     }
     for (uint32_t i = 0; i < t->n; i++) {
         uint64_t h = wr_table_at(t, i)->hash;
@@ -367,8 +402,8 @@ static void grow_slots(wr_table *t) {
 
 void wr_table_reserve(wr_table *t, uint32_t n) {
     if (n > t->cap) {
+        t->entries = big_realloc(t->entries, t->entry_size * t->n, t->entry_size * n);
         t->cap = n;
-        t->entries = wr_xrealloc(t->entries, t->entry_size * t->cap);
     }
     uint32_t ns = t->nslots ? t->nslots : 1024;
     while ((uint64_t)n * 2 > ns)
@@ -429,8 +464,9 @@ wr_entry *wr_table_upsert(wr_table *t, const wr_val *keys, uint64_t hash) {
         s = (s + 1) & mask;
     }
     if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 256;
-        t->entries = wr_xrealloc(t->entries, t->entry_size * t->cap);
+        uint32_t cap = t->cap ? t->cap * 2 : 256;
+        t->entries = big_realloc(t->entries, t->entry_size * t->n, t->entry_size * cap);
+        t->cap = cap;
     }
     wr_entry *e = wr_table_at(t, t->n);
     memset(e, 0, t->entry_size);
@@ -455,9 +491,10 @@ static void retire(wr_table *t, wr_entry *e) {
     if (!t->owned) return;
     if (e->updated) t->changed[e->updated - 1] = UINT32_MAX;
     if (t->nremoved == t->removed_cap) {
-        t->removed_cap = t->removed_cap ? t->removed_cap * 2 : 64;
-        t->removed = wr_xrealloc(t->removed, sizeof *t->removed * t->removed_cap *
-                                                 (size_t)(l->nkeys ? l->nkeys : 1));
+        size_t per = sizeof *t->removed * (size_t)(l->nkeys ? l->nkeys : 1);
+        uint32_t cap = t->removed_cap ? t->removed_cap * 2 : 64;
+        t->removed = big_realloc(t->removed, per * t->nremoved, per * cap);
+        t->removed_cap = cap;
     }
     memcpy(t->removed + (size_t)t->nremoved++ * (size_t)l->nkeys, wr_entry_keys(e),
            sizeof(wr_val) * (size_t)l->nkeys);
@@ -518,7 +555,7 @@ static void relist(wr_table *t) {
     wr_timed *old = t->heap; /* the new heap goes into the spare, the old becomes it */
     if (t->spare_cap < t->heap_cap) {
         free(t->spare);
-        t->spare = wr_xmalloc(sizeof *t->spare * (t->spare_cap = t->heap_cap));
+        t->spare = big_alloc(sizeof *t->spare * (t->spare_cap = t->heap_cap));
     }
     t->heap = t->spare;
     for (uint32_t i = 0; i < t->n; i++) {
