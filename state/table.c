@@ -360,10 +360,11 @@ const uint32_t *wr_table_closed(wr_table *t, int64_t wm, uint32_t *n) {
 }
 
 uint64_t wr_keys_hash(const wr_state_layout *l, const wr_val *keys) {
-    if (l->nkeys == 1) return wr_val_hash(keys[0], l->key_types[0]);
+    if (l->nkeys == 1 && !l->hash_skip) return wr_val_hash(keys[0], l->key_types[0]);
     uint64_t h = 0x9e3779b97f4a7c15ULL;
     for (int i = 0; i < l->nkeys; i++)
-        h = wr_hash_u64(h ^ wr_val_hash(keys[i], l->key_types[i])) + (uint64_t)i;
+        if (!(l->hash_skip >> i & 1))
+            h = wr_hash_u64(h ^ wr_val_hash(keys[i], l->key_types[i])) + (uint64_t)i;
     return h;
 }
 
@@ -518,6 +519,18 @@ wr_entry *wr_table_find(const wr_table *t, const wr_val *keys, uint64_t hash) {
         if (e->hash == hash && keys_eq(t->layout, wr_entry_keys(e), keys)) return e;
     }
     return NULL;
+}
+
+void wr_table_with_hash(const wr_table *t, uint64_t hash, uint32_t **idx, size_t *n, size_t *cap) {
+    if (!t->nslots) return;
+    uint32_t mask = t->nslots - 1, s = (uint32_t)hash & mask;
+    for (; t->slots[s]; s = (s + 1) & mask) {
+        if ((t->slots[s] & 0xffffffff00000000ULL) != (hash & 0xffffffff00000000ULL)) continue;
+        uint32_t i = (uint32_t)t->slots[s] - 1;
+        if (wr_table_at(t, i)->hash != hash) continue;
+        if (*n == *cap) *idx = wr_xrealloc(*idx, sizeof **idx * (*cap = *cap * 2 + 16));
+        (*idx)[(*n)++] = i;
+    }
 }
 
 void wr_table_remove(wr_table *t, uint32_t idx) {

@@ -29,6 +29,10 @@ typedef struct wr_state_layout {
     /* replaces *value (freeing what it held) with owned copies; false when
      * the bytes run short or make no sense */
     bool (*value_decode)(const void *ctx, void *value, wr_bytes *r, wr_arena *scratch);
+    /* Keys left out of an entry's hash (bit i: key i): entries that differ
+     * only in those share a hash, so wr_table_with_hash finds them all (the
+     * sessions of a key). Few may share one: each lookup compares them all. */
+    uint64_t hash_skip;
     /* Optional: when the group of these keys closes (µs; INT64_MAX: never).
      * An owned table keeps its entries ordered by it (a heap), so that what
      * a watermark closes is found without looking at the others. */
@@ -93,6 +97,9 @@ uint32_t wr_table_drop_where(wr_table *t, bool (*drop)(const void *ctx, wr_entry
                              const void *ctx);
 /* Finds the entry for keys, or NULL. */
 wr_entry *wr_table_find(const wr_table *t, const wr_val *keys, uint64_t hash);
+/* Appends the indices of the entries whose hash is `hash` to (*idx, *n,
+ * *cap), a growable array. */
+void wr_table_with_hash(const wr_table *t, uint64_t hash, uint32_t **idx, size_t *n, size_t *cap);
 
 /* Makes room for n entries without regrowing. */
 void wr_table_reserve(wr_table *t, uint32_t n);
@@ -138,7 +145,7 @@ static inline void wr_table_prefetch_entry(const wr_table *t, uint64_t hash) {
     if (s) __builtin_prefetch(wr_table_at(t, (uint32_t)s - 1));
 }
 
-/* The hash of a tuple of keys of the layout's types. */
+/* The hash of a tuple of keys of the layout's types (but hash_skip's). */
 uint64_t wr_keys_hash(const wr_state_layout *l, const wr_val *keys);
 
 /* Finds the entry for keys (hash precomputed), inserting a fresh one (keys

@@ -213,6 +213,40 @@ Test(unit_table, changed_and_closed_entries_are_listed_without_a_scan) {
     wr_table_free(&t);
 }
 
+/* A layout that leaves key 1 out of the hash: the entries of one key 0 share
+ * a hash, and wr_table_with_hash finds them all, and only them (but for
+ * other keys whose hash collides). */
+Test(unit_table, entries_that_share_a_hash_are_found_together) {
+    wr_state_layout skip = layout;
+    skip.hash_skip = 1ULL << 1;
+    wr_table t;
+    wr_table_init(&t, &skip, true, NULL);
+    for (int i = 0; i < N; i++) { /* key i: ("k<i % 1000>", i / 1000) */
+        wr_val key[2];
+        char buf[32];
+        key_of(i, key, buf, sizeof buf);
+        wr_table_upsert(&t, key, wr_keys_hash(&skip, key));
+    }
+    cr_assert_eq(t.n, (uint32_t)N);
+    uint32_t *idx = NULL;
+    size_t n = 0, cap = 0;
+    for (int k = 0; k < 1000; k += 37) {
+        wr_val key[2];
+        char buf[32];
+        key_of(k, key, buf, sizeof buf);
+        n = 0;
+        wr_table_with_hash(&t, wr_keys_hash(&skip, key), &idx, &n, &cap);
+        int mine = 0;
+        for (size_t i = 0; i < n; i++) {
+            wr_val *e = wr_entry_keys(wr_table_at(&t, idx[i]));
+            mine += wr_val_eq(e[0], key[0], key_types[0]);
+        }
+        cr_assert_eq(mine, N / 1000, "key %d: %d of its %d entries found", k, mine, N / 1000);
+    }
+    free(idx);
+    wr_table_free(&t);
+}
+
 Test(unit_table, a_partial_table_copies_keys_into_its_arena) {
     wr_arena arena = {0};
     wr_table t;
