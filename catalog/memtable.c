@@ -45,9 +45,10 @@ typedef struct cell {
 } cell;
 
 typedef struct seg {
-    void **cols;           /* int64_t, double or cell per row, by column */
-    uint8_t **nulls;       /* 1: NULL */
-    _Atomic int64_t *dead; /* update mode: the version that replaced the row */
+    size_t cap;                /* rows */
+    void **cols;               /* int64_t, double or cell per row, by column */
+    _Atomic(uint8_t *) *nulls; /* by column, 1 a NULL row; none until one is NULL */
+    _Atomic int64_t *dead;     /* update mode: the version that replaced the row */
 } seg;
 
 typedef struct chunk {
@@ -223,7 +224,7 @@ static void gen_free(const wr_memtable *t, gen *g) {
         seg *s = g->segs[k];
         for (int c = 0; c < t->ncols; c++) {
             free(s->cols[c]);
-            free(s->nulls[c]);
+            free(atomic_load_explicit(&s->nulls[c], memory_order_relaxed));
         }
         free(s->cols);
         free(s->nulls);
@@ -252,12 +253,11 @@ static seg *gen_room(const wr_memtable *t, gen *g, uint64_t r, uint64_t *pos) {
     if (!g->segs[k]) {
         size_t cap = (size_t)SEG0 << k;
         seg *s = wr_xcalloc(1, sizeof *s);
+        s->cap = cap;
         s->cols = wr_xcalloc((size_t)t->ncols + 1, sizeof *s->cols);
         s->nulls = wr_xcalloc((size_t)t->ncols + 1, sizeof *s->nulls);
-        for (int c = 0; c < t->ncols; c++) {
+        for (int c = 0; c < t->ncols; c++)
             s->cols[c] = col_alloc(cap * cell_size(t->kinds[c]));
-            s->nulls[c] = col_alloc(cap);
-        }
         if (t->mode == WR_MEMTABLE_UPSERT) s->dead = wr_xmalloc(cap * sizeof *s->dead);
         g->segs[k] = s;
     }
@@ -282,7 +282,21 @@ static const char *gen_bytes(gen *g, const char *p, size_t n) {
 }
 
 static inline bool is_null(const seg *s, int c, uint64_t pos) {
-    return s->nulls[c][pos] != 0;
+    const uint8_t *n = atomic_load_explicit(&s->nulls[c], memory_order_acquire);
+    return n && n[pos];
+}
+
+/* Marks row (s, pos)'s column c NULL or not (the writer's): a column's
+ * flags appear, zeroed, with its first NULL. */
+static void set_null(seg *s, int c, uint64_t pos, bool null) {
+    uint8_t *n = atomic_load_explicit(&s->nulls[c], memory_order_relaxed);
+    if (!n) {
+        if (!null) return;
+        n = col_alloc(s->cap);
+        memset(n, 0, s->cap);
+        atomic_store_explicit(&s->nulls[c], n, memory_order_release);
+    }
+    n[pos] = null;
 }
 static inline int64_t int_at(const seg *s, int c, uint64_t pos) {
     return ((const int64_t *)s->cols[c])[pos];
@@ -398,7 +412,7 @@ static int kind_of(wr_type t) {
 static void put(wr_memtable *t, gen *g, seg *s, uint64_t pos, int c, wr_val v) {
     int kind = t->kinds[c];
     bool null = v.null || (kind == P_DBL && isnan(v.u.d)); /* SQLite holds NaN as NULL */
-    s->nulls[c][pos] = null;
+    set_null(s, c, pos, null);
     if (null) return;
     switch (kind) {
     case P_INT:
@@ -608,7 +622,7 @@ static gen *compacted(wr_memtable *t, gen *g) {
         for (int c = 0; c < t->ncols; c++) {
             int kind = t->kinds[c];
             size_t sz = cell_size(kind);
-            d->nulls[c][fpos] = s->nulls[c][pos];
+            set_null(d, c, fpos, is_null(s, c, pos));
             if (kind == P_TEXT || kind == P_BLOB) {
                 cell x = cell_at(s, c, pos);
                 ((cell *)d->cols[c])[fpos] = (cell){gen_bytes(f, x.p, x.len), x.len};
