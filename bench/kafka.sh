@@ -67,4 +67,7 @@ done
 echo "== state store"
 "$build/state_store" 100000 1000 9 || failed=1
 [ "$state_keys" != 100000 ] && { "$build/state_store" "$state_keys" 1000 9 || failed=1; }
+
+echo "== memory sink (bench/memory_sink.c: rows a second of write + commit, 3M rows in batches of 300k)"
+"$build/memory_sink" "${SINK_ROWS:-3000000}" "${SINK_BATCH:-300000}" || failed=1
 exit "$failed"

@@ -26,7 +26,7 @@ static void touch(wr_table *t, long i) {
     wr_val k = wr_str(key, (size_t)n);
     wr_entry *e = wr_table_upsert(t, &k, wr_keys_hash(t->layout, &k));
     wr_entry_states(t, e)[0].n++;
-    e->updated = 1;
+    wr_table_touch(t, e);
 }
 
 int main(int argc, char **argv) {
@@ -35,7 +35,7 @@ int main(int argc, char **argv) {
     wr_type kt = WR_TYPE(WR_T_STRING);
     wr_agg count = {
         .kind = WR_AGG_COUNT_STAR, .in = WR_TYPE(WR_T_BIGINT), .out = WR_TYPE(WR_T_BIGINT)};
-    wr_aggregate agg = {.key_types = &kt, .nkeys = 1, .aggs = &count, .naggs = 1};
+    wr_aggregate agg = {.key_types = &kt, .nkeys = 1, .aggs = &count, .naggs = 1, .event_key = -1};
     char dir[] = "/tmp/weir-bench-state-XXXXXX";
     if (!mkdtemp(dir)) return 1;
     wr_err err;

@@ -43,6 +43,9 @@ char *wr_catalog_create(wr_err *err) {
 
 void wr_catalog_remove(const char *path) {
     if (!path) return;
+    char *real = realpath(path, NULL); /* the name SQLite knows it by */
+    wr_memtable_forget(path, real);
+    free(real);
     static const char *sfx[] = {"", "-wal", "-shm", "-journal"};
     for (int i = 0; i < 4; i++) {
         char *p = wr_xasprintf("%s%s", path, sfx[i]);
@@ -66,6 +69,7 @@ sqlite3 *wr_catalog_connect(const char *path, bool durable, int *code, wr_err *e
         return NULL;
     }
     sqlite3_busy_timeout(db, 60000); /* sinks of one catalog take turns writing */
+    wr_memtable_module(db);
     char *msg = NULL;
     /* durable files survive power loss at each commit; the catalog is scratch */
     const char *sql = durable ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
@@ -307,12 +311,34 @@ bool wr_reader_attach(wr_reader *r, const char *name, const char *path, wr_err *
     return ok;
 }
 
+/* What SQLite refuses on a memory table (a virtual table) before asking
+ * the authorizer: refused as the authorizer would refuse it on a table. */
+static bool vtab_refusal(wr_reader *r, const char *msg) {
+    static const struct {
+        const char *msg, *action;
+    } refusals[] = {
+        {"cannot create triggers on virtual tables", "CREATE TRIGGER"},
+        {"virtual tables may not be indexed", "CREATE INDEX"},
+        {"virtual tables may not be altered", "ALTER TABLE"},
+    };
+    for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++)
+        if (!strcmp(msg, refusals[i].msg)) {
+            snprintf(r->denied, sizeof r->denied,
+                     "%s is not allowed: SQL over sinks is read-only (a sink changes only through "
+                     "its query)",
+                     refusals[i].action);
+            return true;
+        }
+    return false;
+}
+
 /* Prepares the one statement of sql (NULL: none); false with err. */
 static bool reader_prepare(wr_reader *r, const char *sql, sqlite3_stmt **st, wr_err *err) {
     r->denied[0] = '\0';
     const char *tail = NULL;
     *st = NULL;
     if (sqlite3_prepare_v2(r->db, sql, -1, st, &tail) != SQLITE_OK) {
+        if (!r->denied[0]) vtab_refusal(r, sqlite3_errmsg(r->db));
         return wr_fail(err, WR_ERR_USAGE, "%s", r->denied[0] ? r->denied : sqlite3_errmsg(r->db));
     }
     sqlite3_stmt *more = NULL;

@@ -54,6 +54,33 @@ void wr_catalog_quote(wr_buf *b, const char *s);
  * trigger). */
 size_t wr_catalog_sql_end(const char *src, size_t len, size_t start, bool open_end);
 
+/* ---- memory tables ---- */
+
+/* A memory sink's table: rows kept in columns in this process, read by SQL
+ * on every catalog connection as a read-only virtual table named after the
+ * sink (memtable.c). One writer adds a batch with write, and commit makes it
+ * visible in one step: a statement sees the batches committed when it began
+ * reading the table, whole, for as long as it runs, and never holds the
+ * writer up. The table stays readable after close, until the catalog is
+ * removed; creating a table of the same name replaces it. */
+typedef struct wr_memtable wr_memtable;
+typedef enum {
+    WR_MEMTABLE_APPEND,   /* each batch adds its rows */
+    WR_MEMTABLE_COMPLETE, /* each batch replaces every row */
+    WR_MEMTABLE_UPSERT,   /* each row replaces the row with the same key columns (NULL matching
+                             NULL, as IS does); appends when there are no keys */
+} wr_memtable_mode;
+/* keys: the key columns (upsert). */
+wr_memtable *wr_memtable_create(const char *catalog, const char *name, const wr_schema *schema,
+                                wr_memtable_mode mode, const int *keys, int nkeys, wr_err *err);
+/* Rows of the schema (strings and bytes are copied); not visible until commit. */
+void wr_memtable_write(wr_memtable *t, const wr_batch *rows);
+void wr_memtable_commit(wr_memtable *t);
+/* Forgets what was written since the last commit. */
+void wr_memtable_abort(wr_memtable *t);
+/* The writer is done (what it has not committed is forgotten). */
+void wr_memtable_close(wr_memtable *t);
+
 /* ---- the reader ---- */
 
 /* SQL over the sinks on its own connection. Each statement sees whole

@@ -25,6 +25,15 @@ static bool value_decode(const void *ctx, void *value, wr_bytes *r, wr_arena *sc
     return true;
 }
 
+/* When a group closes: at its window's end or its event time (the event-time
+ * key); never without one, or when it is NULL. */
+static int64_t closes_at(const void *ctx, const wr_val *keys) {
+    const wr_aggregate *agg = ctx;
+    wr_val k = keys[agg->event_key];
+    if (k.null) return INT64_MAX;
+    return agg->win.kind ? k.u.a->items[1].u.i : k.u.i;
+}
+
 void wr_agg_layout(wr_state_layout *l, const wr_aggregate *agg) {
     *l = (wr_state_layout){.nkeys = agg->nkeys,
                            .key_types = agg->key_types,
@@ -33,7 +42,8 @@ void wr_agg_layout(wr_state_layout *l, const wr_aggregate *agg) {
                            .ctx = agg,
                            .value_free = value_free,
                            .value_encode = value_encode,
-                           .value_decode = value_decode};
+                           .value_decode = value_decode,
+                           .closes_at = agg->event_key >= 0 ? closes_at : NULL};
 }
 
 void wr_aggs_update(const wr_aggregate *agg, wr_aggst *st, const wr_val *in, wr_agg_copy copy) {

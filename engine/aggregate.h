@@ -3,7 +3,8 @@
  * by the GROUP BY keys (a window's [start, end) among them), then splits it
  * by state partition; the query's instance holds one state table per
  * partition. A group closes when the watermark reaches its event time (a
- * window's end, or the watermark column itself). */
+ * window's end, or the watermark column itself): the layout's closes_at
+ * (agg_state.c), by which the state finds what a watermark closes. */
 #ifndef WR_ENGINE_AGGREGATE_H
 #define WR_ENGINE_AGGREGATE_H
 
@@ -27,14 +28,6 @@ struct wr_opstate {
     wr_table *parts;
     int nparts;
 };
-
-/* Whether the group of entry e is closed at watermark wm (µs). */
-static inline bool wr_agg_closed(const wr_aggregate *agg, wr_entry *e, int64_t wm) {
-    if (agg->event_key < 0) return false;
-    wr_val k = wr_entry_keys(e)[agg->event_key];
-    if (k.null) return false;
-    return (agg->win.kind ? k.u.a->items[1].u.i : k.u.i) <= wm;
-}
 
 wr_op *wr_agg_task_open(const wr_op_class *cls, wr_task *t, const void *node, wr_op *next);
 /* Evaluates a chunk's keys and aggregate inputs into kv and iv, and its

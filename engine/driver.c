@@ -49,6 +49,10 @@ typedef struct runner {
     int64_t watermark;
     bool evict;
     int64_t max_event, min_event, dropped, removed; /* the batch's */
+    wr_batch out;            /* the rows the sink receives, and their values: kept */
+    wr_arena out_arena;      /* for the next batch, so their memory stays mapped */
+    struct part_rows *parts; /* each state partition's rows, emitted in parallel */
+    int64_t *evicted;        /* each state partition's groups evicted in the batch */
     atomic_int next;
     atomic_bool failed;
     pthread_mutex_t err_lock;
@@ -134,17 +138,68 @@ static bool store_all(runner *r, int64_t version, bool commit, const wr_stream_o
     return true;
 }
 
+/* A state partition's rows for the sink, and their values (kept for the
+ * next batch, as the sink's rows are). */
+typedef struct part_rows {
+    wr_batch rows;
+    wr_arena arena;
+    bool failed;
+    char err[512];
+} part_rows;
+
+static void emit_worker(void *ctx, int worker) {
+    runner *r = ctx;
+    for (int p = worker; p < r->nparts; p += r->workers) {
+        part_rows *pr = &r->parts[p];
+        wr_arena_reset(&pr->arena);
+        pr->rows.width = r->q->out.n;
+        pr->rows.n = 0;
+        wr_eval ev;
+        wr_eval_init(&ev, &pr->arena);
+        pr->failed =
+            !r->stateful->emit(r->state, p, r->q->sink->mode, r->watermark, &pr->rows, &ev);
+        if (pr->failed) snprintf(pr->err, sizeof pr->err, "%s", ev.err);
+        wr_eval_destroy(&ev);
+    }
+}
+
+static void evict_worker(void *ctx, int worker) {
+    runner *r = ctx;
+    for (int p = worker; p < r->nparts; p += r->workers)
+        r->evicted[p] = r->stateful->evict(r->state, p, r->watermark);
+}
+
 /* The rows the sink receives from a stateful operator, into out (values in
- * arena); false when evaluating HAVING or the select list failed. */
+ * arena, or in the partitions' arenas): the partitions emit in parallel, and
+ * their rows follow one another in partition order. False when evaluating
+ * HAVING or the select list failed (the first partition's error). */
 static bool state_rows(runner *r, wr_batch *out, wr_arena *arena, wr_err *err) {
-    wr_eval ev;
-    wr_eval_init(&ev, arena);
-    bool ok = true;
-    for (int p = 0; p < r->nparts && ok; p++)
-        ok = r->stateful->emit(r->state, p, r->q->sink->mode, r->watermark, out, &ev);
-    if (!ok) wr_fail(err, WR_ERR_DATA, "%s (computing a group's result row)", ev.err);
-    wr_eval_destroy(&ev);
-    return ok;
+    if (r->workers == 1 || r->nparts == 1) {
+        wr_eval ev;
+        wr_eval_init(&ev, arena);
+        bool ok = true;
+        for (int p = 0; p < r->nparts && ok; p++)
+            ok = r->stateful->emit(r->state, p, r->q->sink->mode, r->watermark, out, &ev);
+        if (!ok) wr_fail(err, WR_ERR_DATA, "%s (computing a group's result row)", ev.err);
+        wr_eval_destroy(&ev);
+        return ok;
+    }
+    if (!r->parts) r->parts = wr_xcalloc((size_t)r->nparts, sizeof *r->parts);
+    wr_pool_run(r->pool, emit_worker, r);
+    size_t total = 0, w = (size_t)out->width;
+    for (int p = 0; p < r->nparts; p++) {
+        if (r->parts[p].failed)
+            return wr_fail(err, WR_ERR_DATA, "%s (computing a group's result row)",
+                           r->parts[p].err);
+        total += r->parts[p].rows.n;
+    }
+    wr_batch_reserve(out, total + 1);
+    for (int p = 0; p < r->nparts; p++) {
+        const wr_batch *b = &r->parts[p].rows;
+        if (b->n) memcpy(out->rows + out->n * w, b->rows, sizeof *b->rows * b->n * w);
+        out->n += b->n;
+    }
+    return true;
 }
 
 static void fault_point(const char *stage, int64_t batch);
@@ -185,36 +240,40 @@ static bool run_batch(runner *r, wr_sink *sink, int64_t sink_has, int64_t batch,
         if (t->max_event > r->max_event) r->max_event = t->max_event;
         if (t->min_event < r->min_event) r->min_event = t->min_event;
     }
-    wr_arena arena = {0};
-    wr_batch rows = {.width = r->q->out.n};
+    /* the sink's rows: memory of the batch before (no fresh pages each batch) */
+    wr_arena *arena = &r->out_arena;
+    wr_arena_reset(arena);
+    wr_batch *rows = &r->out;
+    rows->width = r->q->out.n;
+    rows->n = 0;
     if (ok) {
         if (r->stateful) {
             wr_pool_run(r->pool, merge_worker, r);
-            ok = state_rows(r, &rows, &arena, err);
+            ok = state_rows(r, rows, arena, err);
         } else { /* the tasks' rows, one after the other */
             size_t total = 0, w = (size_t)r->q->out.n;
             for (int k = 0; k < r->workers; k++)
                 total += r->tasks[k].out.n;
-            rows.rows = wr_xmalloc(sizeof *rows.rows * (total * w + 1));
-            rows.cap = total;
+            wr_batch_reserve(rows, total + 1);
             for (int k = 0; k < r->workers; k++) {
                 const wr_batch *o = &r->tasks[k].out;
-                if (o->n) memcpy(rows.rows + rows.n * w, o->rows, sizeof *o->rows * o->n * w);
-                rows.n += o->n;
+                if (o->n) memcpy(rows->rows + rows->n * w, o->rows, sizeof *o->rows * o->n * w);
+                rows->n += o->n;
             }
         }
-        ok = ok && to_sink(sink, batch, sink_has, &rows, err);
-        *out_rows = (int64_t)rows.n;
-        if (ok && r->evict) /* after the sink: the rows point into the state */
+        ok = ok && to_sink(sink, batch, sink_has, rows, err);
+        *out_rows = (int64_t)rows->n;
+        if (ok && r->evict) { /* after the sink: the rows point into the state */
+            if (!r->evicted) r->evicted = wr_xcalloc((size_t)r->nparts, sizeof *r->evicted);
+            wr_pool_run(r->pool, evict_worker, r); /* partitions in parallel */
             for (int p = 0; p < r->nparts; p++)
-                r->removed += r->stateful->evict(r->state, p, r->watermark);
+                r->removed += r->evicted[p];
+        }
     } else {
         *err = r->err;
     }
     for (int w = 0; w < r->workers; w++)
         wr_task_clear(&r->tasks[w]);
-    wr_batch_free(&rows);
-    wr_arena_free(&arena);
     *in_rows = in;
     return ok;
 }
@@ -410,6 +469,14 @@ static void run_free(run *u) {
         free(r->dirs[p]);
     free(r->dirs);
     free(r->ranges);
+    wr_batch_free(&r->out);
+    wr_arena_free(&r->out_arena);
+    for (int p = 0; r->parts && p < r->nparts; p++) {
+        wr_batch_free(&r->parts[p].rows);
+        wr_arena_free(&r->parts[p].arena);
+    }
+    free(r->parts);
+    free(r->evicted);
     free(u->from), free(u->latest), free(u->to), free(u->target), free(u->wait_to);
     pthread_mutex_destroy(&r->err_lock);
     wr_ckpt_close(u->ck);

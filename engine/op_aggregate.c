@@ -152,7 +152,7 @@ static void aggregate_push(wr_op *op, const wr_chunk *c) {
         size_t nk = rows - k0 < BLOCK ? rows - k0 : BLOCK;
         hash_keys(a, c, k0, nk, h);
         for (size_t k = 0; k < nk; k++)
-            wr_table_prefetch(&a->partial, h[k]);
+            wr_table_prefetch_slot(&a->partial, h[k]);
         for (size_t k = 0; k < nk; k++)
             wr_table_prefetch_entry(&a->partial, h[k]);
         if (one_str) { /* one STRING key (word count, top IPs): no generic row load */
@@ -231,26 +231,34 @@ static void aggregate_merge(wr_opstate *s, int part, wr_op *const *ops, int nops
     wr_table *st = &s->parts[part];
     for (int w = 0; w < nops; w++) {
         wr_agg_task *a = (wr_agg_task *)ops[w];
-        for (uint32_t k = 0; k < a->nbucket[part]; k++) {
-            wr_entry *pe = wr_table_at(&a->partial, a->buckets[part][k]);
+        const uint32_t *b = a->buckets[part], nb = a->nbucket[part];
+        for (uint32_t k = 0; k < nb; k++) {
+            /* the state's slot of the entry 16 ahead, the entry of the one 8 ahead */
+            if (k + 16 < nb) wr_table_prefetch_slot(st, wr_table_at(&a->partial, b[k + 16])->hash);
+            if (k + 8 < nb) wr_table_prefetch_entry(st, wr_table_at(&a->partial, b[k + 8])->hash);
+            wr_entry *pe = wr_table_at(&a->partial, b[k]);
             wr_entry *se = wr_table_upsert(st, wr_entry_keys(pe), pe->hash);
             wr_aggs_merge(s->agg, wr_entry_states(st, se), wr_entry_states(&a->partial, pe),
                           (wr_agg_copy){true, NULL});
-            se->updated = 1;
+            wr_table_touch(st, se);
         }
     }
 }
 
+/* complete: every group; update: the groups the batch changed; append: the
+ * groups the watermark closes (the state's lists of them, in table order). */
 bool wr_agg_state_emit(wr_opstate *s, int part, wr_output_mode mode, int64_t watermark,
                        wr_batch *out, wr_eval *ev) {
     const wr_aggregate *agg = s->agg;
     wr_table *st = &s->parts[part];
-    wr_batch_reserve(out, out->n + st->n); /* at most a row a group */
+    uint32_t n = st->n;
+    const uint32_t *which = mode == WR_MODE_UPDATE   ? wr_table_changed(st, &n)
+                            : mode == WR_MODE_APPEND ? wr_table_closed(st, watermark, &n)
+                                                     : NULL;
+    wr_batch_reserve(out, out->n + n); /* at most a row a group */
     wr_val *arow = wr_arena_alloc(ev->arena, sizeof *arow * (size_t)(agg->nkeys + agg->naggs + 1));
-    for (uint32_t i = 0; i < st->n && !ev->failed; i++) {
-        wr_entry *e = wr_table_at(st, i);
-        if (mode == WR_MODE_UPDATE && !e->updated) continue;
-        if (mode == WR_MODE_APPEND && !wr_agg_closed(agg, e, watermark)) continue;
+    for (uint32_t i = 0; i < n && !ev->failed; i++) {
+        wr_entry *e = wr_table_at(st, which ? which[i] : i);
         memcpy(arow, wr_entry_keys(e), sizeof *arow * (size_t)agg->nkeys);
         wr_aggst *states = wr_entry_states(st, e);
         for (int a = 0; a < agg->naggs; a++)
@@ -263,30 +271,8 @@ bool wr_agg_state_emit(wr_opstate *s, int part, wr_output_mode mode, int64_t wat
     return !ev->failed;
 }
 
-typedef struct closing {
-    const wr_aggregate *agg;
-    int64_t wm;
-} closing;
-
-static bool closed_at(const void *ctx, wr_entry *e) {
-    const closing *c = ctx;
-    return wr_agg_closed(c->agg, e, c->wm);
-}
-
 int64_t wr_agg_state_evict(wr_opstate *s, int part, int64_t watermark) {
-    wr_table *st = &s->parts[part];
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < st->n; i++)
-        n += wr_agg_closed(s->agg, wr_table_at(st, i), watermark);
-    if (!n) return 0;
-    if ((uint64_t)n * 8 >= st->n) { /* many: one pass and a new index */
-        closing c = {s->agg, watermark};
-        return wr_table_drop_where(st, closed_at, &c);
-    }
-    /* few: from the end, as removal moves the last entry into i */
-    for (uint32_t i = st->n; i-- > 0;)
-        if (wr_agg_closed(s->agg, wr_table_at(st, i), watermark)) wr_table_remove(st, i);
-    return n;
+    return wr_table_evict(&s->parts[part], watermark); /* the groups it closes, only */
 }
 
 bool wr_agg_state_commit(wr_opstate *s, int part, const char *dir, int64_t version,

@@ -2,7 +2,9 @@
  * keys. Each row opens a session [ts, ts + gap) in its task's partial; all
  * sessions of one key go to one state partition (by the hash of the keys
  * beside the window), where the partials' and the state's sessions of each
- * key that overlap merge into one, their aggregates combined. A session
+ * key that overlap merge into one, their aggregates combined; the state
+ * finds a key's sessions by that hash (its entries are hashed without the
+ * window), so a batch costs what it touches. A session
  * closes when the watermark passes its end. The rest is the aggregate
  * operator's (aggregate.h). */
 #include <stdlib.h>
@@ -79,14 +81,19 @@ static void session_merge(wr_opstate *s, int p, wr_op *const *ops, int nops) {
             n++;
         }
     }
+    /* the state's sessions of those keys: a key's sessions share their hash
+     * (the state's layout leaves the window out of it), so the index finds
+     * them without a walk over every session */
     qsort(hashes, np, sizeof *hashes, cmp_u64);
-    for (uint32_t i = 0; i < st->n; i++) {
-        wr_entry *e = wr_table_at(st, i);
-        uint64_t h = session_hash(agg, wr_entry_keys(e));
-        if (!bsearch(&h, hashes, np, sizeof *hashes, cmp_u64)) continue;
+    uint32_t *idx = NULL;
+    size_t ni = 0, icap = 0;
+    for (size_t i = 0; i < np; i++)
+        if (!i || hashes[i] != hashes[i - 1]) wr_table_with_hash(st, hashes[i], &idx, &ni, &icap);
+    for (size_t i = 0; i < ni; i++) {
         if (n == cap) all = wr_xrealloc(all, sizeof *all * (cap *= 2));
-        all[n++] = make(agg, e, i);
+        all[n++] = make(agg, wr_table_at(st, idx[i]), idx[i]);
     }
+    free(idx);
     free(hashes);
     qsort_r(all, n, sizeof *all, cmp_sess, (void *)agg);
     /* sweep each key's sessions in start order, merging overlaps */
@@ -137,7 +144,7 @@ static void session_merge(wr_opstate *s, int p, wr_op *const *ops, int nops) {
     for (size_t i = 0; i < nout; i++) {
         wr_entry *e = wr_table_upsert(st, out[i].keys, wr_keys_hash(st->layout, out[i].keys));
         memcpy(wr_entry_states(st, e), out[i].states, ssz); /* the states' copies move in */
-        e->updated = 1;
+        wr_table_touch(st, e);
         free(out[i].states);
     }
     free(out);
@@ -165,6 +172,14 @@ static void session_finish(wr_op *op) {
     wr_agg_task_split((wr_agg_task *)op, part_by_other_keys);
 }
 
+/* The state: the aggregate's, its entries hashed without the window (a
+ * key's sessions share a hash; session_hash gives it). */
+static wr_opstate *session_state_open(const wr_query *q, int nparts) {
+    wr_opstate *s = wr_agg_state_open(q, nparts);
+    s->layout.hash_skip = 1ULL << q->agg->win.key;
+    return s;
+}
+
 static wr_op *session_open(wr_task *t, const void *node, wr_op *next) {
     return wr_agg_task_open(&wr_op_session, t, node, next);
 }
@@ -176,7 +191,7 @@ const wr_op_class wr_op_session = {
     .finish = session_finish,
     .clear = wr_agg_task_clear,
     .close = wr_agg_task_close,
-    .state_open = wr_agg_state_open,
+    .state_open = session_state_open,
     .merge = session_merge,
     .emit = wr_agg_state_emit,
     .evict = wr_agg_state_evict,

@@ -1,13 +1,16 @@
-/* The memory sink: a SQLite table named after the sink, in the run's catalog
- * database (catalog/), written through the sink's own connection, so SQL
- * over it runs on other connections while the stream runs. append inserts
- * the new rows, complete replaces the table's contents, update upserts by
- * the GROUP BY keys; each batch is one transaction (write opens it, commit
- * ends it), and the databases are in WAL mode: a reader sees whole batches
- * and never holds a writer up. With `path` the table lives in that SQLite
- * file together with the id of the last batch it holds and of the query,
- * written in the batch's own transaction: the driver never writes a batch
- * the file already holds (exactly-once). */
+/* The memory sink: a table named after the sink that SQL over sinks reads
+ * while the stream runs. append adds the new rows, complete replaces the
+ * table's contents, update upserts by the GROUP BY keys; a reader sees whole
+ * batches and never holds a writer up.
+ * Without `path` the table is a memory table of the run's catalog
+ * (catalog/memtable.c): rows in columns in this process, a batch made
+ * visible in one step at commit, read through a virtual table; no SQL runs
+ * per row.
+ * With `path` the table lives in that SQLite file, written through the
+ * sink's own connection (WAL mode, one transaction per batch: write opens
+ * it, commit ends it), together with the id of the last batch it holds and
+ * of the query, written in the batch's own transaction: the driver never
+ * writes a batch the file already holds (exactly-once). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +23,8 @@
 typedef struct mem {
     wr_sink base;
     const char *path; /* the durable file (option path), or NULL */
-    sqlite3 *db;      /* this sink's connection */
+    wr_memtable *mt;  /* without path: the catalog's memory table */
+    sqlite3 *db;      /* with path: this sink's connection */
     sqlite3_stmt *insert;
     sqlite3_stmt *insert_many; /* MANY rows a statement: fewer steps for big batches */
     int many;
@@ -96,6 +100,7 @@ static const wr_optspec options[] = {
 
 static void memory_close(wr_sink *s) {
     mem *m = (mem *)s;
+    wr_memtable_close(m->mt);
     sqlite3_finalize(m->insert);
     sqlite3_finalize(m->insert_many);
     wr_buf_free(&m->scratch);
@@ -193,6 +198,20 @@ static wr_sink *memory_open(const wr_sink_def *def, const wr_query *q, const wr_
     m->base = (wr_sink){.def = def, .query = q, .env = env};
     snprintf(m->base.query_id, sizeof m->base.query_id, "%s", query_id);
     m->path = wr_sink_opt(def, "path");
+    if (!m->path) { /* a memory table of the catalog */
+        const wr_aggregate *agg = q->agg;
+        bool upsert = def->mode == WR_MODE_UPDATE && agg && agg->nkeys > 0;
+        wr_memtable_mode mode = upsert                          ? WR_MEMTABLE_UPSERT
+                                : def->mode == WR_MODE_COMPLETE ? WR_MEMTABLE_COMPLETE
+                                                                : WR_MEMTABLE_APPEND;
+        m->mt = wr_memtable_create(env->db_path, def->name, &q->out, mode,
+                                   upsert ? agg->out_key_cols : NULL, upsert ? agg->nkeys : 0, err);
+        if (!m->mt) {
+            free(m);
+            return NULL;
+        }
+        return &m->base;
+    }
     int code = 0, ro = m->path ? wr_file_read_only(m->path) : 0;
     if (ro) { /* SQLite would say only "unable to open database file" */
         wr_fail(err, WR_ERR_IO,
@@ -267,6 +286,10 @@ static bool step_done(const mem *m, sqlite3_stmt *st, wr_err *err) {
 static bool memory_write(wr_sink *s, int64_t batch, const wr_batch *rows, wr_err *err) {
     (void)batch;
     mem *m = (mem *)s;
+    if (m->mt) {
+        wr_memtable_write(m->mt, rows);
+        return true;
+    }
     const wr_schema *sc = &s->query->out;
     const wr_aggregate *agg = s->query->agg;
     size_t nc = (size_t)sc->n, nrows = rows->n;
@@ -309,6 +332,10 @@ static bool memory_write(wr_sink *s, int64_t batch, const wr_batch *rows, wr_err
  * transaction: the file holds a batch's rows exactly when it says so. */
 static bool memory_commit(wr_sink *s, int64_t batch, wr_err *err) {
     mem *m = (mem *)s;
+    if (m->mt) {
+        wr_memtable_commit(m->mt);
+        return true;
+    }
     bool ok = true;
     if (m->set_batch) {
         sqlite3_bind_text(m->set_batch, 1, s->def->name, -1, SQLITE_TRANSIENT);
@@ -324,7 +351,10 @@ static bool memory_commit(wr_sink *s, int64_t batch, wr_err *err) {
 static void memory_abort(wr_sink *s, int64_t batch) {
     (void)batch;
     mem *m = (mem *)s;
-    if (!sqlite3_get_autocommit(m->db)) exec(m, "ROLLBACK", NULL);
+    if (m->mt)
+        wr_memtable_abort(m->mt);
+    else if (!sqlite3_get_autocommit(m->db))
+        exec(m, "ROLLBACK", NULL);
 }
 
 /* A durable sink: the last batch and query its weir_batches row records. */

@@ -31,18 +31,23 @@ bool wr_table_save(const wr_table *t, const char *path, bool delta, wr_err *err)
     size_t count_at = b.len;
     wr_put_u64(&b, 0);
     uint64_t count = 0;
-    for (uint32_t i = 0; i < t->n; i++) {
-        wr_entry *e = wr_table_at(t, i);
-        if (delta && !e->updated) continue;
-        if (delta) wr_buf_putc(&b, OP_PUT);
-        put_entry(&b, t, e);
-        count++;
-    }
+    /* a delta: the removals first (a key removed and added again in the
+     * batch is there after it), then the changed entries of the list */
     for (uint32_t i = 0; delta && i < t->nremoved; i++, count++) {
         wr_buf_putc(&b, OP_DEL);
         for (int j = 0; j < l->nkeys; j++)
             wr_val_encode(&b, t->removed[(size_t)i * (size_t)l->nkeys + (size_t)j],
                           l->key_types[j]);
+    }
+    uint32_t n = delta && t->owned ? t->nchanged : t->n;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t at = delta && t->owned ? t->changed[i] : i;
+        if (at == UINT32_MAX) continue; /* removed since */
+        wr_entry *e = wr_table_at(t, at);
+        if (delta && !e->updated) continue;
+        if (delta) wr_buf_putc(&b, OP_PUT);
+        put_entry(&b, t, e);
+        count++;
     }
     memcpy(b.p + count_at, &count, 8);
     wr_put_u64(&b, wr_hash_bytes(b.p, b.len, SEED));

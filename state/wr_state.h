@@ -29,14 +29,32 @@ typedef struct wr_state_layout {
     /* replaces *value (freeing what it held) with owned copies; false when
      * the bytes run short or make no sense */
     bool (*value_decode)(const void *ctx, void *value, wr_bytes *r, wr_arena *scratch);
+    /* Keys left out of an entry's hash (bit i: key i): entries that differ
+     * only in those share a hash, so wr_table_with_hash finds them all (the
+     * sessions of a key). Few may share one: each lookup compares them all. */
+    uint64_t hash_skip;
+    /* Optional: when the group of these keys closes (µs; INT64_MAX: never).
+     * An owned table keeps its entries ordered by it (a heap), so that what
+     * a watermark closes is found without looking at the others. */
+    int64_t (*closes_at)(const void *ctx, const wr_val *keys);
 } wr_state_layout;
 
 typedef struct wr_entry {
     uint64_t hash;
-    uint32_t updated; /* batch-local flag: changed in the current batch */
-    uint32_t pad;
+    /* changed in the current batch (wr_table_touch): nonzero; in an owned
+     * table, its place in the table's list of changed entries + 1 */
+    uint32_t updated;
+    uint32_t heap; /* its place in the table's time heap + 1 (0: not there) */
     /* wr_val keys[nkeys]; then value_size bytes of value (8-byte aligned) */
 } wr_entry;
+
+/* An entry of the time heap: when entry idx closes. */
+typedef struct wr_timed {
+    int64_t at;
+    uint32_t idx;
+} wr_timed;
+
+typedef struct wr_keypool wr_keypool;
 
 typedef struct wr_table {
     const wr_state_layout *layout;
@@ -51,6 +69,17 @@ typedef struct wr_table {
      * next delta records them */
     wr_val *removed;
     uint32_t nremoved, removed_cap;
+    /* owned tables: the entries changed since the last
+     * wr_table_clear_updated (their indices; UINT32_MAX: removed since), and
+     * with a layout's closes_at, a min-heap of when entries close: the work
+     * of a batch is in proportion to what it changes and closes */
+    uint32_t *changed;
+    uint32_t nchanged, changed_cap;
+    wr_timed *heap, *spare; /* spare: where a rebuilt heap goes */
+    uint32_t nheap, heap_cap, spare_cap;
+    uint32_t *found; /* what wr_table_closed and wr_table_changed return */
+    uint32_t found_cap;
+    wr_keypool *pool; /* owned tables: where their keys' bytes live */
 } wr_table;
 
 /* owned: keys live on the heap (state partitions); else keys are copied into
@@ -68,12 +97,25 @@ uint32_t wr_table_drop_where(wr_table *t, bool (*drop)(const void *ctx, wr_entry
                              const void *ctx);
 /* Finds the entry for keys, or NULL. */
 wr_entry *wr_table_find(const wr_table *t, const wr_val *keys, uint64_t hash);
+/* Appends the indices of the entries whose hash is `hash` to (*idx, *n,
+ * *cap), a growable array. */
+void wr_table_with_hash(const wr_table *t, uint64_t hash, uint32_t **idx, size_t *n, size_t *cap);
 
 /* Makes room for n entries without regrowing. */
 void wr_table_reserve(wr_table *t, uint32_t n);
+/* Marks entry e as changed in the current batch (its updated field). */
+void wr_table_touch(wr_table *t, wr_entry *e);
 /* Clears the entries' updated flags (and forgets removed keys); returns how
  * many were set. */
 int64_t wr_table_clear_updated(wr_table *t);
+/* The indices of the entries changed in the current batch (owned tables),
+ * in table order; *n of them. Valid until the table changes. */
+const uint32_t *wr_table_changed(wr_table *t, uint32_t *n);
+/* The indices of the entries that close at watermark wm (closes_at <= wm),
+ * in table order; *n of them. Valid until the table changes. */
+const uint32_t *wr_table_closed(wr_table *t, int64_t wm, uint32_t *n);
+/* Removes the entries that close at watermark wm; returns how many. */
+uint32_t wr_table_evict(wr_table *t, int64_t wm);
 /* Bytes the table takes (entries, index). */
 size_t wr_table_memory(const wr_table *t);
 
@@ -91,19 +133,20 @@ static inline uint32_t wr_table_index(const wr_table *t, const wr_entry *e) {
     return (uint32_t)(((const unsigned char *)e - t->entries) / t->entry_size);
 }
 
-/* The hash of a tuple of keys of the layout's types. */
-uint64_t wr_keys_hash(const wr_state_layout *l, const wr_val *keys);
-
-/* Fetches the index slot of `hash` into the cache ahead of its probe; then
- * (once that slot has arrived) the entry it points to. */
-static inline void wr_table_prefetch(const wr_table *t, uint64_t hash) {
+/* Hints that keys of this hash are looked up soon: first their index slot,
+ * a little later the entry that slot holds (a merge of many partial entries
+ * waits for memory less). */
+static inline void wr_table_prefetch_slot(const wr_table *t, uint64_t hash) {
     if (t->nslots) __builtin_prefetch(&t->slots[(uint32_t)hash & (t->nslots - 1)]);
 }
 static inline void wr_table_prefetch_entry(const wr_table *t, uint64_t hash) {
     if (!t->nslots) return;
     uint64_t s = t->slots[(uint32_t)hash & (t->nslots - 1)];
-    if (s) __builtin_prefetch(t->entries + ((uint32_t)s - 1) * t->entry_size);
+    if (s) __builtin_prefetch(wr_table_at(t, (uint32_t)s - 1));
 }
+
+/* The hash of a tuple of keys of the layout's types (but hash_skip's). */
+uint64_t wr_keys_hash(const wr_state_layout *l, const wr_val *keys);
 
 /* Finds the entry for keys (hash precomputed), inserting a fresh one (keys
  * copied as the table says, value zeroed) if absent. */
@@ -119,8 +162,9 @@ wr_entry *wr_table_upsert(wr_table *t, const wr_val *keys, uint64_t hash);
  * value_encode; for aggregates per aggregate: count: i64 n; sum/avg: the
  * running sum's 8 bytes and i64 n; min/max: the value and i64 n). A delta
  * entry is an op byte, then: 1 (put) the entry's keys and value as above; 2
- * (remove) the removed entry's keys. The checksum is wr_hash_bytes of all
- * that precedes it. */
+ * (remove) the removed entry's keys; the removals come first (a key removed
+ * and added again in one batch is there after it). The checksum is
+ * wr_hash_bytes of all that precedes it. */
 bool wr_table_save(const wr_table *t, const char *path, bool delta, wr_err *err);
 /* Loads a snapshot into an empty owned table, or applies a delta to a
  * table; a damaged file is an error naming it. */

@@ -51,7 +51,7 @@ static void put(wr_table *t, int i, int64_t v) {
     key_of(i, k, buf, sizeof buf);
     wr_entry *e = wr_table_upsert(t, k, wr_keys_hash(&layout, k));
     *(int64_t *)wr_entry_value(t, e) = v;
-    e->updated = 1;
+    wr_table_touch(t, e);
 }
 
 enum { N = 20000 };
@@ -106,6 +106,144 @@ Test(unit_table, drop_where_removes_in_one_pass_and_keeps_the_index) {
         else
             cr_assert(v && *v == i, "key %d", i);
     }
+    wr_table_free(&t);
+}
+
+/* A layout whose groups close at their BIGINT key (never with a NULL string). */
+static int64_t closes_at(const void *ctx, const wr_val *keys) {
+    (void)ctx;
+    return keys[0].null ? INT64_MAX : keys[1].u.i;
+}
+
+static const wr_state_layout timed = {.nkeys = 2,
+                                      .key_types = key_types,
+                                      .value_size = sizeof(int64_t),
+                                      .tag = 7,
+                                      .value_encode = value_encode,
+                                      .value_decode = value_decode,
+                                      .closes_at = closes_at};
+
+/* What the table's lists say against a scan of every entry. */
+static void check_lists(wr_table *t, int64_t wm) {
+    uint32_t *want = malloc(sizeof *want * (t->n + 1)), nw = 0, n;
+    for (uint32_t i = 0; i < t->n; i++)
+        if (wr_table_at(t, i)->updated) want[nw++] = i;
+    const uint32_t *got = wr_table_changed(t, &n);
+    cr_assert_eq(n, nw, "changed: %u entries listed, %u changed", n, nw);
+    cr_assert(!memcmp(got, want, sizeof *want * n), "changed: other entries");
+    nw = 0;
+    for (uint32_t i = 0; i < t->n; i++)
+        if (closes_at(NULL, wr_entry_keys(wr_table_at(t, i))) <= wm) want[nw++] = i;
+    got = wr_table_closed(t, wm, &n);
+    cr_assert_eq(n, nw, "closed at %lld: %u entries found, %u close", (long long)wm, n, nw);
+    cr_assert(!memcmp(got, want, sizeof *want * n), "closed: other entries");
+    /* every timed entry in the heap once, at its place, the heap ordered */
+    uint32_t timed_entries = 0;
+    for (uint32_t i = 0; i < t->n; i++) {
+        wr_entry *e = wr_table_at(t, i);
+        bool never = closes_at(NULL, wr_entry_keys(e)) == INT64_MAX;
+        cr_assert_eq(e->heap == 0, never, "entry %u: heap place %u", i, e->heap);
+        if (never) continue;
+        timed_entries++;
+        cr_assert_eq(t->heap[e->heap - 1].idx, i);
+    }
+    cr_assert_eq(t->nheap, timed_entries);
+    for (uint32_t p = 1; p < t->nheap; p++)
+        cr_assert_leq(t->heap[(p - 1) / 2].at, t->heap[p].at, "heap order at %u", p);
+    free(want);
+}
+
+/* Removals one at a time, in a pass, by a watermark, clears and reinserts,
+ * in random order: the changed list and the heap always say what a scan
+ * says, and evict removes exactly what closes. */
+Test(unit_table, changed_and_closed_entries_are_listed_without_a_scan) {
+    wr_table t;
+    wr_table_init(&t, &timed, true, NULL);
+    static int64_t ref[N];
+    memset(ref, 0, sizeof ref);
+    srand(11);
+    int64_t wm = -1;
+    for (int step = 0; step < 400; step++) {
+        int op = rand() % 10;
+        if (op < 5) { /* upserts, some touched */
+            for (int k = 0; k < 300; k++) {
+                int i = rand() % N;
+                if (i / 1000 <= wm) continue; /* closed groups take no rows */
+                wr_val key[2];
+                char buf[32];
+                key_of(i, key, buf, sizeof buf);
+                wr_entry *e = wr_table_upsert(&t, key, wr_keys_hash(&timed, key));
+                *(int64_t *)wr_entry_value(&t, e) = ref[i] = i + 1;
+                if (rand() % 3) wr_table_touch(&t, e);
+            }
+        } else if (op < 7 && t.n) { /* removals one at a time */
+            for (int k = 0; k < 20 && t.n; k++) {
+                uint32_t at = (uint32_t)rand() % t.n;
+                wr_val *key = wr_entry_keys(wr_table_at(&t, at));
+                char num[16] = {0};
+                if (!key[0].null) memcpy(num, key[0].u.p + 1, key[0].len - 1);
+                int i = (key[0].null ? 999 : atoi(num)) + 1000 * (int)key[1].u.i;
+                wr_table_remove(&t, at);
+                ref[i] = 0;
+            }
+        } else if (op == 7) {
+            uint32_t odd = 0;
+            for (int i = 0; i < N; i++)
+                odd += ref[i] % 2 != 0;
+            cr_assert_eq(wr_table_drop_where(&t, odd_value, &t), odd);
+            for (int i = 0; i < N; i++)
+                if (ref[i] % 2) ref[i] = 0;
+        } else if (op == 8) {
+            wm += rand() % 3;
+            uint32_t closing = 0;
+            for (int i = 0; i < N; i++)
+                closing += ref[i] && i % 1000 != 999 && i / 1000 <= wm;
+            cr_assert_eq(wr_table_evict(&t, wm), closing);
+            for (int i = 0; i < N; i++)
+                if (i % 1000 != 999 && i / 1000 <= wm) ref[i] = 0;
+        } else {
+            wr_table_clear_updated(&t);
+        }
+        check_lists(&t, wm + rand() % 4);
+        for (int i = 0; i < N; i += 7) {
+            int64_t *v = value_of(&t, i);
+            cr_assert(ref[i] ? v && *v == ref[i] : !v, "key %d", i);
+        }
+    }
+    wr_table_free(&t);
+}
+
+/* A layout that leaves key 1 out of the hash: the entries of one key 0 share
+ * a hash, and wr_table_with_hash finds them all, and only them (but for
+ * other keys whose hash collides). */
+Test(unit_table, entries_that_share_a_hash_are_found_together) {
+    wr_state_layout skip = layout;
+    skip.hash_skip = 1ULL << 1;
+    wr_table t;
+    wr_table_init(&t, &skip, true, NULL);
+    for (int i = 0; i < N; i++) { /* key i: ("k<i % 1000>", i / 1000) */
+        wr_val key[2];
+        char buf[32];
+        key_of(i, key, buf, sizeof buf);
+        wr_table_upsert(&t, key, wr_keys_hash(&skip, key));
+    }
+    cr_assert_eq(t.n, (uint32_t)N);
+    uint32_t *idx = NULL;
+    size_t n = 0, cap = 0;
+    for (int k = 0; k < 1000; k += 37) {
+        wr_val key[2];
+        char buf[32];
+        key_of(k, key, buf, sizeof buf);
+        n = 0;
+        wr_table_with_hash(&t, wr_keys_hash(&skip, key), &idx, &n, &cap);
+        int mine = 0;
+        for (size_t i = 0; i < n; i++) {
+            wr_val *e = wr_entry_keys(wr_table_at(&t, idx[i]));
+            mine += wr_val_eq(e[0], key[0], key_types[0]);
+        }
+        cr_assert_eq(mine, N / 1000, "key %d: %d of its %d entries found", k, mine, N / 1000);
+    }
+    free(idx);
     wr_table_free(&t);
 }
 
