@@ -53,6 +53,7 @@ typedef struct runner {
     wr_arena out_arena;      /* for the next batch, so their memory stays mapped */
     struct part_rows *parts; /* each state partition's rows, emitted in parallel */
     int64_t *evicted;        /* each state partition's groups evicted in the batch */
+    int64_t last_out;        /* rows the batch before gave the sink */
     atomic_int next;
     atomic_bool failed;
     pthread_mutex_t err_lock;
@@ -169,12 +170,19 @@ static void evict_worker(void *ctx, int worker) {
         r->evicted[p] = r->stateful->evict(r->state, p, r->watermark);
 }
 
+/* Whether a batch's state work is worth the worker pool: many input rows or
+ * many rows emitted the batch before (a batch of one row, say, is not). */
+static bool wide(const runner *r, int64_t in) {
+    return r->workers > 1 && r->nparts > 1 && (in >= 4096 || r->last_out >= 4096);
+}
+
 /* The rows the sink receives from a stateful operator, into out (values in
- * arena, or in the partitions' arenas): the partitions emit in parallel, and
- * their rows follow one another in partition order. False when evaluating
- * HAVING or the select list failed (the first partition's error). */
-static bool state_rows(runner *r, wr_batch *out, wr_arena *arena, wr_err *err) {
-    if (r->workers == 1 || r->nparts == 1) {
+ * arena, or in the partitions' arenas): for a wide batch the partitions emit
+ * in parallel, and their rows follow one another in partition order. False
+ * when evaluating HAVING or the select list failed (the first partition's
+ * error). */
+static bool state_rows(runner *r, bool parallel, wr_batch *out, wr_arena *arena, wr_err *err) {
+    if (!parallel) {
         wr_eval ev;
         wr_eval_init(&ev, arena);
         bool ok = true;
@@ -249,7 +257,7 @@ static bool run_batch(runner *r, wr_sink *sink, int64_t sink_has, int64_t batch,
     if (ok) {
         if (r->stateful) {
             wr_pool_run(r->pool, merge_worker, r);
-            ok = state_rows(r, rows, arena, err);
+            ok = state_rows(r, wide(r, in), rows, arena, err);
         } else { /* the tasks' rows, one after the other */
             size_t total = 0, w = (size_t)r->q->out.n;
             for (int k = 0; k < r->workers; k++)
@@ -265,10 +273,15 @@ static bool run_batch(runner *r, wr_sink *sink, int64_t sink_has, int64_t batch,
         *out_rows = (int64_t)rows->n;
         if (ok && r->evict) { /* after the sink: the rows point into the state */
             if (!r->evicted) r->evicted = wr_xcalloc((size_t)r->nparts, sizeof *r->evicted);
-            wr_pool_run(r->pool, evict_worker, r); /* partitions in parallel */
+            if (wide(r, in))
+                wr_pool_run(r->pool, evict_worker, r); /* partitions in parallel */
+            else
+                for (int w = 0; w < r->workers; w++)
+                    evict_worker(r, w);
             for (int p = 0; p < r->nparts; p++)
                 r->removed += r->evicted[p];
         }
+        r->last_out = (int64_t)rows->n;
     } else {
         *err = r->err;
     }

@@ -115,3 +115,60 @@ Test(workers, a_worker_thread_that_cannot_start_fails_the_query_clearly) {
     unlink(path);
     free(path);
 }
+
+/* A wide batch (thousands of input rows) has its state partitions emit and
+ * evict in parallel: sliding windows closed by the watermark come out as
+ * with one worker and one partition, and a group's result row that fails
+ * fails the query as it does there. */
+Test(workers, wide_batches_emit_and_evict_in_parallel_as_one_worker_does) {
+    enum { N = 20000 };
+    static const char *const runaway = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab";
+    char **lines = wr_xcalloc(N, sizeof *lines);
+    for (int i = 0; i < N; i++) /* one ip that a runaway regular expression fails on */
+        lines[i] = i == 100
+                       ? wr_xasprintf("%d %s 1", 1700000000 + i, runaway)
+                       : wr_xasprintf("%d 10.0.0.%d %d", 1700000000 + i, (i * 7) % 13, i % 600);
+    wrt_produce(w.bs, "ww", -1, (const char *const *)lines, NULL, N);
+    for (int i = 0; i < N; i++)
+        free(lines[i]);
+    free(lines);
+    static const char *body =
+        "CREATE SOURCE s USING kafka OPTIONS (subscribe = 'ww', startingOffsets = 'earliest', "
+        "maxOffsetsPerTrigger = 5000);\n"
+        "CREATE VIEW v AS SELECT CAST(CAST(split(CAST(value AS STRING), ' ')[0] AS BIGINT) AS "
+        "TIMESTAMP) AS t, split(CAST(value AS STRING), ' ')[1] AS ip, "
+        "CAST(split(CAST(value AS STRING), ' ')[2] AS INT) AS spent FROM s;\n"
+        "CREATE SINK win USING memory OPTIONS (outputMode = 'append');\n"
+        "INSERT INTO win SELECT window.start AS start, ip, sum(spent) AS total, count(*) AS n "
+        "FROM v WATERMARK t DELAY OF INTERVAL 30 SECONDS "
+        "GROUP BY window(t, '1 minute', '10 seconds'), ip%s;\n"
+        "SELECT count(*) AS windows, sum(n) AS rows, sum(total) AS total, "
+        "group_concat(ip || start || total, '') AS every FROM (SELECT * FROM win ORDER BY start, "
+        "ip);";
+    const char *const args[] = {"--bootstrap", w.bs,  "--trigger", "availableNow",
+                                "--format",    "csv", NULL};
+    char *serial =
+        wr_xasprintf("SET weir.workers = 1;\nSET weir.shuffle.partitions = 1;\n%s", body);
+    char *wide = wr_xasprintf("SET weir.workers = 4;\nSET weir.shuffle.partitions = 8;\n%s", body);
+    char *one_job = wr_xasprintf(serial, ""), *wide_job = wr_xasprintf(wide, "");
+    wrt_result one = wrt_run_job(one_job, args, NULL), many = wrt_run_job(wide_job, args, NULL);
+    cr_assert_eq(one.status, 0, "%s", one.err);
+    cr_assert_eq(many.status, 0, "%s", many.err);
+    long windows = 0, rows = 0;
+    cr_assert_eq(sscanf(one.out, "windows,rows,total,every\n%ld,%ld,", &windows, &rows), 2, "%s",
+                 one.out);
+    cr_assert_gt(windows, 10000, "%s", one.out); /* the windows closed before the end */
+    cr_assert_str_eq(many.out, one.out, "parallel emit or evict changed the windows");
+    wrt_result_free(&one);
+    wrt_result_free(&many);
+    free(one_job), free(wide_job);
+    /* a HAVING that fails on one group of a wide batch */
+    char *fail = wr_xasprintf(wide, " HAVING ip RLIKE '(a+)+$'");
+    wrt_result r = wrt_run_job(fail, args, NULL);
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    cr_assert_str_eq(r.err, "weir run: query win failed: RLIKE: the regular expression '(a+)+$' "
+                            "failed on a 41-byte value: match limit exceeded (computing a "
+                            "group's result row)\n");
+    wrt_result_free(&r);
+    free(fail), free(serial), free(wide);
+}
