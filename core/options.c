@@ -227,3 +227,26 @@ void wr_opt_help(wr_buf *out, const wr_optspec *table) {
         wr_buf_putc(out, '\n');
     }
 }
+
+bool wr_parse_with_unit(const char *s, const char *const *units, int64_t *n, int *unit) {
+    while (isspace((unsigned char)*s))
+        s++;
+    const char *p = s;
+    while (isdigit((unsigned char)*p))
+        p++;
+    if (p == s || p - s > 18) return false;
+    *n = strtoll(s, NULL, 10);
+    const char *u = p;
+    while (isalpha((unsigned char)*p))
+        p++;
+    size_t ulen = (size_t)(p - u);
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p) return false;
+    for (int i = 0; units[i]; i++)
+        if (strlen(units[i]) == ulen && !strncasecmp(u, units[i], ulen)) {
+            *unit = i;
+            return true;
+        }
+    return false;
+}

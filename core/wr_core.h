@@ -474,6 +474,10 @@ const wr_optspec *wr_opt_check(const wr_optspec *table, const char *what, const 
 bool wr_opt_check_value(const wr_optspec *o, const char *name, const char *value, wr_err *err);
 /* The value of option name among opts (the last one set), else NULL. */
 const char *wr_opt_value(const wr_kv *opts, int n, const char *name);
+/* A whole number followed by one of `units` (matched without case; NULL-
+ * terminated, "" for none), blanks around, as Spark's JavaUtils reads "10s"
+ * or "64m": the number and the index of its unit; false if s is not that. */
+bool wr_parse_with_unit(const char *s, const char *const *units, int64_t *n, int *unit);
 /* The table as --help lists it, one option (and its doc) a line. */
 void wr_opt_help(wr_buf *out, const wr_optspec *table);
 

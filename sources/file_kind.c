@@ -181,30 +181,14 @@ wr_file_format wr_file_format_of(const wr_source_def *def) {
                                           : WR_FMT_TEXT;
 }
 
-/* Spark's JavaUtils suffixes: a whole number, then a unit. */
+/* Spark's JavaUtils suffixes: a whole number, then a unit (mult[i] each). */
 static bool parse_units(const char *s, const char *const *units, const int64_t *mult,
                         int64_t *out) {
-    while (isspace((unsigned char)*s))
-        s++;
-    const char *p = s;
-    while (isdigit((unsigned char)*p))
-        p++;
-    if (p == s || p - s > 18) return false;
-    int64_t n = strtoll(s, NULL, 10);
-    const char *u = p;
-    while (isalpha((unsigned char)*p))
-        p++;
-    size_t ulen = (size_t)(p - u);
-    while (isspace((unsigned char)*p))
-        p++;
-    if (*p) return false;
-    for (int i = 0; units[i]; i++)
-        if (strlen(units[i]) == ulen && !strncasecmp(u, units[i], ulen)) {
-            if (n > INT64_MAX / mult[i]) return false;
-            *out = n * mult[i];
-            return true;
-        }
-    return false;
+    int64_t n;
+    int i;
+    if (!wr_parse_with_unit(s, units, &n, &i) || n > INT64_MAX / mult[i]) return false;
+    *out = n * mult[i];
+    return true;
 }
 
 bool wr_file_parse_ms(const char *s, int64_t *ms) {

@@ -34,32 +34,14 @@ static const wr_optspec options[] = {
  * optional unit us, ms, s, m, min, h or d (seconds when none), truncated to
  * whole seconds. */
 static bool parse_seconds(const char *s, int64_t *out) {
-    static const struct {
-        const char *unit;
-        int64_t num, den; /* seconds = n * num / den */
-    } units[] = {{"us", 1, 1000000}, {"ms", 1, 1000}, {"s", 1, 1},     {"m", 60, 1},
-                 {"min", 60, 1},     {"h", 3600, 1},  {"d", 86400, 1}, {"", 1, 1}};
-    while (isspace((unsigned char)*s))
-        s++;
-    const char *p = s;
-    while (isdigit((unsigned char)*p))
-        p++;
-    if (p == s || p - s > 18) return false;
-    int64_t n = strtoll(s, NULL, 10);
-    const char *u = p;
-    while (isalpha((unsigned char)*p))
-        p++;
-    size_t ulen = (size_t)(p - u);
-    while (isspace((unsigned char)*p))
-        p++;
-    if (*p) return false;
-    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
-        if (strlen(units[i].unit) == ulen && !strncasecmp(u, units[i].unit, ulen)) {
-            if (n > INT64_MAX / units[i].num) return false;
-            *out = n * units[i].num / units[i].den;
-            return true;
-        }
-    return false;
+    static const char *const units[] = {"us", "ms", "s", "m", "min", "h", "d", "", NULL};
+    static const int64_t num[] = {1, 1, 1, 60, 60, 3600, 86400, 1},
+                         den[] = {1000000, 1000, 1, 1, 1, 1, 1, 1}; /* seconds = n * num / den */
+    int64_t n;
+    int i;
+    if (!wr_parse_with_unit(s, units, &n, &i) || n > INT64_MAX / num[i]) return false;
+    *out = n * num[i] / den[i];
+    return true;
 }
 
 /* The first value of second `s` (Spark's valueAtSecond): the ramp's

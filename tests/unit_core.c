@@ -224,3 +224,31 @@ Test(unit_rate_limit, max_offsets_per_trigger_is_prorated_as_in_spark) {
                          (long long)to[k], (long long)c->want[k]);
     }
 }
+
+/* ---- a number with a unit, as Spark's JavaUtils reads "10s" or "64m" ---- */
+
+Test(unit_options, a_number_with_a_unit) {
+    static const char *const units[] = {"", "ms", "s", "min", NULL};
+    static const struct {
+        const char *s;
+        bool ok;
+        int64_t n;
+        int unit;
+    } cases[] = {
+        {"10", true, 10, 0},   {" 10s ", true, 10, 2},
+        {"5MIN", true, 5, 3},  {"250ms", true, 250, 1},
+        {"10 s", false, 0, 0}, {"s", false, 0, 0},
+        {"10x", false, 0, 0},  {"-1s", false, 0, 0},
+        {"1.5s", false, 0, 0}, {"1234567890123456789", false, 0, 0},
+        {"", false, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t n = -1;
+        int u = -1;
+        bool ok = wr_parse_with_unit(cases[i].s, units, &n, &u);
+        cr_assert_eq(ok, cases[i].ok, "'%s'", cases[i].s);
+        if (ok)
+            cr_assert(n == cases[i].n && u == cases[i].unit, "'%s': %lld, unit %d", cases[i].s,
+                      (long long)n, u);
+    }
+}
